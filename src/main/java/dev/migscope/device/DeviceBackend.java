@@ -1,0 +1,29 @@
+package dev.migscope.device;
+
+import dev.migscope.fsm.MigState;
+import java.util.List;
+import java.util.Optional;
+
+/** A source of devices: the Linux kernel (sysfs + ioctls) or the simulator. */
+public interface DeviceBackend {
+
+    /** {@code linux} or {@code sim}. */
+    String name();
+
+    /** The devices this backend sees now. Never throws for one bad device: it is listed with {@code access} set. */
+    List<DeviceInfo> list();
+
+    /** True when {@code id} names a device of this backend. */
+    boolean owns(String id);
+
+    /** Opens the device; the caller closes the session. */
+    DeviceSession open(String id) throws VfioException;
+
+    /**
+     * The state of a device without opening it (debugfs for a device another process holds).
+     * Empty when this backend cannot watch it.
+     */
+    default Optional<MigState> watchState(String id) {
+        return Optional.empty();
+    }
+}
