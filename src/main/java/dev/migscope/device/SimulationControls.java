@@ -26,4 +26,10 @@ public interface SimulationControls {
 
     /** Hot-unplug: every later call fails with ENODEV. */
     void unplug();
+
+    /**
+     * A digest (e.g. CRC32C) of the device's internal state: equal on two devices after a save on
+     * one is resumed into the other, which is how a round trip is verified byte for byte.
+     */
+    long stateDigest();
 }
