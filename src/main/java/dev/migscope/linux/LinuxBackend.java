@@ -8,17 +8,26 @@ import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigState;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /** Real vfio devices: discovered in sysfs, opened through the cdev or group route, driven by ioctls. */
 public final class LinuxBackend implements DeviceBackend {
 
     private final LinuxRoots roots;
+    private final Predicate<Path> readWrite;
     private SysfsScanner scanner;
 
     public LinuxBackend(LinuxRoots roots) {
+        this(roots, SysfsScanner::mayOpen);
+    }
+
+    /** With a stand-in for access(2), for tests that run as root. */
+    LinuxBackend(LinuxRoots roots, Predicate<Path> readWrite) {
         this.roots = roots;
+        this.readWrite = readWrite;
     }
 
     @Override
@@ -64,7 +73,7 @@ public final class LinuxBackend implements DeviceBackend {
     private synchronized List<LinuxDevice> devices() {
         if (scanner == null) {
             // pci.ids is a megabyte: parse it on the first listing, not when the provider is loaded.
-            scanner = new SysfsScanner(roots);
+            scanner = new SysfsScanner(roots, readWrite);
         }
         return scanner.scan();
     }

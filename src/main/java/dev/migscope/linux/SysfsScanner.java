@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Finds vfio devices in sysfs without opening anything: PCI functions bound to vfio-pci or a
@@ -25,10 +26,21 @@ final class SysfsScanner {
 
     private final LinuxRoots roots;
     private final PciIds pciIds;
+    private final Predicate<Path> readWrite;
 
-    SysfsScanner(LinuxRoots roots) {
+    /**
+     * @param readWrite whether this user may open a node read-write ({@link #mayOpen} on a real
+     *                  system; tests running as root, whom access(2) never refuses, pass their own)
+     */
+    SysfsScanner(LinuxRoots roots, Predicate<Path> readWrite) {
         this.roots = roots;
         this.pciIds = PciIds.load(roots.pciIds());
+        this.readWrite = readWrite;
+    }
+
+    /** access(2) for read and write, which is what open(O_RDWR) checks first. */
+    static boolean mayOpen(Path node) {
+        return Files.isReadable(node) && Files.isWritable(node);
     }
 
     List<LinuxDevice> scan() {
@@ -120,7 +132,7 @@ final class SysfsScanner {
             if (!Files.exists(p)) {
                 return p + " does not exist: load the vfio modules (modprobe vfio-pci) or check the device's binding";
             }
-            if (!Files.isReadable(p) || !Files.isWritable(p)) {
+            if (!readWrite.test(p)) {
                 return VfioErrors.permission(p, false);
             }
         }
@@ -162,17 +174,22 @@ final class SysfsScanner {
         return out;
     }
 
+    /** Where a sysfs link leads, resolved on disk: the device directories are links themselves. */
     private static Optional<Path> link(Path p) {
         try {
-            Path target = Files.readSymbolicLink(p);
-            return Optional.of(p.getParent().resolve(target).normalize());
-        } catch (IOException | UnsupportedOperationException e) {
+            return Optional.of(p.toRealPath());
+        } catch (IOException e) {
             return Optional.empty();
         }
     }
 
+    /** The last element of a link's target: the driver, group number or type it names. */
     private static Optional<String> linkName(Path p) {
-        return link(p).map(t -> t.getFileName().toString());
+        try {
+            return Optional.of(Files.readSymbolicLink(p).getFileName().toString());
+        } catch (IOException | UnsupportedOperationException e) {
+            return Optional.empty();
+        }
     }
 
     private static Optional<String> read(Path p) {

@@ -87,7 +87,10 @@ final class VfioErrors {
             return new VfioError(errno, call, deviceId, "errno " + errno + " is not one vfio documents");
         }
         String message = switch (known.get()) {
-            case ENOTTY -> "the device has no migration support (its driver implements no vfio migration ops)";
+            case ENOTTY -> call.startsWith("VFIO_DEVICE_FEATURE")
+                    ? "the device has no migration support (its driver implements no vfio migration ops)"
+                    : "the file does not know this vfio ioctl: it is not the node vfio created, or the kernel "
+                            + "predates the call";
             case ENODEV -> "the device is gone (unplugged, or unbound from its vfio driver): list devices again";
             case EBUSY -> "the device or its group is in use";
             case EACCES, EPERM -> "permission denied: run as a user in group vfio, or as root for no-IOMMU devices";
