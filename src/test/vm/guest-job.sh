@@ -85,7 +85,7 @@ run_cli_smoke() {
   local a b stream=/tmp/rig-stream.bin
   read -r a b <<< "$MIGSCOPE_RIG_MTTY"
   cli_check "list --json" "$b" list --json
-  cli_check "show" "RUNNING" show "$a"
+  cli_check "show" "$a" show "$a"
   cli_check "set STOP" "" set "$a" STOP
   cli_check "save" "" save "$a" "$stream"
   cli_check "resume" "" resume "$b" "$stream"
