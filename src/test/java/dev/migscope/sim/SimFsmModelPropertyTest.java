@@ -29,7 +29,7 @@ import net.jqwik.api.Tuple;
  * where a model predicts, the model being MigrationFsm.nextStep applied step by step, with the
  * injected faults and the resume rule (RESUMING -> STOP loads only a complete stream).
  */
-class SimFsmModelProperties {
+class SimFsmModelPropertyTest {
 
     private static final Map<MigFeatures, byte[]> SAVED = new ConcurrentHashMap<>();
 
