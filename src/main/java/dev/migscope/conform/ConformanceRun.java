@@ -46,6 +46,9 @@ public final class ConformanceRun {
     private static final long LOG_PAGE = 4096;
     /** LOG_MAX_RANGES on a kernel with 4 KiB pages: ranges of 16 bytes in one page. */
     private static final int LOG_MAX_RANGES = 4096 / 16;
+    /** Why the checks that load a stream into a device were not made. */
+    private static final String NO_IMAGE = "leaving RESUMING needs a complete saved stream, and the STOP_COPY "
+            + "stream did not end (see stop-copy.end)";
 
     private final DeviceRegistry registry;
     private final String deviceId;
@@ -333,9 +336,8 @@ public final class ConformanceRun {
                 : SET + arc.to() + " from " + arc.from() + " returns no data_fd";
         Rule fdRule = effect == ArcEffect.CONTINUES_FD ? Rule.SAVING_GROUP_FD : Rule.DATA_FD_ARCS;
         if (arc.from() == MigState.RESUMING && image == null) {
-            String why = "needs a complete saved stream to load, and the STOP_COPY stream did not end";
-            add(arcId, "arcs", arcTitle, Rule.ARC_COMPLETES, Status.WARN, "not checked: " + why);
-            notApplicable.add(new NotApplicable("data-fd." + pair, why));
+            notApplicable.add(new NotApplicable(arcId, NO_IMAGE));
+            notApplicable.add(new NotApplicable("data-fd." + pair, NO_IMAGE));
             return;
         }
         long[] samples = new long[options.repeats()];
@@ -452,8 +454,7 @@ public final class ConformanceRun {
         String id = "path." + p.from() + "-" + p.to();
         String title = SET + p.to() + " from " + p.from() + " reaches " + p.to() + " (kernel walks " + p.format() + ")";
         if (p.from() == MigState.RESUMING && image == null) {
-            add(id, "paths", title, Rule.COMBINATION, Status.WARN,
-                    "not checked: leaving RESUMING needs a complete saved stream, and the STOP_COPY stream did not end");
+            notApplicable.add(new NotApplicable(id, NO_IMAGE));
             return;
         }
         Optional<MigrationStream> before = Optional.empty();
@@ -700,13 +701,10 @@ public final class ConformanceRun {
                     "no --peer: the full stream is resumed into the device itself by arc.RESUMING-STOP"));
         }
         if (image == null) {
-            String why = "not checked: the STOP_COPY stream did not end, so there is no complete stream to resume";
             if (peer != null) {
-                add("resume.round-trip", "resume", "the stream saved from " + deviceId + " resumes into " + peer.id,
-                        Rule.RESUME_LOADS, Status.WARN, why);
+                notApplicable.add(new NotApplicable("resume.round-trip", NO_IMAGE));
             }
-            add("resume.truncated", "resume", "a truncated stream is refused by RESUMING -> STOP",
-                    Rule.RESUME_VALIDATES, Status.WARN, why);
+            notApplicable.add(new NotApplicable("resume.truncated", NO_IMAGE));
             return;
         }
         if (peer != null) {
