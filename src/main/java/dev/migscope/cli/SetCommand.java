@@ -2,9 +2,11 @@ package dev.migscope.cli;
 
 import dev.migscope.device.TransitionResult;
 import dev.migscope.device.TransitionResult.Step;
+import dev.migscope.fsm.MigFeature;
 import dev.migscope.fsm.MigPath;
 import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.MigrationFsm;
+import dev.migscope.fsm.Refusal;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.session.TransitionMode;
@@ -63,7 +65,7 @@ final class SetCommand implements Callable<Integer> {
                 print(out, s, r);
                 if (!r.ok()) {
                     out.flush();
-                    throw new CliFailure(ExitCode.FAILED, r.summary());
+                    throw new CliFailure(ExitCode.FAILED, r.summary() + missingFeatures(s, r));
                 }
             }
         }
@@ -83,6 +85,15 @@ final class SetCommand implements Callable<Integer> {
             out.println(step(st));
         }
         out.println("device is " + (r.finalState() == null ? "in an unknown state (GET failed)" : r.finalState()));
+    }
+
+    /** Which features the refused target needs, so the line says what the device lacks. */
+    private static String missingFeatures(MigrationSession s, TransitionResult r) {
+        if (r.refusal() != Refusal.TARGET_NEEDS_FEATURE) {
+            return "";
+        }
+        return " (" + r.requested() + " needs " + String.join(",", s.features().missingFor(r.requested()).stream()
+                .map(MigFeature::cliName).toList()) + "; " + s.id() + " has " + s.features() + ")";
     }
 
     /** {@code   RUNNING -> STOP  0.004 ms  data_fd=5}, or the errno of a failed step. */

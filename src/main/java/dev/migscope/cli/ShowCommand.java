@@ -106,7 +106,7 @@ final class ShowCommand implements Callable<Integer> {
         for (Arc a : arcs) {
             ArcEffect e = a.effect();
             out.println(String.format("    %-12s -> %-12s%s", a.from(), a.to(),
-                    e == ArcEffect.NONE ? "" : "  " + e.name()));
+                    e == ArcEffect.NONE ? "" : "  " + e.name()).stripTrailing());
         }
         out.println("  refused with EINVAL:");
         for (Map.Entry<Refusal, List<MigPath>> e : refusals(features).entrySet()) {
