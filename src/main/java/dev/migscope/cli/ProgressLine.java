@@ -27,7 +27,9 @@ final class ProgressLine implements Progress {
             return;
         }
         lastDraw = now;
-        String line = phase + "  " + Format.bytes(bytes) + (estimate > 0 ? " of ~" + Format.bytes(estimate) : "");
+        // The estimate is stop_copy_length before PRE_COPY; a device that keeps dirtying sends more.
+        String of = estimate > 0 && bytes <= estimate ? " of ~" + Format.bytes(estimate) : "";
+        String line = phase + "  " + Format.bytes(bytes) + of;
         err.print("\r" + line + " ".repeat(Math.max(0, width - line.length())));
         err.flush();
         width = line.length();

@@ -9,6 +9,7 @@ import dev.migscope.session.MigrationFile;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -166,7 +167,7 @@ class StreamCommandsTest {
             w.beginPhase(MigState.PRE_COPY);
             w.write(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9}));
             w.beginPhase(MigState.STOP_COPY);
-            w.write(ByteBuffer.wrap("garbage, not a device image".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            w.write(ByteBuffer.wrap("garbage, not a device image".getBytes(StandardCharsets.US_ASCII)));
             w.commit();
         }
 
@@ -235,7 +236,7 @@ class StreamCommandsTest {
     private static void mount(Path at) throws Exception {
         Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "migscope-full-disk", at.toString())
                 .redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
             fail("this test mounts a 1 MiB tmpfs to fill a disk, which needs root (CI runs as root); "
                     + "mount said: " + output.strip());
