@@ -28,8 +28,7 @@ import picocli.CommandLine.Spec;
         description = "Inspect and drive VFIO device live migration (v2 uAPI).",
         subcommands = {ListCommand.class, ShowCommand.class, StateCommand.class, SetCommand.class,
             ResetCommand.class, SaveCommand.class, ResumeCommand.class, WatchCommand.class, FsmCommand.class},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {})
+        exitCodeListHeading = "%nExit codes:%n")
 public final class MigscopeCli implements Callable<Integer> {
 
     @Option(names = "--sim", scope = ScopeType.INHERIT,
@@ -69,7 +68,6 @@ public final class MigscopeCli implements Callable<Integer> {
     static CommandLine commandLine(Function<Boolean, DeviceRegistry> registries, boolean stderrIsTerminal) {
         CommandLine cl = new CommandLine(new MigscopeCli(registries, stderrIsTerminal));
         cl.getCommandSpec().usageMessage().exitCodeList(exitCodes());
-        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler(MigscopeCli::usageError);
         cl.setExecutionExceptionHandler(MigscopeCli::failure);
         return cl;
