@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = "Inspect and drive VFIO device live migration (v2 uAPI).",
         subcommands = {ListCommand.class, ShowCommand.class, StateCommand.class, SetCommand.class,
-            ResetCommand.class, SaveCommand.class, ResumeCommand.class, WatchCommand.class, FsmCommand.class},
+            ResetCommand.class, SaveCommand.class, ResumeCommand.class, WatchCommand.class, FsmCommand.class,
+            ConformCommand.class},
         exitCodeListHeading = "%nExit codes:%n")
 public final class MigscopeCli implements Callable<Integer> {
 
