@@ -27,8 +27,4 @@ public record ConformanceOptions(int repeats, long maxStreamBytes) {
     public ConformanceOptions withRepeats(int n) {
         return new ConformanceOptions(n, maxStreamBytes);
     }
-
-    public ConformanceOptions withMaxStreamBytes(long n) {
-        return new ConformanceOptions(repeats, n);
-    }
 }

@@ -346,6 +346,7 @@ public final class ConformanceRun {
         Status arcStatus = Status.PASS;
         String fdEvidence = null;
         Status fdStatus = Status.PASS;
+        CheckResult continued = null;
         for (int i = 0; i < options.repeats(); i++) {
             Optional<MigrationStream> before = Optional.empty();
             Optional<MigrationStream> after = Optional.empty();
@@ -361,8 +362,6 @@ public final class ConformanceRun {
                     arcStatus = Status.FAIL;
                     arcEvidence = SET + arc.to() + " from " + arc.from() + " failed: " + e.error().describe()
                             + "; GET: " + dev.getText() + repeat(i);
-                    fdEvidence = "not checked: the SET failed";
-                    fdStatus = Status.WARN;
                     break;
                 }
                 long t1 = System.nanoTime();
@@ -390,7 +389,7 @@ public final class ConformanceRun {
                         fdEvidence = after.map(f -> "data_fd " + f.fd()).orElse("no data_fd");
                     }
                     if (effect == ArcEffect.CONTINUES_FD && arc.to() == MigState.STOP_COPY && before.isPresent()) {
-                        continues(arc, before.get(), after.isPresent());
+                        continued = continues(arc, before.get(), after.isPresent());
                     }
                 }
                 if (fdStatus == Status.FAIL) {
@@ -399,8 +398,6 @@ public final class ConformanceRun {
             } catch (VfioException e) {
                 arcStatus = Status.FAIL;
                 arcEvidence = "could not put the device in " + arc.from() + ": " + e.error().describe() + repeat(i);
-                fdStatus = Status.WARN;
-                fdEvidence = "not checked: " + arc.from() + " was not reached";
                 break;
             } finally {
                 Probe.close(after);
@@ -411,7 +408,14 @@ public final class ConformanceRun {
             arcEvidence += "; " + n + " repeats";
         }
         add(arcId, "arcs", arcTitle, Rule.ARC_COMPLETES, arcStatus, arcEvidence);
-        add("data-fd." + pair, "arcs", fdTitle, fdRule, fdStatus, fdEvidence);
+        if (fdEvidence == null) {
+            notApplicable.add(new NotApplicable("data-fd." + pair, "the SET of the arc was not made (see " + arcId + ")"));
+        } else {
+            add("data-fd." + pair, "arcs", fdTitle, fdRule, fdStatus, fdEvidence);
+        }
+        if (continued != null) {
+            results.add(continued);
+        }
         if (n > 0) {
             long[] s = Arrays.copyOf(samples, n);
             Arrays.sort(s);
@@ -424,7 +428,7 @@ public final class ConformanceRun {
     }
 
     /** The saving session's fd goes on into STOP_COPY: it still reads, and the rest of the state comes on it. */
-    private void continues(Arc arc, MigrationStream fd, boolean newFd) {
+    private CheckResult continues(Arc arc, MigrationStream fd, boolean newFd) {
         String id = "saving-group.continues." + arc.from() + "-" + arc.to();
         String title = "after " + arc + " the data_fd of " + arc.from() + " streams the rest";
         Probe.Drain d = dev.drain(fd, options.maxStreamBytes(), null);
@@ -434,7 +438,7 @@ public final class ConformanceRun {
         if (d.error() == null && d.bytes() == 0) {
             ev += ": no STOP_COPY data came on the session's fd";
         }
-        add(id, "arcs", title, Rule.SAVING_GROUP_FD, s, ev);
+        return new CheckResult(id, "arcs", title, Rule.SAVING_GROUP_FD, s, ev);
     }
 
     // ------------------------------------------------------------------ multi-step pairs

@@ -8,7 +8,6 @@ import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,15 +33,6 @@ public final class BrokenSimBackend implements DeviceBackend {
             defects.put(d.deviceId(), d);
         }
         this.devices = new SimBackend(clock, table);
-    }
-
-    /** The id of each broken device. */
-    public static Map<Defect, String> ids() {
-        Map<Defect, String> m = new EnumMap<>(Defect.class);
-        for (Defect d : Defect.values()) {
-            m.put(d, d.deviceId());
-        }
-        return m;
     }
 
     private static SimProfile profile(Defect d) {
