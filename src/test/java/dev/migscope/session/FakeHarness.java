@@ -58,6 +58,13 @@ abstract class FakeHarness {
         MigrationSession s = MigrationSession.open(new DeviceRegistry(List.of(b), List.of(), false), id, o);
         s.addListener(events::add);
         sessions.add(s);
+        // The sampler's first tick was queued at open; a call queued now runs after it, so a test's
+        // scripted GET failure cannot be consumed by that tick.
+        try {
+            join(s.refreshState());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
         return s;
     }
 
