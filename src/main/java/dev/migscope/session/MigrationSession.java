@@ -548,7 +548,10 @@ public final class MigrationSession implements AutoCloseable {
                     return failSave(writer, file, phases, bytes, transitions, failure(r), before, t0);
                 }
                 writer.beginPhase(MigState.PRE_COPY);
-                long phaseStart = System.nanoTime();
+                // The session clock, not the wall clock: a device on compressed time (a simulator's manual
+                // clock) must stop pre-copying after precopyMax of its own time, not after however much
+                // data the host can read in precopyMax of wall time.
+                long phaseStart = options.clock().getAsLong();
                 while (true) {
                     if (cancel.isCancelled()) {
                         return cancelSave(writer, file, phases, bytes, transitions, before, t0);
@@ -562,7 +565,7 @@ public final class MigrationSession implements AutoCloseable {
                     }
                     sampleIfDue();
                     PrecopyInfo pi = stream.precopyInfo();
-                    boolean timeUp = System.nanoTime() - phaseStart >= options.precopyMax().toNanos();
+                    boolean timeUp = options.clock().getAsLong() - phaseStart >= options.precopyMax().toNanos();
                     if (pi.pendingBytes() <= options.precopyThreshold() && n == 0 || timeUp) {
                         break;
                     }
