@@ -369,6 +369,26 @@ class SimSessionTest {
         assertThat(dirtyRate).as("a dirty rate").isTrue();
     }
 
+    @Test
+    void telemetryMovesWhileASaveRunsOnTheWallClockAsInTheApp() throws Exception {
+        // The app's configuration: simulator and session on real time. The link makes the save last
+        // at least (24 MiB + pre-copy) / 150 MiB/s, about 0.2 s: twenty 10 ms sample periods.
+        DeviceRegistry real = new DeviceRegistry(List.of(),
+                List.of(new SimBackend(dev.migscope.sim.SimClock.system())), true);
+        try (MigrationSession s = MigrationSession.open(real, "sim:hisi-0", SessionOptions.defaults()
+                .withArmed(true).withSampleInterval(Duration.ofMillis(10)))) {
+            FakeHarness.join(s.refreshState());
+            long before = s.telemetry().version();
+            long[] during = new long[2];
+            Progress watch = (phase, bytes, estimate) -> during[phase.equals("PRE_COPY") ? 0 : 1] =
+                    s.telemetry().version();
+            StreamResult r = FakeHarness.join(s.save(dir.resolve("wall.mig"), RUNNING, watch, new Cancellation()));
+            assertThat(r.ok()).isTrue();
+            assertThat(during[0]).as("samples taken during PRE_COPY").isGreaterThan(before);
+            assertThat(during[1]).as("samples taken during STOP_COPY").isGreaterThan(during[0]);
+        }
+    }
+
     // ------------------------------------------------------------------ faults and unplug
 
     @Test
