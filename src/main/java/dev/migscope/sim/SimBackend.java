@@ -27,19 +27,35 @@ public final class SimBackend implements DeviceBackend {
     /** Simulated fds are numbered like a process's: above stdio and the device fds. */
     private final AtomicInteger nextFd = new AtomicInteger(20);
 
-    /** @param clock the time the devices live by: {@link SimClock#system()}, or a {@link ManualClock} */
+    /** The standard devices; @param clock the time they live by: {@link SimClock#system()}, or a {@link ManualClock} */
     public SimBackend(SimClock clock) {
-        this.clock = clock;
-        add("sim:mlx5-0", SimProfile.mlx5());
-        add("sim:mlx5-1", SimProfile.mlx5());
-        add("sim:hisi-0", SimProfile.hisiAcc());
-        add("sim:pds-0", SimProfile.pds());
-        add("sim:stopcopy-0", SimProfile.stopCopyOnly());
-        add("sim:nonconv-0", SimProfile.nonConverging());
+        this(clock, standardDevices());
     }
 
-    private void add(String id, SimProfile profile) {
-        devices.put(id, new SimDevice(this, id, profile));
+    /**
+     * Other devices than the standard ones, for workloads of other sizes (property tests use tiny
+     * devices; benchmarks may use large ones). Ids must start with {@code sim:}.
+     */
+    public SimBackend(SimClock clock, Map<String, SimProfile> devicesById) {
+        this.clock = clock;
+        devicesById.forEach((id, profile) -> {
+            if (!id.startsWith("sim:")) {
+                throw new IllegalArgumentException("simulated device ids start with sim: (" + id + ")");
+            }
+            devices.put(id, new SimDevice(this, id, profile));
+        });
+    }
+
+    /** sim:mlx5-0, sim:mlx5-1, sim:hisi-0, sim:pds-0, sim:stopcopy-0, sim:nonconv-0, in listing order. */
+    public static Map<String, SimProfile> standardDevices() {
+        Map<String, SimProfile> m = new LinkedHashMap<>();
+        m.put("sim:mlx5-0", SimProfile.mlx5());
+        m.put("sim:mlx5-1", SimProfile.mlx5());
+        m.put("sim:hisi-0", SimProfile.hisiAcc());
+        m.put("sim:pds-0", SimProfile.pds());
+        m.put("sim:stopcopy-0", SimProfile.stopCopyOnly());
+        m.put("sim:nonconv-0", SimProfile.nonConverging());
+        return m;
     }
 
     SimClock clock() {

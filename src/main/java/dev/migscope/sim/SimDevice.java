@@ -310,12 +310,13 @@ final class SimDevice {
         lock.lock();
         try {
             checkLogging(call);
-            if (dmaLog != null) {
-                throw error(Errno.EINVAL, call, "DMA logging is already started; DMA_LOGGING_STOP it first");
-            }
+            // The core validates the ranges first; only then does the driver see that it is already logging.
             DmaLog.Problem p = DmaLog.validate(pageSize, ranges);
             if (p != null) {
                 throw error(p.tooMany() ? Errno.E2BIG : Errno.EINVAL, call, p.sentence());
+            }
+            if (dmaLog != null) {
+                throw error(Errno.EINVAL, call, "DMA logging is already started; DMA_LOGGING_STOP it first");
             }
             advance();
             dmaLog = new DmaLog(pageSize, ranges, image.seed() ^ clock.nanoTime());

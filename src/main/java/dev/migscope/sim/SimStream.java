@@ -40,17 +40,9 @@ abstract class SimStream implements MigrationStream {
         }
         device.checkPresent(call);
         if (disabled) {
-            throw disabledError(call);
+            throw device.error(Errno.ENODEV, call, "the driver ended this data transfer session (an arc left the "
+                    + "saving or resuming states, or the device was reset or closed); start a new one with a SET");
         }
-    }
-
-    VfioException disabledError(String call) {
-        return device.error(Errno.ENODEV, call, "the driver ended this data transfer session (an arc left the "
-                + "saving or resuming states, or the device was reset or closed); start a new one with a SET");
-    }
-
-    boolean isDisabled() {
-        return disabled;
     }
 
     @Override

@@ -47,33 +47,41 @@ final class StreamFormat {
 
     static ByteBuffer deviceRecord(int seq, String driver, MigFeatures features, DeviceImage image) {
         byte[] name = driver.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer payload = buffer(deviceRecordBytes(driver) - HEADER_BYTES);
-        payload.putInt(features.flags()).putInt(image.pageBytes()).putInt(image.pageCount()).putInt(0)
+        ByteBuffer r = header(TYPE_DEVICE, seq, deviceRecordBytes(driver) - HEADER_BYTES, 0, 0);
+        r.putInt(features.flags()).putInt(image.pageBytes()).putInt(image.pageCount()).putInt(0)
                 .putLong(image.seed()).put(name);
-        return record(TYPE_DEVICE, seq, 0, 0, payload.flip());
+        return seal(r);
     }
 
+    /** The page's bytes are generated straight into the record: saving costs one pass over them. */
     static ByteBuffer pageRecord(int seq, DeviceImage image, int page) {
         int generation = image.generation(page);
-        ByteBuffer payload = buffer(image.pageBytes());
-        DeviceImage.fill(payload, image.seed(), page, generation);
-        return record(TYPE_PAGE, seq, page, generation, payload.flip());
+        ByteBuffer r = header(TYPE_PAGE, seq, image.pageBytes(), page, generation);
+        DeviceImage.fill(r, image.seed(), page, generation);
+        return seal(r);
     }
 
     static ByteBuffer endRecord(int seq, DeviceImage image) {
-        ByteBuffer payload = buffer(END_PAYLOAD_BYTES).putInt(image.pageCount()).putInt(image.generationsCrc());
-        return record(TYPE_END, seq, 0, 0, payload.flip());
+        ByteBuffer r = header(TYPE_END, seq, END_PAYLOAD_BYTES, 0, 0);
+        r.putInt(image.pageCount()).putInt(image.generationsCrc());
+        return seal(r);
     }
 
-    private static ByteBuffer record(int type, int seq, long page, int generation, ByteBuffer payload) {
-        ByteBuffer r = buffer(HEADER_BYTES + payload.remaining());
-        r.putInt(MAGIC).putShort((short) type).putShort((short) VERSION).putInt(seq).putInt(payload.remaining())
-                .putLong(page).putInt(generation);
+    /** A record buffer with its header written (CRC still 0), positioned at the payload. */
+    private static ByteBuffer header(int type, int seq, int payloadBytes, long page, int generation) {
+        ByteBuffer r = buffer(HEADER_BYTES + payloadBytes);
+        r.putInt(MAGIC).putShort((short) type).putShort((short) VERSION).putInt(seq).putInt(payloadBytes)
+                .putLong(page).putInt(generation).putInt(0);
+        return r;
+    }
+
+    /** Fills in the CRC32C and rewinds the record for reading. */
+    private static ByteBuffer seal(ByteBuffer r) {
         CRC32C crc = new CRC32C();
         crc.update(r.array(), 0, HEADER_BYTES - 4);
-        crc.update(payload.duplicate());
-        r.putInt((int) crc.getValue()).put(payload);
-        return r.flip();
+        crc.update(r.array(), HEADER_BYTES, r.capacity() - HEADER_BYTES);
+        r.putInt(HEADER_BYTES - 4, (int) crc.getValue());
+        return r.clear();
     }
 
     /** True when the CRC32C field matches the header and payload. */
