@@ -46,7 +46,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Sessions on the real simulator ({@link SimBackend} on a {@link ManualClock}: a 48 MiB save costs
  * no wall time). Every device call the session makes is counted through {@link CountingBackend}.
  */
-class SimSessionTest {
+class SessionOnSimTest {
 
     /** One device per feature set: {STOP_COPY}, {+P2P}, {+PRE_COPY}, {+P2P+PRE_COPY}. */
     static final List<String> ONE_PER_FEATURE_SET = List.of("sim:stopcopy-0", "sim:pds-0", "sim:hisi-0",
@@ -195,7 +195,7 @@ class SimSessionTest {
     // ------------------------------------------------------------------ save and resume
 
     @ParameterizedTest
-    @MethodSource("dev.migscope.session.SimSessionTest#modes")
+    @MethodSource("dev.migscope.session.SessionOnSimTest#modes")
     void saveOnMlx5ZeroResumesIntoMlx5OneWithAnEqualDigest(TransitionMode mode) throws Exception {
         MigrationSession src = open("sim:mlx5-0", options().withMode(mode));
         MigrationSession dst = open("sim:mlx5-1", options().withMode(mode));
@@ -225,7 +225,7 @@ class SimSessionTest {
     }
 
     @ParameterizedTest
-    @MethodSource("dev.migscope.session.SimSessionTest#oneIdPerFeatureSet")
+    @MethodSource("dev.migscope.session.SessionOnSimTest#oneIdPerFeatureSet")
     void aDeviceResumedFromItsOwnSaveGetsItsStateBack(String id) throws Exception {
         MigrationSession s = open(id, options());
         Path file = dir.resolve("self.mig");
@@ -248,7 +248,7 @@ class SimSessionTest {
     }
 
     @ParameterizedTest
-    @MethodSource("dev.migscope.session.SimSessionTest#cancelPoints")
+    @MethodSource("dev.migscope.session.SessionOnSimTest#cancelPoints")
     void cancellingASaveLeavesNoFileAndTheDeviceRunning(String id, String phase) throws Exception {
         MigrationSession s = open(id, options());
         Cancellation c = new Cancellation();
