@@ -89,8 +89,11 @@ class SessionOnSimTest {
         return registry.find(id).orElseThrow().state();
     }
 
+    /** SimulationControls.stateDigest, read on the session's device thread like every other call. */
     static long digest(MigrationSession s) throws Exception {
-        return FakeHarness.join(s.simulate(c -> { })) == null ? s.simulation().orElseThrow().stateDigest() : 0;
+        long[] digest = new long[1];
+        FakeHarness.join(s.simulate(c -> digest[0] = c.stateDigest()));
+        return digest[0];
     }
 
     static <T> T join(java.util.concurrent.CompletableFuture<T> f) throws Exception {
