@@ -44,7 +44,7 @@ class SessionStateProperties {
 
     @Provide
     Arbitrary<String> devices() {
-        return Arbitraries.of(SimSessionTest.ONE_PER_FEATURE_SET);
+        return Arbitraries.of(SessionOnSimTest.ONE_PER_FEATURE_SET);
     }
 
     @Provide

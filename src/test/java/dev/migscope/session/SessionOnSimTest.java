@@ -46,7 +46,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Sessions on the real simulator ({@link SimBackend} on a {@link ManualClock}: a 48 MiB save costs
  * no wall time). Every device call the session makes is counted through {@link CountingBackend}.
  */
-class SimSessionTest {
+class SessionOnSimTest {
 
     /** One device per feature set: {STOP_COPY}, {+P2P}, {+PRE_COPY}, {+P2P+PRE_COPY}. */
     static final List<String> ONE_PER_FEATURE_SET = List.of("sim:stopcopy-0", "sim:pds-0", "sim:hisi-0",
@@ -89,8 +89,11 @@ class SimSessionTest {
         return registry.find(id).orElseThrow().state();
     }
 
+    /** SimulationControls.stateDigest, read on the session's device thread like every other call. */
     static long digest(MigrationSession s) throws Exception {
-        return FakeHarness.join(s.simulate(c -> { })) == null ? s.simulation().orElseThrow().stateDigest() : 0;
+        long[] digest = new long[1];
+        FakeHarness.join(s.simulate(c -> digest[0] = c.stateDigest()));
+        return digest[0];
     }
 
     static <T> T join(java.util.concurrent.CompletableFuture<T> f) throws Exception {
@@ -195,7 +198,7 @@ class SimSessionTest {
     // ------------------------------------------------------------------ save and resume
 
     @ParameterizedTest
-    @MethodSource("dev.migscope.session.SimSessionTest#modes")
+    @MethodSource("dev.migscope.session.SessionOnSimTest#modes")
     void saveOnMlx5ZeroResumesIntoMlx5OneWithAnEqualDigest(TransitionMode mode) throws Exception {
         MigrationSession src = open("sim:mlx5-0", options().withMode(mode));
         MigrationSession dst = open("sim:mlx5-1", options().withMode(mode));
@@ -225,7 +228,7 @@ class SimSessionTest {
     }
 
     @ParameterizedTest
-    @MethodSource("dev.migscope.session.SimSessionTest#oneIdPerFeatureSet")
+    @MethodSource("dev.migscope.session.SessionOnSimTest#oneIdPerFeatureSet")
     void aDeviceResumedFromItsOwnSaveGetsItsStateBack(String id) throws Exception {
         MigrationSession s = open(id, options());
         Path file = dir.resolve("self.mig");
@@ -248,7 +251,7 @@ class SimSessionTest {
     }
 
     @ParameterizedTest
-    @MethodSource("dev.migscope.session.SimSessionTest#cancelPoints")
+    @MethodSource("dev.migscope.session.SessionOnSimTest#cancelPoints")
     void cancellingASaveLeavesNoFileAndTheDeviceRunning(String id, String phase) throws Exception {
         MigrationSession s = open(id, options());
         Cancellation c = new Cancellation();
