@@ -48,12 +48,30 @@ final class SysfsScanner {
         boolean rawIo = hasCapability(CAP_SYS_RAWIO);
         List<LinuxDevice> found = new ArrayList<>();
         for (Path dev : children(roots.sys().resolve("bus/pci/devices"))) {
-            pci(dev, owners, rawIo).ifPresent(found::add);
+            try {
+                pci(dev, owners, rawIo).ifPresent(found::add);
+            } catch (RuntimeException e) {
+                found.add(unreadable(dev, DeviceKind.PCI, e));
+            }
         }
         for (Path dev : children(roots.sys().resolve("bus/mdev/devices"))) {
-            found.add(mdev(dev, owners, rawIo));
+            try {
+                found.add(mdev(dev, owners, rawIo));
+            } catch (RuntimeException e) {
+                found.add(unreadable(dev, DeviceKind.MDEV, e));
+            }
         }
         return found;
+    }
+
+    /** A device whose sysfs entry could not be made sense of: still listed, with the reason as its access. */
+    private static LinuxDevice unreadable(Path dev, DeviceKind kind, RuntimeException e) {
+        String id = dev.getFileName().toString();
+        DeviceInfo info = new DeviceInfo(id, kind, linkName(dev.resolve("driver")).orElse("unknown"), null, null,
+                null, null, null, null, null, null, null,
+                "sysfs entry " + dev + " could not be read (" + e.getMessage() + "): check that sysfs is mounted "
+                        + "and readable");
+        return new LinuxDevice(info, null, false, null);
     }
 
     private Optional<LinuxDevice> pci(Path dev, ProcOwners owners, boolean rawIo) {

@@ -21,8 +21,6 @@ public final class Uapi {
     public static final int IOMMUFD_TYPE = ';';
 
     // ioctl requests
-    public static final long VFIO_GET_API_VERSION = io(VFIO_TYPE, VFIO_BASE);
-    public static final long VFIO_CHECK_EXTENSION = io(VFIO_TYPE, VFIO_BASE + 1);
     public static final long VFIO_SET_IOMMU = io(VFIO_TYPE, VFIO_BASE + 2);
     public static final long VFIO_GROUP_GET_STATUS = io(VFIO_TYPE, VFIO_BASE + 3);
     public static final long VFIO_GROUP_SET_CONTAINER = io(VFIO_TYPE, VFIO_BASE + 4);
@@ -34,7 +32,6 @@ public final class Uapi {
     public static final long VFIO_MIG_GET_PRECOPY_INFO = io(VFIO_TYPE, VFIO_BASE + 21);
     public static final long IOMMU_IOAS_ALLOC = io(IOMMUFD_TYPE, 0x81);
 
-    public static final int VFIO_API_VERSION = 0;
     public static final int VFIO_TYPE1v2_IOMMU = 3;
     public static final int VFIO_NOIOMMU_IOMMU = 8;
     public static final int VFIO_GROUP_FLAGS_VIABLE = 1;
@@ -49,7 +46,6 @@ public final class Uapi {
     public static final int VFIO_DEVICE_FEATURE_ARGSZ = 0;
     public static final int VFIO_DEVICE_FEATURE_FLAGS = 4;
     public static final int VFIO_DEVICE_FEATURE_DATA = 8;
-    public static final int VFIO_DEVICE_FEATURE_MASK = 0xffff;
     public static final int VFIO_DEVICE_FEATURE_GET = 1 << 16;
     public static final int VFIO_DEVICE_FEATURE_SET = 1 << 17;
     public static final int VFIO_DEVICE_FEATURE_PROBE = 1 << 18;
@@ -123,7 +119,6 @@ public final class Uapi {
     public static final int IOMMU_IOAS_ALLOC_OUT_IOAS_ID = 8;
 
     // libc: open(2) flags, struct pollfd, poll(2) events
-    public static final int O_RDONLY = 0;
     public static final int O_RDWR = 2;
     public static final int O_CLOEXEC = 02000000;
     public static final int SIZEOF_POLLFD = 8;

@@ -99,6 +99,13 @@ final class VfioErrors {
                     + "header does not match the device)";
             case ENOMEM -> "the driver refused the size (more data than the device state holds, or out of memory)";
             case EIO -> "the device failed the operation";
+            // vfio_ioctl_device_feature_logging_report's iova_bitmap_alloc() is a stub returning
+            // -EOPNOTSUPP unless something selected IOMMUFD_DRIVER.
+            case EOPNOTSUPP -> call.endsWith("DMA_LOGGING_REPORT")
+                    ? "this kernel cannot hand out dirty bitmaps: it was built without CONFIG_IOMMUFD_DRIVER "
+                            + "(iova_bitmap), which only dirty-tracking drivers select (intel/amd/arm-smmu-v3 IOMMU "
+                            + "with IOMMUFD, mlx5_vfio_pci, pds_vfio_pci, or IOMMUFD_TEST)"
+                    : known.get().strerror();
             default -> known.get().strerror();
         };
         return new VfioError(errno, call, deviceId, message);

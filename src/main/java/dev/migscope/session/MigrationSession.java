@@ -74,7 +74,9 @@ public final class MigrationSession implements AutoCloseable {
     private final Telemetry telemetry;
     private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
     private final long startNanos;
-    private final ScheduledFuture<?> sampler;
+    private volatile ScheduledFuture<?> sampler;
+    /** The save or resume holding the device thread now, so that close() can stop it. */
+    private volatile Cancellation running;
 
     private volatile MigState state;
     private volatile boolean armed;
@@ -114,8 +116,13 @@ public final class MigrationSession implements AutoCloseable {
         this.armed = options.armed();
         this.telemetry = new Telemetry(options.historyCapacity());
         this.startNanos = options.clock().getAsLong();
+    }
+
+    /** Starts sampling once the session is fully built (the first tick may run at once). */
+    private MigrationSession startSampling() {
         long period = options.sampleInterval().toNanos();
         this.sampler = thread.scheduleAtFixedRate(this::sampleTick, 0, period, TimeUnit.NANOSECONDS);
+        return this;
     }
 
     /**
@@ -133,7 +140,7 @@ public final class MigrationSession implements AutoCloseable {
                     MigFeatures f = d.migrationFeatures();
                     MigState s = d.getState();
                     return new MigrationSession(id, d.info(), d, null, f, d.dmaLoggingSupported(), s, options,
-                            thread);
+                            thread).startSampling();
                 } catch (VfioException e) {
                     d.close();
                     if (e.error().is(Errno.ENOTTY)) {
@@ -183,7 +190,8 @@ public final class MigrationSession implements AutoCloseable {
                 "cannot watch the device passively: it needs root and a kernel with CONFIG_VFIO_DEBUGFS "
                         + "(mount -t debugfs none /sys/kernel/debug)")));
         MigFeatures f = info.features() != null ? info.features() : MigFeatures.STOP_COPY_ONLY;
-        return new MigrationSession(id, info, null, b, f, false, s, options.withArmed(false), newDeviceThread(id));
+        return new MigrationSession(id, info, null, b, f, false, s, options.withArmed(false), newDeviceThread(id))
+                .startSampling();
     }
 
     private static ScheduledExecutorService newDeviceThread(String id) {
@@ -224,6 +232,11 @@ public final class MigrationSession implements AutoCloseable {
     /** Arms or disarms: nothing changes the device unless it is armed. A passive session never arms. */
     public void setArmed(boolean a) {
         this.armed = a && !isPassive();
+    }
+
+    /** True once {@link #close} has begun: a running save or resume has been asked to stop. */
+    public boolean isClosing() {
+        return closed;
     }
 
     /** True once the device disappeared (ENODEV); sampling has stopped. */
@@ -291,13 +304,14 @@ public final class MigrationSession implements AutoCloseable {
      * of the stream, then STOP, then {@code then}. The file appears only when complete.
      */
     public CompletableFuture<StreamResult> save(Path file, MigState then, Progress progress, Cancellation cancel) {
-        return submit(() -> doSave(file, then, progress, cancel, MigrationFile.ChannelOpener.DEFAULT));
+        return submit(() -> whileRunning(cancel,
+                () -> doSave(file, then, progress, cancel, MigrationFile.ChannelOpener.DEFAULT)));
     }
 
     /** {@link #save} with a substitute file opener (tests: a disk that fills up). */
     CompletableFuture<StreamResult> save(Path file, MigState then, Progress progress, Cancellation cancel,
             MigrationFile.ChannelOpener opener) {
-        return submit(() -> doSave(file, then, progress, cancel, opener));
+        return submit(() -> whileRunning(cancel, () -> doSave(file, then, progress, cancel, opener)));
     }
 
     /**
@@ -305,7 +319,7 @@ public final class MigrationSession implements AutoCloseable {
      * the device untouched), then RESUMING, write, STOP (where the driver validates), then {@code then}.
      */
     public CompletableFuture<StreamResult> resume(Path file, MigState then, Progress progress, Cancellation cancel) {
-        return submit(() -> doResume(file, then, progress, cancel));
+        return submit(() -> whileRunning(cancel, () -> doResume(file, then, progress, cancel)));
     }
 
     /** DMA_LOGGING_START over {@code ranges}. */
@@ -368,7 +382,14 @@ public final class MigrationSession implements AutoCloseable {
             return;
         }
         closed = true;
-        sampler.cancel(false);
+        Cancellation op = running;
+        if (op != null) {
+            op.cancel(); // a save or resume unwinds at its next chunk, leaving no file and a known state
+        }
+        ScheduledFuture<?> s = sampler;
+        if (s != null) {
+            s.cancel(false);
+        }
         awaitQuietly(thread.submit(() -> {
             closeStream();
             if (device != null) {
@@ -545,10 +566,13 @@ public final class MigrationSession implements AutoCloseable {
             if (precopy) {
                 TransitionResult r = step(transitions, MigState.PRE_COPY);
                 if (!r.ok()) {
-                    return failSave(writer, file, phases, bytes, transitions, r.error(), before, t0);
+                    return failSave(writer, file, phases, bytes, transitions, failure(r), before, t0);
                 }
                 writer.beginPhase(MigState.PRE_COPY);
-                long phaseStart = System.nanoTime();
+                // The session clock, not the wall clock: a device on compressed time (a simulator's manual
+                // clock) must stop pre-copying after precopyMax of its own time, not after however much
+                // data the host can read in precopyMax of wall time.
+                long phaseStart = options.clock().getAsLong();
                 while (true) {
                     if (cancel.isCancelled()) {
                         return cancelSave(writer, file, phases, bytes, transitions, before, t0);
@@ -562,7 +586,7 @@ public final class MigrationSession implements AutoCloseable {
                     }
                     sampleIfDue();
                     PrecopyInfo pi = stream.precopyInfo();
-                    boolean timeUp = System.nanoTime() - phaseStart >= options.precopyMax().toNanos();
+                    boolean timeUp = options.clock().getAsLong() - phaseStart >= options.precopyMax().toNanos();
                     if (pi.pendingBytes() <= options.precopyThreshold() && n == 0 || timeUp) {
                         break;
                     }
@@ -573,7 +597,7 @@ public final class MigrationSession implements AutoCloseable {
             }
             TransitionResult r = step(transitions, MigState.STOP_COPY);
             if (!r.ok()) {
-                return failSave(writer, file, phases, bytes, transitions, r.error(), before, t0);
+                return failSave(writer, file, phases, bytes, transitions, failure(r), before, t0);
             }
             int sc = phases.size() - 1;
             writer.beginPhase(MigState.STOP_COPY);
@@ -599,10 +623,9 @@ public final class MigrationSession implements AutoCloseable {
             return failSave(writer, file, phases, bytes, transitions, fileError(e, file, "write"), before, t0);
         }
         TransitionResult stop = step(transitions, MigState.STOP);
-        VfioError error = stop.ok() ? null : stop.error();
+        VfioError error = failure(stop);
         if (error == null && then != null && then != MigState.STOP) {
-            TransitionResult t = step(transitions, then);
-            error = t.ok() ? null : t.error() != null ? t.error() : refusalError(t);
+            error = failure(step(transitions, then));
         }
         return streamResult(Kind.SAVE, file, phaseBytes(phases, bytes), transitions, error, false, t0);
     }
@@ -654,14 +677,25 @@ public final class MigrationSession implements AutoCloseable {
         if (refusal.isPresent()) {
             return streamResult(Kind.RESUME, file, List.of(), transitions, refusal.get(), false, t0);
         }
+        if (state == MigState.RESUMING) {
+            // A rejected stream leaves the device in RESUMING with the old data_fd: a new stream must not be
+            // appended to it. vfio.h: "To abort a RESUMING session the device must be reset."
+            TransitionResult reset = step(transitions, null);
+            if (!reset.ok()) {
+                return streamResult(Kind.RESUME, file, List.of(), transitions, failure(reset), false, t0);
+            }
+        }
         TransitionResult r = step(transitions, MigState.RESUMING);
         if (!r.ok()) {
-            return streamResult(Kind.RESUME, file, List.of(), transitions,
-                    r.error() != null ? r.error() : refusalError(r), false, t0);
+            return streamResult(Kind.RESUME, file, List.of(), transitions, failure(r), false, t0);
         }
         long written = 0;
         long total = v.dataLength();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (stream == null) {
+                throw new VfioException(VfioError.of(Errno.EBADF, "write(data_fd)", id,
+                        "the device returned no data_fd for RESUMING"));
+            }
             long pos = v.dataOffset();
             long end = pos + total;
             while (pos < end) {
@@ -680,6 +714,12 @@ public final class MigrationSession implements AutoCloseable {
                 chunk.flip();
                 while (chunk.hasRemaining()) {
                     int w = stream.write(chunk);
+                    if (w <= 0) {
+                        // Offering the same bytes again would spin the device thread forever.
+                        throw new VfioException(VfioError.of(Errno.EIO, "write(data_fd)", id, "the driver accepted "
+                                + "none of the " + chunk.remaining() + " bytes offered after " + written
+                                + "; the device did not receive the whole stream"));
+                    }
                     written += w;
                     resumeBytes += w;
                 }
@@ -696,13 +736,9 @@ public final class MigrationSession implements AutoCloseable {
             return streamResult(Kind.RESUME, file, List.of(new StreamResult.PhaseBytes(MigState.RESUMING, written)),
                     transitions, fileError(e, file, "read"), false, t0);
         }
-        VfioError error = null;
-        TransitionResult stop = step(transitions, MigState.STOP);
-        if (!stop.ok()) {
-            error = stop.error() != null ? stop.error() : refusalError(stop);
-        } else if (then != null && then != MigState.STOP) {
-            TransitionResult t = step(transitions, then);
-            error = t.ok() ? null : t.error() != null ? t.error() : refusalError(t);
+        VfioError error = failure(step(transitions, MigState.STOP));
+        if (error == null && then != null && then != MigState.STOP) {
+            error = failure(step(transitions, then));
         }
         return streamResult(Kind.RESUME, file, List.of(new StreamResult.PhaseBytes(MigState.RESUMING, written)),
                 transitions, error, false, t0);
@@ -726,11 +762,25 @@ public final class MigrationSession implements AutoCloseable {
         return Optional.empty();
     }
 
+    private StreamResult whileRunning(Cancellation cancel, java.util.function.Supplier<StreamResult> op) {
+        running = cancel;
+        try {
+            return op.get();
+        } finally {
+            running = null;
+        }
+    }
+
     /** A transition inside a save or resume; {@code null} target means a reset. */
     private TransitionResult step(List<TransitionResult> transitions, MigState target) {
         TransitionResult r = target == null ? doReset() : doTransition(target, "SET MIG_DEVICE_STATE");
         transitions.add(r);
         return r;
+    }
+
+    /** Why a step of a save or resume did not reach its target (its errno, or the refusal); null when it did. */
+    private VfioError failure(TransitionResult r) {
+        return r.ok() ? null : r.error() != null ? r.error() : refusalError(r);
     }
 
     private VfioError refusalError(TransitionResult r) {
@@ -845,7 +895,10 @@ public final class MigrationSession implements AutoCloseable {
     private void markGone(VfioError error) {
         if (!gone) {
             gone = true;
-            sampler.cancel(false);
+            ScheduledFuture<?> s = sampler;
+            if (s != null) {
+                s.cancel(false);
+            }
             emit(Kind.DEVICE_GONE, error.call(), null, null, Duration.ZERO, error,
                     "the device is gone; sampling stopped");
         }

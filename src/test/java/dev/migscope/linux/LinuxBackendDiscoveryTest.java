@@ -160,6 +160,20 @@ class LinuxBackendDiscoveryTest {
     }
 
     @Test
+    void aDeviceWhoseSysfsMakesNoSenseIsListedWithTheReason() {
+        Path d = host.pci("0000:00:04.0", "vfio-pci", "0x1234", "0x11e8");
+        FakeHost.link(d.resolve("iommu_group"), Path.of("../../../kernel/iommu_groups/99999999999"));
+        Path ok = host.mdev(UUID_1, "mtty", "mtty-2", "Dual port serial");
+        host.group(ok, 7, false);
+
+        Map<String, DeviceInfo> devices = list();
+
+        assertThat(devices.get("0000:00:04.0").driver()).isEqualTo("vfio-pci");
+        assertThat(devices.get("0000:00:04.0").access()).contains("could not be read").contains("0000:00:04.0");
+        assertThat(devices.get(UUID_1).access()).isNull();
+    }
+
+    @Test
     void groupNodeThisUserCannotOpenNamesTheFileAndTheUdevRule() {
         Path d = host.pci("0000:3b:00.1", "mlx5_vfio_pci", "0x15b3", "0x101e");
         host.group(d, 12, false);

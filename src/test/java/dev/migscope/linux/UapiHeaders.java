@@ -36,22 +36,26 @@ final class UapiHeaders {
      * @throws IllegalStateException saying how to get the headers when no source has them
      */
     static Path includeDir() throws IOException, InterruptedException {
-        Path cache = cacheDir();
+        return includeDir(cacheDir(), EXTRACTED, TARBALL, System.getenv("CI") != null);
+    }
+
+    /** {@link #includeDir()} with every place it looks given, for tests of the lookup itself. */
+    static Path includeDir(Path cache, Path extracted, Path tarball, boolean ci) throws IOException, InterruptedException {
         Path linux = cache.resolve("linux");
         if (HEADERS.stream().allMatch(h -> isLinux612(linux.resolve(h)))) {
             return cache;
         }
         Files.createDirectories(linux);
-        if (HEADERS.stream().allMatch(h -> Files.isRegularFile(EXTRACTED.resolve(h)))) {
+        if (HEADERS.stream().allMatch(h -> Files.isRegularFile(extracted.resolve(h)))) {
             for (String h : HEADERS) {
-                Files.copy(EXTRACTED.resolve(h), linux.resolve(h), StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(extracted.resolve(h), linux.resolve(h), StandardCopyOption.REPLACE_EXISTING);
             }
-        } else if (Files.isRegularFile(TARBALL)) {
-            extract(linux);
+        } else if (Files.isRegularFile(tarball)) {
+            extract(tarball, linux);
         } else {
-            throw new IllegalStateException(System.getenv("CI") != null
+            throw new IllegalStateException(ci
                     ? "Linux 6.12 uAPI headers missing: CI installs linux-source-6.12 (apt-get install linux-source-6.12)"
-                    : "Linux 6.12 uAPI headers missing: apt-get install linux-source-6.12 (gives " + TARBALL
+                    : "Linux 6.12 uAPI headers missing: apt-get install linux-source-6.12 (gives " + tarball
                             + "), or extract it to /tmp/ksrc");
         }
         for (String h : HEADERS) {
@@ -62,21 +66,21 @@ final class UapiHeaders {
         return cache;
     }
 
-    private static void extract(Path linux) throws IOException, InterruptedException {
+    private static void extract(Path tarball, Path linux) throws IOException, InterruptedException {
         Path tmp = Files.createTempDirectory(linux.getParent(), ".extract");
         try {
-            Process p = new ProcessBuilder("tar", "-xJf", TARBALL.toString(), "-C", tmp.toString(), "--wildcards",
+            Process p = new ProcessBuilder("tar", "-xJf", tarball.toString(), "-C", tmp.toString(), "--wildcards",
                     "*/include/uapi/linux/vfio.h", "*/include/uapi/linux/iommufd.h")
                     .redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
             if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                throw new IllegalStateException("tar could not extract the uAPI headers from " + TARBALL + ": " + out);
+                throw new IllegalStateException("tar could not extract the uAPI headers from " + tarball + ": " + out);
             }
             for (String h : HEADERS) {
                 Path found;
                 try (var s = Files.walk(tmp)) {
                     found = s.filter(f -> f.endsWith(Path.of("include/uapi/linux", h))).findFirst()
-                            .orElseThrow(() -> new IllegalStateException(TARBALL + " has no include/uapi/linux/" + h));
+                            .orElseThrow(() -> new IllegalStateException(tarball + " has no include/uapi/linux/" + h));
                 }
                 Files.move(found, linux.resolve(h), StandardCopyOption.REPLACE_EXISTING);
             }

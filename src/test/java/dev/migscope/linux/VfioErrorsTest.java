@@ -84,6 +84,15 @@ class VfioErrorsTest {
     }
 
     @Test
+    void eopnotsuppOnDmaLoggingReportNamesTheMissingKernelOption() {
+        VfioError e = VfioErrors.call(Errno.EOPNOTSUPP.number(), "VFIO_DEVICE_FEATURE GET DMA_LOGGING_REPORT", ID, false);
+
+        assertThat(e.message()).contains("CONFIG_IOMMUFD_DRIVER");
+        assertThat(VfioErrors.call(Errno.EOPNOTSUPP.number(), "VFIO_DEVICE_RESET", ID, false).message())
+                .isEqualTo("Operation not supported");
+    }
+
+    @Test
     void unknownErrnoKeepsItsNumber() {
         VfioError e = VfioErrors.call(200, "VFIO_DEVICE_RESET", ID, false);
 
