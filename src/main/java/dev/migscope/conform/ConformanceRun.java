@@ -96,7 +96,9 @@ public final class ConformanceRun {
                 Probe peer = peerSession == null ? null : new Probe(peerSession);
                 checkAll(peer);
             } finally {
-                restores.add(restore(dev));
+                // A device without migration support has no state to restore; a reset would only disturb it.
+                restores.add(features == null ? new ConformanceReport.Restore(deviceId, false, null,
+                        "not touched: GET MIGRATION failed, the device has no migration state") : restore(dev));
                 if (peerSession != null) {
                     restores.add(restore(new Probe(peerSession)));
                     peerSession.close();
