@@ -57,7 +57,8 @@ class ConformanceVmTest {
         String text = ReportText.format(r);
         System.out.println(text);
         assertThat(r.features()).isEqualTo(MigFeatures.ALL);
-        List<CheckResult> notPassed = r.results().stream().filter(c -> c.status() != Status.PASS).toList();
+        List<CheckResult> notPassed = r.results().stream().filter(c -> c.status() != Status.PASS)
+                .filter(c -> !reportNeedsIommufdDriver(c)).toList();
         assertThat(notPassed).as(text).isEmpty();
         assertThat(r.results()).extracting(CheckResult::id)
                 .contains("resume.round-trip", "resume.truncated", "dma-logging.cycle", "dma-logging.too-many",
@@ -67,6 +68,16 @@ class ConformanceVmTest {
             assertThat(a.getState()).isEqualTo(MigState.RUNNING);
             assertThat(b.getState()).isEqualTo(MigState.RUNNING);
         }
+    }
+
+    /**
+     * DMA_LOGGING_REPORT copies the bitmap through iova_bitmap, a stub answering EOPNOTSUPP in a kernel
+     * built without CONFIG_IOMMUFD_DRIVER (src/test/vm/README-suite.md): a warning about the kernel,
+     * which conform reports as such; with the option, mtty's empty report makes the check pass.
+     */
+    private static boolean reportNeedsIommufdDriver(CheckResult c) {
+        return c.id().equals("dma-logging.cycle") && c.status() == Status.WARN
+                && c.evidence().contains("EOPNOTSUPP") && c.evidence().contains("CONFIG_IOMMUFD_DRIVER");
     }
 
     @Test
