@@ -1,0 +1,83 @@
+package dev.migscope.testsupport;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Files of Debian's linux-source-6.12, extracted once into ~/.cache by src/test/scripts/kernel-source.sh,
+ * and gcc: what tests need to compare the Java side with the kernel's own code and headers.
+ * In CI (env CI set) a missing package fails the test; elsewhere the test is reported skipped with
+ * the command that installs it.
+ */
+public final class KernelSource {
+    private KernelSource() {
+    }
+
+    /** Extracts {@code files} (paths inside the source tree) and returns the tree's cache root. */
+    public static Path extract(String... files) {
+        List<String> cmd = new ArrayList<>(List.of("sh", "src/test/scripts/kernel-source.sh"));
+        cmd.addAll(List.of(files));
+        RunResult r = run(cmd, null);
+        if (r.exit != 0) {
+            missing("linux-source-6.12 (" + r.err.strip() + ")", "apt-get install linux-source-6.12");
+        }
+        return Path.of(r.out.strip());
+    }
+
+    /** gcc on the PATH, or a clear failure / skip. */
+    public static void requireGcc() {
+        RunResult r = run(List.of("sh", "-c", "command -v gcc"), null);
+        if (r.exit != 0) {
+            missing("gcc", "apt-get install gcc");
+        }
+    }
+
+    private static void missing(String what, String fix) {
+        String msg = what + " is needed for this test: " + fix;
+        if (System.getenv("CI") != null) {
+            fail(msg + " (CI installs it in .ci/run)");
+        }
+        Assumptions.abort(msg);
+    }
+
+    /** The outcome of a finished process. */
+    public record RunResult(int exit, String out, String err) {
+    }
+
+    /** Runs a command, waiting at most 5 minutes. */
+    public static RunResult run(List<String> cmd, Path dir) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            if (dir != null) {
+                pb.directory(dir.toFile());
+            }
+            Path out = Files.createTempFile("migscope-run", ".out");
+            Path err = Files.createTempFile("migscope-run", ".err");
+            try {
+                Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+                if (!p.waitFor(5, TimeUnit.MINUTES)) {
+                    p.destroyForcibly();
+                    fail("timed out: " + cmd);
+                }
+                return new RunResult(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                        Files.readString(err, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + cmd + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted running " + cmd, e);
+        }
+    }
+}
