@@ -59,9 +59,20 @@ public final class FsmGraphView extends Region {
     private final Label caption = new Label();
     private Consumer<MigState> onTarget = s -> { };
 
+    private final String idPrefix;
+
     public FsmGraphView() {
+        this("");
+    }
+
+    /**
+     * @param idPrefix prefixed to every node's CSS id, so that a second graph in the same scene
+     *                 (the teaching view) keeps ids unique
+     */
+    public FsmGraphView(String idPrefix) {
+        this.idPrefix = idPrefix;
         getStyleClass().add("fsm-graph");
-        setId("fsm-graph");
+        setId(idPrefix + "fsm-graph");
         setFocusTraversable(true);
         Pane edges = new Pane();
         Pane nodes = new Pane();
@@ -85,7 +96,7 @@ public final class FsmGraphView extends Region {
         frame.setMouseTransparent(true);
         content.getChildren().addAll(frame, edges, nodes);
         content.getTransforms().add(scale);
-        caption.setId("path-info");
+        caption.setId(idPrefix + "path-info");
         caption.getStyleClass().add("path-info");
         caption.setWrapText(true);
         caption.setMouseTransparent(true);
@@ -101,7 +112,7 @@ public final class FsmGraphView extends Region {
     private StackPane buildState(MigState s) {
         Label name = new Label(s.name());
         name.getStyleClass().add("state-name");
-        Label abi = new Label("device_state " + s.abi() + "   key " + s.abi());
+        Label abi = new Label("device_state " + s.abi() + "  \u00b7  key " + s.abi());
         abi.getStyleClass().add("state-abi");
         VBox text = new VBox(1, name, abi);
         text.setAlignment(javafx.geometry.Pos.CENTER);
@@ -110,7 +121,7 @@ public final class FsmGraphView extends Region {
         badge.setVisible(false);
         StackPane.setAlignment(badge, javafx.geometry.Pos.TOP_RIGHT);
         StackPane node = new StackPane(text, badge);
-        node.setId(GraphHighlight.stateId(s));
+        node.setId(idPrefix + GraphHighlight.stateId(s));
         node.getStyleClass().add("state-node");
         if (s == MigState.ERROR) {
             node.getStyleClass().add("error-state");
@@ -180,7 +191,7 @@ public final class FsmGraphView extends Region {
         badge.setVisible(false);
 
         Group g = new Group(hit, line, head, badge);
-        g.setId(a.id());
+        g.setId(idPrefix + a.id());
         g.getStyleClass().add("arc-edge");
         Tooltip tip = new Tooltip(a.from() + " \u2192 " + a.to() + "\n" + describe(a));
         tip.setWrapText(true);

@@ -14,9 +14,9 @@ import javafx.geometry.Point2D;
  */
 final class GraphLayout {
 
-    static final double WIDTH = 940;
-    static final double HEIGHT = 420;
-    static final double NODE_W = 156;
+    static final double WIDTH = 790;
+    static final double HEIGHT = 410;
+    static final double NODE_W = 146;
     static final double NODE_H = 54;
     /** How far the two arcs of a two-way pair bow apart, so both arrows stay visible. */
     private static final double PAIR_BOW = 24;
@@ -24,14 +24,14 @@ final class GraphLayout {
     private static final Map<MigState, Point2D> CENTRES = new EnumMap<>(MigState.class);
 
     static {
-        CENTRES.put(MigState.RUNNING, new Point2D(110, 130));
-        CENTRES.put(MigState.RUNNING_P2P, new Point2D(345, 130));
-        CENTRES.put(MigState.STOP, new Point2D(580, 130));
-        CENTRES.put(MigState.RESUMING, new Point2D(820, 130));
-        CENTRES.put(MigState.PRE_COPY, new Point2D(110, 300));
-        CENTRES.put(MigState.PRE_COPY_P2P, new Point2D(345, 300));
-        CENTRES.put(MigState.STOP_COPY, new Point2D(580, 300));
-        CENTRES.put(MigState.ERROR, new Point2D(820, 300));
+        CENTRES.put(MigState.RUNNING, new Point2D(85, 130));
+        CENTRES.put(MigState.RUNNING_P2P, new Point2D(290, 130));
+        CENTRES.put(MigState.STOP, new Point2D(495, 130));
+        CENTRES.put(MigState.RESUMING, new Point2D(705, 130));
+        CENTRES.put(MigState.PRE_COPY, new Point2D(85, 300));
+        CENTRES.put(MigState.PRE_COPY_P2P, new Point2D(290, 300));
+        CENTRES.put(MigState.STOP_COPY, new Point2D(495, 300));
+        CENTRES.put(MigState.ERROR, new Point2D(705, 300));
     }
 
     private GraphLayout() {
