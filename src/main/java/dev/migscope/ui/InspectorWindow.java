@@ -129,6 +129,7 @@ public final class InspectorWindow {
     private MigrationSession session;
     /** The device the user asked for last: an open that completes for another one is closed again. */
     private String wanted;
+    private CompletableFuture<MigrationSession> opening;
     private MigState shownState;
     private final AtomicInteger pending = new AtomicInteger();
     private Cancellation streamCancel;
@@ -151,7 +152,7 @@ public final class InspectorWindow {
         devices.setOnSelect(d -> openDevice(d.id()));
 
         SplitPane work = new SplitPane(graphPane(), titled("Telemetry", charts));
-        work.setDividerPositions(0.56);
+        work.setDividerPositions(0.58);
         SplitPane centre = new SplitPane(work, titled("Event log", log));
         centre.setOrientation(Orientation.VERTICAL);
         centre.setDividerPositions(0.74);
@@ -213,6 +214,7 @@ public final class InspectorWindow {
                 + "click or press its number to go there");
         legend.getStyleClass().add("pane-explain");
         legend.setWrapText(true);
+        legend.setMinHeight(Region.USE_PREF_SIZE);
         VBox box = new VBox(4, title, graph, legend);
         VBox.setVgrow(graph, Priority.ALWAYS);
         box.setPadding(new Insets(8));
@@ -369,6 +371,9 @@ public final class InspectorWindow {
         if (session != null && session.id().equals(id)) {
             return CompletableFuture.completedFuture(session);
         }
+        if (id.equals(wanted) && opening != null) {
+            return opening;
+        }
         wanted = id;
         MigrationSession old = session;
         detach();
@@ -387,21 +392,30 @@ public final class InspectorWindow {
                 throw new CompletionException(e);
             }
         }, background);
-        return opened.whenComplete((s, err) -> Platform.runLater(() -> {
+        CompletableFuture<MigrationSession> shown = new CompletableFuture<>();
+        opening = shown;
+        opened.whenComplete((s, err) -> Platform.runLater(() -> {
+            if (opening == shown) {
+                opening = null;
+            }
             if (!id.equals(wanted)) {
                 if (s != null) {
                     background.execute(s::close);
                 }
+                shown.completeExceptionally(new IllegalStateException("another device was selected"));
                 return;
             }
             statusBusy.setText("");
             if (err != null) {
                 log.problem(describe(err));
                 updateStatus();
+                shown.completeExceptionally(err);
                 return;
             }
             attach(s);
+            shown.complete(s);
         }));
+        return shown;
     }
 
     private void attach(MigrationSession s) {

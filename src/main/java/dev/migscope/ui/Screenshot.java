@@ -91,11 +91,12 @@ public final class Screenshot {
             WritableImage image = onFx(() -> w.scene().snapshot(null));
             Png.write(image, file);
         } finally {
-            Platform.runLater(() -> {
+            onFx(() -> {
                 w.dispose();
                 if (w.scene().getWindow() != null) {
                     w.scene().getWindow().hide();
                 }
+                return null;
             });
         }
     }

@@ -49,6 +49,11 @@ public final class ChartsPane extends VBox {
     /** Points per series after decimation: smooth for 1 h at 20 Hz, cheap to draw. */
     static final int MAX_POINTS = 1500;
     private static final double MB = 1e6;
+    /**
+     * A redraw repaints four whole charts, in software where there is no GPU: at most five a
+     * second keeps the FX thread free for input while the sampler runs at 10 Hz or more.
+     */
+    private static final long MIN_REDRAW_NANOS = 200_000_000L;
 
     /** The time windows a user can pick. */
     public enum Window {
@@ -86,10 +91,13 @@ public final class ChartsPane extends VBox {
             this.rightData = right.isEmpty() ? null : new BatchXYDataset(right.stream().map(Series::key).toList());
             NumberAxis y = new NumberAxis(leftLabel);
             y.setAutoRangeIncludesZero(true);
+            // A flat zero line would otherwise get ticks like 4E-9.
+            y.setAutoRangeMinimumSize(1.0);
             XYPlot plot = new XYPlot(leftData, xAxis, y, renderer(left));
             if (rightData != null) {
                 NumberAxis y2 = new NumberAxis(rightLabel);
                 y2.setAutoRangeIncludesZero(true);
+                y2.setAutoRangeMinimumSize(1.0);
                 plot.setRangeAxis(1, y2);
                 plot.setDataset(1, rightData);
                 plot.mapDatasetToRangeAxis(1, 1);
@@ -129,6 +137,8 @@ public final class ChartsPane extends VBox {
     private long seenVersion = -1;
     private boolean dirty = true;
     private long redraws;
+    private long lastRedrawNanos;
+    private Paint titlePaint = new Color(0x1f, 0x23, 0x28);
 
     public ChartsPane() {
         getStyleClass().add("charts-pane");
@@ -275,6 +285,11 @@ public final class ChartsPane extends VBox {
         if (v == seenVersion && !dirty) {
             return false;
         }
+        long frameNanos = System.nanoTime();
+        if (!dirty && frameNanos - lastRedrawNanos < MIN_REDRAW_NANOS) {
+            return false;
+        }
+        lastRedrawNanos = frameNanos;
         Sample latest = t.latest();
         if (latest == null) {
             return false;
@@ -289,6 +304,13 @@ public final class ChartsPane extends VBox {
             x[i] = times[i] / 1e9;
         }
         double now = latest.timeNanos() / 1e9;
+        double size = latest.get(Metric.STOP_COPY_SIZE);
+        Chart stop = charts.get("chart-stopcopy");
+        stop.chart.setTitle(Double.isNaN(size) ? "Stop-copy size and downtime" : String.format(java.util.Locale.ROOT,
+                "Stop-copy %.1f MB \u2192 downtime %.1f ms at %s Gbit/s", size / MB,
+                size / linkBytesPerSecond() * 1000, linkGbit.getConverter().toString(linkGbit.getValue())));
+        stop.chart.getTitle().setFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
+        stop.chart.getTitle().setPaint(titlePaint);
         for (Chart c : charts.values()) {
             c.xAxis.setRange(Math.max(0, now - window.seconds), Math.max(now, 1));
             c.leftData.setAll(series(c.left, snap, x));
@@ -372,6 +394,7 @@ public final class ChartsPane extends VBox {
         Paint plotBg = dark ? new Color(0x1b, 0x1e, 0x24) : new Color(0xfb, 0xfc, 0xfd);
         Paint grid = dark ? new Color(0x3a, 0x40, 0x4b) : new Color(0xe1, 0xe4, 0xe8);
         Paint text = dark ? new Color(0xe6, 0xe8, 0xeb) : new Color(0x1f, 0x23, 0x28);
+        titlePaint = text;
         Paint muted = dark ? new Color(0x9a, 0xa3, 0xad) : new Color(0x57, 0x60, 0x6a);
         Font tick = new Font(Font.SANS_SERIF, Font.PLAIN, 9);
         Font label = new Font(Font.SANS_SERIF, Font.PLAIN, 10);

@@ -186,8 +186,8 @@ public final class DeviceListView extends VBox {
                 DeviceInfo d = dev.info();
                 name.setText(d.id());
                 StringBuilder sb = new StringBuilder(d.driver());
-                sb.append("  \u00b7  ").append(d.knownFeatures().map(Object::toString).orElse("features unknown"));
                 d.knownState().ifPresent(s -> sb.append("  \u00b7  ").append(s));
+                sb.append("\n").append(d.knownFeatures().map(Object::toString).orElse("features unknown"));
                 d.ownerIfBusy().ifPresent(o -> sb.append("\nbusy: held by ").append(o));
                 if (d.access() != null) {
                     sb.append("\n").append(d.access());

@@ -139,7 +139,9 @@ public final class FsmGraphView extends Region {
         Tooltip.install(node, tip);
         node.setOnMouseEntered(ev -> hovered.set(s));
         node.setOnMouseExited(ev -> {
-            if (hovered.get() == s) {
+            // A tooltip popping up under the pointer also "exits" the node: only a pointer outside counts.
+            boolean stillInside = node.getLayoutBounds().contains(node.sceneToLocal(ev.getSceneX(), ev.getSceneY()));
+            if (hovered.get() == s && !stillInside) {
                 hovered.set(null);
             }
         });
