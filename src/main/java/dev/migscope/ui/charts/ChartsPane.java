@@ -307,8 +307,8 @@ public final class ChartsPane extends VBox {
         double size = latest.get(Metric.STOP_COPY_SIZE);
         Chart stop = charts.get("chart-stopcopy");
         stop.chart.setTitle(Double.isNaN(size) ? "Stop-copy size and downtime" : String.format(java.util.Locale.ROOT,
-                "Stop-copy %.1f MB \u2192 downtime %.1f ms at %s Gbit/s", size / MB,
-                size / linkBytesPerSecond() * 1000, linkGbit.getConverter().toString(linkGbit.getValue())));
+                "Stop-copy %.1f MB \u00b7 downtime %.1f ms", size / MB,
+                size / linkBytesPerSecond() * 1000));
         stop.chart.getTitle().setFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
         stop.chart.getTitle().setPaint(titlePaint);
         for (Chart c : charts.values()) {

@@ -100,7 +100,12 @@ public final class EventLogView extends ListView<EventLogView.Line> {
         } else {
             kind = "ok";
         }
-        String text = e.kind() == SessionEvent.Kind.STEP ? "    step  " + e.format() : e.format();
+        String text = e.format();
+        if (e.kind() == SessionEvent.Kind.STEP) {
+            // Steps sit under the transition they belong to: indented after the time stamp.
+            int t = text.indexOf("  ");
+            text = text.substring(0, t) + "    \u21b3 step " + text.substring(t + 2);
+        }
         append(new Line(text, kind, e));
     }
 
