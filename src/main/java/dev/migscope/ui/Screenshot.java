@@ -7,7 +7,9 @@ import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.MigrationFsm;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
+import dev.migscope.session.StreamResult;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -22,12 +24,14 @@ import javafx.stage.Stage;
  * {@code migscope screenshot FILE.png [--device ID] [--theme light|dark]}: renders the window at
  * 1280x800 to a PNG, without a display when none is present (Monocle's headless platform). The
  * device is opened and sampled for a moment so the graph, log and charts show a live session;
- * a simulated device is driven into PRE_COPY so the charts have something to show.
+ * a simulated device is caught in the middle of a save so the charts have something to show.
  */
 public final class Screenshot {
 
     /** How long the session is sampled before the picture is taken. */
-    private static final long SETTLE_MILLIS = 2500;
+    private static final long SETTLE_MILLIS = 3000;
+    /** The simulated link while the picture is taken: slow enough that PRE_COPY is still running. */
+    private static final long SCREENSHOT_LINK = 24L << 20;
 
     private Screenshot() {
     }
@@ -66,6 +70,7 @@ public final class Screenshot {
             }
         });
         InspectorWindow w = built.join();
+        List<Runnable> pending = new java.util.ArrayList<>();
         try {
             List<DeviceInfo> devices = w.rescan().join();
             Optional<String> id = Optional.ofNullable(deviceId).or(() -> devices.stream()
@@ -85,12 +90,15 @@ public final class Screenshot {
                 });
                 MigrationSession s = opened.exceptionally(e -> null).join();
                 if (s != null) {
-                    stage(w, s);
+                    stage(w, s, pending);
                 }
             }
             WritableImage image = onFx(() -> w.scene().snapshot(null));
             Png.write(image, file);
         } finally {
+            for (Runnable r : pending) {
+                r.run();
+            }
             onFx(() -> {
                 w.dispose();
                 if (w.scene().getWindow() != null) {
@@ -101,10 +109,25 @@ public final class Screenshot {
         }
     }
 
-    /** Puts a simulated device in PRE_COPY and previews a path, so the picture shows a live migration. */
-    private static void stage(InspectorWindow w, MigrationSession s) {
-        if (s.simulation().isPresent() && s.isArmed() && s.features().supports(MigState.PRE_COPY)) {
-            s.transition(MigState.PRE_COPY).join();
+    /**
+     * Makes the picture show a migration in flight: a simulated device saves to a temporary file
+     * over a slowed link (so PRE_COPY lasts), the graph previews the switch-over path. The save is
+     * cancelled afterwards (the session takes the device back to RUNNING). Real devices are only
+     * sampled: nothing changes them.
+     */
+    private static void stage(InspectorWindow w, MigrationSession s, List<Runnable> pending) {
+        CompletableFuture<StreamResult> save = null;
+        Path tmp = null;
+        if (s.simulation().isPresent() && s.isArmed()) {
+            s.simulate(c -> c.setLinkBandwidth(SCREENSHOT_LINK)).join();
+            try {
+                tmp = Files.createTempFile("migscope-screenshot", ".stream");
+                Files.delete(tmp);
+                Path file = tmp;
+                save = onFx(() -> w.saveTo(file));
+            } catch (IOException e) {
+                save = null;
+            }
         }
         sleep(SETTLE_MILLIS);
         MigState from = s.state();
@@ -115,6 +138,22 @@ public final class Screenshot {
             w.charts().update();
             return null;
         });
+        if (save != null) {
+            CompletableFuture<StreamResult> running = save;
+            Path file = tmp;
+            pending.add(() -> {
+                onFx(() -> {
+                    w.cancelStream();
+                    return null;
+                });
+                running.exceptionally(e -> null).join();
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException ignored) {
+                    // a temporary file: the OS cleans /tmp
+                }
+            });
+        }
     }
 
     private static void startToolkit() {

@@ -188,14 +188,15 @@ public final class DeviceListView extends VBox {
                 StringBuilder sb = new StringBuilder(d.driver());
                 d.knownState().ifPresent(s -> sb.append("  \u00b7  ").append(s));
                 sb.append("\n").append(d.knownFeatures().map(Object::toString).orElse("features unknown"));
-                d.ownerIfBusy().ifPresent(o -> sb.append("\nbusy: held by ").append(o));
+                d.ownerIfBusy().ifPresent(o -> sb.append(o.pid() == ProcessHandle.current().pid()
+                        ? "\nopen in this window" : "\nbusy: held by " + o));
                 if (d.access() != null) {
                     sb.append("\n").append(d.access());
                 }
                 detail.setText(sb.toString());
                 setGraphic(box);
                 getStyleClass().add("device-row");
-                if (d.owner() != null) {
+                if (d.owner() != null && d.owner().pid() != ProcessHandle.current().pid()) {
                     getStyleClass().add("device-busy");
                 }
                 if (d.state() == MigState.ERROR) {
