@@ -116,8 +116,13 @@ class InspectorWindowTest {
             assertThat(node(robot, a.id()).getStyleClass().contains("on-path")).as(a.id())
                     .isEqualTo(path.arcs().contains(a));
         }
+        // Leave the node and let its tooltip close: a tooltip is a window that would take the pointer.
+        robot.moveTo(robot.from(window.graph()).lookup("#path-info").queryLabeled());
+        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() ->
+                javafx.stage.Window.getWindows().stream().noneMatch(w -> w instanceof javafx.scene.control.Tooltip)));
         robot.moveTo(node(robot, "state-ERROR"));
         WaitForAsyncUtils.waitForFxEvents();
+        assertThat(onFx(() -> window.graph().hoveredProperty().get())).isEqualTo(MigState.ERROR);
         assertThat(onFx(() -> window.graph().captionText())).contains("refused (EINVAL)")
                 .contains(MigrationFsm.path(MigFeatures.ALL, MigState.RUNNING, MigState.ERROR).refusal().reason());
     }
@@ -278,8 +283,18 @@ class InspectorWindowTest {
     @Test
     void theTeachingViewListsEveryV1Combination(FxRobot robot) throws Exception {
         assertThat(onFx(() -> window.teaching().table().getItems())).hasSize(8);
+        robot.clickOn(robot.lookup(".tab").nth(1).queryAs(Node.class));
         robot.interact(() -> window.teaching().table().getSelectionModel().select(3));
         assertThat(onFx(() -> window.teaching().graph().currentProperty().get())).isEqualTo(MigState.PRE_COPY);
+        Path png = Path.of("target", "screenshots", "teaching-view.png");
+        robot.interact(() -> {
+            try {
+                Png.write(window.scene().snapshot(null), png);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertThat(Files.size(png)).isGreaterThan(5000);
     }
 
     @Test

@@ -58,6 +58,7 @@ public final class FsmGraphView extends Region {
     private final Scale scale = new Scale(1, 1, 0, 0);
     private final Label caption = new Label();
     private Consumer<MigState> onTarget = s -> { };
+    private String idleCaption;
 
     private final String idPrefix;
 
@@ -256,7 +257,7 @@ public final class FsmGraphView extends Region {
                 e.getValue().toFront();
             }
         }
-        caption.setText(h.caption());
+        caption.setText(hovered.get() == null && idleCaption != null ? idleCaption : h.caption());
         caption.pseudoClassStateChanged(javafx.css.PseudoClass.getPseudoClass("refused"),
                 h.preview().map(p -> p.isRefused()).orElse(false));
         highlight.set(h);
@@ -338,6 +339,12 @@ public final class FsmGraphView extends Region {
     /** Called with the state the user asks for (click or its ABI digit). */
     public void setOnTarget(Consumer<MigState> handler) {
         this.onTarget = handler == null ? s -> { } : handler;
+    }
+
+    /** What the caption says while nothing is pointed at (null: the device's state). */
+    public void setIdleCaption(String text) {
+        idleCaption = text;
+        refresh();
     }
 
     /** The caption: the previewed path or the refusal reason. */

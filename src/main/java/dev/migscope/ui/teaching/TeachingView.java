@@ -7,6 +7,7 @@ import dev.migscope.ui.graph.FsmGraphView;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.geometry.Insets;
 import javafx.geometry.Orientation;
+import javafx.scene.control.Control;
 import javafx.scene.control.Label;
 import javafx.scene.control.SplitPane;
 import javafx.scene.control.TableCell;
@@ -15,6 +16,7 @@ import javafx.scene.control.TableRow;
 import javafx.scene.control.TableView;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
+import javafx.scene.text.Text;
 
 /**
  * The seed era beside today: the v1 migration region's bit mask (RUNNING, SAVING, RESUMING), every
@@ -33,30 +35,15 @@ public final class TeachingView extends SplitPane {
         table.setId("v1-table");
         table.getItems().setAll(V1State.all());
         table.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
-        TableColumn<V1State, String> bits = column("bits (R S R)", 80,
-                s -> String.format("%3s", Integer.toBinaryString(s.bits())).replace(' ', '0')
-                        + "  (" + s.bits() + ")");
-        TableColumn<V1State, String> label = column("v1 device_state", 190, V1State::label);
-        TableColumn<V1State, String> valid = column("valid", 60, s -> s.valid() && !s.isError() ? "yes" : "no");
-        TableColumn<V1State, String> v2 = column("v2 state", 110,
+        TableColumn<V1State, String> bits = column("bits", 46,
+                s -> String.format("%3s", Integer.toBinaryString(s.bits())).replace(' ', '0'));
+        TableColumn<V1State, String> label = column("v1 device_state", 150, V1State::label);
+        TableColumn<V1State, String> valid = column("valid", 46, s -> s.valid() && !s.isError() ? "yes" : "no");
+        TableColumn<V1State, String> v2 = column("v2 state", 104,
                 s -> s.v2().map(MigState::name).orElse("\u2014"));
-        TableColumn<V1State, String> note = column("note", 320, V1State::note);
-        note.setCellFactory(c -> new TableCell<>() {
-            private final Label l = new Label();
-
-            {
-                l.setWrapText(true);
-                l.getStyleClass().add("v1-note");
-            }
-
-            @Override
-            protected void updateItem(String item, boolean empty) {
-                super.updateItem(item, empty);
-                l.setText(empty ? null : item);
-                l.maxWidthProperty().bind(getTableColumn().widthProperty().subtract(12));
-                setGraphic(empty ? null : l);
-            }
-        });
+        TableColumn<V1State, String> note = column("note", 260, V1State::note);
+        note.setCellFactory(c -> wrapping(note));
+        label.setCellFactory(c -> wrapping(label));
         table.getColumns().add(bits);
         table.getColumns().add(label);
         table.getColumns().add(valid);
@@ -92,11 +79,30 @@ public final class TeachingView extends SplitPane {
         Label t2 = new Label("v2 (Linux 5.18+): named states, arcs the kernel walks");
         t2.getStyleClass().add("pane-title");
         graph.featuresProperty().set(MigFeatures.ALL);
+        graph.setIdleCaption("The full v2 FSM (every feature). Select a v1 row to mark the state that replaced it; "
+                + "point at a state for the kernel's path from there.");
         VBox right = new VBox(6, t2, graph);
         VBox.setVgrow(graph, Priority.ALWAYS);
         right.setPadding(new Insets(8));
         getItems().addAll(left, right);
-        setDividerPositions(0.5);
+        setDividerPositions(0.56);
+    }
+
+    /** A cell whose text wraps, so whole sentences show and the row grows to fit. */
+    private static TableCell<V1State, String> wrapping(TableColumn<V1State, String> column) {
+        Text text = new Text();
+        text.getStyleClass().add("v1-text");
+        text.wrappingWidthProperty().bind(column.widthProperty().subtract(12));
+        TableCell<V1State, String> cell = new TableCell<>() {
+            @Override
+            protected void updateItem(String item, boolean empty) {
+                super.updateItem(item, empty);
+                text.setText(empty || item == null ? "" : item);
+                setGraphic(empty ? null : text);
+            }
+        };
+        cell.setPrefHeight(Control.USE_COMPUTED_SIZE);
+        return cell;
     }
 
     private static TableColumn<V1State, String> column(String title, double width,
