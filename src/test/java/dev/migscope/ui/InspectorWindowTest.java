@@ -199,6 +199,25 @@ class InspectorWindowTest {
     }
 
     @Test
+    void cancellingASaveLeavesNoFileAndTheDeviceRunning(FxRobot robot, @TempDir Path dir) throws Exception {
+        MigrationSession s = open(robot, FakeBackend.PRE_COPY);
+        s.simulate(c -> c.setLinkBandwidth(256L << 10)).get(WAIT_S, TimeUnit.SECONDS);
+        Path file = dir.resolve("cancelled.bin");
+        CompletableFuture<StreamResult> save = onFx(() -> window.saveTo(file));
+        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() ->
+                robot.lookup("#stream-progress").query().getParent().isVisible()
+                        && window.graph().currentProperty().get() == MigState.PRE_COPY));
+        robot.clickOn("#stream-cancel");
+        StreamResult r = save.get(WAIT_S * 3, TimeUnit.SECONDS);
+        assertThat(r.cancelled()).isTrue();
+        assertThat(file).doesNotExist();
+        waitForState(MigState.RUNNING);
+        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() ->
+                !robot.lookup("#stream-progress").query().getParent().isVisible()));
+        assertThat(logLines()).anyMatch(l -> l.contains("save cancelled"));
+    }
+
+    @Test
     void theWindowStaysResponsiveWhileASetBlocks(FxRobot robot) throws Exception {
         open(robot, FakeBackend.ALL);
         FakeDevice device = backend.device(FakeBackend.ALL);
