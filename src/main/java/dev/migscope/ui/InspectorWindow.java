@@ -353,7 +353,7 @@ public final class InspectorWindow {
         return CompletableFuture.supplyAsync(registry::list, background).whenComplete((list, err) ->
                 Platform.runLater(() -> {
                     if (err != null) {
-                        log.problem("listing devices failed: " + rootCause(err));
+                        log.problem("listing devices failed: " + describe(err));
                     } else {
                         devices.setDevices(list);
                         if (list.isEmpty()) {
@@ -650,7 +650,7 @@ public final class InspectorWindow {
             return file;
         }, background).whenComplete((p, err) -> Platform.runLater(() -> {
             if (err != null) {
-                log.problem("CSV not written: " + rootCause(err));
+                log.problem("CSV not written: " + describe(err));
             } else {
                 log.note("recorded session written to " + p);
             }
@@ -838,10 +838,6 @@ public final class InspectorWindow {
             return v.error().describe();
         }
         return String.valueOf(c.getMessage() != null ? c.getMessage() : c);
-    }
-
-    private static String rootCause(Throwable err) {
-        return describe(err);
     }
 
     static String human(long bytes) {
