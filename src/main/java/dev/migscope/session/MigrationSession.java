@@ -375,7 +375,7 @@ public final class MigrationSession implements AutoCloseable {
         });
     }
 
-    /** Stops sampling, closes the data_fd and the device. Closing a device returns it to RUNNING in most drivers. */
+    /** Stops sampling, cancels a running save or resume, closes the data_fd and the device. */
     @Override
     public void close() {
         if (closed) {
