@@ -90,8 +90,7 @@ public final class EventLogView extends ListView<EventLogView.Line> {
         String kind;
         if (e.refusal() != null) {
             kind = "refused";
-        } else if (e.to() == MigState.ERROR || e.message() != null && e.message().contains("device is ERROR")) {
-            // The session names the state it re-read after a failure in the message.
+        } else if (e.to() == MigState.ERROR || e.finalState() == MigState.ERROR) {
             kind = "error-state";
         } else if (e.failed() || e.kind() == SessionEvent.Kind.DEVICE_GONE) {
             kind = "failed";
