@@ -12,6 +12,7 @@ import javafx.stage.Stage;
 public final class InspectorApp extends Application {
 
     private InspectorWindow window;
+    private final UserFiles files = UserFiles.fromEnvironment(System.getenv());
 
     /** Starts JavaFX and shows the window; returns when it closes. */
     public static void launch(String... args) {
@@ -21,8 +22,18 @@ public final class InspectorApp extends Application {
     @Override
     public void start(Stage stage) {
         var named = getParameters().getNamed();
-        Theme theme = Theme.parse(named.get("theme")).orElse(Theme.LIGHT);
+        java.util.Properties settings = files.loadSettings();
+        Theme theme = Theme.parse(named.get("theme"))
+                .or(() -> Theme.parse(settings.getProperty("theme")))
+                .orElse(Theme.LIGHT);
         window = new InspectorWindow(DeviceRegistry.load(true), theme);
+        window.log().setSink(line -> {
+            try {
+                files.appendToLog(line);
+            } catch (java.io.IOException e) {
+                // the on-screen log still has the line; losing the file copy must not disturb the window
+            }
+        });
         stage.setTitle("migscope \u2014 VFIO migration inspector");
         var icon = InspectorApp.class.getResource("icon-64.png");
         if (icon != null) {
@@ -45,6 +56,13 @@ public final class InspectorApp extends Application {
     @Override
     public void stop() {
         if (window != null) {
+            java.util.Properties settings = files.loadSettings();
+            settings.setProperty("theme", window.theme().name().toLowerCase(java.util.Locale.ROOT));
+            try {
+                files.saveSettings(settings);
+            } catch (java.io.IOException e) {
+                System.err.println("migscope: could not save settings to " + files.settingsFile() + ": " + e);
+            }
             window.dispose();
         }
     }

@@ -48,6 +48,8 @@ public final class EventLogView extends ListView<EventLogView.Line> {
     }
 
     private final ObservableList<Line> lines = FXCollections.observableArrayList();
+    /** Where every line also goes (the window's log file); none by default. */
+    private java.util.function.Consumer<String> sink = line -> { };
 
     public EventLogView() {
         super();
@@ -118,7 +120,13 @@ public final class EventLogView extends ListView<EventLogView.Line> {
         append(new Line(TIME.format(Instant.now()) + "  " + text, "failed", null));
     }
 
+    /** Sends every later line also to {@code sink} (e.g. the event log file). */
+    public void setSink(java.util.function.Consumer<String> sink) {
+        this.sink = sink;
+    }
+
     private void append(Line line) {
+        sink.accept(line.text());
         lines.add(line);
         if (lines.size() > CAPACITY) {
             lines.remove(0, lines.size() - CAPACITY);
