@@ -5,8 +5,10 @@
 #   migscope-VERSION-1.x86_64.rpm     the same for rpm-based distributions
 # Each carries a runtime jlinked from the building JDK; the JavaFX jars stay on the class path.
 #
-# Usage: packaging/linux/jpackage.sh [app-image] [deb] [rpm]      (no argument: all three)
-# Normally run by Maven: ./mvnw -B -Ppackage package (which builds target/migscope.jar first).
+# Usage: packaging/linux/jpackage.sh [app-image] [deb] [rpm]
+#   no argument: the types in $PACKAGE_TYPES, or else all three.
+# Normally run by Maven: ./mvnw -B -Ppackage package (which builds target/migscope.jar first);
+# PACKAGE_TYPES=deb ./mvnw -B -Ppackage package builds only the .deb (no rpm tool needed).
 # Needs a full JDK 17 with jmods (Debian: openjdk-17-jdk-headless; JAVA_HOME or java on PATH),
 # fakeroot and dpkg-deb for the .deb, rpm (rpmbuild) for the .rpm.
 set -euo pipefail
@@ -18,7 +20,7 @@ work=$target/jpackage
 dest=$target/packages
 
 types=("$@")
-[ ${#types[@]} -gt 0 ] || types=(app-image deb rpm)
+[ ${#types[@]} -gt 0 ] || read -r -a types <<<"${PACKAGE_TYPES:-app-image deb rpm}"
 for type in "${types[@]}"; do
   case $type in app-image|deb|rpm) ;; *) echo "jpackage.sh: unknown package type '$type' (app-image, deb, rpm)" >&2; exit 2 ;; esac
 done
