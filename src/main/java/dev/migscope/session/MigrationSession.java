@@ -545,10 +545,13 @@ public final class MigrationSession implements AutoCloseable {
             if (precopy) {
                 TransitionResult r = step(transitions, MigState.PRE_COPY);
                 if (!r.ok()) {
-                    return failSave(writer, file, phases, bytes, transitions, r.error(), before, t0);
+                    return failSave(writer, file, phases, bytes, transitions, failure(r), before, t0);
                 }
                 writer.beginPhase(MigState.PRE_COPY);
-                long phaseStart = System.nanoTime();
+                // The session clock, not the wall clock: a device on compressed time (a simulator's manual
+                // clock) must stop pre-copying after precopyMax of its own time, not after however much
+                // data the host can read in precopyMax of wall time.
+                long phaseStart = options.clock().getAsLong();
                 while (true) {
                     if (cancel.isCancelled()) {
                         return cancelSave(writer, file, phases, bytes, transitions, before, t0);
@@ -562,7 +565,7 @@ public final class MigrationSession implements AutoCloseable {
                     }
                     sampleIfDue();
                     PrecopyInfo pi = stream.precopyInfo();
-                    boolean timeUp = System.nanoTime() - phaseStart >= options.precopyMax().toNanos();
+                    boolean timeUp = options.clock().getAsLong() - phaseStart >= options.precopyMax().toNanos();
                     if (pi.pendingBytes() <= options.precopyThreshold() && n == 0 || timeUp) {
                         break;
                     }
@@ -573,7 +576,7 @@ public final class MigrationSession implements AutoCloseable {
             }
             TransitionResult r = step(transitions, MigState.STOP_COPY);
             if (!r.ok()) {
-                return failSave(writer, file, phases, bytes, transitions, r.error(), before, t0);
+                return failSave(writer, file, phases, bytes, transitions, failure(r), before, t0);
             }
             int sc = phases.size() - 1;
             writer.beginPhase(MigState.STOP_COPY);
@@ -599,10 +602,9 @@ public final class MigrationSession implements AutoCloseable {
             return failSave(writer, file, phases, bytes, transitions, fileError(e, file, "write"), before, t0);
         }
         TransitionResult stop = step(transitions, MigState.STOP);
-        VfioError error = stop.ok() ? null : stop.error();
+        VfioError error = failure(stop);
         if (error == null && then != null && then != MigState.STOP) {
-            TransitionResult t = step(transitions, then);
-            error = t.ok() ? null : t.error() != null ? t.error() : refusalError(t);
+            error = failure(step(transitions, then));
         }
         return streamResult(Kind.SAVE, file, phaseBytes(phases, bytes), transitions, error, false, t0);
     }
@@ -654,14 +656,25 @@ public final class MigrationSession implements AutoCloseable {
         if (refusal.isPresent()) {
             return streamResult(Kind.RESUME, file, List.of(), transitions, refusal.get(), false, t0);
         }
+        if (state == MigState.RESUMING) {
+            // A rejected stream leaves the device in RESUMING with the old data_fd: a new stream must not be
+            // appended to it. vfio.h: "To abort a RESUMING session the device must be reset."
+            TransitionResult reset = step(transitions, null);
+            if (!reset.ok()) {
+                return streamResult(Kind.RESUME, file, List.of(), transitions, failure(reset), false, t0);
+            }
+        }
         TransitionResult r = step(transitions, MigState.RESUMING);
         if (!r.ok()) {
-            return streamResult(Kind.RESUME, file, List.of(), transitions,
-                    r.error() != null ? r.error() : refusalError(r), false, t0);
+            return streamResult(Kind.RESUME, file, List.of(), transitions, failure(r), false, t0);
         }
         long written = 0;
         long total = v.dataLength();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            if (stream == null) {
+                throw new VfioException(VfioError.of(Errno.EBADF, "write(data_fd)", id,
+                        "the device returned no data_fd for RESUMING"));
+            }
             long pos = v.dataOffset();
             long end = pos + total;
             while (pos < end) {
@@ -680,6 +693,12 @@ public final class MigrationSession implements AutoCloseable {
                 chunk.flip();
                 while (chunk.hasRemaining()) {
                     int w = stream.write(chunk);
+                    if (w <= 0) {
+                        // Offering the same bytes again would spin the device thread forever.
+                        throw new VfioException(VfioError.of(Errno.EIO, "write(data_fd)", id, "the driver accepted "
+                                + "none of the " + chunk.remaining() + " bytes offered after " + written
+                                + "; the device did not receive the whole stream"));
+                    }
                     written += w;
                     resumeBytes += w;
                 }
@@ -696,13 +715,9 @@ public final class MigrationSession implements AutoCloseable {
             return streamResult(Kind.RESUME, file, List.of(new StreamResult.PhaseBytes(MigState.RESUMING, written)),
                     transitions, fileError(e, file, "read"), false, t0);
         }
-        VfioError error = null;
-        TransitionResult stop = step(transitions, MigState.STOP);
-        if (!stop.ok()) {
-            error = stop.error() != null ? stop.error() : refusalError(stop);
-        } else if (then != null && then != MigState.STOP) {
-            TransitionResult t = step(transitions, then);
-            error = t.ok() ? null : t.error() != null ? t.error() : refusalError(t);
+        VfioError error = failure(step(transitions, MigState.STOP));
+        if (error == null && then != null && then != MigState.STOP) {
+            error = failure(step(transitions, then));
         }
         return streamResult(Kind.RESUME, file, List.of(new StreamResult.PhaseBytes(MigState.RESUMING, written)),
                 transitions, error, false, t0);
@@ -731,6 +746,11 @@ public final class MigrationSession implements AutoCloseable {
         TransitionResult r = target == null ? doReset() : doTransition(target, "SET MIG_DEVICE_STATE");
         transitions.add(r);
         return r;
+    }
+
+    /** Why a step of a save or resume did not reach its target (its errno, or the refusal); null when it did. */
+    private VfioError failure(TransitionResult r) {
+        return r.ok() ? null : r.error() != null ? r.error() : refusalError(r);
     }
 
     private VfioError refusalError(TransitionResult r) {

@@ -13,7 +13,8 @@ import java.util.function.LongSupplier;
  * @param mode               how multi-step transitions are driven
  * @param precopyMax         the longest PRE_COPY phase of a save before switching over anyway
  * @param precopyThreshold   pending PRE_COPY bytes at or below which a save switches over
- * @param clock              nanosecond clock of the telemetry time axis
+ * @param clock              nanosecond clock of the session: the telemetry time axis, sampling during
+ *                           saves and resumes, and the PRE_COPY time limit
  */
 public record SessionOptions(
         Duration sampleInterval,

@@ -1,8 +1,8 @@
 package dev.migscope.telemetry;
 
 /**
- * Min/max decimation for charts: keeps each bucket's first, minimum and maximum points so peaks
- * survive, and bounds the points a chart redraws whatever the history length.
+ * Min/max decimation for charts: keeps each bucket's minimum and maximum points (in time order) so
+ * peaks survive, and bounds the points a chart redraws whatever the history length.
  */
 public final class Decimator {
     private Decimator() {

@@ -1,0 +1,70 @@
+package dev.migscope.cli;
+
+import dev.migscope.device.DeviceInfo;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code migscope list}: the devices, without opening any (opening a vfio-pci function may reset it). */
+@Command(name = "list", description = {
+    "List the VFIO devices of this host (simulated devices when it has none, or with --sim).",
+    "Nothing is opened: the state is shown only where it can be read without side effects.",
+    "--json prints an array of objects: id, kind (pci, mdev, sim), driver, vendor, device, vendor_id, "
+            + "device_id, iommu_group, cdev, owner {pid, command}, access, features (stop-copy, p2p, pre-copy), "
+            + "state; a key is absent when its value is unknown."})
+final class ListCommand implements Callable<Integer> {
+
+    @ParentCommand
+    MigscopeCli root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--json", description = "Print JSON instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        List<DeviceInfo> devices = root.registry().list();
+        if (json) {
+            out.println(Json.array(devices.stream().map(d -> DeviceJson.listed(d).toString()).toList()));
+            out.flush();
+            return ExitCode.OK;
+        }
+        if (devices.isEmpty()) {
+            out.println("no devices (migscope --sim list shows the simulated ones)");
+            out.flush();
+            return ExitCode.OK;
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"ID", "KIND", "DRIVER", "FEATURES", "STATE", "GROUP", "OWNER", "NAME"});
+        for (DeviceInfo d : devices) {
+            rows.add(new String[] {
+                d.id(),
+                d.kind().jsonName(),
+                d.driver(),
+                d.knownFeatures().map(Object::toString).orElse("?"),
+                d.knownState().map(Enum::name).orElse("?"),
+                d.iommuGroup() == null ? "-" : d.iommuGroup().toString(),
+                d.ownerIfBusy().map(Object::toString).orElse("-"),
+                d.vendorName() == null && d.deviceName() == null ? "-"
+                        : (d.vendorName() == null ? "" : d.vendorName() + " ")
+                                + (d.deviceName() == null ? "" : d.deviceName())});
+        }
+        Table.print(out, rows);
+        for (DeviceInfo d : devices) {
+            if (d.access() != null) {
+                out.println("note: " + d.id() + ": " + d.access());
+            }
+        }
+        out.flush();
+        return ExitCode.OK;
+    }
+}

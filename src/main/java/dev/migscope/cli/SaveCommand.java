@@ -1,0 +1,66 @@
+package dev.migscope.cli;
+
+import dev.migscope.fsm.MigState;
+import dev.migscope.session.MigrationSession;
+import dev.migscope.session.SessionOptions;
+import dev.migscope.session.StreamResult;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code migscope save DEV FILE}: the device's migration data into a verified stream file. */
+@Command(name = "save", description = {
+    "Save the device's migration data to FILE: PRE_COPY when the device has it (until the pending bytes are "
+            + "small or --precopy-max has passed), then STOP_COPY drained to the end of the stream, then STOP.",
+    "FILE is written atomically (temporary file, fsync, rename): it exists only when complete. "
+            + "After a failure the device is taken back to the state it was in."})
+final class SaveCommand implements Callable<Integer> {
+
+    @ParentCommand
+    MigscopeCli root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "DEV", description = "Device id, as `migscope list` shows it.")
+    String id;
+
+    @Parameters(index = "1", paramLabel = "FILE", description = "The stream file to write.")
+    Path file;
+
+    @Option(names = "--then", paramLabel = "STATE", converter = Converters.State.class,
+            description = "State to go to after STOP (default: stay in STOP).")
+    MigState then;
+
+    @Option(names = "--precopy-max", paramLabel = "DURATION", converter = Converters.Time.class,
+            description = "Longest PRE_COPY phase before switching over anyway: 500ms, 10s, 2m "
+                    + "(default: ${DEFAULT-VALUE}).", defaultValue = "10s")
+    Duration precopyMax;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Path target = file.toAbsolutePath().normalize();
+        SessionOptions defaults = SessionOptions.defaults();
+        SessionOptions options = defaults.withArmed(true).withPrecopy(precopyMax, defaults.precopyThreshold());
+        try (MigrationSession s = root.open(id, options)) {
+            StreamResult r = StreamCommands.run(root, spec.commandLine().getErr(),
+                    a -> s.save(target, then, a.progress(), a.cancel()));
+            if (!r.ok()) {
+                throw new CliFailure(StreamCommands.exitCode(r, target), StreamCommands.failureLine(r));
+            }
+            out.println("saved " + id + " to " + target + ": " + StreamCommands.phases(r));
+            StreamCommands.printTransitions(out, r);
+            out.println(StreamCommands.finalState(r.finalState()));
+            out.flush();
+        }
+        return ExitCode.OK;
+    }
+}

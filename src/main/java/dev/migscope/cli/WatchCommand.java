@@ -1,0 +1,125 @@
+package dev.migscope.cli;
+
+import dev.migscope.fsm.MigState;
+import dev.migscope.session.MigrationSession;
+import dev.migscope.session.SessionOptions;
+import dev.migscope.telemetry.Metric;
+import dev.migscope.telemetry.TelemetrySnapshot;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code migscope watch DEV}: the session's telemetry samples as they are taken. */
+@Command(name = "watch", description = {
+    "Print the device's telemetry, one sample per interval: state, data_fd bytes, PRE_COPY initial and "
+            + "dirty bytes, dirty rate, stop_copy_length (MIG_DATA_SIZE) and the downtime estimate at a "
+            + "10 Gbit/s link. Nothing is changed.",
+    "A device another process holds (EBUSY) is watched passively through debugfs where the kernel allows it.",
+    "--json prints one JSON object per line: t (s), state, total_bytes, initial_bytes, dirty_bytes, "
+            + "dirty_rate (B/s), stop_copy_length, downtime_estimate (s); null when not measured."})
+final class WatchCommand implements Callable<Integer> {
+
+    private static final Metric[] METRICS = {Metric.STATE, Metric.TOTAL_BYTES, Metric.INITIAL_BYTES,
+        Metric.DIRTY_BYTES, Metric.DIRTY_RATE, Metric.STOP_COPY_SIZE, Metric.DOWNTIME_ESTIMATE};
+
+    @ParentCommand
+    MigscopeCli root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "DEV", description = "Device id, as `migscope list` shows it.")
+    String id;
+
+    @Option(names = "--interval", paramLabel = "MS", defaultValue = "1000",
+            description = "Sampling interval in milliseconds (default: ${DEFAULT-VALUE}).")
+    long intervalMillis;
+
+    @Option(names = "--count", paramLabel = "N", defaultValue = "0",
+            description = "Stop after N samples (default: until interrupted).")
+    long count;
+
+    @Option(names = "--json", description = "Print JSON lines instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (intervalMillis < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--interval must be at least 1 ms, was " + intervalMillis);
+        }
+        if (count < 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--count must be 0 (no limit) or more, was " + count);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        SessionOptions options = SessionOptions.defaults().withSampleInterval(Duration.ofMillis(intervalMillis));
+        try (MigrationSession s = root.openOrWatch(id, options)) {
+            if (!json) {
+                out.println("# " + id + "  " + s.info().displayName() + "  features " + s.features()
+                        + (s.isPassive() ? "  (passive: read from debugfs)" : "") + "  every " + intervalMillis
+                        + " ms");
+                out.println(String.format(Locale.ROOT, "%9s  %-12s  %10s  %10s  %10s  %12s  %10s  %9s", "t",
+                        "state", "bytes", "initial", "dirty", "dirty rate", "stop_copy", "downtime"));
+            }
+            out.flush();
+            long since = Long.MIN_VALUE;
+            long printed = 0;
+            long poll = Math.max(1, Math.min(intervalMillis, 50));
+            while (count == 0 || printed < count) {
+                TelemetrySnapshot snap = s.telemetry().snapshot(since, METRICS);
+                for (int i = 0; i < snap.size() && (count == 0 || printed < count); i++) {
+                    out.println(json ? jsonLine(snap, i) : textLine(snap, i));
+                    since = snap.times()[i] + 1;
+                    printed++;
+                }
+                out.flush();
+                if (s.isGone()) {
+                    throw new CliFailure(ExitCode.FAILED, id + ": the device is gone (ENODEV); watching stopped");
+                }
+                if (count == 0 || printed < count) {
+                    Thread.sleep(poll);
+                }
+            }
+        }
+        return ExitCode.OK;
+    }
+
+    private static String stateName(double abi) {
+        return Double.isNaN(abi) ? null : MigState.fromAbi((int) abi).map(Enum::name).orElse("?" + (int) abi);
+    }
+
+    private static String textLine(TelemetrySnapshot s, int i) {
+        String st = stateName(s.values(Metric.STATE)[i]);
+        return String.format(Locale.ROOT, "%8.3fs  %-12s  %10s  %10s  %10s  %12s  %10s  %9s",
+                s.times()[i] / 1e9,
+                st == null ? "?" : st,
+                Format.bytes(s.values(Metric.TOTAL_BYTES)[i]),
+                Format.bytes(s.values(Metric.INITIAL_BYTES)[i]),
+                Format.bytes(s.values(Metric.DIRTY_BYTES)[i]),
+                Format.rate(s.values(Metric.DIRTY_RATE)[i]),
+                Format.bytes(s.values(Metric.STOP_COPY_SIZE)[i]),
+                Format.seconds(s.values(Metric.DOWNTIME_ESTIMATE)[i]));
+    }
+
+    private static String jsonLine(TelemetrySnapshot s, int i) {
+        String st = stateName(s.values(Metric.STATE)[i]);
+        return new Json.Obj()
+                .num("t", s.times()[i] / 1e9)
+                .raw("state", Json.str(st))
+                .num("total_bytes", s.values(Metric.TOTAL_BYTES)[i])
+                .num("initial_bytes", s.values(Metric.INITIAL_BYTES)[i])
+                .num("dirty_bytes", s.values(Metric.DIRTY_BYTES)[i])
+                .num("dirty_rate", s.values(Metric.DIRTY_RATE)[i])
+                .num("stop_copy_length", s.values(Metric.STOP_COPY_SIZE)[i])
+                .num("downtime_estimate", s.values(Metric.DOWNTIME_ESTIMATE)[i])
+                .toString();
+    }
+}

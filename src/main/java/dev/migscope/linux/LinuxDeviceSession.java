@@ -1,0 +1,190 @@
+package dev.migscope.linux;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import dev.migscope.device.DeviceInfo;
+import dev.migscope.device.DeviceSession;
+import dev.migscope.device.DirtyBitmap;
+import dev.migscope.device.Errno;
+import dev.migscope.device.IovaRange;
+import dev.migscope.device.MigrationStream;
+import dev.migscope.device.VfioError;
+import dev.migscope.device.VfioException;
+import dev.migscope.fsm.MigFeatures;
+import dev.migscope.fsm.MigState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * An open vfio device: each method is one VFIO_DEVICE_FEATURE (or VFIO_DEVICE_RESET) ioctl on the
+ * device fd, with the payload laid out at the offsets {@link Uapi} names.
+ */
+final class LinuxDeviceSession implements DeviceSession {
+
+    private final DeviceInfo info;
+    private final DeviceOpener.OpenFds fds;
+    /** data_fds handed out and not yet closed by their user; closed before the device fd. */
+    private final List<LinuxMigrationStream> streams = new ArrayList<>();
+    private boolean closed;
+
+    LinuxDeviceSession(DeviceInfo info, DeviceOpener.OpenFds fds) {
+        this.info = info;
+        this.fds = fds;
+    }
+
+    @Override
+    public DeviceInfo info() {
+        return info;
+    }
+
+    /** {@code cdev} or {@code group}: how the device was opened. */
+    String route() {
+        return fds.route();
+    }
+
+    @Override
+    public MigFeatures migrationFeatures() throws VfioException {
+        Memory m = feature(Uapi.VFIO_DEVICE_FEATURE_GET | Uapi.VFIO_DEVICE_FEATURE_MIGRATION,
+                Uapi.SIZEOF_VFIO_DEVICE_FEATURE_MIGRATION);
+        call(m, "VFIO_DEVICE_FEATURE GET MIGRATION", false);
+        long flags = m.getLong(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIGRATION_FLAGS);
+        return new MigFeatures((int) flags);
+    }
+
+    @Override
+    public MigState getState() throws VfioException {
+        Memory m = feature(Uapi.VFIO_DEVICE_FEATURE_GET | Uapi.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+                Uapi.SIZEOF_VFIO_DEVICE_FEATURE_MIG_STATE);
+        call(m, "VFIO_DEVICE_FEATURE GET MIG_DEVICE_STATE", false);
+        int abi = m.getInt(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIG_STATE_DEVICE_STATE);
+        return MigState.fromAbi(abi).orElseThrow(() -> new VfioException(new VfioError(0,
+                "VFIO_DEVICE_FEATURE GET MIG_DEVICE_STATE", info.id(),
+                "the kernel reported state " + abi + ", which Linux 6.12's vfio.h does not define")));
+    }
+
+    @Override
+    public Optional<MigrationStream> setState(MigState target) throws VfioException {
+        Memory m = feature(Uapi.VFIO_DEVICE_FEATURE_SET | Uapi.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+                Uapi.SIZEOF_VFIO_DEVICE_FEATURE_MIG_STATE);
+        m.setInt(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIG_STATE_DEVICE_STATE, target.abi());
+        m.setInt(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIG_STATE_DATA_FD, -1);
+        call(m, "VFIO_DEVICE_FEATURE SET MIG_DEVICE_STATE " + target, true);
+        int dataFd = m.getInt(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIG_STATE_DATA_FD);
+        if (dataFd < 0) {
+            return Optional.empty();
+        }
+        LinuxMigrationStream stream = new LinuxMigrationStream(dataFd, info.id(), streams::remove);
+        streams.add(stream);
+        return Optional.of(stream);
+    }
+
+    @Override
+    public long migDataSize() throws VfioException {
+        Memory m = feature(Uapi.VFIO_DEVICE_FEATURE_GET | Uapi.VFIO_DEVICE_FEATURE_MIG_DATA_SIZE,
+                Uapi.SIZEOF_VFIO_DEVICE_FEATURE_MIG_DATA_SIZE);
+        call(m, "VFIO_DEVICE_FEATURE GET MIG_DATA_SIZE", false);
+        return m.getLong(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIG_DATA_SIZE_STOP_COPY_LENGTH);
+    }
+
+    @Override
+    public boolean dmaLoggingSupported() {
+        // PROBE with SET asks "does SET exist" without a payload (vfio_check_feature returns 0).
+        Memory m = feature(Uapi.VFIO_DEVICE_FEATURE_PROBE | Uapi.VFIO_DEVICE_FEATURE_SET
+                | Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_START, 0);
+        try {
+            call(m, "VFIO_DEVICE_FEATURE PROBE DMA_LOGGING_START", false);
+            return true;
+        } catch (VfioException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void dmaLoggingStart(long pageSize, List<IovaRange> ranges) throws VfioException {
+        Memory rangeArray = new Memory((long) Math.max(1, ranges.size()) * Uapi.SIZEOF_VFIO_DEVICE_FEATURE_DMA_LOGGING_RANGE);
+        rangeArray.clear();
+        for (int i = 0; i < ranges.size(); i++) {
+            long base = (long) i * Uapi.SIZEOF_VFIO_DEVICE_FEATURE_DMA_LOGGING_RANGE;
+            rangeArray.setLong(base + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_RANGE_IOVA, ranges.get(i).iova());
+            rangeArray.setLong(base + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_RANGE_LENGTH, ranges.get(i).length());
+        }
+        Memory m = feature(Uapi.VFIO_DEVICE_FEATURE_SET | Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
+                Uapi.SIZEOF_VFIO_DEVICE_FEATURE_DMA_LOGGING_CONTROL);
+        int d = Uapi.VFIO_DEVICE_FEATURE_DATA;
+        m.setLong(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_CONTROL_PAGE_SIZE, pageSize);
+        m.setInt(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_CONTROL_NUM_RANGES, ranges.size());
+        m.setPointer(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_CONTROL_RANGES, rangeArray);
+        call(m, "VFIO_DEVICE_FEATURE SET DMA_LOGGING_START", false);
+    }
+
+    @Override
+    public DirtyBitmap dmaLoggingReport(long iova, long length, long pageSize) throws VfioException {
+        long pages = length / pageSize;
+        long[] words = new long[(int) ((pages + 63) / 64)];
+        Memory bitmap = new Memory(Math.max(8, words.length * 8L));
+        bitmap.clear();
+        Memory m = feature(Uapi.VFIO_DEVICE_FEATURE_GET | Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT,
+                Uapi.SIZEOF_VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT);
+        int d = Uapi.VFIO_DEVICE_FEATURE_DATA;
+        m.setLong(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT_IOVA, iova);
+        m.setLong(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT_LENGTH, length);
+        m.setLong(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT_PAGE_SIZE, pageSize);
+        m.setPointer(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT_BITMAP, bitmap);
+        call(m, "VFIO_DEVICE_FEATURE GET DMA_LOGGING_REPORT", false);
+        bitmap.read(0, words, 0, words.length);
+        return new DirtyBitmap(iova, length, pageSize, words);
+    }
+
+    @Override
+    public void dmaLoggingStop() throws VfioException {
+        Memory m = feature(Uapi.VFIO_DEVICE_FEATURE_SET | Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP, 0);
+        call(m, "VFIO_DEVICE_FEATURE SET DMA_LOGGING_STOP", false);
+    }
+
+    @Override
+    public void reset() throws VfioException {
+        ensureOpen("VFIO_DEVICE_RESET");
+        try {
+            LibC.ioctl(fds.deviceFd(), Uapi.VFIO_DEVICE_RESET, null);
+        } catch (LastErrorException e) {
+            throw new VfioException(VfioErrors.call(e.getErrorCode(), "VFIO_DEVICE_RESET", info.id(), false));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (LinuxMigrationStream s : List.copyOf(streams)) {
+            s.close();
+        }
+        fds.close();
+    }
+
+    /** A struct vfio_device_feature header with {@code payload} zeroed bytes after it. */
+    private static Memory feature(int flags, int payload) {
+        Memory m = new Memory((long) Uapi.SIZEOF_VFIO_DEVICE_FEATURE + Math.max(payload, 1));
+        m.clear();
+        m.setInt(Uapi.VFIO_DEVICE_FEATURE_ARGSZ, Uapi.SIZEOF_VFIO_DEVICE_FEATURE + payload);
+        m.setInt(Uapi.VFIO_DEVICE_FEATURE_FLAGS, flags);
+        return m;
+    }
+
+    private void call(Memory feature, String call, boolean setState) throws VfioException {
+        ensureOpen(call);
+        try {
+            LibC.ioctl(fds.deviceFd(), Uapi.VFIO_DEVICE_FEATURE, feature);
+        } catch (LastErrorException e) {
+            throw new VfioException(VfioErrors.call(e.getErrorCode(), call, info.id(), setState));
+        }
+    }
+
+    private void ensureOpen(String call) throws VfioException {
+        if (closed) {
+            throw new VfioException(VfioError.of(Errno.EBADF, call, info.id(), "the session was closed"));
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package dev.migscope.sim;
+
+import dev.migscope.device.DeviceInfo;
+import dev.migscope.device.DeviceSession;
+import dev.migscope.device.DirtyBitmap;
+import dev.migscope.device.Errno;
+import dev.migscope.device.IovaRange;
+import dev.migscope.device.MigrationStream;
+import dev.migscope.device.Owner;
+import dev.migscope.device.SimulationControls;
+import dev.migscope.device.VfioException;
+import dev.migscope.fsm.Arc;
+import dev.migscope.fsm.MigFeatures;
+import dev.migscope.fsm.MigState;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** An open simulated device: the uAPI calls and the simulation's controls. */
+public final class SimSession implements DeviceSession, SimulationControls {
+
+    private final SimDevice device;
+    private final Owner owner;
+    private volatile boolean closed;
+
+    SimSession(SimDevice device) {
+        this.device = device;
+        this.owner = new Owner((int) ProcessHandle.current().pid(), "migscope");
+    }
+
+    Owner owner() {
+        return owner;
+    }
+
+    private void check(String call) throws VfioException {
+        if (closed) {
+            throw device.error(Errno.EBADF, call, "this session is closed; open the device again");
+        }
+        device.checkPresent(call);
+    }
+
+    @Override
+    public DeviceInfo info() {
+        return device.info();
+    }
+
+    @Override
+    public MigFeatures migrationFeatures() throws VfioException {
+        check("VFIO_DEVICE_FEATURE GET MIGRATION");
+        return device.profile.features();
+    }
+
+    @Override
+    public MigState getState() throws VfioException {
+        check("VFIO_DEVICE_FEATURE GET MIG_DEVICE_STATE");
+        return device.state();
+    }
+
+    @Override
+    public Optional<MigrationStream> setState(MigState target) throws VfioException {
+        check(SimDevice.SET_STATE);
+        return device.setState(target);
+    }
+
+    @Override
+    public long migDataSize() throws VfioException {
+        check("VFIO_DEVICE_FEATURE GET MIG_DATA_SIZE");
+        return device.migDataSize();
+    }
+
+    @Override
+    public boolean dmaLoggingSupported() {
+        return device.profile.dmaLogging();
+    }
+
+    @Override
+    public void dmaLoggingStart(long pageSize, List<IovaRange> ranges) throws VfioException {
+        check("VFIO_DEVICE_FEATURE SET DMA_LOGGING_START");
+        device.dmaLoggingStart(pageSize, ranges);
+    }
+
+    @Override
+    public DirtyBitmap dmaLoggingReport(long iova, long length, long pageSize) throws VfioException {
+        check("VFIO_DEVICE_FEATURE GET DMA_LOGGING_REPORT");
+        return device.dmaLoggingReport(iova, length, pageSize);
+    }
+
+    @Override
+    public void dmaLoggingStop() throws VfioException {
+        check("VFIO_DEVICE_FEATURE SET DMA_LOGGING_STOP");
+        device.dmaLoggingStop();
+    }
+
+    @Override
+    public void reset() throws VfioException {
+        check("VFIO_DEVICE_RESET");
+        device.reset();
+    }
+
+    @Override
+    public Optional<SimulationControls> simulation() {
+        return Optional.of(this);
+    }
+
+    @Override
+    public void injectFault(Arc arc, Errno errno, boolean leaveInError) {
+        device.injectFault(arc, errno, leaveInError);
+    }
+
+    /**
+     * Makes every step fail with {@code errno} with this probability, drawn from a generator seeded
+     * with {@code seed} (so a failing property test replays); the device stays where the step began.
+     * A probability of 0 turns it off.
+     */
+    public void randomFaults(long seed, double probability, Errno errno) {
+        device.randomFaults(seed, probability, errno);
+    }
+
+    @Override
+    public void clearFaults() {
+        device.clearFaults();
+    }
+
+    @Override
+    public void setSetStateDelay(Duration delay) {
+        device.setSetStateDelay(delay);
+    }
+
+    @Override
+    public void setDirtyRate(long bytesPerSecond) {
+        device.setDirtyRate(bytesPerSecond);
+    }
+
+    @Override
+    public void setLinkBandwidth(long bytesPerSecond) {
+        device.setLinkBandwidth(bytesPerSecond);
+    }
+
+    @Override
+    public void unplug() {
+        device.unplug();
+    }
+
+    @Override
+    public long stateDigest() {
+        return device.stateDigest();
+    }
+
+    /** The workload this device was created with. */
+    public SimProfile profile() {
+        return device.profile;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            device.release(this);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Builds the rig's guest kernel from Debian's linux-source-6.12 and prints the
+# path of the cached bzImage on stdout (progress goes to stderr).
+#
+# Cache: ${MIGSCOPE_CACHE:-~/.cache/migscope}/guest-kernel/<hash>/bzImage, where
+# <hash> covers guest.config, this script and the source package version, so a
+# machine builds each configuration once. The build runs in a temp dir next to
+# the cache entry and is renamed into place, so an interrupted build never
+# leaves a half-written entry that a later run would trust.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+config="$here/guest.config"
+tarball=/usr/src/linux-source-6.12.tar.xz
+cache_root="${MIGSCOPE_CACHE:-$HOME/.cache/migscope}/guest-kernel"
+
+die() { echo "build-kernel: $*" >&2; exit 1; }
+
+[[ -r $tarball ]] || die "$tarball missing: apt-get install linux-source-6.12"
+for tool in make gcc bc flex bison xz; do
+  command -v "$tool" >/dev/null || die "'$tool' missing: apt-get install build-essential bc flex bison xz-utils libelf-dev libssl-dev"
+done
+
+src_version="$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || stat -c %s-%Y "$tarball")"
+hash="$( { cat "$config" "$0"; echo "$src_version"; } | sha256sum | cut -c1-16)"
+dest="$cache_root/$hash"
+
+if [[ -s $dest/bzImage ]]; then
+  echo "$dest/bzImage"
+  exit 0
+fi
+
+mkdir -p "$cache_root"
+work="$(mktemp -d "$cache_root/.build-$hash.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+start=$SECONDS
+echo "build-kernel: extracting $tarball (linux-source $src_version)" >&2
+tar -xJf "$tarball" -C "$work"
+ksrc="$work/linux-source-6.12"
+[[ -d $ksrc ]] || die "tarball did not contain linux-source-6.12/"
+
+kmake() { make -C "$ksrc" ARCH=x86_64 "$@"; }
+kmake tinyconfig >/dev/null
+"$ksrc/scripts/kconfig/merge_config.sh" -m -O "$ksrc" "$ksrc/.config" "$config" >/dev/null
+kmake olddefconfig >/dev/null
+
+# olddefconfig drops any option whose dependencies are unmet without a word;
+# a guest missing one of them would fail later in a far more confusing way.
+missing=()
+while IFS= read -r line; do
+  [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]] || continue
+  grep -qxF "$line" "$ksrc/.config" || missing+=("$line (got: $(grep -E "^(# )?${BASH_REMATCH[1]}[= ]" "$ksrc/.config" || echo absent))")
+done < "$config"
+if ((${#missing[@]})); then
+  printf 'build-kernel: option not in the final .config: %s\n' "${missing[@]}" >&2
+  die "fix guest.config (add the missing dependencies) and rerun"
+fi
+
+echo "build-kernel: compiling bzImage with $(nproc) jobs" >&2
+kmake -j"$(nproc)" bzImage >"$work/build.log" 2>&1 || { tail -40 "$work/build.log" >&2; die "kernel build failed"; }
+
+mkdir -p "$work/out"
+cp "$ksrc/arch/x86/boot/bzImage" "$ksrc/.config" "$work/out/"
+echo "$src_version" > "$work/out/source-version"
+echo "$((SECONDS - start))" > "$work/out/build-seconds"
+mv -T "$work/out" "$dest" 2>/dev/null || [[ -s $dest/bzImage ]] || die "could not move the build into $dest"
+echo "build-kernel: built in $((SECONDS - start)) s" >&2
+echo "$dest/bzImage"
