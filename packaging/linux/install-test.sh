@@ -80,16 +80,39 @@ for dep in libgtk-3-0 libgl1 libxtst6 libxxf86vm1 xdg-utils; do
   check "deb depends on $dep" grep -qE "(^|, *)$dep(,|$| )" <<<"$depends"
 done
 
-# --- install -------------------------------------------------------------------------------------
-# xdg-desktop-menu refuses to install a menu entry where no desktop menu exists (containers, minimal
-# systems): give it the two directories a desktop system has.
-mkdir -p /etc/xdg/menus /usr/share/desktop-directories
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+# The application runs as a user whose home is a scratch directory: what it writes there is checked,
+# and root's home stays clean. Java takes user.home from the password database, not from HOME.
+mkdir -p "$scratch/home"
+run() { env -u XDG_CONFIG_HOME -u XDG_STATE_HOME -u XDG_CACHE_HOME HOME="$scratch/home" JAVA_TOOL_OPTIONS="-Duser.home=$scratch/home" "$@" 2>"$scratch/stderr"; }
+
 # Everything on this machine named after migscope before the install: after the purge it must be the same.
 leftovers() {
   find / -xdev \( -path /proc -o -path /sys -o -path /tmp -o -path /work -o -path "$root" -o -path /root/.m2 \) -prune \
     -o -iname '*migscope*' -print 2>/dev/null | sort
 }
 before=$(leftovers)
+
+# --- a system without a desktop menu (a server, a container): the CLI must install and go ----------
+# xdg-desktop-menu finds no menu directory under these XDG directories, as on such a system.
+nomenu=(env XDG_CONFIG_DIRS="$scratch/nomenu" XDG_DATA_DIRS="$scratch/nomenu")
+mkdir -p "$scratch/nomenu"
+if out=$("${nomenu[@]}" apt-get install -y --no-install-recommends "$deb" 2>&1); then
+  pass "installs on a system without a desktop menu"
+  check "  there: migscope --version runs" run migscope --version
+  check "  there: no desktop entry" test ! -e /usr/share/applications/migscope-migscope.desktop
+  check "  there: dpkg -P migscope" "${nomenu[@]}" dpkg -P migscope
+  check "  there: /opt/migscope and /usr/bin/migscope removed" test ! -e /opt/migscope -a ! -L /usr/bin/migscope
+else
+  fail "installs on a system without a desktop menu" "$(tail -n 5 <<<"$out")"
+  dpkg -P migscope >/dev/null 2>&1
+fi
+
+# --- install -------------------------------------------------------------------------------------
+# xdg-desktop-menu refuses to install a menu entry where no desktop menu exists (containers, minimal
+# systems): give it the two directories a desktop system has.
+mkdir -p /etc/xdg/menus /usr/share/desktop-directories
 if ! out=$(apt-get install -y --no-install-recommends "$deb" 2>&1); then
   abort "apt-get install the deb" "$(tail -n 5 <<<"$out")"
 fi
@@ -99,12 +122,6 @@ check "/usr/bin/migscope links to /opt/migscope/bin/migscope" test "$(readlink /
 check "the runtime is bundled" test -x /opt/migscope/lib/runtime/bin/java
 check "JavaFX natives beside the jars (no ~/.openjfx cache)" test -f /opt/migscope/lib/app/lib/libglassgtk3.so
 
-# The application runs as a user whose home is a scratch directory: what it writes there is checked,
-# and root's home stays clean. Java takes user.home from the password database, not from HOME.
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
-mkdir -p "$scratch/home"
-run() { HOME=$scratch/home JAVA_TOOL_OPTIONS="-Duser.home=$scratch/home" XDG_CONFIG_HOME= XDG_STATE_HOME= XDG_CACHE_HOME= "$@" 2>"$scratch/stderr"; }
 
 # --- the installed CLI ---------------------------------------------------------------------------
 if out=$(cd / && run migscope --version); then
