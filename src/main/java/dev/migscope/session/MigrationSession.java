@@ -74,7 +74,9 @@ public final class MigrationSession implements AutoCloseable {
     private final Telemetry telemetry;
     private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
     private final long startNanos;
-    private final ScheduledFuture<?> sampler;
+    private volatile ScheduledFuture<?> sampler;
+    /** The save or resume holding the device thread now, so that close() can stop it. */
+    private volatile Cancellation running;
 
     private volatile MigState state;
     private volatile boolean armed;
@@ -114,8 +116,13 @@ public final class MigrationSession implements AutoCloseable {
         this.armed = options.armed();
         this.telemetry = new Telemetry(options.historyCapacity());
         this.startNanos = options.clock().getAsLong();
+    }
+
+    /** Starts sampling once the session is fully built (the first tick may run at once). */
+    private MigrationSession startSampling() {
         long period = options.sampleInterval().toNanos();
         this.sampler = thread.scheduleAtFixedRate(this::sampleTick, 0, period, TimeUnit.NANOSECONDS);
+        return this;
     }
 
     /**
@@ -133,7 +140,7 @@ public final class MigrationSession implements AutoCloseable {
                     MigFeatures f = d.migrationFeatures();
                     MigState s = d.getState();
                     return new MigrationSession(id, d.info(), d, null, f, d.dmaLoggingSupported(), s, options,
-                            thread);
+                            thread).startSampling();
                 } catch (VfioException e) {
                     d.close();
                     if (e.error().is(Errno.ENOTTY)) {
@@ -183,7 +190,8 @@ public final class MigrationSession implements AutoCloseable {
                 "cannot watch the device passively: it needs root and a kernel with CONFIG_VFIO_DEBUGFS "
                         + "(mount -t debugfs none /sys/kernel/debug)")));
         MigFeatures f = info.features() != null ? info.features() : MigFeatures.STOP_COPY_ONLY;
-        return new MigrationSession(id, info, null, b, f, false, s, options.withArmed(false), newDeviceThread(id));
+        return new MigrationSession(id, info, null, b, f, false, s, options.withArmed(false), newDeviceThread(id))
+                .startSampling();
     }
 
     private static ScheduledExecutorService newDeviceThread(String id) {
@@ -224,6 +232,11 @@ public final class MigrationSession implements AutoCloseable {
     /** Arms or disarms: nothing changes the device unless it is armed. A passive session never arms. */
     public void setArmed(boolean a) {
         this.armed = a && !isPassive();
+    }
+
+    /** True once {@link #close} has begun: a running save or resume has been asked to stop. */
+    public boolean isClosing() {
+        return closed;
     }
 
     /** True once the device disappeared (ENODEV); sampling has stopped. */
@@ -291,13 +304,14 @@ public final class MigrationSession implements AutoCloseable {
      * of the stream, then STOP, then {@code then}. The file appears only when complete.
      */
     public CompletableFuture<StreamResult> save(Path file, MigState then, Progress progress, Cancellation cancel) {
-        return submit(() -> doSave(file, then, progress, cancel, MigrationFile.ChannelOpener.DEFAULT));
+        return submit(() -> whileRunning(cancel,
+                () -> doSave(file, then, progress, cancel, MigrationFile.ChannelOpener.DEFAULT)));
     }
 
     /** {@link #save} with a substitute file opener (tests: a disk that fills up). */
     CompletableFuture<StreamResult> save(Path file, MigState then, Progress progress, Cancellation cancel,
             MigrationFile.ChannelOpener opener) {
-        return submit(() -> doSave(file, then, progress, cancel, opener));
+        return submit(() -> whileRunning(cancel, () -> doSave(file, then, progress, cancel, opener)));
     }
 
     /**
@@ -305,7 +319,7 @@ public final class MigrationSession implements AutoCloseable {
      * the device untouched), then RESUMING, write, STOP (where the driver validates), then {@code then}.
      */
     public CompletableFuture<StreamResult> resume(Path file, MigState then, Progress progress, Cancellation cancel) {
-        return submit(() -> doResume(file, then, progress, cancel));
+        return submit(() -> whileRunning(cancel, () -> doResume(file, then, progress, cancel)));
     }
 
     /** DMA_LOGGING_START over {@code ranges}. */
@@ -361,14 +375,21 @@ public final class MigrationSession implements AutoCloseable {
         });
     }
 
-    /** Stops sampling, closes the data_fd and the device. Closing a device returns it to RUNNING in most drivers. */
+    /** Stops sampling, cancels a running save or resume, closes the data_fd and the device. */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        sampler.cancel(false);
+        Cancellation op = running;
+        if (op != null) {
+            op.cancel(); // a save or resume unwinds at its next chunk, leaving no file and a known state
+        }
+        ScheduledFuture<?> s = sampler;
+        if (s != null) {
+            s.cancel(false);
+        }
         awaitQuietly(thread.submit(() -> {
             closeStream();
             if (device != null) {
@@ -741,6 +762,15 @@ public final class MigrationSession implements AutoCloseable {
         return Optional.empty();
     }
 
+    private StreamResult whileRunning(Cancellation cancel, java.util.function.Supplier<StreamResult> op) {
+        running = cancel;
+        try {
+            return op.get();
+        } finally {
+            running = null;
+        }
+    }
+
     /** A transition inside a save or resume; {@code null} target means a reset. */
     private TransitionResult step(List<TransitionResult> transitions, MigState target) {
         TransitionResult r = target == null ? doReset() : doTransition(target, "SET MIG_DEVICE_STATE");
@@ -865,7 +895,10 @@ public final class MigrationSession implements AutoCloseable {
     private void markGone(VfioError error) {
         if (!gone) {
             gone = true;
-            sampler.cancel(false);
+            ScheduledFuture<?> s = sampler;
+            if (s != null) {
+                s.cancel(false);
+            }
             emit(Kind.DEVICE_GONE, error.call(), null, null, Duration.ZERO, error,
                     "the device is gone; sampling stopped");
         }

@@ -35,8 +35,12 @@ public record SessionOptions(
                 false, TransitionMode.STEPWISE, Duration.ofSeconds(10), 1 << 20, System::nanoTime);
     }
 
+    /** The most samples a session keeps per metric: one hour at 20 Hz (about 6 MB for all metrics). */
+    public static final int MAX_HISTORY = 72_000;
+
+    /** Samples for {@code history} at {@code interval}, capped at {@link #MAX_HISTORY} so fast sampling cannot eat memory. */
     public static int capacityFor(Duration history, Duration interval) {
-        return (int) Math.max(2, history.toNanos() / Math.max(1, interval.toNanos()));
+        return (int) Math.min(MAX_HISTORY, Math.max(2, history.toNanos() / Math.max(1, interval.toNanos())));
     }
 
     public SessionOptions withArmed(boolean a) {

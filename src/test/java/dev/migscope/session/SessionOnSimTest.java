@@ -270,6 +270,35 @@ class SessionOnSimTest {
         assertThat(join(s.save(dir.resolve("again.mig"), RUNNING, Progress.NONE, new Cancellation())).ok()).isTrue();
     }
 
+    @Test
+    void closingDuringASaveCancelsItAndLeavesNoFile() throws Exception {
+        MigrationSession s = open("sim:mlx5-0", options());
+        java.util.concurrent.CountDownLatch saving = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        Progress holdUntilClosed = (p, bytes, estimate) -> {
+            saving.countDown();
+            try {
+                closed.await(); // the save cannot finish before close() has asked it to stop
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        java.util.concurrent.CompletableFuture<StreamResult> f =
+                s.save(dir.resolve("closed.mig"), null, holdUntilClosed, new Cancellation());
+        saving.await();
+        Thread closer = new Thread(s::close);
+        closer.start();
+        while (!s.isClosing()) {
+            Thread.onSpinWait();
+        }
+        closed.countDown();
+        closer.join();
+        StreamResult r = join(f);
+        assertThat(r.cancelled()).isTrue();
+        assertThat(files()).isEmpty();
+        assertThat(listed("sim:mlx5-0")).isEqualTo(RUNNING);
+    }
+
     static Stream<Arguments> cancelPoints() {
         return Stream.of(Arguments.of("sim:mlx5-0", "PRE_COPY"), Arguments.of("sim:mlx5-0", "STOP_COPY"),
                 Arguments.of("sim:hisi-0", "PRE_COPY"), Arguments.of("sim:pds-0", "STOP_COPY"),
