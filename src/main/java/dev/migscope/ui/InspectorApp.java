@@ -35,9 +35,11 @@ public final class InspectorApp extends Application {
             }
         });
         stage.setTitle("migscope \u2014 VFIO migration inspector");
-        var icon = InspectorApp.class.getResource("icon-64.png");
-        if (icon != null) {
-            stage.getIcons().add(new Image(icon.toExternalForm()));
+        for (int size : new int[] {16, 32, 48, 64, 128, 256}) {
+            var icon = InspectorApp.class.getResource("icon-" + size + ".png");
+            if (icon != null) {
+                stage.getIcons().add(new Image(icon.toExternalForm()));
+            }
         }
         stage.setScene(window.scene());
         stage.setMinWidth(960);
