@@ -38,6 +38,7 @@ run_junit() {
     --disable-banner --disable-ansi-colors --details=tree \
     --class-path "target/test-classes:target/classes:$(cat target/rig/test-classpath.txt)" \
     --scan-class-path target/test-classes --include-tag vm \
+    --config jqwik.database=/tmp/jqwik-database \
     --reports-dir "$out/junit-reports" 2>&1 | tee "$log"
   ended=$(uptime_s)
   echo "$started $ended" > "$out/suite-uptime"
