@@ -61,17 +61,18 @@ run_junit() {
   fi
 }
 
-# One CLI check: a name, a text its output must contain ("" for none), argv.
+# One CLI check: a name, a text its output must contain ("" for none), a
+# condition on the device afterwards (a bash test, "true" for none), then argv.
 cli_check() {
-  local name="$1" expect="$2"; shift 2
+  local name="$1" expect="$2" condition="$3"; shift 3
   local output rc
   output=$(timeout 120 java -jar target/migscope.jar "$@" 2>&1); rc=$?
   printf '%s\n' "$output" | sed 's/^/    /'
-  if ((rc == 0)) && [[ $output == *"$expect"* ]]; then
+  if ((rc == 0)) && [[ $output == *"$expect"* ]] && eval "$condition"; then
     echo "migscope-rig: cli $name: passed"
     passed=$((passed + 1))
   else
-    echo "migscope-rig: cli $name: FAILED (exit $rc${expect:+, expected output containing $expect})"
+    echo "migscope-rig: cli $name: FAILED (exit $rc${expect:+, expected output containing $expect}, then $condition)"
     failed=$((failed + 1))
   fi
 }
@@ -85,12 +86,14 @@ run_cli_smoke() {
   fi
   local a b stream=/tmp/rig-stream.bin
   read -r a b <<< "$MIGSCOPE_RIG_MTTY"
-  cli_check "list --json" "$b" list --json
-  cli_check "show" "$a" show "$a"
-  cli_check "set STOP" "" set "$a" STOP
-  cli_check "save" "" save "$a" "$stream"
-  cli_check "resume" "" resume "$b" "$stream"
-  cli_check "watch --count 3" "" watch "$a" --count 3
+  # debugfs reads the state without opening the device: the kernel's own word.
+  local state_a="/sys/kernel/debug/vfio/$a/migration/state"
+  cli_check "list --json" "$a" '[[ $output == *"$b"* ]]' list --json
+  cli_check "show" "$a" "true" show "$a"
+  cli_check "set STOP" "" '[[ $(<"$state_a") == STOP ]]' set "$a" STOP
+  cli_check "save" "" '[[ -s $stream ]]' save "$a" "$stream"
+  cli_check "resume" "" "true" resume "$b" "$stream"
+  cli_check "watch --count 3" "" "true" watch "$a" --count 3
 }
 
 run_junit
