@@ -19,8 +19,6 @@ export PATH="$JAVA_HOME/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 # Under TCG emulation the C2 compiler costs more than it saves in a short run.
 export JAVA_TOOL_OPTIONS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
-uptime_s() { cut -d' ' -f1 /proc/uptime; }
-
 if [[ -f $out/command ]]; then
   mapfile -d '' argv < "$out/command"
   "${argv[@]}"
@@ -32,16 +30,17 @@ passed=0
 failed=0
 
 run_junit() {
-  local log="$out/junit.txt" started ended
-  started=$(uptime_s)
+  local log="$out/junit.txt"
+  # The host times the suite from these console lines: under a loaded host the
+  # guest's clock falls behind the wall clock.
+  echo "migscope-rig: junit started"
   java -jar target/rig/junit-platform-console-standalone.jar execute \
     --disable-banner --disable-ansi-colors --details=tree \
     --class-path "target/test-classes:target/classes:$(cat target/rig/test-classpath.txt)" \
     --scan-class-path target/test-classes --include-tag vm \
     --config jqwik.database=/tmp/jqwik-database \
     --reports-dir "$out/junit-reports" 2>&1 | tee "$log"
-  ended=$(uptime_s)
-  echo "$started $ended" > "$out/suite-uptime"
+  echo "migscope-rig: junit ended"
 
   # The launcher's summary box, e.g. "[         3 tests successful      ]".
   count() { sed -n "s/^\[ *\([0-9][0-9]*\) $1 *\]\$/\1/p" "$log"; }
