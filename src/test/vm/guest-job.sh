@@ -71,7 +71,8 @@ cli_check() {
     echo "migscope-rig: cli $name: passed"
     passed=$((passed + 1))
   else
-    echo "migscope-rig: cli $name: FAILED (exit $rc${expect:+, expected output containing $expect}, then $condition)"
+    [[ $condition == true ]] && condition=""
+    echo "migscope-rig: cli $name: FAILED (exit $rc${expect:+, expected output containing $expect}${condition:+, then $condition})"
     failed=$((failed + 1))
   fi
 }
