@@ -14,7 +14,7 @@ project="$1"
 cd "$project" || exit 1
 out=target/rig-out
 export HOME=/tmp
-export JAVA_HOME="${MIGSCOPE_RIG_JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}"
+export JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64
 export PATH="$JAVA_HOME/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # Under TCG emulation the C2 compiler costs more than it saves in a short run.
 export JAVA_TOOL_OPTIONS="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
