@@ -36,7 +36,7 @@ done
 
 rig_start=$(now)
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: apt-get install qemu-system-x86"
-[[ -x /bin/busybox ]] && /bin/busybox --list | grep -qx mount || die "/bin/busybox missing: apt-get install busybox-static"
+[[ -x /bin/busybox ]] || die "/bin/busybox missing: apt-get install busybox-static"
 for f in target/classes target/test-classes target/rig/test-classpath.txt target/rig/junit-platform-console-standalone.jar; do
   [[ -e $project/$f ]] || die "$f missing: run ./mvnw -B package -DskipTests first"
 done
@@ -75,7 +75,7 @@ if ((${#command[@]})); then
 fi
 
 boot_start=$(now)
-boot_s=""
+boot_s="" junit_s=""
 set +e
 timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
   -accel tcg -m 2G -smp 2 -nographic -no-reboot \
@@ -90,16 +90,19 @@ timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
     line="${line%$'\r'}"
     printf '%s\n' "$line"
     printf '%s\n' "$line" >> "$out/console.log"
-    if [[ $line == *"migscope-rig: devices ready"* ]]; then
-      elapsed "$boot_start" "$(now)" > "$out/host-boot-seconds"
-    fi
+    case "$line" in
+      *"migscope-rig: devices ready"*) elapsed "$boot_start" "$(now)" > "$out/host-boot-seconds" ;;
+      *"migscope-rig: junit started"*) junit_start=$(now) ;;
+      *"migscope-rig: junit ended"*) elapsed "$junit_start" "$(now)" > "$out/host-junit-seconds" ;;
+    esac
   done
 qemu_rc=${PIPESTATUS[0]}
 set -e
 guest_s=$(elapsed "$boot_start" "$(now)")
 [[ -f $out/host-boot-seconds ]] && boot_s=$(cat "$out/host-boot-seconds")
+[[ -f $out/host-junit-seconds ]] && junit_s=$(cat "$out/host-junit-seconds")
 
-echo "run-rig: kernel ${kernel_s} s (cached at $(dirname "$kernel")), boot to devices ready ${boot_s:-n/a} s, guest total ${guest_s} s, rig total $(elapsed "$rig_start" "$(now)") s"
+echo "run-rig: kernel ${kernel_s} s (cached at $(dirname "$kernel")), boot to devices ready ${boot_s:-n/a} s, JUnit launcher ${junit_s:-n/a} s, guest total ${guest_s} s, rig total $(elapsed "$rig_start" "$(now)") s"
 if ((qemu_rc == 124 || qemu_rc == 137)); then
   echo "run-rig: the guest did not finish within ${timeout_s} s and was killed (console: $out/console.log)" >&2
 fi

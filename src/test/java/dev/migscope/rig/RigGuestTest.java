@@ -50,15 +50,17 @@ class RigGuestTest {
   }
 
   @Test
-  void thePciDeviceIsBoundToVfioPciWithoutAnIommu() throws IOException {
+  void thePciDeviceIsBoundToVfioPciInNoIommuModeWithoutACdev() throws IOException {
     Path device = Path.of("/sys/bus/pci/devices", pciAddress());
     assertThat(Files.readSymbolicLink(device.resolve("driver")).getFileName())
         .hasToString("vfio-pci");
     String group = Files.readSymbolicLink(device.resolve("iommu_group")).getFileName().toString();
     assertThat(Path.of("/dev/vfio", "noiommu-" + group)).exists();
-    List<String> cdevs = names(device.resolve("vfio-dev"));
-    assertThat(cdevs).singleElement().asString().startsWith("vfio");
-    assertThat(Path.of("/dev/vfio/devices", cdevs.get(0))).exists();
+    // The kernel gives a no-IOMMU device no cdev (vfio_device_add in drivers/vfio/vfio.h):
+    // it has a vfio device in sysfs, but only the group path opens it.
+    List<String> vfioDevices = names(device.resolve("vfio-dev"));
+    assertThat(vfioDevices).singleElement().asString().startsWith("vfio");
+    assertThat(Path.of("/dev/vfio/devices", vfioDevices.get(0))).doesNotExist();
   }
 
   @Test
