@@ -2,7 +2,7 @@
 # The benchmarks of docs/BENCHMARKS.md, each figure a ratio against its baseline run beside it in
 # the same invocation, interleaved (baseline, ours, baseline, ours, ...), reported as the median
 # ratio with its min-max over the rounds.
-#   benchmarks/run.sh [bitmap] [datapath] [control] [memory]   (none: all)
+#   benchmarks/run.sh [bitmap] [datapath] [jnacall] [memory] [control]   (none: all)
 # Env: ROUNDS (default 5; control: CONTROL_ROUNDS, default 3), DATA_MIB (default 512),
 #      BENCH_DIR (tmpfs for the data-path file, default /dev/shm).
 # Writes the table to target/bench/results.md (paste into docs/BENCHMARKS.md) and the raw
@@ -15,13 +15,13 @@ out=target/bench
 stats() { python3 benchmarks/stats.py "$@"; }
 
 names=("$@")
-((${#names[@]})) || names=(bitmap datapath control memory)
+((${#names[@]})) || names=(bitmap datapath jnacall memory control)
 needs_package=0
 for n in "${names[@]}"; do
   case "$n" in
-    bitmap|datapath|memory) ;;
+    bitmap|datapath|jnacall|memory) ;;
     control) needs_package=1 ;;
-    *) echo "run.sh: unknown benchmark '$n' (bitmap, datapath, control, memory)" >&2; exit 2 ;;
+    *) echo "run.sh: unknown benchmark '$n' (bitmap, datapath, jnacall, memory, control)" >&2; exit 2 ;;
   esac
 done
 
@@ -34,6 +34,7 @@ fi
 mkdir -p "$out"
 gcc -O2 -mpopcnt -o "$out/popcount" benchmarks/c/popcount.c
 gcc -O2 -o "$out/control" benchmarks/c/control.c
+gcc -O2 -o "$out/syscall" benchmarks/c/syscall.c
 cp="target/test-classes:target/classes:$(cat "$out/classpath.txt")"
 java=(java --enable-native-access=ALL-UNNAMED -cp "$cp")
 
@@ -130,6 +131,28 @@ bench_control() {
       $2 == "java" { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == jk) j[$1] = kv[2] } }
       END { for (r in c) print r, c[r], j[r] }' "$raw" | sed 's/round=//' | stats)
     row "control, mtty in the rig: $label (ns/op) | $jmed | C $cmed | $rmed [$rmin-$rmax], $k | <= 1.2x C | $(met "$rmed" 1.2 '<=')"
+  done
+}
+
+bench_jnacall() {
+  local raw="$out/jnacall.txt"
+  : > "$raw"
+  for ((r = 1; r <= rounds; r++)); do
+    local c
+    c=$("$out/syscall" 2 | sed -n 's/.*ns_per_call=\([0-9.]*\).*/\1/p')
+    "${java[@]}" org.openjdk.jmh.Main JnaCallBench -f 1 -wi 2 -w 1s -i 3 -r 1s \
+      -rf csv -rff "$out/jnacall-jmh.csv" > "$out/jnacall-jmh.log" 2>&1
+    for b in libc plain; do
+      echo "$r $b $c $(grep "JnaCallBench.$b\"" "$out/jnacall-jmh.csv" | cut -d, -f5)" >> "$raw"
+    done
+    echo "jnacall round $r: C $c ns/call; $(awk -v r="$r" '$1 == r { printf "%s %s ns/call ", $2, $4 }' "$raw")"
+  done
+  local cmed jmed rmed rmin rmax n
+  for b in libc plain; do
+    read -r cmed jmed rmed rmin rmax n < <(awk -v b="$b" '$2 == b { print $1, $3, $4 }' "$raw" | stats)
+    local what="LibC.read (JNA direct, LastErrorException), as the backend's ioctls"
+    [[ $b == plain ]] && what="variant: JNA direct without LastErrorException"
+    row "host: one cheap syscall (read 8 B of /dev/zero), $what (ns/call) | $jmed | C $cmed | $rmed [$rmin-$rmax], $n | (floor of the control path) | - |"
   done
 }
 
