@@ -152,7 +152,7 @@ bench_jnacall() {
     read -r cmed jmed rmed rmin rmax n < <(awk -v b="$b" '$2 == b { print $1, $3, $4 }' "$raw" | stats)
     local what="LibC.read (JNA direct, LastErrorException), as the backend's ioctls"
     [[ $b == plain ]] && what="variant: JNA direct without LastErrorException"
-    row "host: one cheap syscall (read 8 B of /dev/zero), $what (ns/call) | $jmed | C $cmed | $rmed [$rmin-$rmax], $n | (floor of the control path) | - |"
+    row "host: one cheap syscall (read 8 B of /dev/zero), $what (ns/call) | $jmed | C $cmed | $rmed [$rmin-$rmax], $n | (floor of the control path) | - "
   done
 }
 
