@@ -2,7 +2,7 @@
 # The benchmarks of docs/BENCHMARKS.md, each figure a ratio against its baseline run beside it in
 # the same invocation, interleaved (baseline, ours, baseline, ours, ...), reported as the median
 # ratio with its min-max over the rounds.
-#   benchmarks/run.sh [bitmap] [datapath] [jnacall] [memory] [control]   (none: all)
+#   benchmarks/run.sh [bitmap] [datapath] [jnacall] [memory] [firstframe] [control]   (none: all)
 # Env: ROUNDS (default 5; control: CONTROL_ROUNDS, default 3), DATA_MIB (default 512),
 #      BENCH_DIR (tmpfs for the data-path file, default /dev/shm).
 # Writes the table to target/bench/results.md (paste into docs/BENCHMARKS.md) and the raw
@@ -15,13 +15,13 @@ out=target/bench
 stats() { python3 benchmarks/stats.py "$@"; }
 
 names=("$@")
-((${#names[@]})) || names=(bitmap datapath jnacall memory control)
+((${#names[@]})) || names=(bitmap datapath jnacall memory firstframe control)
 needs_package=0
 for n in "${names[@]}"; do
   case "$n" in
-    bitmap|datapath|jnacall|memory) ;;
+    bitmap|datapath|jnacall|memory|firstframe) ;;
     control) needs_package=1 ;;
-    *) echo "run.sh: unknown benchmark '$n' (bitmap, datapath, jnacall, memory, control)" >&2; exit 2 ;;
+    *) echo "run.sh: unknown benchmark '$n' (bitmap, datapath, jnacall, memory, firstframe, control)" >&2; exit 2 ;;
   esac
 done
 
@@ -154,6 +154,25 @@ bench_jnacall() {
     [[ $b == plain ]] && what="variant: JNA direct without LastErrorException"
     row "host: one cheap syscall (read 8 B of /dev/zero), $what (ns/call) | $jmed | C $cmed | $rmed [$rmin-$rmax], $n | (floor of the control path) | - "
   done
+}
+
+bench_firstframe() {
+  local raw="$out/firstframe.txt" flags
+  # the headless flags of the pom's surefire argLine (Monocle, software pipeline), for both sides
+  flags=$(sed -n 's:.*<testfx.argLine>\(.*\)</testfx.argLine>.*:\1:p' pom.xml)
+  : > "$raw"
+  for ((r = 1; r <= rounds; r++)); do
+    local t0 h m
+    t0=$(date +%s%3N)
+    h=$(( $("${java[@]}" $flags dev.migscope.ui.FirstFrameBench hello | sed -n 's/first_frame_epoch_ms=//p') - t0 ))
+    t0=$(date +%s%3N)
+    m=$(( $("${java[@]}" $flags dev.migscope.ui.FirstFrameBench migscope | sed -n 's/first_frame_epoch_ms=//p') - t0 ))
+    echo "$r $h $m" >> "$raw"
+    echo "firstframe round $r: hello world $h ms, migscope $m ms"
+  done
+  local cmed jmed rmed rmin rmax n
+  read -r cmed jmed rmed rmin rmax n < <(stats < "$raw")
+  row "UI: time to first frame, headless Monocle (ms from JVM launch) | $jmed | JavaFX hello world $cmed | $rmed [$rmin-$rmax], $n | <= 1.5x | $(met "$rmed" 1.5 '<=')"
 }
 
 bench_memory() {
