@@ -2,7 +2,7 @@
 # The benchmarks of docs/BENCHMARKS.md, each figure a ratio against its baseline run beside it in
 # the same invocation, interleaved (baseline, ours, baseline, ours, ...), reported as the median
 # ratio with its min-max over the rounds.
-#   benchmarks/run.sh [bitmap] [datapath] [jnacall] [memory] [firstframe] [control]   (none: all)
+#   benchmarks/run.sh [bitmap] [datapath] [jnacall] [memory] [firstframe] [charts] [control]   (none: all)
 # Env: ROUNDS (default 5; control: CONTROL_ROUNDS, default 3), DATA_MIB (default 512),
 #      BENCH_DIR (tmpfs for the data-path file, default /dev/shm).
 # Writes the table to target/bench/results.md (paste into docs/BENCHMARKS.md) and the raw
@@ -15,13 +15,13 @@ out=target/bench
 stats() { python3 benchmarks/stats.py "$@"; }
 
 names=("$@")
-((${#names[@]})) || names=(bitmap datapath jnacall memory firstframe control)
+((${#names[@]})) || names=(bitmap datapath jnacall memory firstframe charts control)
 needs_package=0
 for n in "${names[@]}"; do
   case "$n" in
-    bitmap|datapath|jnacall|memory|firstframe) ;;
+    bitmap|datapath|jnacall|memory|firstframe|charts) ;;
     control) needs_package=1 ;;
-    *) echo "run.sh: unknown benchmark '$n' (bitmap, datapath, jnacall, memory, firstframe, control)" >&2; exit 2 ;;
+    *) echo "run.sh: unknown benchmark '$n' (bitmap, datapath, jnacall, memory, firstframe, charts, control)" >&2; exit 2 ;;
   esac
 done
 
@@ -173,6 +173,19 @@ bench_firstframe() {
   local cmed jmed rmed rmin rmax n
   read -r cmed jmed rmed rmin rmax n < <(stats < "$raw")
   row "UI: time to first frame, headless Monocle (ms from JVM launch) | $jmed | JavaFX hello world $cmed | $rmed [$rmin-$rmax], $n | <= 1.5x | $(met "$rmed" 1.5 '<=')"
+}
+
+bench_charts() {
+  local raw="$out/charts.txt" flags
+  flags=$(sed -n 's:.*<testfx.argLine>\(.*\)</testfx.argLine>.*:\1:p' pom.xml)
+  : > "$raw"
+  for ((r = 1; r <= rounds; r++)); do
+    "${java[@]}" $flags dev.migscope.ui.ChartsBench 8 2>/dev/null | grep '^busy=' | tee -a "$raw"
+  done
+  local busy p99
+  busy=$(sed 's/^busy=\([0-9.]*\).*/\1/' "$raw" | sort -n | awk '{ a[NR] = $1 } END { printf "%.3f [%.3f-%.3f]", a[int((NR + 1) / 2)], a[1], a[NR] }')
+  p99=$(sed 's/.*p99_ms=\([0-9.]*\).*/\1/' "$raw" | sort -n | awk '{ a[NR] = $1 } END { printf "%.0f [%.0f-%.0f]", a[int((NR + 1) / 2)], a[1], a[NR] }')
+  row "UI: FX-thread busy fraction, 4 charts, 1 h window, 20 Hz sampling, 72,000-sample history (headless) | $busy | - | p99 frame (AnimationTimer to end of layout): $p99 ms, $rounds rounds | <= 10 % | $(met "${busy%% *}" 0.10 '<=')"
 }
 
 bench_memory() {
