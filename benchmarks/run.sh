@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# The benchmarks of docs/BENCHMARKS.md, each figure a ratio against its baseline run beside it in
+# the same invocation, interleaved (baseline, ours, baseline, ours, ...), reported as the median
+# ratio with its min-max over the rounds.
+#   benchmarks/run.sh [bitmap] [datapath] [jnacall] [memory] [firstframe] [charts] [control]   (none: all)
+# Env: ROUNDS (default 5; control: CONTROL_ROUNDS, default 3), DATA_MIB (default 512),
+#      BENCH_DIR (tmpfs for the data-path file, default /dev/shm).
+# Writes the table to target/bench/results.md (paste into docs/BENCHMARKS.md) and the raw
+# per-round figures to target/bench/*.txt.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export LC_ALL=C
+rounds="${ROUNDS:-5}"
+out=target/bench
+stats() { python3 benchmarks/stats.py "$@"; }
+
+names=("$@")
+((${#names[@]})) || names=(bitmap datapath jnacall memory firstframe charts control)
+needs_package=0
+for n in "${names[@]}"; do
+  case "$n" in
+    bitmap|datapath|jnacall|memory|firstframe|charts) ;;
+    control) needs_package=1 ;;
+    *) echo "run.sh: unknown benchmark '$n' (bitmap, datapath, jnacall, memory, firstframe, charts, control)" >&2; exit 2 ;;
+  esac
+done
+
+# The rig needs the packaged build (target/rig/, the jar); the others only the compiled classes.
+if ((needs_package)); then
+  ./mvnw -B -q -Pbench -DskipTests package
+else
+  ./mvnw -B -q -Pbench -DskipTests test-compile
+fi
+mkdir -p "$out"
+gcc -O2 -mpopcnt -o "$out/popcount" benchmarks/c/popcount.c
+gcc -O2 -o "$out/control" benchmarks/c/control.c
+gcc -O2 -o "$out/syscall" benchmarks/c/syscall.c
+cp="target/test-classes:target/classes:$(cat "$out/classpath.txt")"
+java=(java --enable-native-access=ALL-UNNAMED -cp "$cp")
+
+results="$out/results.md"
+{
+  echo "| row | ours (median) | baseline (median) | ratio median [min-max], rounds | target | met |"
+  echo "|---|---|---|---|---|---|"
+} > "$results"
+row() { echo "| $* |" >> "$results"; }
+met() { awk -v r="$1" -v t="$2" -v op="$3" 'BEGIN { print ((op == ">=" ? r >= t : r <= t) ? "yes" : "no") }'; }
+
+bench_bitmap() {
+  local raw="$out/bitmap.txt"
+  : > "$raw"
+  for ((r = 1; r <= rounds; r++)); do
+    local c
+    c=$("$out/popcount" 3 | sed -n 's/.*us_per_pass=\([0-9.]*\).*/\1/p')
+    "${java[@]}" org.openjdk.jmh.Main DirtyBitmapBench -f 1 -wi 2 -w 1s -i 3 -r 1s \
+      -rf csv -rff "$out/bitmap-jmh.csv" > "$out/bitmap-jmh.log" 2>&1
+    for b in dirtyPages longBuffer unrolled4; do
+      echo "$r $b $c $(grep "DirtyBitmapBench.$b\"" "$out/bitmap-jmh.csv" | cut -d, -f5)" >> "$raw"
+    done
+    echo "bitmap round $r: C $c us/pass; $(grep -o 'Bench\.[a-zA-Z0-9]*",[^,]*,[^,]*,[^,]*,[0-9.]*' "$out/bitmap-jmh.csv" | tr '\n' ' ')"
+  done
+  grep -h "dirty pages" "$out/bitmap-jmh.log" | head -1
+  for b in dirtyPages longBuffer unrolled4; do
+    # throughput relative to C: C time / Java time
+    read -r cmed jmed rmed rmin rmax n < <(awk -v b="$b" '$2 == b { print $1, $3, $4 }' "$raw" | stats --invert)
+    row "bitmap 64 MiB, DirtyBitmap $b (us/pass) | $jmed | C popcount $cmed | $rmed [$rmin-$rmax], $n | >= 0.8x C | $(met "$rmed" 0.8 '>=')"
+  done
+}
+
+dd_rate() { # bytes/s from dd's summary line
+  sed -n 's/^\([0-9]*\) bytes .* copied, \([0-9.e-]*\) s.*/\1 \2/p' | awk '{ printf "%.0f\n", $1 / $2 }'
+}
+drain_rate() {
+  sed -n 's/^bytes=\([0-9]*\) seconds=\([0-9.]*\).*/\1 \2/p' | awk '{ printf "%.0f\n", $1 / $2 }'
+}
+
+# Rates of a drain's lines: "cold" is the first (file: first pass; pipe: first segment, on a JVM
+# that just started), "warm" the mean rate of the others (the loop in a running application).
+cold_rate() { drain_rate | head -1; }
+warm_rate() { drain_rate | tail -n +2 | awk '{ s += $1; n++ } END { printf "%.0f\n", s / n }'; }
+
+bench_datapath() {
+  local dir="${BENCH_DIR:-/dev/shm}" mib="${DATA_MIB:-512}"
+  local src="$dir/migscope-bench-$$.bin"
+  trap 'rm -f "$src"' RETURN
+  dd if=/dev/urandom of="$src" bs=1M count="$mib" status=none
+  local kinds=(file-session file-aligned pipe-session pipe-aligned file-aligned-cold pipe-aligned-cold)
+  for f in "${kinds[@]}"; do : > "$out/datapath-$f.txt"; done
+  for ((r = 1; r <= rounds; r++)); do
+    local d dp js ja ps pa
+    # file: dd reads it once; the drain 4 times in one JVM. pipe: cat sends it 4 times to each.
+    d=$(dd if="$src" bs=1M of=/dev/null 2>&1 | dd_rate)
+    js=$("${java[@]}" dev.migscope.linux.DataPathDrain "$src" session 4)
+    ja=$("${java[@]}" dev.migscope.linux.DataPathDrain "$src" aligned 4)
+    dp=$(cat "$src" "$src" "$src" "$src" | dd bs=1M of=/dev/null 2>&1 | dd_rate)
+    ps=$(cat "$src" "$src" "$src" "$src" | "${java[@]}" dev.migscope.linux.DataPathDrain - session "$mib")
+    pa=$(cat "$src" "$src" "$src" "$src" | "${java[@]}" dev.migscope.linux.DataPathDrain - aligned "$mib")
+    echo "$r $d $(warm_rate <<< "$js")" >> "$out/datapath-file-session.txt"
+    echo "$r $d $(warm_rate <<< "$ja")" >> "$out/datapath-file-aligned.txt"
+    echo "$r $d $(cold_rate <<< "$ja")" >> "$out/datapath-file-aligned-cold.txt"
+    echo "$r $dp $(warm_rate <<< "$ps")" >> "$out/datapath-pipe-session.txt"
+    echo "$r $dp $(warm_rate <<< "$pa")" >> "$out/datapath-pipe-aligned.txt"
+    echo "$r $dp $(cold_rate <<< "$pa")" >> "$out/datapath-pipe-aligned-cold.txt"
+    echo "datapath round $r (B/s): file: dd $d, drain $(drain_rate <<< "$js" | tr '\n' ' ')aligned $(drain_rate <<< "$ja" | tr '\n' ' ')"
+    echo "datapath round $r (B/s): pipe: dd $dp, drain $(drain_rate <<< "$ps" | tr '\n' ' ')aligned $(drain_rate <<< "$pa" | tr '\n' ' ')"
+  done
+  local cmed jmed rmed rmin rmax n
+  for f in "${kinds[@]}"; do
+    local what="$mib MiB file on tmpfs" base="dd bs=1M"
+    [[ $f == pipe-* ]] && what="4x $mib MiB through a pipe from cat" base="cat \\| dd bs=1M"
+    local buf="the session's buffer (allocateDirect: 16 B into a page), warm"
+    [[ $f == *-aligned ]] && buf="variant: page-aligned buffer, warm"
+    [[ $f == *-cold ]] && buf="variant: page-aligned buffer, cold (first pass/segment of a new JVM)"
+    read -r cmed jmed rmed rmin rmax n < <(stats < "$out/datapath-$f.txt")
+    row "data path, $what, $buf (B/s) | $jmed | $base $cmed | $rmed [$rmin-$rmax], $n | >= 0.9x dd | $(met "$rmed" 0.9 '>=')"
+  done
+}
+
+bench_control() {
+  local n="${CONTROL_N:-20000}" warmup="${CONTROL_WARMUP:-50000}" raw="$out/control.txt"
+  src/test/vm/run-rig.sh --timeout 600 -- bash benchmarks/control-path-guest.sh "${CONTROL_ROUNDS:-3}" "$n" "$warmup" \
+    > "$out/control-rig.log" 2>&1 || { tail -20 "$out/control-rig.log"; return 1; }
+  cp target/rig-out/control-path.txt "$raw"
+  cat "$raw"
+  local cmed jmed rmed rmin rmax k
+  for pair in "roundtrip_ns roundtrip_ns SET RUNNING_P2P+SET RUNNING round trip" "get_ns get_ns GET MIG_DEVICE_STATE" \
+      "roundtrip_ns raw_roundtrip_ns variant: round trip, raw LibC.ioctl, reused buffer" "get_ns raw_get_ns variant: GET, raw LibC.ioctl, reused buffer"; do
+    read -r ck jk label <<< "$pair"
+    read -r cmed jmed rmed rmin rmax k < <(awk -v ck="$ck" -v jk="$jk" '
+      $2 == "c" { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == ck) c[$1] = kv[2] } }
+      $2 == "java" { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == jk) j[$1] = kv[2] } }
+      END { for (r in c) print r, c[r], j[r] }' "$raw" | sed 's/round=//' | stats)
+    row "control, mtty in the rig: $label (ns/op) | $jmed | C $cmed | $rmed [$rmin-$rmax], $k | <= 1.2x C | $(met "$rmed" 1.2 '<=')"
+  done
+}
+
+bench_jnacall() {
+  local raw="$out/jnacall.txt"
+  : > "$raw"
+  for ((r = 1; r <= rounds; r++)); do
+    local c
+    c=$("$out/syscall" 2 | sed -n 's/.*ns_per_call=\([0-9.]*\).*/\1/p')
+    "${java[@]}" org.openjdk.jmh.Main JnaCallBench -f 1 -wi 2 -w 1s -i 3 -r 1s \
+      -rf csv -rff "$out/jnacall-jmh.csv" > "$out/jnacall-jmh.log" 2>&1
+    for b in libc plain; do
+      echo "$r $b $c $(grep "JnaCallBench.$b\"" "$out/jnacall-jmh.csv" | cut -d, -f5)" >> "$raw"
+    done
+    echo "jnacall round $r: C $c ns/call; $(awk -v r="$r" '$1 == r { printf "%s %s ns/call ", $2, $4 }' "$raw")"
+  done
+  local cmed jmed rmed rmin rmax n
+  for b in libc plain; do
+    read -r cmed jmed rmed rmin rmax n < <(awk -v b="$b" '$2 == b { print $1, $3, $4 }' "$raw" | stats)
+    local what="LibC.read (JNA direct, LastErrorException), as the backend's ioctls"
+    [[ $b == plain ]] && what="variant: JNA direct without LastErrorException"
+    row "host: one cheap syscall (read 8 B of /dev/zero), $what (ns/call) | $jmed | C $cmed | $rmed [$rmin-$rmax], $n | (floor of the control path) | - "
+  done
+}
+
+bench_firstframe() {
+  local raw="$out/firstframe.txt" flags
+  # the headless flags of the pom's surefire argLine (Monocle, software pipeline), for both sides
+  flags=$(sed -n 's:.*<testfx.argLine>\(.*\)</testfx.argLine>.*:\1:p' pom.xml)
+  : > "$raw"
+  for ((r = 1; r <= rounds; r++)); do
+    local t0 h m
+    t0=$(date +%s%3N)
+    h=$(( $("${java[@]}" $flags dev.migscope.ui.FirstFrameBench hello | sed -n 's/first_frame_epoch_ms=//p') - t0 ))
+    t0=$(date +%s%3N)
+    m=$(( $("${java[@]}" $flags dev.migscope.ui.FirstFrameBench migscope | sed -n 's/first_frame_epoch_ms=//p') - t0 ))
+    echo "$r $h $m" >> "$raw"
+    echo "firstframe round $r: hello world $h ms, migscope $m ms"
+  done
+  local cmed jmed rmed rmin rmax n
+  read -r cmed jmed rmed rmin rmax n < <(stats < "$raw")
+  row "UI: time to first frame, headless Monocle (ms from JVM launch) | $jmed | JavaFX hello world $cmed | $rmed [$rmin-$rmax], $n | <= 1.5x | $(met "$rmed" 1.5 '<=')"
+}
+
+bench_charts() {
+  local raw="$out/charts.txt" flags
+  flags=$(sed -n 's:.*<testfx.argLine>\(.*\)</testfx.argLine>.*:\1:p' pom.xml)
+  : > "$raw"
+  for ((r = 1; r <= rounds; r++)); do
+    "${java[@]}" $flags dev.migscope.ui.ChartsBench 8 2>/dev/null | grep '^busy=' | tee -a "$raw"
+  done
+  local busy p99
+  busy=$(sed 's/^busy=\([0-9.]*\).*/\1/' "$raw" | sort -n | awk '{ a[NR] = $1 } END { printf "%.3f [%.3f-%.3f]", a[int((NR + 1) / 2)], a[1], a[NR] }')
+  p99=$(sed 's/.*p99_ms=\([0-9.]*\).*/\1/' "$raw" | sort -n | awk '{ a[NR] = $1 } END { printf "%.0f [%.0f-%.0f]", a[int((NR + 1) / 2)], a[1], a[NR] }')
+  row "UI: FX-thread busy fraction, 4 charts, 1 h window, 20 Hz sampling, 72,000-sample history (headless) | $busy | - | p99 frame (AnimationTimer to end of layout): $p99 ms, $rounds rounds | <= 10 % | $(met "${busy%% *}" 0.10 '<=')"
+}
+
+bench_memory() {
+  local raw="$out/memory.txt"
+  "${java[@]}" dev.migscope.session.MemoryBench 72000 | tee "$raw"
+  # RSS at the half-hour mark and after; flat = max - min over the last half
+  local half last lo hi
+  read -r half last lo hi < <(awk '/^samples=/ { split($1, s, "="); split($3, m, "="); if (s[2] >= 36000) { if (h == "") h = m[2]; if (lo == "" || m[2] < lo) lo = m[2]; if (m[2] > hi) hi = m[2]; l = m[2] } }
+      END { print h, l, lo, hi }' "$raw")
+  row "memory, 72,000 samples at 20 Hz (1 h, compressed): RSS at the end (MB) | $((last / 1024)) | (absolute) | last half: $((lo / 1024))-$((hi / 1024)) MB, growth $(((hi - lo) / 1024)) MB | <= 300 MB, flat | $( ((last < 300 * 1024 && hi - lo < 10 * 1024)) && echo yes || echo no)"
+}
+
+for n in "${names[@]}"; do
+  "bench_$n"
+done
+echo
+cat "$results"

@@ -1,0 +1,57 @@
+package dev.migscope.ui;
+
+import dev.migscope.device.DeviceRegistry;
+import javafx.application.Application;
+import javafx.application.Platform;
+import javafx.scene.Scene;
+import javafx.scene.control.Label;
+import javafx.scene.layout.StackPane;
+import javafx.stage.Stage;
+
+/**
+ * Time to first frame: the inspector window (as InspectorApp builds it: the device registry with
+ * the simulator, the light theme, a stage shown) or a JavaFX hello world (a label in a 960x600
+ * scene), with the same JavaFX and flags. Prints the wall-clock epoch milliseconds when the first
+ * pulse after show() has been laid out and handed to the renderer; benchmarks/run.sh subtracts the
+ * time it started the JVM. Usage: FirstFrameBench migscope|hello
+ */
+public final class FirstFrameBench {
+
+    private static String mode = "hello";
+
+    private FirstFrameBench() {
+    }
+
+    /** The launcher's main class must not extend Application on the class path (the JDK's check). */
+    public static void main(String[] args) {
+        mode = args[0];
+        Application.launch(App.class);
+    }
+
+    /** The application the launcher starts. */
+    public static final class App extends Application {
+
+    @Override
+    public void start(Stage stage) {
+        Scene scene = mode.equals("hello")
+                ? new Scene(new StackPane(new Label("Hello, world")), 960, 600)
+                : new InspectorWindow(DeviceRegistry.load(true), Theme.LIGHT).scene();
+        stage.setScene(scene);
+        stage.setWidth(960);
+        stage.setHeight(600);
+        Runnable firstPulse = new Runnable() {
+            @Override
+            public void run() {
+                scene.removePostLayoutPulseListener(this);
+                // runLater: after this pulse has finished, including the hand-off to the renderer
+                Platform.runLater(() -> {
+                    System.out.println("first_frame_epoch_ms=" + System.currentTimeMillis());
+                    System.exit(0);
+                });
+            }
+        };
+        scene.addPostLayoutPulseListener(firstPulse);
+        stage.show();
+    }
+    }
+}
