@@ -86,7 +86,11 @@ public final class MigrationSession implements AutoCloseable {
 
     // Device-thread-only state.
     private MigrationStream stream;
-    private final ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK);
+    /**
+     * Page-aligned, as dd's buffer is: the kernel copies into a buffer 16 bytes into a page 2-4x
+     * slower (allocateDirect's own alignment); docs/BENCHMARKS.md has the measurement.
+     */
+    private final ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK + 4096).alignedSlice(4096).limit(CHUNK).slice();
     private List<IovaRange> dmaRanges = List.of();
     private long dmaPageSize;
     private boolean migDataSizeSupported = true;
