@@ -142,7 +142,6 @@ public final class ConformanceView extends VBox {
         repeats.setPrefWidth(90);
         repeats.setTooltip(new Tooltip("SETs timed per direct arc (median and p99 are over these)"));
         run.setId("conform-run");
-        run.setDefaultButton(false);
         run.setOnAction(e -> run());
         progress.setId("conform-progress");
         progress.setPrefSize(22, 22);

@@ -126,6 +126,10 @@ class ConformanceTabTest {
         assertThat(rows).anyMatch(x -> x.status().equals("fail") && x.rule().equals(Rule.RESET_RUNNING.id())
                 && x.id().startsWith("reset."));
         assertThat(r.count(Status.FAIL)).isPositive();
+        int failed = rows.indexOf(rows.stream().filter(x -> x.status().equals("fail")).findFirst().orElseThrow());
+        robot.interact(() -> view.table().scrollTo(failed));
+        WaitForAsyncUtils.waitForFxEvents();
+        assertThat(robot.from(view.table()).lookup(".table-row-cell.conform-fail").queryAll()).isNotEmpty();
         assertThat(onFx(() -> view.summary().getText())).contains(r.count(Status.FAIL) + " failed");
         waitForSession(id);
     }
