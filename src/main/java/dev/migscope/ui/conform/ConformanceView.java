@@ -114,6 +114,8 @@ public final class ConformanceView extends VBox {
     private final ReadOnlyBooleanWrapper running = new ReadOnlyBooleanWrapper();
     private ConformanceReport report;
     private String runningOn;
+    /** The window is gone: a run that ends now must not open the device again. */
+    private boolean disposed;
 
     public ConformanceView(DeviceRegistry registry, EventLogView log, Host host) {
         this.registry = registry;
@@ -295,8 +297,10 @@ public final class ConformanceView extends VBox {
                         show(r);
                         log.note("conformance on " + id + ": " + r.summaryLine());
                     }
-                    // Simulated devices open armed anyway; a real one is armed again because it was.
-                    host.reopenDevice(id, armed && !sim).whenComplete((x, e) -> Platform.runLater(this::refresh));
+                    if (!disposed) {
+                        // Simulated devices open armed anyway; a real one is armed again because it was.
+                        host.reopenDevice(id, armed && !sim).whenComplete((x, e) -> Platform.runLater(this::refresh));
+                    }
                     refresh();
                     done.complete(r);
                 }));
@@ -416,6 +420,7 @@ public final class ConformanceView extends VBox {
 
     /** Stops the worker thread (a run in progress finishes first, restoring the device). */
     public void dispose() {
+        disposed = true;
         worker.shutdown();
     }
 }
