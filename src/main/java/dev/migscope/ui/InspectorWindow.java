@@ -20,6 +20,7 @@ import dev.migscope.telemetry.Metric;
 import dev.migscope.telemetry.Sample;
 import dev.migscope.telemetry.TelemetrySnapshot;
 import dev.migscope.ui.charts.ChartsPane;
+import dev.migscope.ui.conform.ConformanceView;
 import dev.migscope.ui.devices.DeviceListView;
 import dev.migscope.ui.graph.FsmGraphView;
 import dev.migscope.ui.log.EventLogView;
@@ -101,6 +102,7 @@ public final class InspectorWindow {
     private final ChartsPane charts = new ChartsPane();
     private final EventLogView log = new EventLogView();
     private final TeachingView teaching = new TeachingView();
+    private final ConformanceView conformance;
     private final BorderPane root = new BorderPane();
     private final Scene scene;
     private Theme theme;
@@ -160,7 +162,31 @@ public final class InspectorWindow {
         inspect.setClosable(false);
         Tab teach = new Tab("Teaching view: v1 bit mask and v2 FSM", teaching);
         teach.setClosable(false);
-        TabPane tabs = new TabPane(inspect, teach);
+        conformance = new ConformanceView(registry, log, new ConformanceView.Host() {
+            @Override
+            public MigrationSession session() {
+                return session;
+            }
+
+            @Override
+            public List<DeviceInfo> devices() {
+                return devices.devices();
+            }
+
+            @Override
+            public CompletableFuture<Void> releaseDevice() {
+                return InspectorWindow.this.releaseDevice();
+            }
+
+            @Override
+            public CompletableFuture<MigrationSession> reopenDevice(String id, boolean armed) {
+                return InspectorWindow.this.reopenDevice(id, armed);
+            }
+        });
+        Tab conform = new Tab("Conformance", conformance);
+        conform.setClosable(false);
+        conform.setId("tab-conformance");
+        TabPane tabs = new TabPane(inspect, teach, conform);
         tabs.setId("tabs");
 
         SplitPane main = new SplitPane(devices, tabs);
@@ -418,6 +444,34 @@ public final class InspectorWindow {
         return shown;
     }
 
+    /**
+     * Closes the window's session so that another user of the device (a conformance run, which
+     * opens it exclusively) can open it; the device list is locked until {@link #reopenDevice}.
+     * Completes once the device is closed.
+     */
+    public CompletableFuture<Void> releaseDevice() {
+        MigrationSession old = session;
+        wanted = null;
+        detach();
+        devices.setDisable(true);
+        if (old == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        log.note("closed " + old.id() + " for the conformance run");
+        return CompletableFuture.runAsync(old::close, background);
+    }
+
+    /** Unlocks the device list and opens {@code id} again as the window's device, armed again when {@code armed}. */
+    public CompletableFuture<MigrationSession> reopenDevice(String id, boolean armed) {
+        devices.setDisable(false);
+        return openDevice(id).thenApply(s -> {
+            if (armed && !s.isArmed()) {
+                setArmed(true);
+            }
+            return s;
+        });
+    }
+
     private void attach(MigrationSession s) {
         session = s;
         s.addListener(e -> Platform.runLater(() -> onEvent(s, e)));
@@ -429,6 +483,7 @@ public final class InspectorWindow {
                 + ", state " + s.state() + (s.isDmaLoggingSupported() ? ", DMA logging supported" : ""));
         onFrame();
         updateStatus();
+        conformance.refresh();
     }
 
     private void detach() {
@@ -438,6 +493,7 @@ public final class InspectorWindow {
         charts.setSession(null);
         stopRecordingQuietly();
         updateStatus();
+        conformance.refresh();
     }
 
     private void onEvent(MigrationSession source, SessionEvent e) {
@@ -892,9 +948,14 @@ public final class InspectorWindow {
         return teaching;
     }
 
+    public ConformanceView conformance() {
+        return conformance;
+    }
+
     /** Stops the frame timer and closes the session (off the FX thread). */
     public void dispose() {
         frame.stop();
+        conformance.dispose();
         MigrationSession s = session;
         session = null;
         if (s != null) {

@@ -1,0 +1,426 @@
+package dev.migscope.ui.conform;
+
+import dev.migscope.conform.CheckResult;
+import dev.migscope.conform.ConformanceOptions;
+import dev.migscope.conform.ConformanceReport;
+import dev.migscope.conform.ConformanceRun;
+import dev.migscope.conform.NotApplicable;
+import dev.migscope.conform.ReportJson;
+import dev.migscope.conform.ReportText;
+import dev.migscope.device.DeviceInfo;
+import dev.migscope.device.DeviceKind;
+import dev.migscope.device.DeviceRegistry;
+import dev.migscope.device.VfioException;
+import dev.migscope.session.MigrationSession;
+import dev.migscope.ui.log.EventLogView;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+import javafx.application.Platform;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanWrapper;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.geometry.Insets;
+import javafx.geometry.Orientation;
+import javafx.geometry.Pos;
+import javafx.scene.control.Button;
+import javafx.scene.control.ComboBox;
+import javafx.scene.control.Label;
+import javafx.scene.control.ProgressIndicator;
+import javafx.scene.control.SplitPane;
+import javafx.scene.control.Spinner;
+import javafx.scene.control.TableColumn;
+import javafx.scene.control.TableRow;
+import javafx.scene.control.TableView;
+import javafx.scene.control.TextArea;
+import javafx.scene.control.Tooltip;
+import javafx.scene.input.Clipboard;
+import javafx.scene.input.ClipboardContent;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.VBox;
+import javafx.stage.FileChooser;
+
+/**
+ * The Conformance tab: runs {@link ConformanceRun} on the window's device and shows the report.
+ * A run opens the device itself and needs it exclusively, so the window's session is closed
+ * first and opened again afterwards, whatever happened; the run blocks, so it runs on its own
+ * thread, never the FX thread.
+ */
+public final class ConformanceView extends VBox {
+
+    /** What the view needs of the window that holds the device. All calls on the FX thread. */
+    public interface Host {
+        /** The window's open session, or null. */
+        MigrationSession session();
+
+        /** The devices the window lists (the peer chooser offers those with the same driver). */
+        List<DeviceInfo> devices();
+
+        /** Closes the window's session; completes once the device is free to be opened by the run. */
+        CompletableFuture<Void> releaseDevice();
+
+        /** Opens {@code id} again as the window's device, armed again when {@code armed}. */
+        CompletableFuture<MigrationSession> reopenDevice(String id, boolean armed);
+    }
+
+    /** One line of the table: a check made, or one that did not apply. */
+    public record Row(String group, String id, String title, String status, String rule, String ruleText,
+            String evidence) {
+
+        static Row of(CheckResult c) {
+            return new Row(c.group(), c.id(), c.title(), c.status().jsonName(), c.rule().id(),
+                    c.rule().source() + ": \"" + c.rule().text() + "\"", c.evidence());
+        }
+
+        static Row of(NotApplicable n) {
+            return new Row("not applicable", n.id(), n.reason(), NOT_APPLICABLE, "", "", n.reason());
+        }
+    }
+
+    static final String NOT_APPLICABLE = "n/a";
+    private static final String NO_PEER = "(no peer: resume into the device itself)";
+
+    private final DeviceRegistry registry;
+    private final EventLogView log;
+    private final Host host;
+    /** The run blocks for as long as the device takes: one daemon thread of its own. */
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "migscope-conformance");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final Label device = new Label();
+    private final ComboBox<String> peer = new ComboBox<>();
+    private final Spinner<Integer> repeats = new Spinner<>(1, 1000, ConformanceOptions.DEFAULT_REPEATS);
+    private final Button run = new Button("Run");
+    private final ProgressIndicator progress = new ProgressIndicator(ProgressIndicator.INDETERMINATE_PROGRESS);
+    private final TableView<Row> table = new TableView<>();
+    private final TextArea details = new TextArea();
+    private final Label summary = new Label("Not run yet.");
+    private final Button copy = new Button("Copy report");
+    private final Button saveJson = new Button("Save JSON\u2026");
+    private final ReadOnlyBooleanWrapper running = new ReadOnlyBooleanWrapper();
+    private ConformanceReport report;
+    private String runningOn;
+    /** The window is gone: a run that ends now must not open the device again. */
+    private boolean disposed;
+
+    public ConformanceView(DeviceRegistry registry, EventLogView log, Host host) {
+        this.registry = registry;
+        this.log = log;
+        this.host = host;
+        setId("conformance");
+        getStyleClass().addAll("panel", "conformance");
+        setSpacing(6);
+        setPadding(new Insets(8));
+
+        Label title = new Label("Driver conformance");
+        title.getStyleClass().add("pane-title");
+        Label explain = new Label("Checks the device's migration support against every rule of the VFIO uAPI "
+                + "(docs/CONFORMANCE.md). The run changes the device's state and restores RUNNING at the end; "
+                + "the inspector's session is closed while it runs and opened again afterwards.");
+        explain.getStyleClass().add("pane-explain");
+        explain.setWrapText(true);
+        explain.setMinHeight(javafx.scene.layout.Region.USE_PREF_SIZE);
+
+        device.setId("conform-device");
+        peer.setId("conform-peer");
+        peer.setTooltip(new Tooltip("Resume the saved stream into another device with the same driver"));
+        peer.setOnShowing(e -> refresh());
+        repeats.setId("conform-repeats");
+        repeats.setEditable(true);
+        repeats.setPrefWidth(90);
+        repeats.setTooltip(new Tooltip("SETs timed per direct arc (median and p99 are over these)"));
+        run.setId("conform-run");
+        run.setOnAction(e -> run());
+        progress.setId("conform-progress");
+        progress.setPrefSize(22, 22);
+        progress.visibleProperty().bind(running);
+        HBox controls = new HBox(8, new Label("Device"), device, new Label("Peer"), peer, new Label("Repeats"),
+                repeats, run, progress);
+        controls.setAlignment(Pos.CENTER_LEFT);
+
+        table.setId("conform-table");
+        table.setPlaceholder(new Label("Press Run to check the selected device."));
+        table.getColumns().add(column("Group", Row::group, 90));
+        table.getColumns().add(column("Check", Row::id, 230));
+        table.getColumns().add(column("Title", Row::title, 330));
+        table.getColumns().add(column("Status", Row::status, 60));
+        table.getColumns().add(column("uAPI rule", Row::rule, 150));
+        table.getColumns().add(column("Evidence", Row::evidence, 400));
+        table.setRowFactory(t -> new TableRow<>() {
+            @Override
+            protected void updateItem(Row item, boolean empty) {
+                super.updateItem(item, empty);
+                getStyleClass().removeAll("conform-pass", "conform-fail", "conform-warn", "conform-na");
+                if (!empty && item != null) {
+                    getStyleClass().add(styleClass(item.status()));
+                }
+            }
+        });
+        details.setId("conform-details");
+        details.setEditable(false);
+        details.setWrapText(true);
+        details.setPromptText("Select a row for its evidence and the uAPI rule it comes from.");
+        table.getSelectionModel().selectedItemProperty().addListener((o, was, r) -> details.setText(r == null ? ""
+                : r.title() + "\n\n" + r.status().toUpperCase(java.util.Locale.ROOT) + "  " + r.id()
+                        + "\n\nevidence: " + r.evidence() + (r.ruleText().isEmpty() ? "" : "\n\nrule: " + r.ruleText())));
+        SplitPane split = new SplitPane(table, details);
+        split.setOrientation(Orientation.VERTICAL);
+        split.setDividerPositions(0.72);
+        VBox.setVgrow(split, Priority.ALWAYS);
+
+        summary.setId("conform-summary");
+        summary.setWrapText(true);
+        copy.setId("conform-copy");
+        copy.setTooltip(new Tooltip("Copy the report as `migscope conform` prints it"));
+        copy.setOnAction(e -> copyReport());
+        saveJson.setId("conform-save-json");
+        saveJson.setTooltip(new Tooltip("Save the report as JSON (schema " + ReportJson.SCHEMA + ")"));
+        saveJson.setOnAction(e -> chooseJsonFile().ifPresent(this::saveJson));
+        javafx.scene.layout.Region gap = new javafx.scene.layout.Region();
+        HBox.setHgrow(gap, Priority.ALWAYS);
+        HBox bottom = new HBox(8, summary, gap, copy, saveJson);
+        bottom.setAlignment(Pos.CENTER_LEFT);
+
+        getChildren().addAll(title, explain, controls, split, bottom);
+        refresh();
+    }
+
+    private static TableColumn<Row, String> column(String name, Function<Row, String> value, double width) {
+        TableColumn<Row, String> c = new TableColumn<>(name);
+        c.setCellValueFactory(d -> new SimpleStringProperty(value.apply(d.getValue())));
+        c.setPrefWidth(width);
+        return c;
+    }
+
+    static String styleClass(String status) {
+        return switch (status) {
+            case "pass" -> "conform-pass";
+            case "fail" -> "conform-fail";
+            case "warn" -> "conform-warn";
+            default -> "conform-na";
+        };
+    }
+
+    /** Shows the window's device and the peers it may use; the window calls it when its session changes. */
+    public void refresh() {
+        MigrationSession s = host.session();
+        String id = runningOn != null ? runningOn : s == null ? null : s.id();
+        device.setText(id == null ? "none selected" : id);
+        String chosen = peer.getValue();
+        List<String> peers = new ArrayList<>();
+        peers.add(NO_PEER);
+        if (s != null) {
+            for (DeviceInfo d : host.devices()) {
+                if (!d.id().equals(s.id()) && d.driver() != null && d.driver().equals(s.info().driver())) {
+                    peers.add(d.id());
+                }
+            }
+        }
+        if (!peer.getItems().equals(peers)) {
+            peer.getItems().setAll(peers);
+        }
+        peer.setValue(peers.contains(chosen) ? chosen : NO_PEER);
+        boolean ready = !running.get() && s != null;
+        run.setDisable(!ready);
+        peer.setDisable(running.get());
+        repeats.setDisable(running.get());
+        copy.setDisable(report == null);
+        saveJson.setDisable(report == null);
+    }
+
+    /**
+     * Runs the conformance checks on the window's device: closes its session, runs on the worker
+     * thread, shows the report, and opens the session again. Completes (on the FX thread) with
+     * the report, or null when nothing was run.
+     */
+    public CompletableFuture<ConformanceReport> run() {
+        MigrationSession s = host.session();
+        if (running.get()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (s == null) {
+            summary.setText("Select a device first.");
+            return CompletableFuture.completedFuture(null);
+        }
+        if (s.isPassive()) {
+            summary.setText(s.id() + " is a read-only watch: a conformance run needs the device itself.");
+            return CompletableFuture.completedFuture(null);
+        }
+        boolean sim = s.info().kind() == DeviceKind.SIM;
+        boolean armed = s.isArmed();
+        if (!armed) {
+            summary.setText(s.id() + " is not armed: the run changes its state. Arm it (Ctrl+A) and press Run again.");
+            log.problem("conformance: arm " + s.id() + " first (Ctrl+A): the run changes its state");
+            return CompletableFuture.completedFuture(null);
+        }
+        String id = s.id();
+        String peerId = NO_PEER.equals(peer.getValue()) ? null : peer.getValue();
+        ConformanceOptions options = ConformanceOptions.defaults().withRepeats(repeats.getValue());
+        runningOn = id;
+        running.set(true);
+        report = null;
+        table.getItems().clear();
+        summary.setText("Running on " + id + (peerId == null ? "" : " with peer " + peerId) + "\u2026");
+        log.note("conformance: closing the session of " + id + " and running " + options.repeats()
+                + " repeats" + (peerId == null ? "" : ", peer " + peerId));
+        refresh();
+        CompletableFuture<ConformanceReport> done = new CompletableFuture<>();
+        host.releaseDevice()
+                .thenApplyAsync(v -> {
+                    try {
+                        return new ConformanceRun(registry, id, peerId, options).run();
+                    } catch (VfioException e) {
+                        throw new CompletionException(e);
+                    }
+                }, worker)
+                .whenComplete((r, err) -> Platform.runLater(() -> {
+                    runningOn = null;
+                    running.set(false);
+                    if (err != null) {
+                        summary.setText("Not run: " + describe(err));
+                        log.problem("conformance on " + id + " not run: " + describe(err));
+                    } else {
+                        show(r);
+                        log.note("conformance on " + id + ": " + r.summaryLine());
+                    }
+                    if (!disposed) {
+                        // Simulated devices open armed anyway; a real one is armed again because it was.
+                        host.reopenDevice(id, armed && !sim).whenComplete((x, e) -> Platform.runLater(this::refresh));
+                    }
+                    refresh();
+                    done.complete(r);
+                }));
+        return done;
+    }
+
+    private void show(ConformanceReport r) {
+        report = r;
+        List<Row> rows = new ArrayList<>();
+        r.results().forEach(c -> rows.add(Row.of(c)));
+        r.notApplicable().forEach(n -> rows.add(Row.of(n)));
+        table.getItems().setAll(rows);
+        StringBuilder sb = new StringBuilder(r.summaryLine());
+        if (!r.notApplicable().isEmpty()) {
+            sb.append(" (").append(r.notApplicable().size()).append(" not applicable)");
+        }
+        sb.append('.');
+        for (ConformanceReport.Restore x : r.restores()) {
+            sb.append(' ').append(restoreSentence(x));
+        }
+        summary.setText(sb.toString());
+        summary.getStyleClass().remove("conform-summary-failed");
+        if (r.hasFailures()) {
+            summary.getStyleClass().add("conform-summary-failed");
+        }
+    }
+
+    /** The sentence ReportText prints for how the run left a device. */
+    static String restoreSentence(ConformanceReport.Restore x) {
+        return x.deviceId() + (x.restored() ? ": restored to RUNNING (" + x.how() + ")."
+                : ": NOT restored to RUNNING, left in " + (x.state() == null ? "an unknown state" : x.state())
+                        + ": " + x.how() + ".");
+    }
+
+    /** Puts the text report (as {@code migscope conform} prints it) on the clipboard. */
+    public void copyReport() {
+        if (report == null) {
+            return;
+        }
+        ClipboardContent c = new ClipboardContent();
+        c.putString(ReportText.format(report));
+        Clipboard.getSystemClipboard().setContent(c);
+        log.note("conformance report copied to the clipboard");
+    }
+
+    /** Writes the JSON report to {@code file} (off the FX thread). */
+    public CompletableFuture<Path> saveJson(Path file) {
+        ConformanceReport r = report;
+        if (r == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                Files.writeString(file, ReportJson.toJson(r), StandardCharsets.UTF_8);
+                return file;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, worker).whenComplete((p, err) -> Platform.runLater(() -> {
+            if (err != null) {
+                log.problem("conformance JSON not written: " + describe(err));
+            } else {
+                log.note("conformance JSON written to " + p);
+            }
+        }));
+    }
+
+    private java.util.Optional<Path> chooseJsonFile() {
+        FileChooser fc = new FileChooser();
+        fc.setTitle("Save conformance report as JSON");
+        fc.setInitialFileName("migscope-conform.json");
+        File f = fc.showSaveDialog(getScene() == null ? null : getScene().getWindow());
+        return java.util.Optional.ofNullable(f).map(File::toPath);
+    }
+
+    private static String describe(Throwable err) {
+        Throwable c = err;
+        while (c instanceof CompletionException && c.getCause() != null) {
+            c = c.getCause();
+        }
+        if (c instanceof VfioException v) {
+            return v.error().describe();
+        }
+        return String.valueOf(c.getMessage() != null ? c.getMessage() : c);
+    }
+
+    // ---------------------------------------------------------------- access
+
+    public ReadOnlyBooleanProperty runningProperty() {
+        return running.getReadOnlyProperty();
+    }
+
+    /** The last report shown, or null. */
+    public ConformanceReport report() {
+        return report;
+    }
+
+    public TableView<Row> table() {
+        return table;
+    }
+
+    public Label summary() {
+        return summary;
+    }
+
+    public Spinner<Integer> repeats() {
+        return repeats;
+    }
+
+    public ComboBox<String> peer() {
+        return peer;
+    }
+
+    public Button runButton() {
+        return run;
+    }
+
+    /** Stops the worker thread (a run in progress finishes first, restoring the device). */
+    public void dispose() {
+        disposed = true;
+        worker.shutdown();
+    }
+}
