@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.Errno;
+import dev.migscope.device.TransitionResult;
 import dev.migscope.fsm.Arc;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
@@ -37,8 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The soak (not part of {@code ./mvnw verify}; run it with {@code reliability/soak.sh}): four
  * simulated devices, one of each feature set, held open for one hour of simulated time on a
- * {@link ManualClock}: transitions every 50 ms of device time, saves and resumes, injected faults,
- * resets, the samplers running on the wall clock every millisecond, and a reader taking chart
+ * {@link ManualClock}: an operation every 20 ms of device time (transitions, saves and resumes,
+ * injected faults, resets; ERROR and an empty RESUMING are reset at once), the samplers running on
+ * the wall clock every ms with a history that wraps many times, and a reader taking chart
  * snapshots of every session's telemetry as the UI's animation tick does. Every five simulated
  * minutes it reports resident memory, heap after a full GC and the thread count; at the end the
  * heap and the threads must be back within bounds of the early figures.
@@ -46,7 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SoakRun {
 
     static final Duration SIMULATED = Duration.ofHours(1);
-    static final Duration STEP = Duration.ofMillis(50);
+    static final Duration STEP = Duration.ofMillis(20);
 
     @TempDir
     Path dir;
@@ -66,8 +68,8 @@ class SoakRun {
         devices.put("sim:soak-all", new SimProfile("soak_all", MigFeatures.ALL, "migscope", "soak", 8 * page,
                 4 * page, 4 * mib, 256 * mib, true, 500));
         DeviceRegistry registry = new DeviceRegistry(List.of(), List.of(new SimBackend(clock, devices)), true);
-        SessionOptions o = new SessionOptions(Duration.ofMillis(1),
-                SessionOptions.capacityFor(SIMULATED, Duration.ofMillis(100)), SessionOptions.DEFAULT_LINK_BANDWIDTH,
+        // History of 2,000 samples at 1 ms of wall time: every ring wraps many times during the run.
+        SessionOptions o = new SessionOptions(Duration.ofMillis(1), 2_000, SessionOptions.DEFAULT_LINK_BANDWIDTH,
                 true, TransitionMode.STEPWISE, Duration.ofSeconds(5), 1 << 20, clock::nanoTime);
         List<MigrationSession> sessions = new ArrayList<>();
         for (String id : devices.keySet()) {
@@ -98,7 +100,10 @@ class SoakRun {
         long resumes = 0;
         long faults = 0;
         long resets = 0;
+        long streamFailures = 0;
+        long refused = 0;
         long failures = 0;
+        long errorResets = 0;
         List<String> report = new ArrayList<>();
         List<long[]> figures = new ArrayList<>();
         long wall0 = System.nanoTime();
@@ -112,7 +117,10 @@ class SoakRun {
             int x = rnd.nextInt(1000);
             if (x < 800) {
                 MigState target = MigState.values()[rnd.nextInt(MigState.values().length)];
-                if (!s.transition(target).get(30, TimeUnit.SECONDS).ok()) {
+                TransitionResult r = s.transition(target).get(30, TimeUnit.SECONDS);
+                if (r.refusal() != null) {
+                    refused++;
+                } else if (!r.ok()) {
                     failures++;
                 }
                 transitions++;
@@ -129,18 +137,24 @@ class SoakRun {
                             .get(30, TimeUnit.SECONDS);
                     resumes++;
                     if (!back.ok()) {
-                        failures++;
+                        streamFailures++;
                     }
                 } else {
-                    failures++;
+                    streamFailures++;
                 }
                 Files.deleteIfExists(file);
-            } else if (x < 880) {
+            } else if (x < 845) {
                 List<Arc> arcs = new ArrayList<>(MigrationFsm.directArcs(s.features()));
                 Arc arc = arcs.get(rnd.nextInt(arcs.size()));
                 boolean error = rnd.nextInt(4) == 0;
                 s.simulate(c -> c.injectFault(arc, Errno.EIO, error)).get(30, TimeUnit.SECONDS);
                 faults++;
+            }
+            if (s.state() == MigState.ERROR || s.state() == MigState.RESUMING) {
+                // What a user does, and QEMU: only a reset leaves ERROR, and a RESUMING session given no
+                // stream refuses RESUMING -> STOP (EINVAL) until it is reset.
+                assertThat(s.reset().get(30, TimeUnit.SECONDS).ok()).isTrue();
+                errorResets++;
             }
             ops++;
             if (i % (TimeUnit.MINUTES.toNanos(5) / STEP.toNanos()) == 0) {
@@ -158,9 +172,11 @@ class SoakRun {
             assertThat(s.telemetry().size()).isLessThanOrEqualTo(s.telemetry().capacity());
             s.close();
         }
-        report.add(String.format("totals: %d operations: %d transitions (%d failed or refused), %d resets, "
-                + "%d saves, %d resumes, %d faults injected; %d chart snapshots; heap column in KiB",
-                ops, transitions, failures, resets, saves, resumes, faults, snapshots.get()));
+        report.add(String.format("totals: %d steps of %d ms simulated: %d transitions (%d refused by the fsm, "
+                + "%d failed with an errno), %d resets (+%d out of ERROR or an empty RESUMING), %d saves, %d resumes, %d faults "
+                + "injected, %d failed saves or resumes; %d chart snapshots; heap column in KiB", ops,
+                STEP.toMillis(), transitions, refused, failures, resets, errorResets, saves, resumes, faults,
+                streamFailures, snapshots.get()));
         write(report);
         long[] early = figures.get(1);
         long[] last = figures.get(figures.size() - 1);
