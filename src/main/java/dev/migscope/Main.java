@@ -1,6 +1,7 @@
 package dev.migscope;
 
 import dev.migscope.cli.MigscopeCli;
+import dev.migscope.ui.InspectorApp;
 
 /** The one entry point: the CLI when given arguments, the inspector window when given none. */
 public final class Main {
@@ -10,17 +11,10 @@ public final class Main {
 
     public static void main(String[] args) {
         if (args.length == 0) {
-            launchWindow(args);
+            InspectorApp.launch(args);
             return;
         }
+        // System.exit also ends a JavaFX toolkit that `screenshot` started.
         System.exit(MigscopeCli.run(args));
-    }
-
-    /**
-     * Opens the inspector window. Until the window is wired in, it prints the CLI usage and exits
-     * with the usage code, so that a bare {@code ./migscope} never looks like it succeeded.
-     */
-    static void launchWindow(String[] args) {
-        System.exit(MigscopeCli.usage());
     }
 }

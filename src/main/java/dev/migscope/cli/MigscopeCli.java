@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = "Inspect and drive VFIO device live migration (v2 uAPI).",
         subcommands = {ListCommand.class, ShowCommand.class, StateCommand.class, SetCommand.class,
-            ResetCommand.class, SaveCommand.class, ResumeCommand.class, WatchCommand.class, FsmCommand.class},
+            ResetCommand.class, SaveCommand.class, ResumeCommand.class, WatchCommand.class, FsmCommand.class,
+            DemoCommand.class, ScreenshotCommand.class, ConformCommand.class},
         exitCodeListHeading = "%nExit codes:%n")
 public final class MigscopeCli implements Callable<Integer> {
 
@@ -54,14 +55,6 @@ public final class MigscopeCli implements Callable<Integer> {
     /** Runs the CLI on the backends found on the class path; returns the exit code. */
     public static int run(String... args) {
         return commandLine(DeviceRegistry::load, Terminal.stderrIsTerminal()).execute(args);
-    }
-
-    /** Prints the usage on stderr and returns the usage exit code (a bare {@code migscope} without a window). */
-    public static int usage() {
-        CommandLine cl = commandLine(DeviceRegistry::load, false);
-        cl.usage(cl.getErr());
-        cl.getErr().flush();
-        return ExitCode.USAGE;
     }
 
     /** The command line over the given registry factory, with migscope's error handling. */

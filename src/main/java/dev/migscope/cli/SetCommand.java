@@ -28,13 +28,13 @@ import picocli.CommandLine.Spec;
     "Drive the device to STATE along the path the kernel walks (vfio_mig_get_next_state), one SET per "
             + "direct arc, printing each step; several STATEs are reached one after the other, stopping at the "
             + "first failure.",
-    "Closing the device returns it to RUNNING in most drivers (the kernel drivers reset the migration state "
-            + "on close, and so does the simulator): set shows a transition, the device does not stay there "
-            + "after migscope exits. watch, save and resume work within one process."})
+    "migscope closes the device when the command ends. Most migration drivers (mlx5_vfio_pci, "
+            + "hisi_acc_vfio_pci, pds_vfio_pci) return it to RUNNING on close or on the next open, and so does "
+            + "the simulator; the mtty sample keeps its state. watch, save and resume work within one command."})
 final class SetCommand implements Callable<Integer> {
 
-    static final String CLOSE_NOTE = "note: migscope closes the device on exit, which returns it to RUNNING in "
-            + "most drivers (and in the simulator)";
+    static final String CLOSE_NOTE = "note: migscope closes the device on exit; mlx5, hisi_acc and pds drivers "
+            + "(and the simulator) then return it to RUNNING, the mtty sample keeps its state";
 
     @ParentCommand
     MigscopeCli root;

@@ -375,7 +375,7 @@ public final class MigrationSession implements AutoCloseable {
         });
     }
 
-    /** Stops sampling, closes the data_fd and the device. Closing a device returns it to RUNNING in most drivers. */
+    /** Stops sampling, cancels a running save or resume, closes the data_fd and the device. */
     @Override
     public void close() {
         if (closed) {
@@ -1015,18 +1015,18 @@ public final class MigrationSession implements AutoCloseable {
 
     private void emitStep(Step step) {
         emit(new SessionEvent(Instant.now(), Kind.STEP, "SET MIG_DEVICE_STATE", step.from(), step.to(),
-                List.of(step.from(), step.to()), step.duration(), step.error(), null, step.dataFd(), ""));
+                step.ok() ? step.to() : null, List.of(step.from(), step.to()), step.duration(), step.error(), null, step.dataFd(), ""));
     }
 
     private void emitResult(Kind kind, TransitionResult r, List<MigState> path) {
         String msg = r.finalState() == null ? "device state unknown: GET failed"
                 : r.ok() ? "" : "device is " + r.finalState();
-        emit(new SessionEvent(Instant.now(), kind, r.call(), r.from(), r.requested(), path, r.duration(), r.error(),
+        emit(new SessionEvent(Instant.now(), kind, r.call(), r.from(), r.requested(), r.finalState(), path, r.duration(), r.error(),
                 r.refusal(), r.dataFd(), msg));
     }
 
     private void emit(Kind kind, String call, MigState from, MigState to, Duration d, VfioError e, String msg) {
-        emit(new SessionEvent(Instant.now(), kind, call, from, to, List.of(), d, e, null, -1, msg));
+        emit(new SessionEvent(Instant.now(), kind, call, from, to, null, List.of(), d, e, null, -1, msg));
     }
 
     private void emit(SessionEvent e) {

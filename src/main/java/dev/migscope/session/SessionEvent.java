@@ -17,6 +17,7 @@ import java.util.List;
  * @param call     the uAPI call ({@code SET MIG_DEVICE_STATE}, {@code VFIO_DEVICE_RESET}, ...)
  * @param from     state before (null when not applicable)
  * @param to       requested or observed state (null when not applicable)
+ * @param finalState the state a GET returned after the call (null when not applicable or unknown)
  * @param steps    the states walked, starting with from (empty when none)
  * @param duration how long the call took (ZERO when not a call)
  * @param error    the error, null on success
@@ -30,6 +31,7 @@ public record SessionEvent(
         String call,
         MigState from,
         MigState to,
+        MigState finalState,
         List<MigState> steps,
         Duration duration,
         VfioError error,
@@ -52,7 +54,7 @@ public record SessionEvent(
 
     /** True for what the log must make stand out: a failure, or the device in ERROR. */
     public boolean alarming() {
-        return failed() || to == MigState.ERROR || kind == Kind.DEVICE_GONE;
+        return failed() || to == MigState.ERROR || finalState == MigState.ERROR || kind == Kind.DEVICE_GONE;
     }
 
     /** One tab-free line: time, call, from -> to, steps, duration, errno and meaning, data_fd. */

@@ -57,4 +57,16 @@ class ArchitectureTest {
                         "dev.migscope.linux..", "dev.migscope.sim..", "javafx..")
                 .check(MAIN);
     }
+
+    @Test
+    void conformDrivesTheSpiAndNothingBelowKnowsIt() {
+        noClasses().that().resideInAPackage("dev.migscope.conform..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.migscope.linux..", "dev.migscope.sim..",
+                        "dev.migscope.ui..", "dev.migscope.cli..", "javafx..")
+                .check(MAIN);
+        noClasses().that().resideInAnyPackage("dev.migscope.fsm..", "dev.migscope.device..", "dev.migscope.linux..",
+                        "dev.migscope.sim..", "dev.migscope.session..", "dev.migscope.telemetry..")
+                .should().dependOnClassesThat().resideInAPackage("dev.migscope.conform..")
+                .check(MAIN);
+    }
 }

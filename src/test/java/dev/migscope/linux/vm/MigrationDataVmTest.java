@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +25,11 @@ class MigrationDataVmTest {
 
     /** offsetof(struct mtty_data, ports): magic, major, minor, nr_ports, flags. */
     static final int MTTY_HEADER = 24;
+
+    @AfterAll
+    static void leaveTheMttysRunning() throws VfioException {
+        VmRig.resetAll();
+    }
 
     @Test
     void preCopyStreamsTheHeaderThenStopCopyContinuesTheSameFd() throws VfioException {

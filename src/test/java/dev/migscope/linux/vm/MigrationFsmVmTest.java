@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,6 +27,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** mtty (STOP_COPY|P2P|PRE_COPY) against fsm: the kernel must walk exactly the table fsm holds. */
 @Tag("vm")
 class MigrationFsmVmTest {
+
+    @AfterAll
+    static void leaveTheMttysRunning() throws VfioException {
+        VmRig.resetAll();
+    }
 
     static Stream<Arc> directArcs() {
         return MigrationFsm.directArcs(MigFeatures.ALL).stream();

@@ -8,6 +8,7 @@ import dev.migscope.device.DeviceSession;
 import dev.migscope.device.Errno;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigState;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +20,11 @@ class OwnershipVmTest {
 
     private static DeviceInfo listed(String id) {
         return VmRig.BACKEND.list().stream().filter(d -> d.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    @AfterAll
+    static void leaveTheMttysRunning() throws VfioException {
+        VmRig.resetAll();
     }
 
     @Test

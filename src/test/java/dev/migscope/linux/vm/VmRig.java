@@ -55,6 +55,19 @@ final class VmRig {
     }
 
     /**
+     * Resets every mtty, leaving them RUNNING as the rig made them: what runs after this suite
+     * (other vm tests, the CLI checks) must not inherit a state a test left behind.
+     */
+    static void resetAll() throws VfioException {
+        for (DeviceInfo d : mttys()) {
+            try (DeviceSession s = BACKEND.open(d.id())) {
+                s.reset();
+                assertThat(s.getState()).isEqualTo(MigState.RUNNING);
+            }
+        }
+    }
+
+    /**
      * Opens {@code id} and resets it: mtty keeps its migration state across close and open
      * (mtty_close does not touch it), so every test starts from RUNNING.
      */

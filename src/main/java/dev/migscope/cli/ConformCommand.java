@@ -1,0 +1,78 @@
+package dev.migscope.cli;
+
+import dev.migscope.conform.ConformanceOptions;
+import dev.migscope.conform.ConformanceReport;
+import dev.migscope.conform.ConformanceRun;
+import dev.migscope.conform.ReportJson;
+import dev.migscope.conform.ReportText;
+import dev.migscope.device.VfioException;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code migscope conform DEV}: the driver conformance run of docs/CONFORMANCE.md. */
+@Command(name = "conform", description = {
+    "Check the device's migration support against every rule of the VFIO v2 uAPI: features, every direct arc "
+            + "and its data_fd, every multi-step pair and refusal, PRECOPY_INFO, the STOP_COPY stream and "
+            + "MIG_DATA_SIZE, resume, reset, DMA logging; and time the SET of each arc.",
+    "Each result names the vfio.h rule it comes from. The device is brought back to RUNNING at the end "
+            + "(reset if needed), and the report says so. Exit status 1 when any check failed."})
+final class ConformCommand implements Callable<Integer> {
+
+    @ParentCommand
+    MigscopeCli root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "DEV", description = "Device id, as `migscope list` shows it.")
+    String id;
+
+    @Option(names = "--peer", paramLabel = "DEV2",
+            description = "A compatible device to resume the saved stream into (round trip); without it the "
+                    + "stream is resumed into DEV itself.")
+    String peer;
+
+    @Option(names = "--repeats", paramLabel = "N", defaultValue = "" + ConformanceOptions.DEFAULT_REPEATS,
+            description = "SETs timed per direct arc for the latency table (default: ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--max-stream-bytes", paramLabel = "BYTES",
+            defaultValue = "" + ConformanceOptions.DEFAULT_MAX_STREAM_BYTES,
+            description = "Bytes read from one data_fd before the stream counts as never ending "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long maxStreamBytes;
+
+    @Option(names = "--json", description = "Print the report as JSON (schema migscope-conform/1).")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        if (repeats < 1) {
+            throw new ParameterException(spec.commandLine(), "--repeats must be at least 1 (was " + repeats + ")");
+        }
+        if (maxStreamBytes < 1) {
+            throw new ParameterException(spec.commandLine(), "--max-stream-bytes must be at least 1");
+        }
+        if (id.equals(peer)) {
+            throw new ParameterException(spec.commandLine(), "--peer must name another device than DEV");
+        }
+        ConformanceReport r;
+        try {
+            r = new ConformanceRun(root.registry(), id, peer,
+                    new ConformanceOptions(repeats, maxStreamBytes)).run();
+        } catch (VfioException e) {
+            throw new CliFailure(ExitCode.NO_DEVICE, e.error().describe());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(json ? ReportJson.toJson(r) + "\n" : ReportText.format(r));
+        out.flush();
+        return r.hasFailures() ? ExitCode.FAILED : ExitCode.OK;
+    }
+}

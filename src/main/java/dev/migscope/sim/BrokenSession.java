@@ -1,0 +1,209 @@
+package dev.migscope.sim;
+
+import dev.migscope.device.DeviceInfo;
+import dev.migscope.device.DeviceSession;
+import dev.migscope.device.DirtyBitmap;
+import dev.migscope.device.Errno;
+import dev.migscope.device.IovaRange;
+import dev.migscope.device.MigrationStream;
+import dev.migscope.device.PrecopyInfo;
+import dev.migscope.device.SimulationControls;
+import dev.migscope.device.VfioError;
+import dev.migscope.device.VfioException;
+import dev.migscope.fsm.MigFeatures;
+import dev.migscope.fsm.MigState;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+
+/** A correct simulated session with one {@link Defect} laid over it; the device underneath stays correct. */
+final class BrokenSession implements DeviceSession {
+
+    /** The number a stray data_fd shows: far above the simulator's own, so it stands out in evidence. */
+    private static final int STRAY_FD = 999;
+
+    private final SimSession inner;
+    private final Defect defect;
+
+    BrokenSession(SimSession inner, Defect defect) {
+        this.inner = inner;
+        this.defect = defect;
+    }
+
+    @Override
+    public DeviceInfo info() {
+        return inner.info();
+    }
+
+    @Override
+    public MigFeatures migrationFeatures() throws VfioException {
+        return inner.migrationFeatures();
+    }
+
+    @Override
+    public MigState getState() throws VfioException {
+        return inner.getState();
+    }
+
+    @Override
+    public Optional<MigrationStream> setState(MigState target) throws VfioException {
+        if (defect == Defect.STOP_COPY_TO_PRE_COPY_ACCEPTED && inner.getState() == MigState.STOP_COPY
+                && (target == MigState.PRE_COPY || target == MigState.PRE_COPY_P2P)) {
+            inner.setState(MigState.STOP);
+            return inner.setState(target).map(this::wrap);
+        }
+        Optional<MigrationStream> fd = inner.setState(target).map(this::wrap);
+        if (defect == Defect.DATA_FD_ON_WRONG_ARC && target == MigState.STOP && fd.isEmpty()) {
+            return Optional.of(new StrayStream());
+        }
+        return fd;
+    }
+
+    private MigrationStream wrap(MigrationStream s) {
+        return switch (defect) {
+            case INITIAL_BYTES_GROWS, ENDLESS_STREAM -> new BrokenStream(s);
+            default -> s;
+        };
+    }
+
+    @Override
+    public long migDataSize() throws VfioException {
+        long real = inner.migDataSize();
+        return defect == Defect.ESTIMATE_TOO_LOW ? real / 16 : real;
+    }
+
+    @Override
+    public boolean dmaLoggingSupported() {
+        return inner.dmaLoggingSupported();
+    }
+
+    @Override
+    public void dmaLoggingStart(long pageSize, List<IovaRange> ranges) throws VfioException {
+        inner.dmaLoggingStart(pageSize, ranges);
+    }
+
+    @Override
+    public DirtyBitmap dmaLoggingReport(long iova, long length, long pageSize) throws VfioException {
+        return inner.dmaLoggingReport(iova, length, pageSize);
+    }
+
+    @Override
+    public void dmaLoggingStop() throws VfioException {
+        inner.dmaLoggingStop();
+    }
+
+    @Override
+    public void reset() throws VfioException {
+        inner.reset();
+        if (defect == Defect.RESET_LEAVES_STOP) {
+            inner.setState(MigState.STOP);
+        }
+    }
+
+    @Override
+    public Optional<SimulationControls> simulation() {
+        return inner.simulation();
+    }
+
+    @Override
+    public void close() {
+        inner.close();
+    }
+
+    /** A saving or resuming data_fd with the stream defects laid over it. */
+    private final class BrokenStream implements MigrationStream {
+        private final MigrationStream s;
+        private long infoCalls;
+
+        BrokenStream(MigrationStream s) {
+            this.s = s;
+        }
+
+        @Override
+        public int fd() {
+            return s.fd();
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws VfioException {
+            int n = s.read(dst);
+            if (n == 0 && defect == Defect.ENDLESS_STREAM && inner.getState() == MigState.STOP_COPY) {
+                int k = dst.remaining();
+                dst.put(new byte[k]);
+                return k;
+            }
+            return n;
+        }
+
+        @Override
+        public boolean poll(long timeoutMillis) throws VfioException {
+            return s.poll(timeoutMillis);
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws VfioException {
+            return s.write(src);
+        }
+
+        @Override
+        public PrecopyInfo precopyInfo() throws VfioException {
+            PrecopyInfo i = s.precopyInfo();
+            if (defect == Defect.INITIAL_BYTES_GROWS) {
+                infoCalls++;
+                return new PrecopyInfo(i.initialBytes() + infoCalls * SimProfile.PAGE_BYTES, i.dirtyBytes());
+            }
+            return i;
+        }
+
+        @Override
+        public long bytesTransferred() {
+            return s.bytesTransferred();
+        }
+
+        @Override
+        public void close() {
+            s.close();
+        }
+    }
+
+    /** The data_fd a DATA_FD_ON_WRONG_ARC driver hands out where none belongs: empty, and useless. */
+    private final class StrayStream implements MigrationStream {
+        private final int fd = STRAY_FD;
+
+        @Override
+        public int fd() {
+            return fd;
+        }
+
+        @Override
+        public int read(ByteBuffer dst) {
+            return 0;
+        }
+
+        @Override
+        public boolean poll(long timeoutMillis) {
+            return false;
+        }
+
+        @Override
+        public int write(ByteBuffer src) {
+            return 0;
+        }
+
+        @Override
+        public PrecopyInfo precopyInfo() throws VfioException {
+            throw new VfioException(VfioError.of(Errno.EINVAL, "VFIO_MIG_GET_PRECOPY_INFO", inner.info().id(),
+                    "this data_fd belongs to no saving session"));
+        }
+
+        @Override
+        public long bytesTransferred() {
+            return 0;
+        }
+
+        @Override
+        public void close() {
+            // Nothing behind it to close.
+        }
+    }
+}

@@ -1,0 +1,435 @@
+package dev.migscope.ui.charts;
+
+import dev.migscope.session.MigrationSession;
+import dev.migscope.telemetry.Decimator;
+import dev.migscope.telemetry.Metric;
+import dev.migscope.telemetry.Sample;
+import dev.migscope.telemetry.Telemetry;
+import dev.migscope.telemetry.TelemetrySnapshot;
+import dev.migscope.ui.Theme;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Paint;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.DoubleUnaryOperator;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.control.ComboBox;
+import javafx.scene.control.Label;
+import javafx.scene.control.ToggleButton;
+import javafx.scene.control.ToggleGroup;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.ColumnConstraints;
+import javafx.scene.layout.GridPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.RowConstraints;
+import javafx.scene.layout.VBox;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.fx.ChartViewer;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.chart.ui.RectangleInsets;
+
+/**
+ * The four live charts. Telemetry is pulled: {@link #update} runs once per animation frame on the
+ * FX thread, copies a snapshot of the time window, decimates it (min/max per bucket) and replaces
+ * each dataset in one batch, so a chart redraws at most once per frame whatever the history length.
+ */
+public final class ChartsPane extends VBox {
+
+    /** Points per series after decimation: smooth for 1 h at 20 Hz, cheap to draw. */
+    static final int MAX_POINTS = 1500;
+    private static final double MB = 1e6;
+    /**
+     * A redraw repaints four whole charts, in software where there is no GPU: at most five a
+     * second keeps the FX thread free for input while the sampler runs at 10 Hz or more.
+     */
+    private static final long MIN_REDRAW_NANOS = 200_000_000L;
+
+    /** The time windows a user can pick. */
+    public enum Window {
+        S30("30 s", 30), M5("5 min", 300), H1("1 h", 3600);
+
+        final String label;
+        final long seconds;
+
+        Window(String label, long seconds) {
+            this.label = label;
+            this.seconds = seconds;
+        }
+    }
+
+    /** One series: its name, the metric it plots and how the value is scaled. */
+    private record Series(String key, Metric metric, DoubleUnaryOperator scale, Color color, boolean dashed) {
+    }
+
+    /** One chart: a left axis and, optionally, a right one. */
+    private final class Chart {
+        final String id;
+        final JFreeChart chart;
+        final ChartViewer viewer;
+        final List<Series> left;
+        final List<Series> right;
+        final BatchXYDataset leftData;
+        final BatchXYDataset rightData;
+        final NumberAxis xAxis = new NumberAxis("time (s)");
+
+        Chart(String id, String title, String leftLabel, List<Series> left, String rightLabel, List<Series> right) {
+            this.id = id;
+            this.left = left;
+            this.right = right;
+            this.leftData = new BatchXYDataset(left.stream().map(Series::key).toList());
+            this.rightData = right.isEmpty() ? null : new BatchXYDataset(right.stream().map(Series::key).toList());
+            NumberAxis y = new NumberAxis(leftLabel);
+            y.setAutoRangeIncludesZero(true);
+            // A flat zero line would otherwise get ticks like 4E-9.
+            y.setAutoRangeMinimumSize(1.0);
+            XYPlot plot = new XYPlot(leftData, xAxis, y, renderer(left));
+            if (rightData != null) {
+                NumberAxis y2 = new NumberAxis(rightLabel);
+                y2.setAutoRangeIncludesZero(true);
+                y2.setAutoRangeMinimumSize(1.0);
+                plot.setRangeAxis(1, y2);
+                plot.setDataset(1, rightData);
+                plot.mapDatasetToRangeAxis(1, 1);
+                plot.setRenderer(1, renderer(right));
+            }
+            xAxis.setAutoRangeIncludesZero(false);
+            plot.setDomainPannable(false);
+            chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 12), plot, true);
+            chart.setPadding(new RectangleInsets(4, 4, 4, 8));
+            LegendTitle legend = chart.getLegend();
+            legend.setPosition(RectangleEdge.BOTTOM);
+            legend.setItemFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+            viewer = new ChartViewer(chart);
+            viewer.setId(id);
+            viewer.setMinSize(160, 140);
+            viewer.setPrefSize(320, 240);
+        }
+
+        private XYLineAndShapeRenderer renderer(List<Series> series) {
+            XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
+            for (int i = 0; i < series.size(); i++) {
+                Series s = series.get(i);
+                r.setSeriesPaint(i, s.color());
+                r.setSeriesStroke(i, s.dashed()
+                        ? new BasicStroke(1.4f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 1f, new float[] {5f, 4f}, 0f)
+                        : new BasicStroke(1.8f));
+            }
+            return r;
+        }
+    }
+
+    private final Map<String, Chart> charts = new LinkedHashMap<>();
+    private final ToggleGroup windowGroup = new ToggleGroup();
+    private final ComboBox<Double> linkGbit = new ComboBox<>();
+    private MigrationSession session;
+    private Window window = Window.S30;
+    private long seenVersion = -1;
+    private boolean dirty = true;
+    private long redraws;
+    private long lastRedrawNanos;
+    private Paint titlePaint = new Color(0x1f, 0x23, 0x28);
+
+    public ChartsPane() {
+        getStyleClass().add("charts-pane");
+        setId("charts");
+        Color preCopy = new Color(0xd9, 0x73, 0x0d);
+        Color stopCopy = new Color(0x1f, 0x6f, 0xeb);
+        Color resume = new Color(0x1a, 0x7f, 0x37);
+        Color grey = new Color(0x8b, 0x94, 0x9e);
+        Color purple = new Color(0x82, 0x50, 0xdf);
+        add(new Chart("chart-throughput", "Migration data throughput", "MB/s", List.of(
+                new Series("PRE_COPY", Metric.PRE_COPY_THROUGHPUT, v -> v / MB, preCopy, false),
+                new Series("STOP_COPY", Metric.STOP_COPY_THROUGHPUT, v -> v / MB, stopCopy, false),
+                new Series("RESUMING", Metric.RESUME_THROUGHPUT, v -> v / MB, resume, false)),
+                "total MB", List.of(new Series("total moved", Metric.TOTAL_BYTES, v -> v / MB, grey, true))));
+        add(new Chart("chart-precopy", "PRE_COPY info", "MB", List.of(
+                new Series("initial_bytes", Metric.INITIAL_BYTES, v -> v / MB, stopCopy, false),
+                new Series("dirty_bytes", Metric.DIRTY_BYTES, v -> v / MB, preCopy, false)), "", List.of()));
+        add(new Chart("chart-dirty", "Dirty rate", "MB/s", List.of(
+                new Series("device state dirtied", Metric.DIRTY_RATE, v -> v / MB, preCopy, false)),
+                "pages/s", List.of(new Series("DMA dirty pages", Metric.DMA_DIRTY_PAGES_RATE, v -> v, purple, true))));
+        add(new Chart("chart-stopcopy", "Stop-copy size and downtime", "MB", List.of(
+                new Series("stop_copy_length", Metric.STOP_COPY_SIZE, v -> v / MB, stopCopy, false)),
+                "ms", List.of(new Series("downtime at link", Metric.STOP_COPY_SIZE,
+                        v -> v / linkBytesPerSecond() * 1000, resume, true))));
+
+        GridPane grid = new GridPane();
+        grid.setHgap(6);
+        grid.setVgap(6);
+        for (int i = 0; i < 2; i++) {
+            ColumnConstraints c = new ColumnConstraints();
+            c.setPercentWidth(50);
+            c.setHgrow(Priority.ALWAYS);
+            grid.getColumnConstraints().add(c);
+            RowConstraints r = new RowConstraints();
+            r.setPercentHeight(50);
+            r.setVgrow(Priority.ALWAYS);
+            grid.getRowConstraints().add(r);
+        }
+        int i = 0;
+        for (Chart c : charts.values()) {
+            grid.add(c.viewer, i % 2, i / 2);
+            i++;
+        }
+        VBox.setVgrow(grid, Priority.ALWAYS);
+
+        HBox controls = new HBox(6);
+        controls.setAlignment(Pos.CENTER_LEFT);
+        controls.getStyleClass().add("charts-controls");
+        Label wl = new Label("Window");
+        controls.getChildren().add(wl);
+        for (Window w : Window.values()) {
+            ToggleButton b = new ToggleButton(w.label);
+            b.setId("window-" + w.name());
+            b.setToggleGroup(windowGroup);
+            b.setUserData(w);
+            b.setSelected(w == window);
+            b.setTooltip(new Tooltip("Show the last " + w.label + " of telemetry"));
+            controls.getChildren().add(b);
+        }
+        windowGroup.selectedToggleProperty().addListener((o, a, b) -> {
+            if (b == null) {
+                a.setSelected(true);
+                return;
+            }
+            setWindow((Window) b.getUserData());
+        });
+        Region gap = new Region();
+        HBox.setHgrow(gap, Priority.ALWAYS);
+        linkGbit.setId("link-bandwidth");
+        linkGbit.getItems().addAll(1.0, 10.0, 25.0, 100.0);
+        linkGbit.setValue(10.0);
+        linkGbit.setEditable(true);
+        linkGbit.setPrefWidth(80);
+        linkGbit.setConverter(new javafx.util.StringConverter<>() {
+            @Override
+            public String toString(Double d) {
+                return d == null ? "" : (d == Math.rint(d) ? String.valueOf(d.longValue()) : String.valueOf(d));
+            }
+
+            @Override
+            public Double fromString(String s) {
+                try {
+                    double d = Double.parseDouble(s.trim());
+                    return d > 0 ? d : linkGbit.getValue();
+                } catch (NumberFormatException e) {
+                    return linkGbit.getValue();
+                }
+            }
+        });
+        linkGbit.setTooltip(new Tooltip("Link bandwidth for the downtime estimate: stop_copy_length / bandwidth"));
+        linkGbit.valueProperty().addListener((o, a, b) -> dirty = true);
+        controls.getChildren().addAll(gap, new Label("Link"), linkGbit, new Label("Gbit/s"));
+        controls.setPadding(new Insets(0, 0, 4, 0));
+        getChildren().addAll(controls, grid);
+        setSpacing(2);
+    }
+
+    private void add(Chart c) {
+        charts.put(c.id, c);
+    }
+
+    private double linkBytesPerSecond() {
+        Double g = linkGbit.getValue();
+        return (g == null || g <= 0 ? 10.0 : g) * 1e9 / 8;
+    }
+
+    public void setSession(MigrationSession s) {
+        this.session = s;
+        seenVersion = -1;
+        dirty = true;
+        if (s == null) {
+            for (Chart c : charts.values()) {
+                c.leftData.setAll(empty(c.left.size()));
+                if (c.rightData != null) {
+                    c.rightData.setAll(empty(c.right.size()));
+                }
+            }
+        }
+    }
+
+    public void setWindow(Window w) {
+        window = w;
+        dirty = true;
+        for (var t : windowGroup.getToggles()) {
+            t.setSelected(t.getUserData() == w);
+        }
+    }
+
+    public Window window() {
+        return window;
+    }
+
+    /**
+     * Pulls the newest telemetry into the charts when it changed. FX thread, once per frame.
+     *
+     * @return true when the charts were redrawn
+     */
+    public boolean update() {
+        if (session == null) {
+            return false;
+        }
+        Telemetry t = session.telemetry();
+        long v = t.version();
+        if (v == seenVersion && !dirty) {
+            return false;
+        }
+        long frameNanos = System.nanoTime();
+        if (!dirty && frameNanos - lastRedrawNanos < MIN_REDRAW_NANOS) {
+            return false;
+        }
+        lastRedrawNanos = frameNanos;
+        Sample latest = t.latest();
+        if (latest == null) {
+            return false;
+        }
+        seenVersion = v;
+        dirty = false;
+        long since = latest.timeNanos() - window.seconds * 1_000_000_000L;
+        TelemetrySnapshot snap = t.snapshot(since, Metric.values());
+        double[] x = new double[snap.size()];
+        long[] times = snap.times();
+        for (int i = 0; i < x.length; i++) {
+            x[i] = times[i] / 1e9;
+        }
+        double now = latest.timeNanos() / 1e9;
+        double size = latest.get(Metric.STOP_COPY_SIZE);
+        Chart stop = charts.get("chart-stopcopy");
+        stop.chart.setTitle(Double.isNaN(size) ? "Stop-copy size and downtime" : String.format(java.util.Locale.ROOT,
+                "Stop-copy %.1f MB \u00b7 downtime %.1f ms", size / MB,
+                size / linkBytesPerSecond() * 1000));
+        stop.chart.getTitle().setFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
+        stop.chart.getTitle().setPaint(titlePaint);
+        for (Chart c : charts.values()) {
+            c.xAxis.setRange(Math.max(0, now - window.seconds), Math.max(now, 1));
+            c.leftData.setAll(series(c.left, snap, x));
+            if (c.rightData != null) {
+                c.rightData.setAll(series(c.right, snap, x));
+            }
+        }
+        redraws++;
+        return true;
+    }
+
+    private static List<double[][]> series(List<Series> specs, TelemetrySnapshot snap, double[] x) {
+        List<double[][]> out = new ArrayList<>();
+        for (Series s : specs) {
+            double[] raw = snap.values(s.metric());
+            double[] y = new double[raw.length];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = Double.isNaN(raw[i]) ? Double.NaN : s.scale().applyAsDouble(raw[i]);
+            }
+            out.add(Decimator.minMax(x, y, MAX_POINTS));
+        }
+        return out;
+    }
+
+    private static List<double[][]> empty(int n) {
+        List<double[][]> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(new double[][] {new double[0], new double[0]});
+        }
+        return out;
+    }
+
+    /** Points currently plotted by a chart ({@code chart-throughput}, ...), all series. */
+    public int points(String chartId) {
+        Chart c = charts.get(chartId);
+        return c.leftData.totalItems() + (c.rightData == null ? 0 : c.rightData.totalItems());
+    }
+
+    /** Points of one named series of a chart. */
+    public int points(String chartId, String seriesKey) {
+        Chart c = charts.get(chartId);
+        for (BatchXYDataset d : c.rightData == null ? List.of(c.leftData) : List.of(c.leftData, c.rightData)) {
+            for (int i = 0; i < d.getSeriesCount(); i++) {
+                if (d.getSeriesKey(i).equals(seriesKey)) {
+                    return d.getItemCount(i);
+                }
+            }
+        }
+        throw new IllegalArgumentException(seriesKey);
+    }
+
+    /** The largest y value of a series now plotted (NaN when empty). */
+    public double max(String chartId, String seriesKey) {
+        Chart c = charts.get(chartId);
+        double m = Double.NaN;
+        for (BatchXYDataset d : c.rightData == null ? List.of(c.leftData) : List.of(c.leftData, c.rightData)) {
+            for (int i = 0; i < d.getSeriesCount(); i++) {
+                if (d.getSeriesKey(i).equals(seriesKey)) {
+                    for (int k = 0; k < d.getItemCount(i); k++) {
+                        m = Double.isNaN(m) ? d.getYValue(i, k) : Math.max(m, d.getYValue(i, k));
+                    }
+                }
+            }
+        }
+        return m;
+    }
+
+    /** How many frames redrew the charts (one redraw per frame at most). */
+    public long redraws() {
+        return redraws;
+    }
+
+    public List<String> chartIds() {
+        return List.copyOf(charts.keySet());
+    }
+
+    /** Colours the charts to match the window's theme (JFreeChart paints with AWT, not CSS). */
+    public void applyTheme(Theme theme) {
+        boolean dark = theme == Theme.DARK;
+        Paint bg = dark ? new Color(0x25, 0x29, 0x32) : Color.WHITE;
+        Paint plotBg = dark ? new Color(0x1b, 0x1e, 0x24) : new Color(0xfb, 0xfc, 0xfd);
+        Paint grid = dark ? new Color(0x3a, 0x40, 0x4b) : new Color(0xe1, 0xe4, 0xe8);
+        Paint text = dark ? new Color(0xe6, 0xe8, 0xeb) : new Color(0x1f, 0x23, 0x28);
+        titlePaint = text;
+        Paint muted = dark ? new Color(0x9a, 0xa3, 0xad) : new Color(0x57, 0x60, 0x6a);
+        Font tick = new Font(Font.SANS_SERIF, Font.PLAIN, 9);
+        Font label = new Font(Font.SANS_SERIF, Font.PLAIN, 10);
+        for (Chart c : charts.values()) {
+            JFreeChart ch = c.chart;
+            ch.setBackgroundPaint(bg);
+            ch.getTitle().setPaint(text);
+            ch.getLegend().setBackgroundPaint(bg);
+            ch.getLegend().setItemPaint(text);
+            XYPlot p = ch.getXYPlot();
+            p.setBackgroundPaint(plotBg);
+            p.setDomainGridlinePaint(grid);
+            p.setRangeGridlinePaint(grid);
+            p.setOutlinePaint(grid);
+            for (int i = 0; i < p.getRangeAxisCount(); i++) {
+                style(p.getRangeAxis(i), muted, tick, label);
+            }
+            style(p.getDomainAxis(), muted, tick, label);
+        }
+    }
+
+    private static void style(org.jfree.chart.axis.ValueAxis a, Paint muted, Font tick, Font label) {
+        if (a == null) {
+            return;
+        }
+        a.setTickLabelPaint(muted);
+        a.setLabelPaint(muted);
+        a.setTickLabelFont(tick);
+        a.setLabelFont(label);
+        a.setAxisLinePaint(muted);
+        a.setTickMarkPaint(muted);
+    }
+
+    /** The chart as a JFreeChart, for PNG export at any size. */
+    public JFreeChart chart(String chartId) {
+        return charts.get(chartId).chart;
+    }
+}

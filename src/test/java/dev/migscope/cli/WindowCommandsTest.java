@@ -1,0 +1,53 @@
+package dev.migscope.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code screenshot} and {@code demo}: their bad input, and a real render through the CLI. */
+class WindowCommandsTest {
+
+    private final CliHarness cli = CliHarness.simulated();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void screenshotRefusesAnUnknownTheme() {
+        CliHarness.Run r = cli.run("screenshot", dir.resolve("x.png").toString(), "--theme", "solarized");
+        assertThat(r.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(r.err()).contains("unknown theme 'solarized'").contains("light or dark");
+        assertThat(dir.resolve("x.png")).doesNotExist();
+    }
+
+    @Test
+    void screenshotRefusesAnUnknownDevice() {
+        CliHarness.Run r = cli.run("screenshot", dir.resolve("x.png").toString(), "--device", "sim:nope");
+        assertThat(r.code()).isEqualTo(ExitCode.NO_DEVICE);
+        assertThat(r.err()).contains("sim:nope").contains("no such device");
+    }
+
+    @Test
+    void screenshotWritesAPngOfTheWindow() throws Exception {
+        Path png = dir.resolve("window.png");
+        CliHarness.Run r = cli.run("screenshot", png.toString(), "--device", "sim:pds-0", "--theme", "dark");
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.OK);
+        assertThat(r.out()).contains("wrote");
+        byte[] bytes = Files.readAllBytes(png);
+        assertThat(bytes).startsWith(0x89, 'P', 'N', 'G');
+        javax.imageio.stream.ImageInputStream in = javax.imageio.ImageIO.createImageInputStream(png.toFile());
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(in);
+        assertThat(img.getWidth()).isEqualTo(1280);
+        assertThat(img.getHeight()).isEqualTo(800);
+    }
+
+    @Test
+    void demoRefusesARealDevice() {
+        CliHarness.Run r = cli.run("demo", "--device", "0000:3b:00.1");
+        assertThat(r.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(r.err()).contains("simulated device");
+    }
+}
