@@ -25,8 +25,31 @@ final class LibC {
 
     static native int close(int fd) throws LastErrorException;
 
+    /** An ioctl entry point: the kernel's, or a test's recorder in front of it. */
+    @FunctionalInterface
+    interface Ioctl {
+        int ioctl(int fd, long request, Pointer arg) throws LastErrorException;
+    }
+
+    /** The kernel's ioctl, bound in its own class so that {@link #ioctl} can be intercepted. */
+    private static final class Kernel {
+        static {
+            Native.register(Kernel.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+        }
+
+        static native int ioctl(int fd, long request, Pointer arg) throws LastErrorException;
+    }
+
+    /**
+     * Where every ioctl goes. The one seam under the JNA calls: the safety test puts a recorder
+     * here to prove which requests reach a device; nothing else sets it.
+     */
+    static volatile Ioctl ioctls = Kernel::ioctl;
+
     /** {@code ioctl(fd, request, arg)}: arg is a struct pointer, or an integer disguised as one. */
-    static native int ioctl(int fd, long request, Pointer arg) throws LastErrorException;
+    static int ioctl(int fd, long request, Pointer arg) throws LastErrorException {
+        return ioctls.ioctl(fd, request, arg);
+    }
 
     static native long read(int fd, Pointer buf, long count) throws LastErrorException;
 

@@ -68,7 +68,8 @@ final class ProcOwners {
     }
 
     private static boolean isPid(String name) {
-        if (name.isEmpty()) {
+        // pid_max is at most 2^22: a longer run of digits is no process, and would not fit an int.
+        if (name.isEmpty() || name.length() > 9) {
             return false;
         }
         for (int i = 0; i < name.length(); i++) {

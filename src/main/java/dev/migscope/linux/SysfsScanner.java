@@ -204,7 +204,8 @@ final class SysfsScanner {
     /** The last element of a link's target: the driver, group number or type it names. */
     private static Optional<String> linkName(Path p) {
         try {
-            return Optional.of(Files.readSymbolicLink(p).getFileName().toString());
+            // A link to "/" has no last element: it names nothing.
+            return Optional.ofNullable(Files.readSymbolicLink(p).getFileName()).map(Path::toString);
         } catch (IOException | UnsupportedOperationException e) {
             return Optional.empty();
         }
