@@ -1,5 +1,7 @@
 package dev.migscope.cli;
 
+import dev.migscope.json.Json;
+
 import dev.migscope.device.DeviceInfo;
 import dev.migscope.fsm.MigFeature;
 

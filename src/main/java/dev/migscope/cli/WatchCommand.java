@@ -1,5 +1,7 @@
 package dev.migscope.cli;
 
+import dev.migscope.json.Json;
+
 import dev.migscope.fsm.MigState;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;

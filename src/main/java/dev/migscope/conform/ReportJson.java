@@ -1,5 +1,8 @@
 package dev.migscope.conform;
 
+import static dev.migscope.json.Json.array;
+import static dev.migscope.json.Json.str;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -67,33 +70,4 @@ public final class ReportJson {
         return "{" + String.join(",", members) + "}";
     }
 
-    private static String array(List<String> raw) {
-        return "[" + String.join(",", raw) + "]";
-    }
-
-    /** A JSON string literal (RFC 8259), or null. */
-    static String str(String s) {
-        if (s == null) {
-            return "null";
-        }
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
-    }
 }

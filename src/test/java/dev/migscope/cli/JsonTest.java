@@ -1,5 +1,8 @@
 package dev.migscope.cli;
 
+import dev.migscope.json.Json;
+
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.migscope.device.DeviceInfo;

@@ -1,18 +1,19 @@
-package dev.migscope.cli;
+package dev.migscope.json;
 
 import java.util.List;
 
 /**
- * The CLI's JSON output, written by hand: one escaping rule in one place, no dependency. Values
- * are strings, numbers, booleans, null, or JSON already built by this class.
+ * migscope's JSON output (CLI listings, conformance reports), written by hand: one escaping rule
+ * in one place, no dependency. Values are strings, numbers, booleans, null, or JSON already built
+ * by this class.
  */
-final class Json {
+public final class Json {
 
     private Json() {
     }
 
     /** A JSON string literal (RFC 8259 escaping), or {@code null}. */
-    static String str(String s) {
+    public static String str(String s) {
         if (s == null) {
             return "null";
         }
@@ -40,7 +41,7 @@ final class Json {
     }
 
     /** A JSON number; NaN and infinities (not representable) become null. */
-    static String num(double v) {
+    public static String num(double v) {
         if (Double.isNaN(v) || Double.isInfinite(v)) {
             return "null";
         }
@@ -51,21 +52,21 @@ final class Json {
     }
 
     /** An array of JSON values already built. */
-    static String array(List<String> rawValues) {
+    public static String array(List<String> rawValues) {
         return "[" + String.join(",", rawValues) + "]";
     }
 
     /** An array of strings. */
-    static String strings(List<String> values) {
+    public static String strings(List<String> values) {
         return array(values.stream().map(Json::str).toList());
     }
 
     /** Builds one object; keys keep their insertion order. */
-    static final class Obj {
+    public static final class Obj {
         private final StringBuilder sb = new StringBuilder("{");
 
         /** Adds a member whose value is JSON already built; nothing when {@code raw} is null (an absent key). */
-        Obj raw(String key, String raw) {
+        public Obj raw(String key, String raw) {
             if (raw != null) {
                 if (sb.length() > 1) {
                     sb.append(',');
@@ -76,19 +77,19 @@ final class Json {
         }
 
         /** A string member; absent when {@code value} is null. */
-        Obj str(String key, String value) {
+        public Obj str(String key, String value) {
             return raw(key, value == null ? null : Json.str(value));
         }
 
-        Obj num(String key, long value) {
+        public Obj num(String key, long value) {
             return raw(key, Long.toString(value));
         }
 
-        Obj num(String key, double value) {
+        public Obj num(String key, double value) {
             return raw(key, Json.num(value));
         }
 
-        Obj bool(String key, boolean value) {
+        public Obj bool(String key, boolean value) {
             return raw(key, Boolean.toString(value));
         }
 
