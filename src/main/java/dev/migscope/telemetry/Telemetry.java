@@ -72,14 +72,27 @@ public final class Telemetry {
                 hi = mid;
             }
         }
-        int count = n - lo;
+        return copy(first + lo, metrics);
+    }
+
+    /**
+     * Copies the samples appended after a reader saw {@code version} (those the ring still holds),
+     * oldest first, of the given metrics: what an incremental reader folds in each frame.
+     */
+    public synchronized TelemetrySnapshot appendedSince(long version, Metric... metrics) {
+        return copy(Math.max(version, written - size()), metrics);
+    }
+
+    /** Copies samples [from, written) of the ring; the caller holds the lock. */
+    private TelemetrySnapshot copy(long from, Metric... metrics) {
+        int count = (int) (written - from);
         long[] t = new long[count];
         double[][] v = new double[Metric.values().length][];
         for (Metric m : metrics) {
             v[m.ordinal()] = new double[count];
         }
         for (int k = 0; k < count; k++) {
-            int idx = (int) ((first + lo + k) % capacity);
+            int idx = (int) ((from + k) % capacity);
             t[k] = times[idx];
             for (Metric m : metrics) {
                 v[m.ordinal()][k] = values[m.ordinal()][idx];
