@@ -42,6 +42,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import javafx.animation.AnimationTimer;
 import javafx.application.Platform;
 import javafx.geometry.Insets;
@@ -101,8 +102,9 @@ public final class InspectorWindow {
     private final FsmGraphView graph = new FsmGraphView();
     private final ChartsPane charts = new ChartsPane();
     private final EventLogView log = new EventLogView();
-    private final TeachingView teaching = new TeachingView();
-    private final ConformanceView conformance;
+    /** Built when its tab is first shown (or asked for): the first frame shows only the Inspector. */
+    private TeachingView teaching;
+    private ConformanceView conformance;
     private final BorderPane root = new BorderPane();
     private final Scene scene;
     private Theme theme;
@@ -160,31 +162,12 @@ public final class InspectorWindow {
         centre.setDividerPositions(0.74);
         Tab inspect = new Tab("Inspector", centre);
         inspect.setClosable(false);
-        Tab teach = new Tab("Teaching view: v1 bit mask and v2 FSM", teaching);
+        Tab teach = new Tab("Teaching view: v1 bit mask and v2 FSM");
         teach.setClosable(false);
-        conformance = new ConformanceView(registry, log, new ConformanceView.Host() {
-            @Override
-            public MigrationSession session() {
-                return session;
-            }
-
-            @Override
-            public List<DeviceInfo> devices() {
-                return devices.devices();
-            }
-
-            @Override
-            public CompletableFuture<Void> releaseDevice() {
-                return InspectorWindow.this.releaseDevice();
-            }
-
-            @Override
-            public CompletableFuture<MigrationSession> reopenDevice(String id, boolean armed) {
-                return InspectorWindow.this.reopenDevice(id, armed);
-            }
-        });
-        Tab conform = new Tab("Conformance", conformance);
+        fillOnFirstSelection(teach, this::teaching);
+        Tab conform = new Tab("Conformance");
         conform.setClosable(false);
+        fillOnFirstSelection(conform, this::conformance);
         conform.setId("tab-conformance");
         TabPane tabs = new TabPane(inspect, teach, conform);
         tabs.setId("tabs");
@@ -483,7 +466,9 @@ public final class InspectorWindow {
                 + ", state " + s.state() + (s.isDmaLoggingSupported() ? ", DMA logging supported" : ""));
         onFrame();
         updateStatus();
-        conformance.refresh();
+        if (conformance != null) {
+            conformance.refresh();
+        }
     }
 
     private void detach() {
@@ -493,7 +478,9 @@ public final class InspectorWindow {
         charts.setSession(null);
         stopRecordingQuietly();
         updateStatus();
-        conformance.refresh();
+        if (conformance != null) {
+            conformance.refresh();
+        }
     }
 
     private void onEvent(MigrationSession source, SessionEvent e) {
@@ -944,18 +931,55 @@ public final class InspectorWindow {
         return devices;
     }
 
+    /** Sets a tab's content the first time the tab is selected. */
+    private static void fillOnFirstSelection(Tab tab, Supplier<Node> content) {
+        tab.selectedProperty().addListener((o, was, selected) -> {
+            if (selected && tab.getContent() == null) {
+                tab.setContent(content.get());
+            }
+        });
+    }
+
     public TeachingView teaching() {
+        if (teaching == null) {
+            teaching = new TeachingView();
+        }
         return teaching;
     }
 
     public ConformanceView conformance() {
+        if (conformance == null) {
+            conformance = new ConformanceView(registry, log, new ConformanceView.Host() {
+                @Override
+                public MigrationSession session() {
+                    return session;
+                }
+
+                @Override
+                public List<DeviceInfo> devices() {
+                    return devices.devices();
+                }
+
+                @Override
+                public CompletableFuture<Void> releaseDevice() {
+                    return InspectorWindow.this.releaseDevice();
+                }
+
+                @Override
+                public CompletableFuture<MigrationSession> reopenDevice(String id, boolean armed) {
+                    return InspectorWindow.this.reopenDevice(id, armed);
+                }
+            });
+        }
         return conformance;
     }
 
     /** Stops the frame timer and closes the session (off the FX thread). */
     public void dispose() {
         frame.stop();
-        conformance.dispose();
+        if (conformance != null) {
+            conformance.dispose();
+        }
         MigrationSession s = session;
         session = null;
         if (s != null) {

@@ -8,11 +8,13 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import javafx.animation.PauseTransition;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.SimpleObjectProperty;
+import javafx.event.EventHandler;
 import javafx.geometry.Point2D;
 import javafx.scene.Group;
 import javafx.scene.Node;
@@ -20,6 +22,7 @@ import javafx.scene.control.Label;
 import javafx.scene.control.Tooltip;
 import javafx.scene.input.KeyEvent;
 import javafx.scene.input.MouseButton;
+import javafx.scene.input.MouseEvent;
 import javafx.scene.layout.Pane;
 import javafx.scene.layout.Region;
 import javafx.scene.layout.StackPane;
@@ -131,14 +134,10 @@ public final class FsmGraphView extends Region {
         node.resize(GraphLayout.NODE_W, GraphLayout.NODE_H);
         Point2D c = GraphLayout.centre(s);
         node.relocate(c.getX() - GraphLayout.NODE_W / 2, c.getY() - GraphLayout.NODE_H / 2);
-        Tooltip tip = new Tooltip(s.name() + " (device_state " + s.abi() + ")\n" + s.meaning()
+        installTooltipOnHover(node, () -> s.name() + " (device_state " + s.abi() + ")\n" + s.meaning()
                 + (s.requiredFeatures().flags() == MigFeatures.STOP_COPY_ONLY.flags() || s == MigState.ERROR
                 ? "" : "\nNeeds: " + s.requiredFeatures()));
-        tip.setWrapText(true);
-        tip.setMaxWidth(380);
-        tip.setShowDelay(Duration.millis(350));
-        Tooltip.install(node, tip);
-        node.setOnMouseEntered(ev -> hovered.set(s));
+        node.addEventHandler(MouseEvent.MOUSE_ENTERED, ev -> hovered.set(s));
         node.setOnMouseExited(ev -> {
             // A tooltip popping up under the pointer also "exits" the node: only a pointer outside counts.
             boolean stillInside = node.getLayoutBounds().contains(node.sceneToLocal(ev.getSceneX(), ev.getSceneY()));
@@ -196,14 +195,30 @@ public final class FsmGraphView extends Region {
         Group g = new Group(hit, line, head, badge);
         g.setId(idPrefix + a.id());
         g.getStyleClass().add("arc-edge");
-        Tooltip tip = new Tooltip(a.from() + " \u2192 " + a.to() + "\n" + describe(a));
-        tip.setWrapText(true);
-        tip.setMaxWidth(380);
-        tip.setShowDelay(Duration.millis(350));
-        Tooltip.install(g, tip);
+        installTooltipOnHover(g, () -> a.from() + " \u2192 " + a.to() + "\n" + describe(a));
         arcNodes.put(a.id(), g);
         arcBadges.put(a.id(), number);
         return g;
+    }
+
+    /**
+     * Installs a node's tooltip when the pointer first enters it: a Tooltip is a popup window,
+     * and building one per state and arc up front was a visible share of the window's first frame.
+     * The tooltip's own mouse-move handling starts its show delay from the moves that follow.
+     */
+    private static void installTooltipOnHover(Node node, Supplier<String> text) {
+        EventHandler<MouseEvent> install = new EventHandler<>() {
+            @Override
+            public void handle(MouseEvent e) {
+                node.removeEventHandler(MouseEvent.MOUSE_ENTERED, this);
+                Tooltip tip = new Tooltip(text.get());
+                tip.setWrapText(true);
+                tip.setMaxWidth(380);
+                tip.setShowDelay(Duration.millis(350));
+                Tooltip.install(node, tip);
+            }
+        };
+        node.addEventHandler(MouseEvent.MOUSE_ENTERED, install);
     }
 
     /** The point where the ray from a node's centre toward {@code toward} leaves the node's box. */

@@ -62,6 +62,33 @@ class FsmGraphViewTest {
     }
 
     @Test
+    void hoveringAStateOrAnArcShowsItsTooltip(FxRobot robot) throws Exception {
+        robot.interact(() -> {
+            graph.featuresProperty().set(MigFeatures.ALL);
+            graph.currentProperty().set(MigState.RUNNING);
+        });
+        robot.moveTo("#state-PRE_COPY_P2P");
+        awaitTooltip("PRE_COPY_P2P (device_state 7)\n");
+        robot.moveTo("#state-STOP").moveTo("#state-RUNNING_P2P");
+        awaitTooltip("RUNNING_P2P (device_state 5)\n");
+        Node arc = robot.lookup("#arc-RUNNING-RUNNING_P2P").query();
+        robot.moveTo(arc.lookup(".arc-hit"));
+        awaitTooltip("RUNNING \u2192 RUNNING_P2P\n");
+    }
+
+    /** Waits (past the show delay) for a showing tooltip whose text starts with {@code start}. */
+    private static void awaitTooltip(String start) throws Exception {
+        WaitForAsyncUtils.waitFor(5, java.util.concurrent.TimeUnit.SECONDS, () -> {
+            java.util.concurrent.FutureTask<Boolean> q = new java.util.concurrent.FutureTask<>(() ->
+                    javafx.stage.Window.getWindows().stream()
+                            .filter(w -> w instanceof javafx.scene.control.Tooltip && w.isShowing())
+                            .anyMatch(w -> ((javafx.scene.control.Tooltip) w).getText().startsWith(start)));
+            javafx.application.Platform.runLater(q);
+            return q.get();
+        });
+    }
+
+    @Test
     void hoverPreviewsTheKernelsPath(FxRobot robot) throws Exception {
         robot.interact(() -> {
             graph.featuresProperty().set(MigFeatures.ALL);
