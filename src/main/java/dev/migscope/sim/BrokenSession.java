@@ -133,7 +133,7 @@ final class BrokenSession implements DeviceSession {
                 return k;
             }
             if (n == 0 && defect == Defect.ENOMSG_IN_STOP_COPY) {
-                return ENOMSG;
+                return MigrationStream.ENOMSG;
             }
             return n;
         }

@@ -52,7 +52,7 @@ class InspectorAppTest {
         showAndWait(robot, "sim:pds-0");
 
         assertThat(selected().id()).isEqualTo("sim:pds-0");
-        assertThat(window.theme()).isEqualTo(Theme.DARK);
+        assertThat(WaitForAsyncUtils.asyncFx(window::theme).get()).isEqualTo(Theme.DARK);
         assertThat(stage.getScene()).isSameAs(window.scene());
     }
 
@@ -69,6 +69,6 @@ class InspectorAppTest {
         window.rescan().get(20, TimeUnit.SECONDS);
         WaitForAsyncUtils.waitForFxEvents();
         assertThat(WaitForAsyncUtils.asyncFx(() -> window.devices().shownIds()).get()).contains(id);
-        assertThat(window.session().id()).isEqualTo(id);
+        assertThat(WaitForAsyncUtils.asyncFx(() -> window.session().id()).get()).isEqualTo(id);
     }
 }
