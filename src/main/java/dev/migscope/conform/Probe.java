@@ -129,17 +129,26 @@ final class Probe {
         return fd;
     }
 
-    /** How a read loop ended. */
-    record Drain(long bytes, boolean ended, VfioException error) {
+    /**
+     * How a read loop on a STOP_COPY stream ended: at read() == 0 ({@code ended}), at ENOMSG
+     * ({@code enomsg}, which vfio.h forbids in STOP_COPY), at an error, or at the limit (none of these).
+     */
+    record Drain(long bytes, boolean ended, boolean enomsg, VfioException error) {
         String describe() {
             if (error != null) {
                 return "read(data_fd) failed after " + bytes + " bytes: " + errno(error);
+            }
+            if (enomsg) {
+                return bytes + " bytes, then read() failed with ENOMSG";
             }
             return bytes + " bytes, " + (ended ? "then read() returned 0" : "no end within the limit");
         }
     }
 
-    /** Reads until read() returns 0 or {@code limit} bytes; copies the bytes to {@code sink} when given. */
+    /**
+     * Reads until read() returns 0 or ENOMSG, or {@code limit} bytes; copies the bytes to {@code sink}
+     * when given.
+     */
     Drain drain(MigrationStream stream, long limit, FileChannel sink) {
         long total = 0;
         while (total < limit) {
@@ -151,10 +160,10 @@ final class Probe {
             try {
                 n = stream.read(buffer);
             } catch (VfioException e) {
-                return new Drain(total, false, e);
+                return new Drain(total, false, false, e);
             }
-            if (n == 0) {
-                return new Drain(total, true, null);
+            if (n == 0 || n == MigrationStream.ENOMSG) {
+                return new Drain(total, n == 0, n == MigrationStream.ENOMSG, null);
             }
             total += n;
             if (sink != null) {
@@ -168,7 +177,7 @@ final class Probe {
                 }
             }
         }
-        return new Drain(total, false, null);
+        return new Drain(total, false, false, null);
     }
 
     /** Writes {@code length} bytes of {@code image} (from its start) to a resuming data_fd. */

@@ -53,6 +53,10 @@ public enum Rule {
             "Once in STOP_COPY the migration data FD has a permanent end of stream signaled in the usual way by "
                     + "read() always returning 0. [...] End of stream on the FD indicates the entire device state "
                     + "has been transferred."),
+    STOP_COPY_NO_ENOMSG("stop-copy-no-enomsg", "vfio.h: VFIO_MIG_GET_PRECOPY_INFO",
+            "Once in STOP_COPY the migration data FD has a permanent end of stream signaled in the usual way by "
+                    + "read() always returning 0 and poll always returning readable. ENOMSG may not be returned in "
+                    + "STOP_COPY."),
     MIG_DATA_SIZE("mig-data-size", "vfio.h: VFIO_DEVICE_FEATURE_MIG_DATA_SIZE",
             "Upon VFIO_DEVICE_FEATURE_GET read back the estimated data length that will be required to complete "
                     + "stop copy. Note: Can be called on each device state."),

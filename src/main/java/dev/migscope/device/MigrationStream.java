@@ -12,10 +12,23 @@ public interface MigrationStream extends AutoCloseable {
     int fd();
 
     /**
+     * What {@link #read} returns when the driver's read() failed with ENOMSG: the driver's own
+     * {@code -ENOMSG}, as a kernel read handler returns it. vfio.h gives ENOMSG one meaning, PRE_COPY's
+     * temporary end of stream ("the kernel driver should return ENOMSG from read()"), and forbids it
+     * in STOP_COPY ("ENOMSG may not be returned in STOP_COPY"), while drivers such as mtty signal the
+     * same temporary end with 0. A return value rather than a {@link VfioException} (it is no failure
+     * in PRE_COPY) or a result type (every caller but the conformance run treats it like 0): readers
+     * that only need "no data now" test {@code n <= 0}; a conformance check tells the two apart.
+     * Negative, so it can never be taken for a byte count.
+     */
+    int ENOMSG = -42;
+
+    /**
      * Reads up to {@code dst.remaining()} bytes.
      *
-     * @return the bytes read, or 0 when no more data is available now: the end of the stream in
-     *         STOP_COPY, a temporary end in PRE_COPY (the kernel's read() returned 0 or -ENOMSG)
+     * @return the bytes read; 0 when the driver's read() returned 0: the end of the stream in
+     *         STOP_COPY, a temporary end in PRE_COPY; {@link #ENOMSG} when it failed with ENOMSG
+     *         (a temporary end in PRE_COPY, a driver bug in STOP_COPY). Either way {@code dst} is unchanged.
      */
     int read(ByteBuffer dst) throws VfioException;
 

@@ -61,7 +61,7 @@ final class BrokenSession implements DeviceSession {
 
     private MigrationStream wrap(MigrationStream s) {
         return switch (defect) {
-            case INITIAL_BYTES_GROWS, ENDLESS_STREAM -> new BrokenStream(s);
+            case INITIAL_BYTES_GROWS, ENDLESS_STREAM, ENOMSG_IN_STOP_COPY -> new BrokenStream(s);
             default -> s;
         };
     }
@@ -131,6 +131,9 @@ final class BrokenSession implements DeviceSession {
                 int k = dst.remaining();
                 dst.put(new byte[k]);
                 return k;
+            }
+            if (n == 0 && defect == Defect.ENOMSG_IN_STOP_COPY) {
+                return MigrationStream.ENOMSG;
             }
             return n;
         }

@@ -16,7 +16,12 @@ public enum Defect {
     /** VFIO_DEVICE_RESET leaves the device in STOP instead of RUNNING. */
     RESET_LEAVES_STOP("reset-stop", "leaves the device in STOP after VFIO_DEVICE_RESET"),
     /** MIG_DATA_SIZE reports a sixteenth of what STOP_COPY streams. */
-    ESTIMATE_TOO_LOW("low-estimate", "reports a MIG_DATA_SIZE far below the real size");
+    ESTIMATE_TOO_LOW("low-estimate", "reports a MIG_DATA_SIZE far below the real size"),
+    /**
+     * read() fails with ENOMSG at every end of data: right at PRE_COPY's temporary end (as mlx5 does),
+     * wrong at STOP_COPY's permanent one, the slip of a driver that forgets to check its state there.
+     */
+    ENOMSG_IN_STOP_COPY("enomsg", "returns ENOMSG, not 0, at the end of its STOP_COPY stream");
 
     private final String shortName;
     private final String what;

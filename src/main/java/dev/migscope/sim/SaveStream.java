@@ -10,9 +10,11 @@ import java.util.BitSet;
 
 /**
  * The saving data_fd. In PRE_COPY it offers the DEVICE record and the initial pages, then pages
- * dirtied after they were sent; when nothing is pending read() returns 0 (the temporary end). From
- * STOP_COPY on it offers every page whose latest generation was not sent, then END, then returns 0
- * for good. Reads take the link's time on the device clock.
+ * dirtied after they were sent; when nothing is pending read() returns 0 (the temporary end), as
+ * mtty_save_read does (vfio.h asks for ENOMSG, which mlx5 returns and the broken driver
+ * {@link Defect#ENOMSG_IN_STOP_COPY} imitates). From STOP_COPY on it offers every page whose latest
+ * generation was not sent, then END, then returns 0 for good. Reads take the link's time on the
+ * device clock.
  */
 final class SaveStream extends SimStream {
 

@@ -6,8 +6,8 @@ import javafx.scene.image.Image;
 import javafx.stage.Stage;
 
 /**
- * The desktop entry: {@code migscope} with no command opens this window. Parameters:
- * {@code --theme=dark} (or light), {@code --device=ID} to open a device at once.
+ * The desktop entry: {@code migscope} with no command, and {@code migscope window}, open this
+ * window. Parameters: {@code --theme=dark} (or light), {@code --device=ID} to open a device at once.
  */
 public final class InspectorApp extends Application {
 
@@ -19,6 +19,21 @@ public final class InspectorApp extends Application {
         Application.launch(InspectorApp.class, args);
     }
 
+    /**
+     * {@link #launch(String...)} with the device to open and the theme given; null leaves either as
+     * without them (no device; the theme the window last used, else light).
+     */
+    public static void launch(String deviceId, Theme theme) {
+        java.util.List<String> args = new java.util.ArrayList<>();
+        if (deviceId != null) {
+            args.add("--device=" + deviceId);
+        }
+        if (theme != null) {
+            args.add("--theme=" + theme.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        launch(args.toArray(String[]::new));
+    }
+
     @Override
     public void start(Stage stage) {
         var named = getParameters().getNamed();
@@ -26,7 +41,7 @@ public final class InspectorApp extends Application {
         Theme theme = Theme.parse(named.get("theme"))
                 .or(() -> Theme.parse(settings.getProperty("theme")))
                 .orElse(Theme.LIGHT);
-        window = new InspectorWindow(DeviceRegistry.load(true), theme);
+        window = show(stage, DeviceRegistry.load(true), theme, named.get("device"));
         window.log().setSink(line -> {
             try {
                 files.appendToLog(line);
@@ -34,6 +49,14 @@ public final class InspectorApp extends Application {
                 // the on-screen log still has the line; losing the file copy must not disturb the window
             }
         });
+    }
+
+    /**
+     * Builds the window on {@code stage} and shows it; once the devices are listed, selects and
+     * opens {@code deviceId} when given (null: none), listed or not.
+     */
+    static InspectorWindow show(Stage stage, DeviceRegistry registry, Theme theme, String deviceId) {
+        InspectorWindow w = new InspectorWindow(registry, theme);
         stage.setTitle("migscope \u2014 VFIO migration inspector");
         for (int size : new int[] {16, 32, 48, 64, 128, 256}) {
             var icon = InspectorApp.class.getResource("icon-" + size + ".png");
@@ -41,18 +64,14 @@ public final class InspectorApp extends Application {
                 stage.getIcons().add(new Image(icon.toExternalForm()));
             }
         }
-        stage.setScene(window.scene());
+        stage.setScene(w.scene());
         stage.setMinWidth(960);
         stage.setMinHeight(600);
         stage.show();
-        String device = named.get("device");
-        if (device != null) {
-            window.rescan().thenRun(() -> javafx.application.Platform.runLater(() -> {
-                if (!window.devices().select(device)) {
-                    window.openDevice(device);
-                }
-            }));
+        if (deviceId != null) {
+            w.rescan().thenRun(() -> javafx.application.Platform.runLater(() -> w.show(deviceId)));
         }
+        return w;
     }
 
     @Override

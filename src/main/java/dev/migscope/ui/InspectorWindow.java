@@ -32,6 +32,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -99,6 +100,8 @@ public final class InspectorWindow {
     });
 
     private final DeviceListView devices = new DeviceListView();
+    /** Devices no listing shows that were opened by id (the broken simulated drivers): listed in this window. */
+    private final List<DeviceInfo> openedById = new ArrayList<>();
     private final FsmGraphView graph = new FsmGraphView();
     private final ChartsPane charts = new ChartsPane();
     private final EventLogView log = new EventLogView();
@@ -364,12 +367,32 @@ public final class InspectorWindow {
                     if (err != null) {
                         log.problem("listing devices failed: " + describe(err));
                     } else {
-                        devices.setDevices(list);
+                        devices.setDevices(withOpenedById(list));
                         if (list.isEmpty()) {
                             log.note("no devices found");
                         }
                     }
                 }));
+    }
+
+    /**
+     * Selects {@code id} in the device list and opens it, as a click would; {@code migscope window
+     * --device ID}. A device no listing shows (the broken simulated drivers open by id only) joins
+     * this window's list once it is open, selected.
+     */
+    public CompletableFuture<MigrationSession> show(String id) {
+        devices.select(id);
+        return openDevice(id);
+    }
+
+    private List<DeviceInfo> withOpenedById(List<DeviceInfo> listed) {
+        List<DeviceInfo> all = new ArrayList<>(listed);
+        for (DeviceInfo d : openedById) {
+            if (listed.stream().noneMatch(l -> l.id().equals(d.id()))) {
+                all.add(d);
+            }
+        }
+        return all;
     }
 
     /**
@@ -457,6 +480,11 @@ public final class InspectorWindow {
 
     private void attach(MigrationSession s) {
         session = s;
+        if (devices.devices().stream().noneMatch(d -> d.id().equals(s.id()))) {
+            openedById.add(s.info());
+            devices.setDevices(withOpenedById(devices.devices()));
+            devices.select(s.id());
+        }
         s.addListener(e -> Platform.runLater(() -> onEvent(s, e)));
         graph.featuresProperty().set(s.features());
         shownState = null;

@@ -39,6 +39,17 @@ class ArchitectureTest {
     }
 
     @Test
+    void theCliReachesTheUiOnlyToOpenOrRenderTheWindowAndTheUiKnowsNoCli() {
+        noClasses().that().resideInAPackage("dev.migscope.ui..")
+                .should().dependOnClassesThat().resideInAPackage("dev.migscope.cli..")
+                .check(MAIN);
+        noClasses().that().resideInAPackage("dev.migscope.cli..")
+                .and().doNotHaveSimpleName("ScreenshotCommand").and().doNotHaveSimpleName("WindowCommand")
+                .should().dependOnClassesThat().resideInAPackage("dev.migscope.ui..")
+                .check(MAIN);
+    }
+
+    @Test
     void backendsDoNotReachUp() {
         noClasses().that().resideInAnyPackage("dev.migscope.linux..", "dev.migscope.sim..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.migscope.session..", "dev.migscope.ui..",

@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code screenshot} and {@code demo}: their bad input, and a real render through the CLI. */
+/** {@code screenshot}, {@code window} and {@code demo}: their bad input, and a real render through the CLI. */
 class WindowCommandsTest {
 
     private final CliHarness cli = CliHarness.simulated();
@@ -42,6 +43,32 @@ class WindowCommandsTest {
         java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(in);
         assertThat(img.getWidth()).isEqualTo(1280);
         assertThat(img.getHeight()).isEqualTo(800);
+    }
+
+    @Test
+    void windowRefusesAnUnknownDeviceNamingItAndTheListing() {
+        CliHarness.Run r = cli.run("window", "--device", "sim:nope", "--theme", "dark");
+        assertThat(r.code()).isEqualTo(ExitCode.NO_DEVICE);
+        assertThat(r.errLines()).singleElement().asString()
+                .startsWith("migscope window: sim:nope: no such device").contains("`migscope list --sim`");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void windowRefusesAnUnknownTheme() {
+        CliHarness.Run r = cli.run("window", "--device", "sim:pds-0", "--theme", "solarized");
+        assertThat(r.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(r.err()).contains("unknown theme 'solarized'").contains("light or dark");
+    }
+
+    @Test
+    void windowWithoutADisplaySaysSoAndNamesScreenshot() {
+        assertThat(WindowCommand.noDisplay(Map.of(), null)).get().asString()
+                .contains("no display", "DISPLAY", "migscope screenshot");
+        assertThat(WindowCommand.noDisplay(Map.of("DISPLAY", " "), null)).isPresent();
+        assertThat(WindowCommand.noDisplay(Map.of("DISPLAY", ":0"), null)).isEmpty();
+        assertThat(WindowCommand.noDisplay(Map.of("WAYLAND_DISPLAY", "wayland-0"), null)).isEmpty();
+        assertThat(WindowCommand.noDisplay(Map.of(), "Monocle")).isEmpty();
     }
 
     @Test

@@ -28,7 +28,8 @@ class ConformanceRunTest {
             Defect.INITIAL_BYTES_GROWS, Rule.INITIAL_BYTES,
             Defect.ENDLESS_STREAM, Rule.STOP_COPY_END,
             Defect.RESET_LEAVES_STOP, Rule.RESET_RUNNING,
-            Defect.ESTIMATE_TOO_LOW, Rule.MIG_DATA_SIZE);
+            Defect.ESTIMATE_TOO_LOW, Rule.MIG_DATA_SIZE,
+            Defect.ENOMSG_IN_STOP_COPY, Rule.STOP_COPY_NO_ENOMSG);
 
     static Stream<String> correctDevices() {
         return Conformance.ONE_PER_FEATURE_SET.keySet().stream();
@@ -145,6 +146,35 @@ class ConformanceRunTest {
                 Conformance.FAST).run();
         assertThat(result(far, "mig-data-size.estimate").status()).isEqualTo(Status.FAIL);
         assertThat(result(far, "mig-data-size.estimate").evidence()).contains("6.2%", "less than half");
+    }
+
+    @Test
+    void aCorrectDeviceEndsStopCopyWithZeroAndTheReportNamesItsPreCopyForm() throws Exception {
+        Conformance.Rig rig = Conformance.rig();
+        ConformanceReport r = new ConformanceRun(rig.registry(), "sim:c-all-0", null, Conformance.FAST).run();
+        assertThat(result(r, "stop-copy.no-enomsg").status()).isEqualTo(Status.PASS);
+        assertThat(result(r, "stop-copy.no-enomsg").evidence()).contains("then read() returned 0",
+                "a second read() returned 0 too");
+        // The simulator ends PRE_COPY as mtty_save_read does: read() returns 0.
+        assertThat(result(r, "precopy.temporary-end").evidence()).contains("read() returned 0 (as mtty does");
+    }
+
+    @Test
+    void enomsgInStopCopyFailsItsOwnCheckAndTheRestOfTheRunStillUsesTheStream() throws Exception {
+        Conformance.Rig rig = Conformance.rig();
+        ConformanceReport r = new ConformanceRun(rig.registry(), Defect.ENOMSG_IN_STOP_COPY.deviceId(), null,
+                Conformance.FAST).run();
+        CheckResult check = result(r, "stop-copy.no-enomsg");
+        assertThat(check.status()).isEqualTo(Status.FAIL);
+        assertThat(check.rule().text()).contains("ENOMSG may not be returned in STOP_COPY.");
+        assertThat(check.evidence()).contains("then read() failed with ENOMSG", "a second read() failed with ENOMSG");
+        // Right in PRE_COPY: the report names the form vfio.h asks for.
+        assertThat(result(r, "precopy.temporary-end").status()).isEqualTo(Status.PASS);
+        assertThat(result(r, "precopy.temporary-end").evidence()).contains("read() failed with ENOMSG (the form");
+        // The stream itself was whole: it is kept, so the resume checks still run (and pass).
+        assertThat(r.notApplicable()).extracting(NotApplicable::id).contains("stop-copy.end")
+                .doesNotContain("resume.truncated", "mig-data-size.estimate");
+        assertThat(result(r, "resume.truncated").status()).isEqualTo(Status.PASS);
     }
 
     @Test

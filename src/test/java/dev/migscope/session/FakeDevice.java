@@ -62,6 +62,8 @@ final class FakeDevice implements DeviceSession {
     private Errno readErrno;
     private boolean writeAcceptsNothing;
     private boolean returnNoResumeFd;
+    private boolean enomsgInPrecopy;
+    private boolean enomsgInStopCopy;
     private long dirtyBytes;
     private int readGranule = 1000;
     private Runnable onRead = () -> { };
@@ -116,6 +118,15 @@ final class FakeDevice implements DeviceSession {
 
     synchronized void returnNoResumeFd() {
         returnNoResumeFd = true;
+    }
+
+    /**
+     * With no data left, read() fails with ENOMSG instead of returning 0: in PRE_COPY (as mlx5 does),
+     * and in STOP_COPY too when {@code inStopCopy} (the bug vfio.h forbids).
+     */
+    synchronized void enomsgAtEnd(boolean inStopCopy) {
+        enomsgInPrecopy = true;
+        enomsgInStopCopy = inStopCopy;
     }
 
     synchronized void setDirtyBytes(long b) {
@@ -385,6 +396,9 @@ final class FakeDevice implements DeviceSession {
                 int n = Math.min(Math.min(readGranule, dst.remaining()), Math.max(0, end - pos));
                 if (readFaultAfter >= 0) {
                     n = (int) Math.min(n, Math.max(1, readFaultAfter - pos));
+                }
+                if (n == 0 && dst.hasRemaining() && (state == MigState.STOP_COPY ? enomsgInStopCopy : enomsgInPrecopy)) {
+                    return MigrationStream.ENOMSG;
                 }
                 dst.put(data, pos, n);
                 pos += n;

@@ -100,6 +100,37 @@ class SessionStreamTest extends FakeHarness {
                 .isEqualTo(FakeDevice.encode(d.content()).length);
     }
 
+    /** PRE_COPY's temporary end as ENOMSG (mlx5) means "no data now", exactly as read() == 0 (mtty) does. */
+    @Test
+    void aPreCopyEndSignalledWithEnomsgSavesTheSameStreamAsOneWithZero() throws Exception {
+        FakeDevice zero = device("zero", MigFeatures.ALL);
+        FakeDevice enomsg = new FakeDevice("fake:enomsg", "fake_vfio_pci", MigFeatures.ALL, zero.content());
+        enomsg.enomsgAtEnd(false);
+        FakeDevice.Backend b = new FakeDevice.Backend().add(zero).add(enomsg);
+        StreamResult byZero = join(open(b, "fake:zero", quiet())
+                .save(dir.resolve("zero.mig"), null, Progress.NONE, new Cancellation()));
+        StreamResult byEnomsg = join(open(b, "fake:enomsg", quiet())
+                .save(dir.resolve("enomsg.mig"), null, Progress.NONE, new Cancellation()));
+
+        assertThat(byEnomsg.ok()).as(String.valueOf(byEnomsg.error())).isTrue();
+        assertThat(byEnomsg.bytesByPhase()).isEqualTo(byZero.bytesByPhase());
+        assertThat(byEnomsg.bytesByPhase().get(0).bytes()).isPositive();
+        assertThat(MigrationFile.verify(dir.resolve("enomsg.mig")).dataLength())
+                .isEqualTo(FakeDevice.encode(zero.content()).length);
+    }
+
+    /** vfio.h forbids ENOMSG in STOP_COPY; the save takes it as the end, as QEMU does, and conform reports it. */
+    @Test
+    void anEnomsgInStopCopyEndsTheSaveLikeReadZero() throws Exception {
+        FakeDevice d = device("stopcopy-enomsg", MigFeatures.ALL);
+        d.enomsgAtEnd(true);
+        MigrationSession s = open(d, quiet());
+        StreamResult r = join(s.save(dir.resolve("a.mig"), null, Progress.NONE, new Cancellation()));
+        assertThat(r.ok()).as(String.valueOf(r.error())).isTrue();
+        assertThat(r.totalBytes()).isEqualTo(FakeDevice.encode(d.content()).length);
+        assertThat(MigrationFile.verify(dir.resolve("a.mig")).dataLength()).isEqualTo(r.totalBytes());
+    }
+
     /** Cancels from the progress callback (it runs on the device thread between chunks): exact, no timing. */
     private static Progress cancelIn(String phase, Cancellation c) {
         return (p, bytes, estimate) -> {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,7 +22,17 @@ public final class KernelSource {
 
     /** Extracts {@code files} (paths inside the source tree) and returns the tree's cache root. */
     public static Path extract(String... files) {
-        List<String> cmd = new ArrayList<>(List.of("sh", "src/test/scripts/kernel-source.sh"));
+        return extract(Map.of(), files);
+    }
+
+    /**
+     * {@link #extract(String...)} with the script's environment overridden ({@code LINUX_SOURCE_TARBALL},
+     * {@code XDG_CACHE_HOME}): for tests of the lookup itself.
+     */
+    static Path extract(Map<String, String> env, String... files) {
+        List<String> cmd = new ArrayList<>(List.of("env"));
+        env.forEach((k, v) -> cmd.add(k + "=" + v));
+        cmd.addAll(List.of("sh", "src/test/scripts/kernel-source.sh"));
         cmd.addAll(List.of(files));
         RunResult r = run(cmd, null);
         if (r.exit != 0) {
@@ -30,7 +41,7 @@ public final class KernelSource {
         return Path.of(r.out.strip());
     }
 
-    /** gcc on the PATH, or a clear failure / skip. */
+    /** gcc on the PATH, or a clear failure. */
     public static void requireGcc() {
         RunResult r = run(List.of("sh", "-c", "command -v gcc"), null);
         if (r.exit != 0) {

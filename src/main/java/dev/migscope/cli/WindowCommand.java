@@ -1,0 +1,67 @@
+package dev.migscope.cli;
+
+import dev.migscope.ui.InspectorApp;
+import dev.migscope.ui.Theme;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code migscope window [--device ID] [--theme light|dark]}: the window {@code migscope} with no
+ * command opens, with a device opened at once (also one no listing shows, such as the broken
+ * simulated drivers) and a theme chosen. The id is checked here, so a typo is one line on stderr
+ * and exit code 3, not a window with an error in its log.
+ */
+@Command(name = "window", description = "Open the inspector window (what migscope with no command does), "
+        + "with a device opened at once and a theme chosen. It lists the simulated devices too, and returns "
+        + "when the window closes.")
+final class WindowCommand implements Callable<Integer> {
+
+    @ParentCommand
+    MigscopeCli root;
+
+    @Option(names = "--device", paramLabel = "ID", description = "Open this device at once: an id `migscope list "
+            + "--sim` shows, or one that opens by id only (the broken simulated drivers, sim:broken-*).")
+    String device;
+
+    @Option(names = "--theme", paramLabel = "light|dark",
+            description = "Colour theme (default: the one the window last used, else light).")
+    String theme;
+
+    @Override
+    public Integer call() {
+        Theme t = null;
+        if (theme != null) {
+            t = Theme.parse(theme).orElseThrow(() ->
+                    new CliFailure(ExitCode.USAGE, "unknown theme '" + theme + "': use light or dark"));
+        }
+        if (device != null && root.registry().backendFor(device).isEmpty()) {
+            throw new CliFailure(ExitCode.NO_DEVICE, device + ": no such device; `migscope list --sim` shows them");
+        }
+        Optional<String> noDisplay = noDisplay(System.getenv(), System.getProperty("glass.platform"));
+        if (noDisplay.isPresent()) {
+            throw new CliFailure(ExitCode.FAILED, noDisplay.get());
+        }
+        InspectorApp.launch(device, t);
+        return ExitCode.OK;
+    }
+
+    /**
+     * Why the window cannot open, if it cannot: JavaFX needs an X11 or Wayland display, unless a
+     * platform was chosen (Monocle's headless one, as the tests and {@code screenshot} use).
+     */
+    static Optional<String> noDisplay(Map<String, String> env, String glassPlatform) {
+        if (glassPlatform != null || isSet(env.get("DISPLAY")) || isSet(env.get("WAYLAND_DISPLAY"))) {
+            return Optional.empty();
+        }
+        return Optional.of("no display: the window needs an X11 or Wayland session (neither DISPLAY nor "
+                + "WAYLAND_DISPLAY is set); `migscope screenshot FILE.png` renders it without one");
+    }
+
+    private static boolean isSet(String v) {
+        return v != null && !v.isBlank();
+    }
+}
