@@ -35,8 +35,11 @@ mkdir -p "$out"
 gcc -O2 -mpopcnt -o "$out/popcount" benchmarks/c/popcount.c
 gcc -O2 -o "$out/control" benchmarks/c/control.c
 gcc -O2 -o "$out/syscall" benchmarks/c/syscall.c
+# The JNI shim of the benchmarks' jni variants (JniShim; never part of the application).
+java_home=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+gcc -O2 -shared -fPIC -I"$java_home/include" -I"$java_home/include/linux" -o "$out/libjnishim.so" benchmarks/c/jnishim.c
 cp="target/test-classes:target/classes:$(cat "$out/classpath.txt")"
-java=(java --enable-native-access=ALL-UNNAMED -cp "$cp")
+java=(java --enable-native-access=ALL-UNNAMED "-Dmigscope.jnishim=$PWD/$out/libjnishim.so" -cp "$cp")
 
 results="$out/results.md"
 {
@@ -124,7 +127,8 @@ bench_control() {
   cat "$raw"
   local cmed jmed rmed rmin rmax k
   for pair in "roundtrip_ns roundtrip_ns SET RUNNING_P2P+SET RUNNING round trip" "get_ns get_ns GET MIG_DEVICE_STATE" \
-      "roundtrip_ns raw_roundtrip_ns variant: round trip, raw LibC.ioctl, reused buffer" "get_ns raw_get_ns variant: GET, raw LibC.ioctl, reused buffer"; do
+      "roundtrip_ns raw_roundtrip_ns variant: round trip, raw LibC.ioctl, reused buffer" "get_ns raw_get_ns variant: GET, raw LibC.ioctl, reused buffer" \
+      "roundtrip_ns jni_roundtrip_ns variant: round trip, JNI shim (benchmarks only), reused buffer" "get_ns jni_get_ns variant: GET, JNI shim (benchmarks only), reused buffer"; do
     read -r ck jk label <<< "$pair"
     read -r cmed jmed rmed rmin rmax k < <(awk -v ck="$ck" -v jk="$jk" '
       $2 == "c" { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == ck) c[$1] = kv[2] } }
@@ -134,6 +138,7 @@ bench_control() {
   done
 }
 
+jnacall_variants=(libc plain addr addrPlain jni)
 bench_jnacall() {
   local raw="$out/jnacall.txt"
   : > "$raw"
@@ -142,16 +147,22 @@ bench_jnacall() {
     c=$("$out/syscall" 2 | sed -n 's/.*ns_per_call=\([0-9.]*\).*/\1/p')
     "${java[@]}" org.openjdk.jmh.Main JnaCallBench -f 1 -wi 2 -w 1s -i 3 -r 1s \
       -rf csv -rff "$out/jnacall-jmh.csv" > "$out/jnacall-jmh.log" 2>&1
-    for b in libc plain; do
+    for b in "${jnacall_variants[@]}"; do
       echo "$r $b $c $(grep "JnaCallBench.$b\"" "$out/jnacall-jmh.csv" | cut -d, -f5)" >> "$raw"
     done
     echo "jnacall round $r: C $c ns/call; $(awk -v r="$r" '$1 == r { printf "%s %s ns/call ", $2, $4 }' "$raw")"
   done
   local cmed jmed rmed rmin rmax n
-  for b in libc plain; do
+  for b in "${jnacall_variants[@]}"; do
     read -r cmed jmed rmed rmin rmax n < <(awk -v b="$b" '$2 == b { print $1, $3, $4 }' "$raw" | stats)
-    local what="LibC.read (JNA direct, LastErrorException), as the backend's ioctls"
-    [[ $b == plain ]] && what="variant: JNA direct without LastErrorException"
+    local what
+    case "$b" in
+      libc) what="LibC.read, as the backend binds read, write and ioctl" ;;
+      plain) what="variant: JNA direct, Pointer argument, without LastErrorException" ;;
+      addr) what="variant: JNA direct, primitives only (long address), LastErrorException" ;;
+      addrPlain) what="variant: JNA direct, primitives only, without LastErrorException" ;;
+      jni) what="variant: JNI shim (benchmarks only), errno in-band" ;;
+    esac
     row "host: one cheap syscall (read 8 B of /dev/zero), $what (ns/call) | $jmed | C $cmed | $rmed [$rmin-$rmax], $n | (floor of the control path) | - "
   done
 }

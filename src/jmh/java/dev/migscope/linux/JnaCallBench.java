@@ -1,5 +1,6 @@
 package dev.migscope.linux;
 
+import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
@@ -21,7 +22,15 @@ import org.openjdk.jmh.annotations.TearDown;
  * through {@link LibC} (JNA direct mapping with LastErrorException, as every ioctl of the backend
  * is made), against benchmarks/c/syscall.c making the same syscall from C. The syscall is
  * read(2) of 8 bytes from /dev/zero, about as cheap in the kernel as GET MIG_DEVICE_STATE on
- * mtty. {@code plain} binds the same function without LastErrorException: the errno capture's share.
+ * mtty. Variants, each the same read(2) of the same fd into the same buffer:
+ * <ul>
+ * <li>{@code plain}: JNA direct, {@code Pointer} argument, without LastErrorException;
+ * <li>{@code addr}: JNA direct, primitives only ({@code long} address), with LastErrorException;
+ * <li>{@code addrPlain}: JNA direct, primitives only, no LastErrorException (errno would be
+ *     {@code Native.getLastError()} after a -1);
+ * <li>{@code jni}: a plain JNI native ({@link JniShim}, benchmarks only), errno in-band: the
+ *     cost without JNA's dispatch.
+ * </ul>
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -38,13 +47,33 @@ public class JnaCallBench {
         static native long read(int fd, Pointer buf, long count);
     }
 
+    /** read(2) with primitive arguments only, errno captured. */
+    static final class Addr {
+        static {
+            Native.register(Addr.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+        }
+
+        static native long read(int fd, long buf, long count) throws LastErrorException;
+    }
+
+    /** read(2) with primitive arguments only, no errno capture. */
+    static final class AddrPlain {
+        static {
+            Native.register(AddrPlain.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+        }
+
+        static native long read(int fd, long buf, long count);
+    }
+
     int fd;
     Memory buf;
+    long address;
 
     @Setup
     public void open() {
         fd = LibC.open("/dev/zero", Uapi.O_CLOEXEC);
         buf = new Memory(8);
+        address = Pointer.nativeValue(buf);
     }
 
     @TearDown
@@ -60,5 +89,21 @@ public class JnaCallBench {
     @Benchmark
     public long plain() {
         return Plain.read(fd, buf, 8);
+    }
+
+    @Benchmark
+    public long addr() {
+        return Addr.read(fd, address, 8);
+    }
+
+    @Benchmark
+    public long addrPlain() {
+        long n = AddrPlain.read(fd, address, 8);
+        return n < 0 ? -Native.getLastError() : n;
+    }
+
+    @Benchmark
+    public long jni() {
+        return JniShim.read(fd, address, 8);
     }
 }

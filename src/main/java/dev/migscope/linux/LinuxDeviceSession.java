@@ -2,6 +2,7 @@ package dev.migscope.linux;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
 import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceSession;
 import dev.migscope.device.DirtyBitmap;
@@ -12,6 +13,9 @@ import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
+import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -22,7 +26,19 @@ import java.util.Optional;
  */
 final class LinuxDeviceSession implements DeviceSession {
 
+    /** A struct vfio_device_feature header and the largest fixed payload (DMA_LOGGING_REPORT's). */
+    private static final int ARG_SIZE = Uapi.SIZEOF_VFIO_DEVICE_FEATURE
+            + Uapi.SIZEOF_VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT;
+
     private final DeviceInfo info;
+    /**
+     * The argument of every VFIO_DEVICE_FEATURE ioctl, one per session and reused: a session is
+     * called from one thread only (see {@link DeviceSession}), and a {@code Memory} a call (malloc
+     * plus a Cleaner registration) cost more than the ioctl itself on the control path.
+     */
+    private final Memory arg = new Memory(ARG_SIZE);
+    /** The same bytes as a direct buffer: its field accesses are compiled, Memory's are JNI calls. */
+    private final ByteBuffer fields = arg.getByteBuffer(0, ARG_SIZE).order(ByteOrder.nativeOrder());
     private final DeviceOpener.OpenFds fds;
     /** data_fds handed out and not yet closed by their user; closed before the device fd. */
     private final List<LinuxMigrationStream> streams = new ArrayList<>();
@@ -45,18 +61,18 @@ final class LinuxDeviceSession implements DeviceSession {
 
     @Override
     public MigFeatures migrationFeatures() throws VfioException {
-        Memory m = feature(Uapi.VFIO_DEVICE_FEATURE_GET | Uapi.VFIO_DEVICE_FEATURE_MIGRATION,
+        ByteBuffer m = feature(Uapi.VFIO_DEVICE_FEATURE_GET | Uapi.VFIO_DEVICE_FEATURE_MIGRATION,
                 Uapi.SIZEOF_VFIO_DEVICE_FEATURE_MIGRATION);
-        call(m, "VFIO_DEVICE_FEATURE GET MIGRATION", false);
+        call("VFIO_DEVICE_FEATURE GET MIGRATION", null);
         long flags = m.getLong(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIGRATION_FLAGS);
         return new MigFeatures((int) flags);
     }
 
     @Override
     public MigState getState() throws VfioException {
-        Memory m = feature(Uapi.VFIO_DEVICE_FEATURE_GET | Uapi.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+        ByteBuffer m = feature(Uapi.VFIO_DEVICE_FEATURE_GET | Uapi.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
                 Uapi.SIZEOF_VFIO_DEVICE_FEATURE_MIG_STATE);
-        call(m, "VFIO_DEVICE_FEATURE GET MIG_DEVICE_STATE", false);
+        call("VFIO_DEVICE_FEATURE GET MIG_DEVICE_STATE", null);
         int abi = m.getInt(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIG_STATE_DEVICE_STATE);
         return MigState.fromAbi(abi).orElseThrow(() -> new VfioException(new VfioError(0,
                 "VFIO_DEVICE_FEATURE GET MIG_DEVICE_STATE", info.id(),
@@ -65,11 +81,11 @@ final class LinuxDeviceSession implements DeviceSession {
 
     @Override
     public Optional<MigrationStream> setState(MigState target) throws VfioException {
-        Memory m = feature(Uapi.VFIO_DEVICE_FEATURE_SET | Uapi.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+        ByteBuffer m = feature(Uapi.VFIO_DEVICE_FEATURE_SET | Uapi.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
                 Uapi.SIZEOF_VFIO_DEVICE_FEATURE_MIG_STATE);
-        m.setInt(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIG_STATE_DEVICE_STATE, target.abi());
-        m.setInt(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIG_STATE_DATA_FD, -1);
-        call(m, "VFIO_DEVICE_FEATURE SET MIG_DEVICE_STATE " + target, true);
+        m.putInt(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIG_STATE_DEVICE_STATE, target.abi());
+        m.putInt(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIG_STATE_DATA_FD, -1);
+        call("VFIO_DEVICE_FEATURE SET MIG_DEVICE_STATE", target);
         int dataFd = m.getInt(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIG_STATE_DATA_FD);
         if (dataFd < 0) {
             return Optional.empty();
@@ -81,19 +97,19 @@ final class LinuxDeviceSession implements DeviceSession {
 
     @Override
     public long migDataSize() throws VfioException {
-        Memory m = feature(Uapi.VFIO_DEVICE_FEATURE_GET | Uapi.VFIO_DEVICE_FEATURE_MIG_DATA_SIZE,
+        ByteBuffer m = feature(Uapi.VFIO_DEVICE_FEATURE_GET | Uapi.VFIO_DEVICE_FEATURE_MIG_DATA_SIZE,
                 Uapi.SIZEOF_VFIO_DEVICE_FEATURE_MIG_DATA_SIZE);
-        call(m, "VFIO_DEVICE_FEATURE GET MIG_DATA_SIZE", false);
+        call("VFIO_DEVICE_FEATURE GET MIG_DATA_SIZE", null);
         return m.getLong(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIG_DATA_SIZE_STOP_COPY_LENGTH);
     }
 
     @Override
     public boolean dmaLoggingSupported() {
         // PROBE with SET asks "does SET exist" without a payload (vfio_check_feature returns 0).
-        Memory m = feature(Uapi.VFIO_DEVICE_FEATURE_PROBE | Uapi.VFIO_DEVICE_FEATURE_SET
+        feature(Uapi.VFIO_DEVICE_FEATURE_PROBE | Uapi.VFIO_DEVICE_FEATURE_SET
                 | Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_START, 0);
         try {
-            call(m, "VFIO_DEVICE_FEATURE PROBE DMA_LOGGING_START", false);
+            call("VFIO_DEVICE_FEATURE PROBE DMA_LOGGING_START", null);
             return true;
         } catch (VfioException e) {
             return false;
@@ -109,13 +125,18 @@ final class LinuxDeviceSession implements DeviceSession {
             rangeArray.setLong(base + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_RANGE_IOVA, ranges.get(i).iova());
             rangeArray.setLong(base + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_RANGE_LENGTH, ranges.get(i).length());
         }
-        Memory m = feature(Uapi.VFIO_DEVICE_FEATURE_SET | Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
+        ByteBuffer m = feature(Uapi.VFIO_DEVICE_FEATURE_SET | Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_START,
                 Uapi.SIZEOF_VFIO_DEVICE_FEATURE_DMA_LOGGING_CONTROL);
         int d = Uapi.VFIO_DEVICE_FEATURE_DATA;
-        m.setLong(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_CONTROL_PAGE_SIZE, pageSize);
-        m.setInt(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_CONTROL_NUM_RANGES, ranges.size());
-        m.setPointer(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_CONTROL_RANGES, rangeArray);
-        call(m, "VFIO_DEVICE_FEATURE SET DMA_LOGGING_START", false);
+        m.putLong(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_CONTROL_PAGE_SIZE, pageSize);
+        m.putInt(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_CONTROL_NUM_RANGES, ranges.size());
+        m.putLong(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_CONTROL_RANGES, Pointer.nativeValue(rangeArray));
+        try {
+            call("VFIO_DEVICE_FEATURE SET DMA_LOGGING_START", null);
+        } finally {
+            // Only its address is in the argument: keep the Cleaner from freeing it before the kernel reads it.
+            Reference.reachabilityFence(rangeArray);
+        }
     }
 
     @Override
@@ -124,22 +145,22 @@ final class LinuxDeviceSession implements DeviceSession {
         long[] words = new long[(int) ((pages + 63) / 64)];
         Memory bitmap = new Memory(Math.max(8, words.length * 8L));
         bitmap.clear();
-        Memory m = feature(Uapi.VFIO_DEVICE_FEATURE_GET | Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT,
+        ByteBuffer m = feature(Uapi.VFIO_DEVICE_FEATURE_GET | Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT,
                 Uapi.SIZEOF_VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT);
         int d = Uapi.VFIO_DEVICE_FEATURE_DATA;
-        m.setLong(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT_IOVA, iova);
-        m.setLong(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT_LENGTH, length);
-        m.setLong(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT_PAGE_SIZE, pageSize);
-        m.setPointer(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT_BITMAP, bitmap);
-        call(m, "VFIO_DEVICE_FEATURE GET DMA_LOGGING_REPORT", false);
+        m.putLong(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT_IOVA, iova);
+        m.putLong(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT_LENGTH, length);
+        m.putLong(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT_PAGE_SIZE, pageSize);
+        m.putLong(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT_BITMAP, Pointer.nativeValue(bitmap));
+        call("VFIO_DEVICE_FEATURE GET DMA_LOGGING_REPORT", null);
         bitmap.read(0, words, 0, words.length);
         return new DirtyBitmap(iova, length, pageSize, words);
     }
 
     @Override
     public void dmaLoggingStop() throws VfioException {
-        Memory m = feature(Uapi.VFIO_DEVICE_FEATURE_SET | Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP, 0);
-        call(m, "VFIO_DEVICE_FEATURE SET DMA_LOGGING_STOP", false);
+        feature(Uapi.VFIO_DEVICE_FEATURE_SET | Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP, 0);
+        call("VFIO_DEVICE_FEATURE SET DMA_LOGGING_STOP", null);
     }
 
     @Override
@@ -164,22 +185,36 @@ final class LinuxDeviceSession implements DeviceSession {
         fds.close();
     }
 
-    /** A struct vfio_device_feature header with {@code payload} zeroed bytes after it. */
-    private static Memory feature(int flags, int payload) {
-        Memory m = new Memory((long) Uapi.SIZEOF_VFIO_DEVICE_FEATURE + Math.max(payload, 1));
-        m.clear();
-        m.setInt(Uapi.VFIO_DEVICE_FEATURE_ARGSZ, Uapi.SIZEOF_VFIO_DEVICE_FEATURE + payload);
-        m.setInt(Uapi.VFIO_DEVICE_FEATURE_FLAGS, flags);
-        return m;
+    /** Lays a struct vfio_device_feature header into the argument, {@code payload} zeroed bytes after it. */
+    private ByteBuffer feature(int flags, int payload) {
+        for (int i = 0; i < ARG_SIZE; i += Long.BYTES) {
+            fields.putLong(i, 0);
+        }
+        fields.putInt(Uapi.VFIO_DEVICE_FEATURE_ARGSZ, Uapi.SIZEOF_VFIO_DEVICE_FEATURE + payload);
+        fields.putInt(Uapi.VFIO_DEVICE_FEATURE_FLAGS, flags);
+        return fields;
     }
 
-    private void call(Memory feature, String call, boolean setState) throws VfioException {
-        ensureOpen(call);
-        try {
-            LibC.ioctl(fds.deviceFd(), Uapi.VFIO_DEVICE_FEATURE, feature);
-        } catch (LastErrorException e) {
-            throw new VfioException(VfioErrors.call(e.getErrorCode(), call, info.id(), setState));
+    /**
+     * The VFIO_DEVICE_FEATURE ioctl on the argument. {@code setTarget} is the state a SET
+     * MIG_DEVICE_STATE asks for (null for the other features); the call's name is built only
+     * when there is an error to report.
+     */
+    private void call(String call, MigState setTarget) throws VfioException {
+        if (closed) {
+            throw new VfioException(VfioError.of(Errno.EBADF, name(call, setTarget), info.id(),
+                    "the session was closed"));
         }
+        try {
+            LibC.ioctl(fds.deviceFd(), Uapi.VFIO_DEVICE_FEATURE, arg);
+        } catch (LastErrorException e) {
+            throw new VfioException(VfioErrors.call(e.getErrorCode(), name(call, setTarget), info.id(),
+                    setTarget != null));
+        }
+    }
+
+    private static String name(String call, MigState setTarget) {
+        return setTarget == null ? call : call + " " + setTarget;
     }
 
     private void ensureOpen(String call) throws VfioException {
