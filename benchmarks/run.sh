@@ -87,33 +87,33 @@ bench_datapath() {
   local src="$dir/migscope-bench-$$.bin"
   trap 'rm -f "$src"' RETURN
   dd if=/dev/urandom of="$src" bs=1M count="$mib" status=none
-  local kinds=(file-session file-aligned pipe-session pipe-aligned file-aligned-cold pipe-aligned-cold)
+  local kinds=(file-session file-malloc pipe-session pipe-malloc file-session-cold pipe-session-cold)
   for f in "${kinds[@]}"; do : > "$out/datapath-$f.txt"; done
   for ((r = 1; r <= rounds; r++)); do
     local d dp js ja ps pa
     # file: dd reads it once; the drain 4 times in one JVM. pipe: cat sends it 4 times to each.
     d=$(dd if="$src" bs=1M of=/dev/null 2>&1 | dd_rate)
     js=$("${java[@]}" dev.migscope.linux.DataPathDrain "$src" session 4)
-    ja=$("${java[@]}" dev.migscope.linux.DataPathDrain "$src" aligned 4)
+    ja=$("${java[@]}" dev.migscope.linux.DataPathDrain "$src" malloc 4)
     dp=$(cat "$src" "$src" "$src" "$src" | dd bs=1M of=/dev/null 2>&1 | dd_rate)
     ps=$(cat "$src" "$src" "$src" "$src" | "${java[@]}" dev.migscope.linux.DataPathDrain - session "$mib")
-    pa=$(cat "$src" "$src" "$src" "$src" | "${java[@]}" dev.migscope.linux.DataPathDrain - aligned "$mib")
+    pa=$(cat "$src" "$src" "$src" "$src" | "${java[@]}" dev.migscope.linux.DataPathDrain - malloc "$mib")
     echo "$r $d $(warm_rate <<< "$js")" >> "$out/datapath-file-session.txt"
-    echo "$r $d $(warm_rate <<< "$ja")" >> "$out/datapath-file-aligned.txt"
-    echo "$r $d $(cold_rate <<< "$ja")" >> "$out/datapath-file-aligned-cold.txt"
+    echo "$r $d $(warm_rate <<< "$ja")" >> "$out/datapath-file-malloc.txt"
+    echo "$r $d $(cold_rate <<< "$js")" >> "$out/datapath-file-session-cold.txt"
     echo "$r $dp $(warm_rate <<< "$ps")" >> "$out/datapath-pipe-session.txt"
-    echo "$r $dp $(warm_rate <<< "$pa")" >> "$out/datapath-pipe-aligned.txt"
-    echo "$r $dp $(cold_rate <<< "$pa")" >> "$out/datapath-pipe-aligned-cold.txt"
-    echo "datapath round $r (B/s): file: dd $d, drain $(drain_rate <<< "$js" | tr '\n' ' ')aligned $(drain_rate <<< "$ja" | tr '\n' ' ')"
-    echo "datapath round $r (B/s): pipe: dd $dp, drain $(drain_rate <<< "$ps" | tr '\n' ' ')aligned $(drain_rate <<< "$pa" | tr '\n' ' ')"
+    echo "$r $dp $(warm_rate <<< "$pa")" >> "$out/datapath-pipe-malloc.txt"
+    echo "$r $dp $(cold_rate <<< "$ps")" >> "$out/datapath-pipe-session-cold.txt"
+    echo "datapath round $r (B/s): file: dd $d, session $(drain_rate <<< "$js" | tr '\n' ' ')malloc $(drain_rate <<< "$ja" | tr '\n' ' ')"
+    echo "datapath round $r (B/s): pipe: dd $dp, session $(drain_rate <<< "$ps" | tr '\n' ' ')malloc $(drain_rate <<< "$pa" | tr '\n' ' ')"
   done
   local cmed jmed rmed rmin rmax n
   for f in "${kinds[@]}"; do
     local what="$mib MiB file on tmpfs" base="dd bs=1M"
     [[ $f == pipe-* ]] && what="4x $mib MiB through a pipe from cat" base="cat \\| dd bs=1M"
-    local buf="the session's buffer (allocateDirect: 16 B into a page), warm"
-    [[ $f == *-aligned ]] && buf="variant: page-aligned buffer, warm"
-    [[ $f == *-cold ]] && buf="variant: page-aligned buffer, cold (first pass/segment of a new JVM)"
+    local buf="the session's buffer (MigrationStream.alignedBuffer, on a page boundary), warm"
+    [[ $f == *-malloc ]] && buf="variant: allocateDirect (16 B into a page; the buffer before the fix), warm"
+    [[ $f == *-cold ]] && buf="the session's buffer, cold (first pass/segment of a new JVM)"
     read -r cmed jmed rmed rmin rmax n < <(stats < "$out/datapath-$f.txt")
     row "data path, $what, $buf (B/s) | $jmed | $base $cmed | $rmed [$rmin-$rmax], $n | >= 0.9x dd | $(met "$rmed" 0.9 '>=')"
   done

@@ -2,6 +2,7 @@ package dev.migscope.linux;
 
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import dev.migscope.device.MigrationStream;
 import java.nio.ByteBuffer;
 
 /**
@@ -12,11 +13,12 @@ import java.nio.ByteBuffer;
  * the buffer starts within its page: for a file one line a pass (PASSES passes, the first one on a
  * cold JVM), for a pipe one line every SEGMENT_MIB (the stream read in one pass).
  *
- * <p>BUFFER {@code session} allocates the buffer as MigrationSession does
- * ({@code ByteBuffer.allocateDirect(1 MiB)}, which malloc places 16 bytes into a page);
- * {@code aligned} is the variant that starts it on a page boundary, as dd's buffer does.
+ * <p>BUFFER {@code session} is the buffer MigrationSession reads into,
+ * {@link dev.migscope.device.MigrationStream#alignedBuffer} (on a page boundary, as dd's);
+ * {@code malloc} is {@code ByteBuffer.allocateDirect(1 MiB)}, which malloc places 16 bytes into a
+ * page: the session's buffer before the data-path fix.
  * This class sits in dev.migscope.linux because the stream's constructor is package-private.
- * Usage: DataPathDrain FILE [session|aligned] [PASSES] | DataPathDrain - [session|aligned] SEGMENT_MIB
+ * Usage: DataPathDrain FILE [session|malloc] [PASSES] | DataPathDrain - [session|malloc] SEGMENT_MIB
  */
 public final class DataPathDrain {
 
@@ -26,10 +28,9 @@ public final class DataPathDrain {
     }
 
     public static void main(String[] args) throws Exception {
-        boolean aligned = args.length > 1 && args[1].equals("aligned");
+        boolean malloc = args.length > 1 && args[1].equals("malloc");
         int count = args.length > 2 ? Integer.parseInt(args[2]) : 1;
-        ByteBuffer chunk = aligned ? ByteBuffer.allocateDirect(CHUNK + 4096).alignedSlice(4096).limit(CHUNK).slice()
-                : ByteBuffer.allocateDirect(CHUNK);
+        ByteBuffer chunk = malloc ? ByteBuffer.allocateDirect(CHUNK) : MigrationStream.alignedBuffer(CHUNK);
         long offset = Pointer.nativeValue(Native.getDirectBufferPointer(chunk)) & 4095;
         if (args[0].equals("-")) {
             drain(0, chunk, offset, (long) count << 20);

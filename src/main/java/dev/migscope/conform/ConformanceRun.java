@@ -670,7 +670,7 @@ public final class ConformanceRun {
         String group = "precopy";
         String title = "initial_bytes never grows while the PRE_COPY stream is read";
         String endTitle = "reading PRE_COPY reaches a temporary end (read() 0 or ENOMSG), and the fd stays usable";
-        ByteBuffer buf = ByteBuffer.allocateDirect(PRECOPY_CHUNK);
+        ByteBuffer buf = MigrationStream.alignedBuffer(PRECOPY_CHUNK);
         long limit = Math.min(options.maxStreamBytes(), 4 * (first.initialBytes() + first.dirtyBytes()) + (64L << 20));
         long read = 0;
         long lastInitial = first.initialBytes();

@@ -23,7 +23,7 @@ final class Probe {
 
     final DeviceSession session;
     final String id;
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
+    private final ByteBuffer buffer = MigrationStream.alignedBuffer(CHUNK);
     /** What happened when a SET was tried from ERROR, each time a step left the device there. */
     private String errorObservation;
     private boolean errorSetRefused = true;

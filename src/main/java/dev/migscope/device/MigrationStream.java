@@ -41,6 +41,19 @@ public interface MigrationStream extends AutoCloseable {
     /** VFIO_MIG_GET_PRECOPY_INFO: valid in PRE_COPY and PRE_COPY_P2P only (EINVAL elsewhere). */
     PrecopyInfo precopyInfo() throws VfioException;
 
+    /**
+     * A direct buffer of {@code size} bytes starting on a page boundary, as dd's is: what every
+     * data_fd read and write goes through. The kernel copied into allocateDirect's own buffer
+     * (malloc puts it 16 bytes into a page) at a third of dd's speed here; docs/BENCHMARKS.md has
+     * the measurement.
+     */
+    static ByteBuffer alignedBuffer(int size) {
+        int page = 4096;
+        ByteBuffer b = ByteBuffer.allocateDirect(size + page - 1);
+        int start = (page - b.alignmentOffset(0, page)) % page;
+        return b.position(start).limit(start + size).slice();
+    }
+
     /** Total bytes read from or written to this stream. */
     long bytesTransferred();
 

@@ -86,11 +86,7 @@ public final class MigrationSession implements AutoCloseable {
 
     // Device-thread-only state.
     private MigrationStream stream;
-    /**
-     * Page-aligned, as dd's buffer is: the kernel copies into a buffer 16 bytes into a page 2-4x
-     * slower (allocateDirect's own alignment); docs/BENCHMARKS.md has the measurement.
-     */
-    private final ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK + 4096).alignedSlice(4096).limit(CHUNK).slice();
+    private final ByteBuffer chunk = MigrationStream.alignedBuffer(CHUNK);
     private List<IovaRange> dmaRanges = List.of();
     private long dmaPageSize;
     private boolean migDataSizeSupported = true;

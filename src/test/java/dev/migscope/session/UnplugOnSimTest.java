@@ -85,6 +85,9 @@ class UnplugOnSimTest {
             default -> throw new AssertionError(when);
         }
         FakeHarness.awaitTrue(s::isGone, "the session notices the unplug");
+        // isGone turns true just before the DEVICE_GONE event reaches listeners: count from after it.
+        FakeHarness.awaitTrue(() -> events.stream().anyMatch(e -> e.kind() == SessionEvent.Kind.DEVICE_GONE),
+                "the DEVICE_GONE event is delivered");
         if (r != null) {
             assertThat(unplugged).isTrue();
             assertThat(r.ok()).isFalse();
