@@ -168,9 +168,11 @@ bench_jnacall() {
 }
 
 bench_firstframe() {
-  local raw="$out/firstframe.txt" flags cp_jars jsa="$out/firstframe.jsa"
+  local raw="$out/firstframe.txt" flags cp_jars jsa="$out/firstframe.jsa" opts
   # the headless flags of the pom's surefire argLine (Monocle, software pipeline), for both sides
   flags=$(sed -n 's:.*<testfx.argLine>\(.*\)</testfx.argLine>.*:\1:p' pom.xml)
+  # the JVM options every launcher gives migscope (./migscope, javafx:run, the packages)
+  opts=$(cat packaging/jvm-options)
   # AppCDS maps classes from jars only: the bench class in a jar, then the packaged build as
   # ./migscope runs it (target/migscope.jar, target/lib/*).
   (cd target/test-classes && jar cf "../bench/firstframe.jar" dev/migscope/ui/FirstFrameBench*.class)
@@ -178,27 +180,36 @@ bench_firstframe() {
   local ff=(java --enable-native-access=ALL-UNNAMED -cp "$cp_jars" $flags -Xlog:cds=off -Xlog:cds+dynamic=off)
   # The archive ./migscope writes on a window's first exit; here one training start writes it.
   rm -f "$jsa"
-  "${ff[@]}" -XX:ArchiveClassesAtExit="$jsa" dev.migscope.ui.FirstFrameBench migscope > /dev/null 2>&1
-  : > "$raw"
-  : > "$out/firstframe-nocds.txt"
+  "${ff[@]}" $opts -XX:ArchiveClassesAtExit="$jsa" dev.migscope.ui.FirstFrameBench migscope > /dev/null 2>&1
+  local v
+  for v in launcher plain default; do : > "$out/firstframe-$v.txt"; done
   : > "$out/firstframe-phases.txt"
+  first_frame() { # prints ms from JVM launch to the first frame; phases go to firstframe-phases.txt
+    local t0
+    t0=$(date +%s%3N)
+    echo $(( $("${ff[@]}" "$@" 2>/dev/null | tee -a "$out/firstframe-phases.txt" | sed -n 's/first_frame_epoch_ms=//p') - t0 ))
+  }
   for ((r = 1; r <= rounds; r++)); do
-    local t0 h m c
-    t0=$(date +%s%3N)
-    h=$(( $("${ff[@]}" dev.migscope.ui.FirstFrameBench hello 2>/dev/null | sed -n 's/first_frame_epoch_ms=//p') - t0 ))
-    t0=$(date +%s%3N)
-    m=$(( $("${ff[@]}" dev.migscope.ui.FirstFrameBench migscope 2>/dev/null | tee -a "$out/firstframe-phases.txt" | sed -n 's/first_frame_epoch_ms=//p') - t0 ))
-    t0=$(date +%s%3N)
-    c=$(( $("${ff[@]}" -XX:SharedArchiveFile="$jsa" dev.migscope.ui.FirstFrameBench migscope 2>/dev/null | tee -a "$out/firstframe-phases.txt" | sed -n 's/first_frame_epoch_ms=//p') - t0 ))
-    echo "$r $h $c" >> "$raw"
-    echo "$r $h $m" >> "$out/firstframe-nocds.txt"
-    echo "firstframe round $r: hello world $h ms, migscope $m ms, migscope with its AppCDS archive $c ms"
+    local h d p l
+    h=$(first_frame dev.migscope.ui.FirstFrameBench hello)
+    d=$(first_frame dev.migscope.ui.FirstFrameBench migscope)
+    p=$(first_frame $opts dev.migscope.ui.FirstFrameBench migscope)
+    l=$(first_frame $opts -XX:SharedArchiveFile="$jsa" dev.migscope.ui.FirstFrameBench migscope)
+    echo "$r $h $l" >> "$out/firstframe-launcher.txt"
+    echo "$r $h $p" >> "$out/firstframe-plain.txt"
+    echo "$r $h $d" >> "$out/firstframe-default.txt"
+    echo "firstframe round $r (ms): hello world $h; migscope: default JVM $d, with packaging/jvm-options $p, and its AppCDS archive $l"
   done
-  local cmed jmed rmed rmin rmax n
-  read -r cmed jmed rmed rmin rmax n < <(stats < "$raw")
-  row "UI: time to first frame, headless Monocle (ms from JVM launch), migscope as ./migscope starts the window (AppCDS archive) | $jmed | JavaFX hello world $cmed | $rmed [$rmin-$rmax], $n | <= 1.5x | $(met "$rmed" 1.5 '<=')"
-  read -r cmed jmed rmed rmin rmax n < <(stats < "$out/firstframe-nocds.txt")
-  row "UI: time to first frame, variant: no AppCDS archive (./mvnw javafx:run, the packages) | $jmed | JavaFX hello world $cmed | $rmed [$rmin-$rmax], $n | <= 1.5x | $(met "$rmed" 1.5 '<=')"
+  local cmed jmed rmed rmin rmax n what
+  for v in launcher plain default; do
+    case $v in
+      launcher) what="as ./migscope starts the window (packaging/jvm-options, AppCDS archive)" ;;
+      plain) what="variant: packaging/jvm-options, no AppCDS archive (./mvnw javafx:run, the packages)" ;;
+      default) what="variant: the JVM's default JIT, no archive (before this change)" ;;
+    esac
+    read -r cmed jmed rmed rmin rmax n < <(stats < "$out/firstframe-$v.txt")
+    row "UI: time to first frame, headless Monocle (ms from JVM launch), $what | $jmed | JavaFX hello world $cmed | $rmed [$rmin-$rmax], $n | <= 1.5x | $(met "$rmed" 1.5 '<=')"
+  done
 }
 
 bench_charts() {
