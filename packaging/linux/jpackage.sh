@@ -90,8 +90,7 @@ common=(
 rm -rf "$dest/migscope"
 "$jdk/bin/jpackage" --type app-image "${common[@]}" \
   --input "$work/input" --main-jar migscope.jar --main-class dev.migscope.Main \
-  --runtime-image "$work/runtime" \
-  --java-options "$(cat "$root/packaging/jvm-options")"
+  --runtime-image "$work/runtime"
 
 linux=(
   --app-image "$dest/migscope"

@@ -40,8 +40,6 @@ class LauncherTest {
     @Test
     void theWindowWritesAClassArchiveOnceAndMapsItUntilTheBuildChanges() throws Exception {
         Path script = Files.copy(Path.of("migscope"), checkout.resolve("migscope"), StandardCopyOption.COPY_ATTRIBUTES);
-        Files.createDirectories(checkout.resolve("packaging"));
-        Files.copy(JVM_OPTIONS, checkout.resolve(JVM_OPTIONS));
         Path jar = Files.createDirectories(checkout.resolve("target")).resolve("migscope.jar");
         Files.writeString(jar, "jar");
         Path lib = Files.createDirectories(checkout.resolve("target/lib"));
@@ -58,8 +56,7 @@ class LauncherTest {
         Path jsa = checkout.resolve("target/migscope.jsa");
 
         run(script, checkout.resolve("jdk"));
-        assertThat(Files.readAllLines(args)).containsAll(jvmOptions())
-                .anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit=" + jsa + "."))
+        assertThat(Files.readAllLines(args)).anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit=" + jsa + "."))
                 .contains("dev.migscope.Main").noneMatch(a -> a.startsWith("-XX:SharedArchiveFile"));
         assertThat(Files.readString(jsa)).isEqualTo("archive\n");
         try (var files = Files.list(checkout.resolve("target"))) {
@@ -78,28 +75,7 @@ class LauncherTest {
 
         // A command is the CLI: no archive either way.
         run(script, checkout.resolve("jdk"), "list");
-        assertThat(Files.readAllLines(args)).noneMatch(a -> a.contains("Archive")).containsAll(jvmOptions())
-                .endsWith("dev.migscope.Main", "list");
-    }
-
-    /** ./migscope and the packages read packaging/jvm-options; ./mvnw javafx:run spells them in the pom. */
-    @Test
-    void javafxRunStartsTheJvmWithTheSameOptions() throws Exception {
-        String pom = Files.readString(Path.of("pom.xml"));
-        String plugin = pom.substring(pom.indexOf("<artifactId>javafx-maven-plugin</artifactId>"));
-        plugin = plugin.substring(0, plugin.indexOf("</plugin>"));
-        java.util.List<String> options = new java.util.ArrayList<>();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<option>([^<]*)</option>").matcher(plugin);
-        while (m.find()) {
-            options.add(m.group(1));
-        }
-        assertThat(options).isEqualTo(jvmOptions()).isNotEmpty();
-    }
-
-    private static final Path JVM_OPTIONS = Path.of("packaging", "jvm-options");
-
-    private static java.util.List<String> jvmOptions() throws Exception {
-        return java.util.List.of(Files.readString(JVM_OPTIONS).trim().split("\\s+"));
+        assertThat(Files.readAllLines(args)).noneMatch(a -> a.contains("Archive")).endsWith("dev.migscope.Main", "list");
     }
 
     private static void run(Path script, Path javaHome, String... command) throws Exception {
