@@ -28,6 +28,17 @@ public final class FirstFrameBench {
         Application.launch(App.class);
     }
 
+    /** Nodes in the scene graph under {@code n}: what the first CSS and layout pass walk. */
+    static int nodes(javafx.scene.Node n) {
+        int count = 1;
+        if (n instanceof javafx.scene.Parent p) {
+            for (javafx.scene.Node c : p.getChildrenUnmodifiable()) {
+                count += nodes(c);
+            }
+        }
+        return count;
+    }
+
     /** The application the launcher starts. */
     public static final class App extends Application {
 
@@ -50,7 +61,7 @@ public final class FirstFrameBench {
                     long now = System.currentTimeMillis();
                     // Where the time went: toolkit start-up, building the scene, the first CSS/layout pulse.
                     System.out.println("phases_ms start=" + started + " build=" + (built - started)
-                            + " show_and_first_pulse=" + (now - built));
+                            + " show_and_first_pulse=" + (now - built) + " nodes=" + nodes(scene.getRoot()));
                     System.out.println("first_frame_epoch_ms=" + now);
                     System.exit(0);
                 });
