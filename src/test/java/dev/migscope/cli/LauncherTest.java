@@ -73,7 +73,12 @@ class LauncherTest {
         run(script, checkout.resolve("jdk"));
         assertThat(Files.readAllLines(args)).anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit="));
 
-        // A command is the CLI: no archive either way.
+        // `migscope window ...` is the window too.
+        run(script, checkout.resolve("jdk"), "window", "--theme", "dark");
+        assertThat(Files.readAllLines(args)).anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit="))
+                .endsWith("dev.migscope.Main", "window", "--theme", "dark");
+
+        // Any other command is the CLI: no archive either way.
         run(script, checkout.resolve("jdk"), "list");
         assertThat(Files.readAllLines(args)).noneMatch(a -> a.contains("Archive")).endsWith("dev.migscope.Main", "list");
     }
