@@ -183,31 +183,36 @@ bench_firstframe() {
     "${ff[@]}" -XX:ArchiveClassesAtExit="$out/firstframe-$app.jsa" dev.migscope.ui.FirstFrameBench "$app" > /dev/null 2>&1
   done
   local v
-  for v in launcher alike plain c1; do : > "$out/firstframe-$v.txt"; done
+  for v in launcher alike plain c1 complete; do : > "$out/firstframe-$v.txt"; done
   : > "$out/firstframe-phases.txt"
-  first_frame() { # ms from JVM launch to the first frame; FirstFrameBench's phases go to a file
-    local t0
+  first_frame() { # ms from JVM launch to the first frame, and to the charts drawn (migscope; else 0)
+    local t0 o f c
     t0=$(date +%s%3N)
-    echo $(( $("${ff[@]}" "$@" 2>/dev/null | tee -a "$out/firstframe-phases.txt" | sed -n 's/first_frame_epoch_ms=//p') - t0 ))
+    o=$("${ff[@]}" "$@" 2>/dev/null | tee -a "$out/firstframe-phases.txt")
+    f=$(sed -n 's/first_frame_epoch_ms=//p' <<< "$o")
+    c=$(sed -n 's/charts_drawn_epoch_ms=//p' <<< "$o")
+    echo "$((f - t0)) $(( ${c:-$t0} - t0 ))"
   }
   for ((r = 1; r <= rounds; r++)); do
-    local h hc hj m mc mj
-    h=$(first_frame dev.migscope.ui.FirstFrameBench hello)
-    m=$(first_frame dev.migscope.ui.FirstFrameBench migscope)
-    hc=$(first_frame -XX:SharedArchiveFile="$out/firstframe-hello.jsa" dev.migscope.ui.FirstFrameBench hello)
-    mc=$(first_frame -XX:SharedArchiveFile="$out/firstframe-migscope.jsa" dev.migscope.ui.FirstFrameBench migscope)
-    hj=$(first_frame -XX:SharedArchiveFile="$out/firstframe-hello.jsa" $c1 dev.migscope.ui.FirstFrameBench hello)
-    mj=$(first_frame -XX:SharedArchiveFile="$out/firstframe-migscope.jsa" $c1 dev.migscope.ui.FirstFrameBench migscope)
+    local h hc hj m mc mj _ mcc
+    read -r h _ < <(first_frame dev.migscope.ui.FirstFrameBench hello)
+    read -r m _ < <(first_frame dev.migscope.ui.FirstFrameBench migscope)
+    read -r hc _ < <(first_frame -XX:SharedArchiveFile="$out/firstframe-hello.jsa" dev.migscope.ui.FirstFrameBench hello)
+    read -r mc mcc < <(first_frame -XX:SharedArchiveFile="$out/firstframe-migscope.jsa" dev.migscope.ui.FirstFrameBench migscope)
+    read -r hj _ < <(first_frame -XX:SharedArchiveFile="$out/firstframe-hello.jsa" $c1 dev.migscope.ui.FirstFrameBench hello)
+    read -r mj _ < <(first_frame -XX:SharedArchiveFile="$out/firstframe-migscope.jsa" $c1 dev.migscope.ui.FirstFrameBench migscope)
     echo "$r $h $mc" >> "$out/firstframe-launcher.txt"
+    echo "$r $h $mcc" >> "$out/firstframe-complete.txt"
     echo "$r $hc $mc" >> "$out/firstframe-alike.txt"
     echo "$r $h $m" >> "$out/firstframe-plain.txt"
     echo "$r $hj $mj" >> "$out/firstframe-c1.txt"
-    echo "firstframe round $r (ms): hello world $h, with its AppCDS archive $hc, and C1 only $hj; migscope $m, with its AppCDS archive $mc, and C1 only $mj"
+    echo "firstframe round $r (ms): hello world $h, with its AppCDS archive $hc, and C1 only $hj; migscope $m, with its AppCDS archive $mc (charts drawn $mcc), and C1 only $mj"
   done
   local cmed jmed rmed rmin rmax n what base
-  for v in launcher alike plain c1; do
+  for v in launcher complete alike plain c1; do
     case $v in
       launcher) what="as ./migscope starts the window (its AppCDS archive)" base="JavaFX hello world, plain java" ;;
+      complete) what="variant: as ./migscope starts it, until the charts (added after the first frame) are drawn" base="JavaFX hello world, plain java" ;;
       alike) what="variant: both with their own AppCDS archive" base="JavaFX hello world, its AppCDS archive" ;;
       plain) what="variant: both plain java (./mvnw javafx:run, the packages)" base="JavaFX hello world, plain java" ;;
       c1) what="variant: both AppCDS and C1 only (-XX:TieredStopAtLevel=1; tried, not shipped)" base="JavaFX hello world, same flags" ;;

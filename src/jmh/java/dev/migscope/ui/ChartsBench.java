@@ -67,6 +67,7 @@ public final class ChartsBench {
                 t.append(s);
             }
             ChartsPane charts = new ChartsPane();
+            charts.startDrawing();
             charts.setSession(session);
             charts.setWindow(ChartsPane.Window.H1);
             Scene scene = new Scene(charts, 960, 600);

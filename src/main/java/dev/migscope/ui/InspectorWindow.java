@@ -205,6 +205,16 @@ public final class InspectorWindow {
         scene = new Scene(root, WIDTH, HEIGHT);
         applyTheme(theme);
         updateStatus();
+        // The charts draw from the pulse after the first frame's layout: their first draw
+        // (JFreeChart's and AWT's text set-up) held the first frame back by about half a second
+        // (docs/BENCHMARKS.md).
+        scene.addPostLayoutPulseListener(new Runnable() {
+            @Override
+            public void run() {
+                scene.removePostLayoutPulseListener(this);
+                charts.startDrawing();
+            }
+        });
 
         frame = new AnimationTimer() {
             @Override

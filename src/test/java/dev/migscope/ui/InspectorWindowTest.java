@@ -82,6 +82,15 @@ class InspectorWindowTest {
         return onFx(() -> window.log().lines().stream().map(EventLogView.Line::text).toList());
     }
 
+    /** The four charts start drawing after the window's first frame, without waiting for data. */
+    @Test
+    void theChartsDrawOnceTheWindowIsShown() throws Exception {
+        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() -> window.charts().draws() >= 4));
+        for (String id : onFx(() -> window.charts().chartIds())) {
+            assertThat(onFx(() -> window.scene().lookup("#" + id).getLayoutBounds().getWidth())).as(id).isPositive();
+        }
+    }
+
     @Test
     void everyNodeAndEdgeIsClassifiedForEachFeatureSet(FxRobot robot) throws Exception {
         for (String id : List.of(FakeBackend.STOP_COPY_ONLY, FakeBackend.P2P, FakeBackend.PRE_COPY, FakeBackend.ALL)) {

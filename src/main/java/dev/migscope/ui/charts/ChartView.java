@@ -24,6 +24,9 @@ final class ChartView extends Region implements ChartChangeListener {
     private final Canvas canvas = new Canvas();
     private final FXGraphics2D g2;
     private boolean dirty = true;
+    /** Off until {@link #startDrawing}: the window's first frame goes out before any chart draws. */
+    private boolean drawing;
+    private long draws;
 
     ChartView(JFreeChart chart) {
         this.chart = chart;
@@ -34,6 +37,17 @@ final class ChartView extends Region implements ChartChangeListener {
         // ChartCanvas's setting: hairlines (stroke width 0) stay visible.
         g2.setZeroStrokeWidth(0.1);
         chart.addChangeListener(this);
+    }
+
+    /** Draws from the next pulse on. */
+    void startDrawing() {
+        drawing = true;
+        requestLayout();
+    }
+
+    /** How many times the chart was drawn. */
+    long draws() {
+        return draws;
     }
 
     @Override
@@ -51,7 +65,7 @@ final class ChartView extends Region implements ChartChangeListener {
             canvas.setHeight(h);
             dirty = true;
         }
-        if (dirty) {
+        if (dirty && drawing) {
             draw();
         }
     }
@@ -59,6 +73,7 @@ final class ChartView extends Region implements ChartChangeListener {
     /** Draws the chart now (the layout pass calls it when something changed). */
     void draw() {
         dirty = false;
+        draws++;
         GraphicsContext gc = canvas.getGraphicsContext2D();
         gc.clearRect(0, 0, canvas.getWidth(), canvas.getHeight());
         if (canvas.getWidth() > 0 && canvas.getHeight() > 0) {

@@ -244,6 +244,16 @@ public final class ChartsPane extends VBox {
         setSpacing(2);
     }
 
+    /**
+     * Lets the charts draw. They draw nothing before: a chart's first draw sets up JFreeChart's and
+     * AWT's text, and the window calls this after its first frame so that frame is not held back.
+     */
+    public void startDrawing() {
+        for (Chart c : charts.values()) {
+            c.viewer.startDrawing();
+        }
+    }
+
     private void add(Chart c) {
         charts.put(c.id, c);
     }
@@ -389,6 +399,11 @@ public final class ChartsPane extends VBox {
             }
         }
         return m;
+    }
+
+    /** How many times the four charts were drawn in all (each at most once a pulse). */
+    public long draws() {
+        return charts.values().stream().mapToLong(c -> c.viewer.draws()).sum();
     }
 
     /** How many frames redrew the charts (one redraw per frame at most). */
