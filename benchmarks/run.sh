@@ -212,7 +212,7 @@ bench_firstframe() {
   for v in launcher complete alike plain c1; do
     case $v in
       launcher) what="as ./migscope starts the window (its AppCDS archive)" base="JavaFX hello world, plain java" ;;
-      complete) what="variant: as ./migscope starts it, until the charts (added after the first frame) are drawn" base="JavaFX hello world, plain java" ;;
+      complete) what="variant: as ./migscope starts it, until the charts, which start drawing after the first frame, are drawn" base="JavaFX hello world, plain java" ;;
       alike) what="variant: both with their own AppCDS archive" base="JavaFX hello world, its AppCDS archive" ;;
       plain) what="variant: both plain java (./mvnw javafx:run, the packages)" base="JavaFX hello world, plain java" ;;
       c1) what="variant: both AppCDS and C1 only (-XX:TieredStopAtLevel=1; tried, not shipped)" base="JavaFX hello world, same flags" ;;
