@@ -70,8 +70,8 @@ final class ChartView extends Region implements ChartChangeListener {
         }
     }
 
-    /** Draws the chart now (the layout pass calls it when something changed). */
-    void draw() {
+    /** Draws the chart now: only the layout pass does, when something changed. */
+    private void draw() {
         dirty = false;
         draws++;
         GraphicsContext gc = canvas.getGraphicsContext2D();
