@@ -1,6 +1,6 @@
 package dev.migscope.cli;
 
-import dev.migscope.session.Progress;
+import dev.migscope.view.Progress;
 import java.io.PrintWriter;
 
 /**

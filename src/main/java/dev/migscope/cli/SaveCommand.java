@@ -3,7 +3,7 @@ package dev.migscope.cli;
 import dev.migscope.fsm.MigState;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
-import dev.migscope.session.StreamResult;
+import dev.migscope.view.StreamResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;

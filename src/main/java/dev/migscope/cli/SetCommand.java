@@ -1,7 +1,7 @@
 package dev.migscope.cli;
 
-import dev.migscope.device.TransitionResult;
-import dev.migscope.device.TransitionResult.Step;
+import dev.migscope.view.TransitionResult;
+import dev.migscope.view.TransitionResult.Step;
 import dev.migscope.fsm.MigFeature;
 import dev.migscope.fsm.MigPath;
 import dev.migscope.fsm.MigState;

@@ -1,12 +1,12 @@
 package dev.migscope.cli;
 
-import dev.migscope.device.TransitionResult;
+import dev.migscope.view.TransitionResult;
 import dev.migscope.device.VfioError;
 import dev.migscope.fsm.MigState;
-import dev.migscope.session.Cancellation;
+import dev.migscope.view.Cancellation;
 import dev.migscope.session.MigrationSession;
-import dev.migscope.session.Progress;
-import dev.migscope.session.StreamResult;
+import dev.migscope.view.Progress;
+import dev.migscope.view.StreamResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;

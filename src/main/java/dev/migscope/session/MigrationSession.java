@@ -1,5 +1,13 @@
 package dev.migscope.session;
 
+import dev.migscope.view.StreamResult;
+import dev.migscope.view.Progress;
+import dev.migscope.view.Cancellation;
+import dev.migscope.view.DeviceEvent;
+import dev.migscope.view.DeviceListener;
+import dev.migscope.view.DeviceView;
+import dev.migscope.view.DeviceControl;
+
 import dev.migscope.device.DeviceBackend;
 import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceRegistry;
@@ -10,8 +18,8 @@ import dev.migscope.device.IovaRange;
 import dev.migscope.device.MigrationStream;
 import dev.migscope.device.PrecopyInfo;
 import dev.migscope.device.SimulationControls;
-import dev.migscope.device.TransitionResult;
-import dev.migscope.device.TransitionResult.Step;
+import dev.migscope.view.TransitionResult;
+import dev.migscope.view.TransitionResult.Step;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.Arc;
@@ -20,7 +28,7 @@ import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigPath;
 import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.MigrationFsm;
-import dev.migscope.session.SessionEvent.Kind;
+import dev.migscope.view.DeviceEvent.Kind;
 import dev.migscope.telemetry.Metric;
 import dev.migscope.telemetry.Sample;
 import dev.migscope.telemetry.Telemetry;
@@ -58,7 +66,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>A passive session ({@link #watch}) opens nothing: it reads the state through the backend's
  * watch (debugfs) for a device another process holds, and refuses every change.
  */
-public final class MigrationSession implements AutoCloseable {
+public final class MigrationSession implements DeviceView, DeviceControl, AutoCloseable {
 
     private static final int CHUNK = 1 << 20; // QEMU reads up to 1 MiB per iteration
     private static final AtomicInteger THREADS = new AtomicInteger();
@@ -72,7 +80,7 @@ public final class MigrationSession implements AutoCloseable {
     private final SessionOptions options;
     private final ScheduledExecutorService thread;
     private final Telemetry telemetry;
-    private final List<SessionListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<DeviceListener> listeners = new CopyOnWriteArrayList<>();
     private final long startNanos;
     private volatile ScheduledFuture<?> sampler;
     /** The save or resume holding the device thread now, so that close() can stop it. */
@@ -221,6 +229,12 @@ public final class MigrationSession implements AutoCloseable {
         return state;
     }
 
+    /** A passive session (debugfs watch) only observes: it has no control. */
+    @Override
+    public Optional<DeviceControl> control() {
+        return isPassive() ? Optional.empty() : Optional.of(this);
+    }
+
     public boolean isPassive() {
         return device == null;
     }
@@ -265,11 +279,11 @@ public final class MigrationSession implements AutoCloseable {
         return startNanos;
     }
 
-    public void addListener(SessionListener l) {
+    public void addListener(DeviceListener l) {
         listeners.add(l);
     }
 
-    public void removeListener(SessionListener l) {
+    public void removeListener(DeviceListener l) {
         listeners.remove(l);
     }
 
@@ -1017,23 +1031,23 @@ public final class MigrationSession implements AutoCloseable {
     }
 
     private void emitStep(Step step) {
-        emit(new SessionEvent(Instant.now(), Kind.STEP, "SET MIG_DEVICE_STATE", step.from(), step.to(),
+        emit(new DeviceEvent(Instant.now(), Kind.STEP, "SET MIG_DEVICE_STATE", step.from(), step.to(),
                 step.ok() ? step.to() : null, List.of(step.from(), step.to()), step.duration(), step.error(), null, step.dataFd(), ""));
     }
 
     private void emitResult(Kind kind, TransitionResult r, List<MigState> path) {
         String msg = r.finalState() == null ? "device state unknown: GET failed"
                 : r.ok() ? "" : "device is " + r.finalState();
-        emit(new SessionEvent(Instant.now(), kind, r.call(), r.from(), r.requested(), r.finalState(), path, r.duration(), r.error(),
+        emit(new DeviceEvent(Instant.now(), kind, r.call(), r.from(), r.requested(), r.finalState(), path, r.duration(), r.error(),
                 r.refusal(), r.dataFd(), msg));
     }
 
     private void emit(Kind kind, String call, MigState from, MigState to, Duration d, VfioError e, String msg) {
-        emit(new SessionEvent(Instant.now(), kind, call, from, to, null, List.of(), d, e, null, -1, msg));
+        emit(new DeviceEvent(Instant.now(), kind, call, from, to, null, List.of(), d, e, null, -1, msg));
     }
 
-    private void emit(SessionEvent e) {
-        for (SessionListener l : listeners) {
+    private void emit(DeviceEvent e) {
+        for (DeviceListener l : listeners) {
             try {
                 l.onEvent(e);
             } catch (RuntimeException ignored) {

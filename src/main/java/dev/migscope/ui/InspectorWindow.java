@@ -1,20 +1,22 @@
 package dev.migscope.ui;
 
+import dev.migscope.view.Progress;
+
 import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceKind;
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.Errno;
 import dev.migscope.device.IovaRange;
-import dev.migscope.device.TransitionResult;
+import dev.migscope.view.TransitionResult;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.Arc;
 import dev.migscope.fsm.MigState;
-import dev.migscope.session.Cancellation;
+import dev.migscope.view.Cancellation;
 import dev.migscope.session.MigrationSession;
-import dev.migscope.session.SessionEvent;
+import dev.migscope.view.DeviceEvent;
 import dev.migscope.session.SessionOptions;
-import dev.migscope.session.StreamResult;
+import dev.migscope.view.StreamResult;
 import dev.migscope.session.demo.DemoScenario;
 import dev.migscope.telemetry.Metric;
 import dev.migscope.telemetry.Sample;
@@ -521,15 +523,15 @@ public final class InspectorWindow {
         }
     }
 
-    private void onEvent(MigrationSession source, SessionEvent e) {
+    private void onEvent(MigrationSession source, DeviceEvent e) {
         if (source != session) {
             return;
         }
         log.add(e);
-        if (e.kind() == SessionEvent.Kind.STEP && e.error() == null && e.from() != null && e.to() != null) {
+        if (e.kind() == DeviceEvent.Kind.STEP && e.error() == null && e.from() != null && e.to() != null) {
             graph.flash(new Arc(e.from(), e.to()));
         }
-        if (e.kind() == SessionEvent.Kind.DMA_LOGGING || e.kind() == SessionEvent.Kind.DEVICE_GONE) {
+        if (e.kind() == DeviceEvent.Kind.DMA_LOGGING || e.kind() == DeviceEvent.Kind.DEVICE_GONE) {
             syncToggles();
         }
     }
@@ -623,7 +625,7 @@ public final class InspectorWindow {
         AtomicReference<long[]> latest = new AtomicReference<>();
         AtomicReference<String> phase = new AtomicReference<>("");
         AtomicBoolean posted = new AtomicBoolean();
-        dev.migscope.session.Progress p = (ph, bytes, estimate) -> {
+        Progress p = (ph, bytes, estimate) -> {
             latest.set(new long[] {bytes, estimate});
             phase.set(ph);
             if (posted.compareAndSet(false, true)) {

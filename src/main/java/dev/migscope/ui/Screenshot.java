@@ -7,7 +7,7 @@ import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.MigrationFsm;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
-import dev.migscope.session.StreamResult;
+import dev.migscope.view.StreamResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

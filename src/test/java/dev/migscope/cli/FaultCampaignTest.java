@@ -5,17 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.Errno;
 import dev.migscope.device.IovaRange;
-import dev.migscope.device.TransitionResult;
+import dev.migscope.view.TransitionResult;
 import dev.migscope.fsm.Arc;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.MigrationFsm;
-import dev.migscope.session.Cancellation;
+import dev.migscope.view.Cancellation;
 import dev.migscope.session.MigrationSession;
-import dev.migscope.session.Progress;
-import dev.migscope.session.SessionEvent;
+import dev.migscope.view.Progress;
+import dev.migscope.view.DeviceEvent;
 import dev.migscope.session.SessionOptions;
-import dev.migscope.session.StreamResult;
+import dev.migscope.view.StreamResult;
 import dev.migscope.session.TransitionMode;
 import dev.migscope.sim.ManualClock;
 import dev.migscope.sim.SimBackend;
@@ -98,7 +98,7 @@ class FaultCampaignTest {
         cli.setOut(new PrintWriter(cliOut, true));
         cli.setErr(new PrintWriter(cliErr, true));
         List<String> ids = new ArrayList<>(tinyDevices().keySet());
-        List<SessionEvent> events = new CopyOnWriteArrayList<>();
+        List<DeviceEvent> events = new CopyOnWriteArrayList<>();
         for (int d = 0; d < ids.size(); d++) {
             String id = ids.get(d);
             SessionOptions o = new SessionOptions(Duration.ofHours(1), 1000, SessionOptions.DEFAULT_LINK_BANDWIDTH,
@@ -109,9 +109,9 @@ class FaultCampaignTest {
                 campaign(s, new SplittableRandom(SEED + d), OPERATIONS / ids.size());
             }
         }
-        long randomFaults = events.stream().filter(e -> e.kind() == SessionEvent.Kind.STEP && e.error() != null
+        long randomFaults = events.stream().filter(e -> e.kind() == DeviceEvent.Kind.STEP && e.error() != null
                 && e.error().message().contains("random fault")).count();
-        long injectedFired = events.stream().filter(e -> e.kind() == SessionEvent.Kind.STEP && e.error() != null
+        long injectedFired = events.stream().filter(e -> e.kind() == DeviceEvent.Kind.STEP && e.error() != null
                 && e.error().message().contains("injected fault")).count();
         System.out.printf("fault campaign: %d operations %s; faults injected %d (fired %d), random faults fired %d,"
                 + " ERROR entered %d times and left by reset %d times; saves ok %d, resumes ok %d; CLI runs %d%n",

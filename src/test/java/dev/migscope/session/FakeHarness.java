@@ -1,5 +1,7 @@
 package dev.migscope.session;
 
+import dev.migscope.view.DeviceEvent;
+
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigFeatures;
@@ -22,7 +24,7 @@ abstract class FakeHarness {
 
     /** The telemetry clock; it moves only when a test (or a fake device's read) moves it. */
     final AtomicLong clock = new AtomicLong(1_000_000_000L);
-    final List<SessionEvent> events = new CopyOnWriteArrayList<>();
+    final List<DeviceEvent> events = new CopyOnWriteArrayList<>();
     private final List<MigrationSession> sessions = new ArrayList<>();
 
     static byte[] content(int n, long seed) {
@@ -93,7 +95,7 @@ abstract class FakeHarness {
         }
     }
 
-    List<SessionEvent> events(SessionEvent.Kind kind) {
+    List<DeviceEvent> events(DeviceEvent.Kind kind) {
         return events.stream().filter(e -> e.kind() == kind).toList();
     }
 

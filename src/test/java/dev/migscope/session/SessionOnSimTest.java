@@ -1,5 +1,10 @@
 package dev.migscope.session;
 
+import dev.migscope.view.StreamResult;
+import dev.migscope.view.Progress;
+import dev.migscope.view.Cancellation;
+import dev.migscope.view.DeviceEvent;
+
 import static dev.migscope.fsm.MigState.ERROR;
 import static dev.migscope.fsm.MigState.PRE_COPY;
 import static dev.migscope.fsm.MigState.PRE_COPY_P2P;
@@ -14,7 +19,7 @@ import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.Errno;
 import dev.migscope.device.IovaRange;
 import dev.migscope.device.SimulationControls;
-import dev.migscope.device.TransitionResult;
+import dev.migscope.view.TransitionResult;
 import dev.migscope.fsm.Arc;
 import dev.migscope.fsm.MigFeature;
 import dev.migscope.fsm.MigFeatures;
@@ -59,7 +64,7 @@ class SessionOnSimTest {
     final ManualClock simClock = new ManualClock();
     final CountingBackend sim = new CountingBackend(new SimBackend(simClock));
     final DeviceRegistry registry = new DeviceRegistry(List.of(), List.of(sim), true);
-    final List<SessionEvent> events = new CopyOnWriteArrayList<>();
+    final List<DeviceEvent> events = new CopyOnWriteArrayList<>();
     private final List<MigrationSession> sessions = new ArrayList<>();
 
     @TempDir
@@ -468,7 +473,7 @@ class SessionOnSimTest {
         assertThat(join(s.transition(STOP)).error().is(Errno.ENODEV)).isTrue();
         assertThat(join(s.reset()).error().is(Errno.ENODEV)).isTrue();
         assertThat(sim.changes()).isEqualTo(changes);
-        assertThat(events.stream().filter(e -> e.kind() == SessionEvent.Kind.DEVICE_GONE)).hasSize(1);
+        assertThat(events.stream().filter(e -> e.kind() == DeviceEvent.Kind.DEVICE_GONE)).hasSize(1);
         assertThat(registry.find("sim:hisi-0")).isEmpty();
     }
 }

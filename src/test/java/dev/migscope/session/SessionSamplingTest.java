@@ -1,5 +1,10 @@
 package dev.migscope.session;
 
+import dev.migscope.view.StreamResult;
+import dev.migscope.view.Progress;
+import dev.migscope.view.Cancellation;
+import dev.migscope.view.DeviceEvent;
+
 import static dev.migscope.fsm.MigState.PRE_COPY;
 import static dev.migscope.fsm.MigState.RESUMING;
 import static dev.migscope.fsm.MigState.RUNNING;
@@ -10,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.migscope.device.Errno;
 import dev.migscope.device.IovaRange;
-import dev.migscope.device.TransitionResult;
+import dev.migscope.view.TransitionResult;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
@@ -158,7 +163,7 @@ class SessionSamplingTest extends FakeHarness {
         MigrationSession s = open(d, sampling());
         d.force(STOP);
         awaitTrue(() -> s.state() == STOP, "the sampler sees STOP");
-        assertThat(events(SessionEvent.Kind.STATE_OBSERVED))
+        assertThat(events(DeviceEvent.Kind.STATE_OBSERVED))
                 .anyMatch(e -> e.from() == RUNNING && e.to() == STOP && e.message().contains("outside"));
     }
 
@@ -166,7 +171,7 @@ class SessionSamplingTest extends FakeHarness {
 
     private void assertGoneForGood(MigrationSession s, FakeDevice d) throws Exception {
         assertThat(s.isGone()).isTrue();
-        assertThat(events(SessionEvent.Kind.DEVICE_GONE)).hasSize(1);
+        assertThat(events(DeviceEvent.Kind.DEVICE_GONE)).hasSize(1);
         int sets = d.sets().size();
         TransitionResult t = join(s.transition(STOP));
         assertThat(t.error().is(Errno.ENODEV)).isTrue();
@@ -176,7 +181,7 @@ class SessionSamplingTest extends FakeHarness {
         join(s.refreshState());
         assertThat(d.sets()).hasSize(sets);
         assertThat(d.resets()).isZero();
-        assertThat(events(SessionEvent.Kind.DEVICE_GONE)).hasSize(1);
+        assertThat(events(DeviceEvent.Kind.DEVICE_GONE)).hasSize(1);
         try (var files = Files.list(dir)) {
             assertThat(files.toList()).isEmpty();
         }
@@ -195,7 +200,7 @@ class SessionSamplingTest extends FakeHarness {
         Thread.sleep(200);
         assertThat(d.getAttempts()).isEqualTo(attempts);
         assertThat(s.telemetry().version()).isEqualTo(version);
-        SessionEvent gone = events(SessionEvent.Kind.DEVICE_GONE).get(0);
+        DeviceEvent gone = events(DeviceEvent.Kind.DEVICE_GONE).get(0);
         assertThat(gone.error().is(Errno.ENODEV)).isTrue();
         assertThat(gone.alarming()).isTrue();
         assertGoneForGood(s, d);
@@ -287,6 +292,6 @@ class SessionSamplingTest extends FakeHarness {
         });
         assertThat(join(s.transition(STOP)).ok()).isTrue();
         assertThat(join(s.transition(RUNNING)).ok()).isTrue();
-        assertThat(events(SessionEvent.Kind.TRANSITION)).hasSize(2);
+        assertThat(events(DeviceEvent.Kind.TRANSITION)).hasSize(2);
     }
 }

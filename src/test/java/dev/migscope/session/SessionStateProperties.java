@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.Errno;
-import dev.migscope.device.TransitionResult;
+import dev.migscope.view.TransitionResult;
 import dev.migscope.fsm.Arc;
 import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.MigrationFsm;

@@ -1,5 +1,10 @@
 package dev.migscope.session;
 
+import dev.migscope.view.StreamResult;
+import dev.migscope.view.Progress;
+import dev.migscope.view.Cancellation;
+import dev.migscope.view.DeviceEvent;
+
 import static dev.migscope.fsm.MigState.ERROR;
 import static dev.migscope.fsm.MigState.PRE_COPY;
 import static dev.migscope.fsm.MigState.RESUMING;
@@ -9,7 +14,7 @@ import static dev.migscope.fsm.MigState.STOP_COPY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.migscope.device.Errno;
-import dev.migscope.device.TransitionResult;
+import dev.migscope.view.TransitionResult;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
 import java.io.IOException;
@@ -73,8 +78,8 @@ class SessionStreamTest extends FakeHarness {
         assertThat(dst.peekState()).isEqualTo(RUNNING);
         assertThat(dst.content()).isEqualTo(src.content());
         assertThat(resumed.totalBytes()).isEqualTo(v.dataLength());
-        assertThat(events(SessionEvent.Kind.SAVE)).hasSize(1);
-        assertThat(events(SessionEvent.Kind.RESUME)).hasSize(1);
+        assertThat(events(DeviceEvent.Kind.SAVE)).hasSize(1);
+        assertThat(events(DeviceEvent.Kind.RESUME)).hasSize(1);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.migscope.session;
 
+import dev.migscope.view.DeviceEvent;
+
 import static dev.migscope.fsm.MigState.ERROR;
 import static dev.migscope.fsm.MigState.PRE_COPY;
 import static dev.migscope.fsm.MigState.PRE_COPY_P2P;
@@ -12,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.migscope.device.Errno;
-import dev.migscope.device.TransitionResult;
+import dev.migscope.view.TransitionResult;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.Arc;
 import dev.migscope.fsm.MigFeatures;
@@ -126,7 +128,7 @@ class SessionTransitionTest extends FakeHarness {
         assertThat(r.refusal()).isEqualTo(Refusal.STOP_COPY_TO_PRE_COPY);
         assertThat(r.summary()).contains("refused (EINVAL)").contains("device is STOP_COPY");
         assertThat(all.sets()).hasSize(sets);
-        assertThat(events(SessionEvent.Kind.TRANSITION)).anyMatch(e -> e.refusal() == Refusal.STOP_COPY_TO_PRE_COPY);
+        assertThat(events(DeviceEvent.Kind.TRANSITION)).anyMatch(e -> e.refusal() == Refusal.STOP_COPY_TO_PRE_COPY);
     }
 
     @Test
@@ -300,7 +302,7 @@ class SessionTransitionTest extends FakeHarness {
         s.close();
         assertThat(d.isClosed()).isTrue();
         assertThat(d.hasOpenStream()).isFalse();
-        assertThat(events(SessionEvent.Kind.CLOSE)).hasSize(1);
+        assertThat(events(DeviceEvent.Kind.CLOSE)).hasSize(1);
         assertThatThrownBy(() -> join(s.transition(RUNNING))).isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(IllegalStateException.class);
     }

@@ -1,5 +1,9 @@
 package dev.migscope.session;
 
+import dev.migscope.view.StreamResult;
+import dev.migscope.view.Progress;
+import dev.migscope.view.Cancellation;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.migscope.device.DeviceRegistry;

@@ -1,5 +1,10 @@
 package dev.migscope.session;
 
+import dev.migscope.view.StreamResult;
+import dev.migscope.view.Progress;
+import dev.migscope.view.Cancellation;
+import dev.migscope.view.DeviceEvent;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.migscope.device.DeviceRegistry;
@@ -36,7 +41,7 @@ class UnplugOnSimTest {
     final ManualClock clock = new ManualClock();
     final CountingBackend sim = new CountingBackend(new SimBackend(clock));
     final DeviceRegistry registry = new DeviceRegistry(List.of(), List.of(sim), true);
-    final List<SessionEvent> events = new CopyOnWriteArrayList<>();
+    final List<DeviceEvent> events = new CopyOnWriteArrayList<>();
     final List<MigrationSession> sessions = new ArrayList<>();
 
     @TempDir
@@ -86,7 +91,7 @@ class UnplugOnSimTest {
         }
         FakeHarness.awaitTrue(s::isGone, "the session notices the unplug");
         // isGone turns true just before the DEVICE_GONE event reaches listeners: count from after it.
-        FakeHarness.awaitTrue(() -> events.stream().anyMatch(e -> e.kind() == SessionEvent.Kind.DEVICE_GONE),
+        FakeHarness.awaitTrue(() -> events.stream().anyMatch(e -> e.kind() == DeviceEvent.Kind.DEVICE_GONE),
                 "the DEVICE_GONE event is delivered");
         if (r != null) {
             assertThat(unplugged).isTrue();
@@ -106,10 +111,10 @@ class UnplugOnSimTest {
         assertThat(events).as("no error storm").hasSize(logged);
         assertThat(sim.calls("getState")).isEqualTo(gets);
         assertThat(sim.calls("migDataSize")).isEqualTo(sizes);
-        assertThat(events.stream().filter(e -> e.kind() == SessionEvent.Kind.DEVICE_GONE)).hasSize(1);
+        assertThat(events.stream().filter(e -> e.kind() == DeviceEvent.Kind.DEVICE_GONE)).hasSize(1);
         // What follows the DEVICE_GONE event is the end of the operation it interrupted, not a storm.
         int goneAt = 0;
-        while (events.get(goneAt).kind() != SessionEvent.Kind.DEVICE_GONE) {
+        while (events.get(goneAt).kind() != DeviceEvent.Kind.DEVICE_GONE) {
             goneAt++;
         }
         assertThat(events.size() - goneAt).as(events.subList(goneAt, events.size()).toString()).isLessThanOrEqualTo(4);

@@ -3,16 +3,16 @@ package dev.migscope.ui;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.migscope.device.Errno;
-import dev.migscope.device.TransitionResult;
+import dev.migscope.view.TransitionResult;
 import dev.migscope.fsm.Arc;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigPath;
 import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.MigrationFsm;
 import dev.migscope.session.MigrationSession;
-import dev.migscope.session.SessionEvent;
+import dev.migscope.view.DeviceEvent;
 import dev.migscope.session.SessionOptions;
-import dev.migscope.session.StreamResult;
+import dev.migscope.view.StreamResult;
 import dev.migscope.ui.fake.FakeBackend;
 import dev.migscope.ui.fake.FakeDevice;
 import dev.migscope.ui.graph.GraphHighlight;
@@ -337,6 +337,6 @@ class InspectorWindowTest {
         open(robot, FakeBackend.ALL);
         WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> logLines().stream().anyMatch(l -> l.contains("opened")));
         assertThat(onFx(() -> window.log().lines()).stream().filter(l -> l.event() != null)
-                .map(l -> l.event().kind())).doesNotContain(SessionEvent.Kind.DEVICE_GONE);
+                .map(l -> l.event().kind())).doesNotContain(DeviceEvent.Kind.DEVICE_GONE);
     }
 }

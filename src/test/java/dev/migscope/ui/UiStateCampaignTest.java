@@ -10,7 +10,7 @@ import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.MigrationFsm;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
-import dev.migscope.session.StreamResult;
+import dev.migscope.view.StreamResult;
 import dev.migscope.session.TransitionMode;
 import dev.migscope.sim.ManualClock;
 import dev.migscope.sim.SimBackend;

@@ -1,7 +1,7 @@
 package dev.migscope.ui.log;
 
 import dev.migscope.fsm.MigState;
-import dev.migscope.session.SessionEvent;
+import dev.migscope.view.DeviceEvent;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -40,7 +40,7 @@ public final class EventLogView extends ListView<EventLogView.Line> {
      * @param kind    {@code ok}, {@code failed}, {@code refused}, {@code error-state}, {@code note}, {@code step}
      * @param event   the session event, null for a note of the window
      */
-    public record Line(String text, String kind, SessionEvent event) {
+    public record Line(String text, String kind, DeviceEvent event) {
         @Override
         public String toString() {
             return text;
@@ -88,21 +88,21 @@ public final class EventLogView extends ListView<EventLogView.Line> {
     }
 
     /** Appends a session event. FX thread. */
-    public void add(SessionEvent e) {
+    public void add(DeviceEvent e) {
         String kind;
         if (e.refusal() != null) {
             kind = "refused";
         } else if (e.to() == MigState.ERROR || e.finalState() == MigState.ERROR) {
             kind = "error-state";
-        } else if (e.failed() || e.kind() == SessionEvent.Kind.DEVICE_GONE) {
+        } else if (e.failed() || e.kind() == DeviceEvent.Kind.DEVICE_GONE) {
             kind = "failed";
-        } else if (e.kind() == SessionEvent.Kind.STEP) {
+        } else if (e.kind() == DeviceEvent.Kind.STEP) {
             kind = "step";
         } else {
             kind = "ok";
         }
         String text = e.format();
-        if (e.kind() == SessionEvent.Kind.STEP) {
+        if (e.kind() == DeviceEvent.Kind.STEP) {
             // Steps sit under the transition they belong to: indented after the time stamp.
             int t = text.indexOf("  ");
             text = text.substring(0, t) + "    \u21b3 step " + text.substring(t + 2);

@@ -1,6 +1,5 @@
-package dev.migscope.session;
+package dev.migscope.view;
 
-import dev.migscope.device.TransitionResult;
 import dev.migscope.device.VfioError;
 import dev.migscope.fsm.MigState;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.migscope.session;
+package dev.migscope.view;
 
 /** Progress of a save or resume, reported from the device thread. */
 @FunctionalInterface

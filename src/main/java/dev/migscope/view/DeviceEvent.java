@@ -1,4 +1,4 @@
-package dev.migscope.session;
+package dev.migscope.view;
 
 import dev.migscope.device.VfioError;
 import dev.migscope.fsm.MigState;
@@ -25,7 +25,7 @@ import java.util.List;
  * @param dataFd   a data_fd returned, -1 when none
  * @param message  extra detail for the user (may be empty)
  */
-public record SessionEvent(
+public record DeviceEvent(
         Instant time,
         Kind kind,
         String call,
@@ -39,12 +39,12 @@ public record SessionEvent(
         int dataFd,
         String message) {
 
-    public enum Kind { OPEN, STEP, TRANSITION, RESET, SAVE, RESUME, DMA_LOGGING, STATE_OBSERVED, DEVICE_GONE, CLOSE }
+    public enum Kind { STEP, TRANSITION, RESET, SAVE, RESUME, DMA_LOGGING, STATE_OBSERVED, DEVICE_GONE, CLOSE }
 
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
 
-    public SessionEvent {
+    public DeviceEvent {
         steps = List.copyOf(steps);
     }
 

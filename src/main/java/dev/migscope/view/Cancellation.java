@@ -1,4 +1,4 @@
-package dev.migscope.session;
+package dev.migscope.view;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 

@@ -1,5 +1,6 @@
-package dev.migscope.device;
+package dev.migscope.view;
 
+import dev.migscope.device.VfioError;
 import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.Refusal;
 import java.time.Duration;
