@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the rig's guest kernel from Debian's linux-source-6.12 and prints the
-# path of the cached bzImage on stdout (progress goes to stderr).
+# Builds the rig's guest kernel from Debian's linux-source-VERSION (6.12, the default, or 7.3)
+# and prints the path of the cached bzImage on stdout (progress goes to stderr).
+# Usage: build-kernel.sh [6.12|7.3]. Both kernels get the same guest.config.
 #
 # Cache: ${MIGSCOPE_CACHE:-~/.cache/migscope}/guest-kernel/<hash>/bzImage, where
 # <hash> covers guest.config, this script and the source package version, so a
@@ -11,17 +12,17 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 config="$here/guest.config"
-tarball=/usr/src/linux-source-6.12.tar.xz
+version="${1:-6.12}"
 cache_root="${MIGSCOPE_CACHE:-$HOME/.cache/migscope}/guest-kernel"
 
 die() { echo "build-kernel: $*" >&2; exit 1; }
 
-[[ -r $tarball ]] || die "$tarball missing: apt-get install linux-source-6.12"
+tarball="$("$here/../scripts/linux-source.sh" "$version")" || die "no linux-source-$version (see above)"
 for tool in make gcc bc flex bison xz; do
   command -v "$tool" >/dev/null || die "'$tool' missing: apt-get install build-essential bc flex bison xz-utils libelf-dev libssl-dev"
 done
 
-src_version="$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || stat -c %s-%Y "$tarball")"
+src_version="$version-$(stat -c %s "$tarball")"
 hash="$( { cat "$config" "$0"; echo "$src_version"; } | sha256sum | cut -c1-16)"
 dest="$cache_root/$hash"
 
@@ -37,8 +38,8 @@ trap 'rm -rf "$work"' EXIT
 start=$SECONDS
 echo "build-kernel: extracting $tarball (linux-source $src_version)" >&2
 tar -xJf "$tarball" -C "$work"
-ksrc="$work/linux-source-6.12"
-[[ -d $ksrc ]] || die "tarball did not contain linux-source-6.12/"
+ksrc="$work/linux-source-$version"
+[[ -d $ksrc ]] || die "tarball did not contain linux-source-$version/"
 
 kmake() { make -C "$ksrc" ARCH=x86_64 "$@"; }
 # tinyconfig's inputs plus guest.config, given to allnoconfig in one file: every
