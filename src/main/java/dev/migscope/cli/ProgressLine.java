@@ -1,5 +1,6 @@
 package dev.migscope.cli;
 
+import dev.migscope.telemetry.Bytes;
 import dev.migscope.view.Progress;
 import java.io.PrintWriter;
 
@@ -28,8 +29,8 @@ final class ProgressLine implements Progress {
         }
         lastDraw = now;
         // The estimate is stop_copy_length before PRE_COPY; a device that keeps dirtying sends more.
-        String of = estimate > 0 && bytes <= estimate ? " of ~" + Format.bytes(estimate) : "";
-        String line = phase + "  " + Format.bytes(bytes) + of;
+        String of = estimate > 0 && bytes <= estimate ? " of ~" + Bytes.format(estimate) : "";
+        String line = phase + "  " + Bytes.format(bytes) + of;
         err.print("\r" + line + " ".repeat(Math.max(0, width - line.length())));
         err.flush();
         width = line.length();

@@ -1,5 +1,6 @@
 package dev.migscope.cli;
 
+import dev.migscope.telemetry.Bytes;
 import dev.migscope.view.TransitionResult;
 import dev.migscope.device.VfioError;
 import dev.migscope.fsm.MigState;
@@ -110,7 +111,7 @@ final class StreamCommands {
             }
             sb.append(p.phase()).append(' ').append(p.bytes()).append(" B");
         }
-        return sb + String.format(Locale.ROOT, " (%s) in %.2f s", Format.bytes(r.totalBytes()),
+        return sb + String.format(Locale.ROOT, " (%s) in %.2f s", Bytes.format(r.totalBytes()),
                 r.duration().toNanos() / 1e9);
     }
 

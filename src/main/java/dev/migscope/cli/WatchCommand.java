@@ -1,5 +1,6 @@
 package dev.migscope.cli;
 
+import dev.migscope.telemetry.Bytes;
 import dev.migscope.json.Json;
 
 import dev.migscope.fsm.MigState;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Spec;
 final class WatchCommand implements Callable<Integer> {
 
     private static final Metric[] METRICS = {Metric.STATE, Metric.TOTAL_BYTES, Metric.INITIAL_BYTES,
-        Metric.DIRTY_BYTES, Metric.DIRTY_RATE, Metric.STOP_COPY_SIZE, Metric.DOWNTIME_ESTIMATE};
+        Metric.DIRTY_BYTES, Metric.DIRTY_RATE, Metric.STOP_COPY_LENGTH, Metric.DOWNTIME_ESTIMATE};
 
     @ParentCommand
     MigscopeCli root;
@@ -103,11 +104,11 @@ final class WatchCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%8.3fs  %-12s  %10s  %10s  %10s  %12s  %10s  %9s",
                 s.times()[i] / 1e9,
                 st == null ? "?" : st,
-                Format.bytes(s.values(Metric.TOTAL_BYTES)[i]),
-                Format.bytes(s.values(Metric.INITIAL_BYTES)[i]),
-                Format.bytes(s.values(Metric.DIRTY_BYTES)[i]),
-                Format.rate(s.values(Metric.DIRTY_RATE)[i]),
-                Format.bytes(s.values(Metric.STOP_COPY_SIZE)[i]),
+                Bytes.format(s.values(Metric.TOTAL_BYTES)[i]),
+                Bytes.format(s.values(Metric.INITIAL_BYTES)[i]),
+                Bytes.format(s.values(Metric.DIRTY_BYTES)[i]),
+                Bytes.rate(s.values(Metric.DIRTY_RATE)[i]),
+                Bytes.format(s.values(Metric.STOP_COPY_LENGTH)[i]),
                 Format.seconds(s.values(Metric.DOWNTIME_ESTIMATE)[i]));
     }
 
@@ -120,7 +121,7 @@ final class WatchCommand implements Callable<Integer> {
                 .num("initial_bytes", s.values(Metric.INITIAL_BYTES)[i])
                 .num("dirty_bytes", s.values(Metric.DIRTY_BYTES)[i])
                 .num("dirty_rate", s.values(Metric.DIRTY_RATE)[i])
-                .num("stop_copy_length", s.values(Metric.STOP_COPY_SIZE)[i])
+                .num("stop_copy_length", s.values(Metric.STOP_COPY_LENGTH)[i])
                 .num("downtime_estimate", s.values(Metric.DOWNTIME_ESTIMATE)[i])
                 .toString();
     }

@@ -987,7 +987,7 @@ public final class MigrationSession implements DeviceView, DeviceControl, AutoCl
         if (device != null && state != MigState.ERROR) {
             long size = migDataSizeOrZero();
             if (migDataSizeSupported) {
-                s.set(Metric.STOP_COPY_SIZE, size);
+                s.set(Metric.STOP_COPY_LENGTH, size);
                 s.set(Metric.DOWNTIME_ESTIMATE, (double) size / options.linkBandwidth());
             }
         }

@@ -19,7 +19,7 @@ public enum Metric {
     /** Bytes of device state dirtied per second: growth of initial+dirty plus what was read. */
     DIRTY_RATE("dirty rate", "B/s"),
     /** MIG_DATA_SIZE stop_copy_length. */
-    STOP_COPY_SIZE("stop_copy_length", "B"),
+    STOP_COPY_LENGTH("stop_copy_length", "B"),
     /** stop_copy_length over the link bandwidth: the downtime a switch-over now would cost. */
     DOWNTIME_ESTIMATE("downtime estimate", "s"),
     /** Dirty pages per second from DMA_LOGGING_REPORT. */

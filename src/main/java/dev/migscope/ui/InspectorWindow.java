@@ -18,6 +18,7 @@ import dev.migscope.view.DeviceEvent;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.view.StreamResult;
 import dev.migscope.session.demo.DemoScenario;
+import dev.migscope.telemetry.Bytes;
 import dev.migscope.telemetry.Metric;
 import dev.migscope.telemetry.Sample;
 import dev.migscope.telemetry.TelemetrySnapshot;
@@ -641,7 +642,7 @@ public final class InspectorWindow {
             streamCancel = null;
             hideProgress();
             if (r != null) {
-                String bytes = r.bytesByPhase().stream().map(b -> b.phase() + " " + human(b.bytes()))
+                String bytes = r.bytesByPhase().stream().map(b -> b.phase() + " " + Bytes.format(b.bytes()))
                         .reduce((a, b) -> a + ", " + b).orElse("no data");
                 if (r.ok()) {
                     log.note((save ? "saved " : "resumed ") + file + ": " + bytes + " in "
@@ -665,7 +666,7 @@ public final class InspectorWindow {
     private void showProgress(String what, long bytes, long estimate) {
         progressBox.setVisible(true);
         progressBox.setManaged(true);
-        progressText.setText(what + " " + human(bytes) + (estimate > 0 ? " of ~" + human(estimate) : ""));
+        progressText.setText(what + " " + Bytes.format(bytes) + (estimate > 0 ? " of ~" + Bytes.format(estimate) : ""));
         progress.setProgress(estimate > 0 ? Math.min(1, (double) bytes / estimate) : ProgressBar.INDETERMINATE_PROGRESS);
     }
 
@@ -921,19 +922,6 @@ public final class InspectorWindow {
             return v.error().describe();
         }
         return String.valueOf(c.getMessage() != null ? c.getMessage() : c);
-    }
-
-    static String human(long bytes) {
-        if (bytes < 1024) {
-            return bytes + " B";
-        }
-        if (bytes < 1L << 20) {
-            return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
-        }
-        if (bytes < 1L << 30) {
-            return String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
-        }
-        return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
     }
 
     // ---------------------------------------------------------------- access

@@ -50,7 +50,7 @@ class SessionSamplingTest extends FakeHarness {
         assertThat(first).isNotNull();
         assertThat(first.get(Metric.STATE)).isEqualTo(RUNNING.abi());
         long size = FakeDevice.encode(d.content()).length;
-        assertThat(first.get(Metric.STOP_COPY_SIZE)).isEqualTo(size);
+        assertThat(first.get(Metric.STOP_COPY_LENGTH)).isEqualTo(size);
         assertThat(first.get(Metric.DOWNTIME_ESTIMATE)).isEqualTo(size / 1000.0);
         assertThat(first.get(Metric.INITIAL_BYTES)).isNaN(); // not in PRE_COPY
     }

@@ -82,7 +82,7 @@ class SoakRun {
                 for (MigrationSession s : sessions) {
                     long since = clock.nanoTime() - s.startNanos() - TimeUnit.MINUTES.toNanos(5);
                     s.telemetry().snapshot(since, Metric.STATE, Metric.TOTAL_BYTES, Metric.DIRTY_BYTES,
-                            Metric.STOP_COPY_SIZE);
+                            Metric.STOP_COPY_LENGTH);
                     snapshots.incrementAndGet();
                 }
                 try {

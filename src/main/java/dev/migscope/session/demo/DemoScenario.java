@@ -12,12 +12,12 @@ import dev.migscope.view.Cancellation;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.view.Progress;
 import dev.migscope.view.StreamResult;
+import dev.migscope.telemetry.Bytes;
 import dev.migscope.telemetry.Metric;
 import dev.migscope.telemetry.Sample;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
@@ -103,12 +103,12 @@ public final class DemoScenario {
         }
         TransitionResult r = session.transition(MigState.RUNNING).join();
         say("start: " + session.id() + " (features " + session.features() + ") is " + r.finalState()
-                + "; link " + mb(LINK) + "/s");
+                + "; link " + Bytes.format(LINK) + "/s");
         return new Part("setup", r.ok(), r.summary());
     }
 
     private Part converging() {
-        say("1. converging migration: the device dirties " + mb(CALM) + "/s, a tenth of the link");
+        say("1. converging migration: the device dirties " + Bytes.format(CALM) + "/s, a tenth of the link");
         boolean precopy = session.features().has(MigFeature.PRE_COPY);
         if (!precopy) {
             say("   this device has no PRE_COPY: the whole state moves in STOP_COPY, while the device is stopped");
@@ -134,13 +134,13 @@ public final class DemoScenario {
             return new Part("non-converging migration", true, "skipped: no PRE_COPY");
         }
         simulate(c -> c.setDirtyRate(STORM));
-        say("2. non-converging migration: the device dirties " + mb(STORM) + "/s, twice the link; PRE_COPY "
+        say("2. non-converging migration: the device dirties " + Bytes.format(STORM) + "/s, twice the link; PRE_COPY "
                 + "cannot catch up, so the save switches over at its time limit ("
                 + session.options().precopyMax().toSeconds() + " s)");
-        double before = latest(Metric.STOP_COPY_SIZE);
+        double before = latest(Metric.STOP_COPY_LENGTH);
         Path file = workDir.resolve("non-converging.migscope");
         StreamResult saved = session.save(file, null, Progress.NONE, new Cancellation()).join();
-        double after = latest(Metric.STOP_COPY_SIZE);
+        double after = latest(Metric.STOP_COPY_LENGTH);
         say("   stop_copy_length was " + mbOrUnknown(before) + " before and " + mbOrUnknown(after)
                 + " at switch-over; the STOP_COPY phase moved " + phaseBytes(saved, MigState.STOP_COPY)
                 + ": that is the downtime a real migration would pay");
@@ -182,20 +182,17 @@ public final class DemoScenario {
     }
 
     private static String phases(StreamResult r) {
-        return r.bytesByPhase().stream().map(b -> b.phase() + " " + mb(b.bytes()))
+        return r.bytesByPhase().stream().map(b -> b.phase() + " " + Bytes.format(b.bytes()))
                 .reduce((a, b) -> a + " + " + b).orElse("nothing");
     }
 
     private static String phaseBytes(StreamResult r, MigState phase) {
-        return r.bytesByPhase().stream().filter(b -> b.phase() == phase).map(b -> mb(b.bytes())).findFirst()
+        return r.bytesByPhase().stream().filter(b -> b.phase() == phase).map(b -> Bytes.format(b.bytes())).findFirst()
                 .orElse("nothing");
     }
 
-    private static String mb(long bytes) {
-        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
-    }
 
     private static String mbOrUnknown(double bytes) {
-        return Double.isNaN(bytes) ? "unknown" : mb((long) bytes);
+        return Double.isNaN(bytes) ? "unknown" : Bytes.format((long) bytes);
     }
 }

@@ -168,8 +168,8 @@ public final class ChartsPane extends VBox {
                 new Series("device state dirtied", Metric.DIRTY_RATE, v -> v / MB, preCopy, false)),
                 "pages/s", List.of(new Series("DMA dirty pages", Metric.DMA_DIRTY_PAGES_RATE, v -> v, purple, true))));
         add(new Chart("chart-stopcopy", "Stop-copy size and downtime", "MB", List.of(
-                new Series("stop_copy_length", Metric.STOP_COPY_SIZE, v -> v / MB, stopCopy, false)),
-                "ms", List.of(new Series("downtime at link", Metric.STOP_COPY_SIZE,
+                new Series("stop_copy_length", Metric.STOP_COPY_LENGTH, v -> v / MB, stopCopy, false)),
+                "ms", List.of(new Series("downtime at link", Metric.STOP_COPY_LENGTH,
                         v -> v / linkBytesPerSecond() * 1000, resume, true))));
 
         GridPane grid = new GridPane();
@@ -321,7 +321,7 @@ public final class ChartsPane extends VBox {
         }
         decimator.update(t);
         double now = latest.timeNanos() / 1e9;
-        double size = latest.get(Metric.STOP_COPY_SIZE);
+        double size = latest.get(Metric.STOP_COPY_LENGTH);
         for (Chart c : charts.values()) {
             if (c.id.equals("chart-stopcopy")) {
                 c.chart.getTitle().setText(Double.isNaN(size) ? "Stop-copy size and downtime"
