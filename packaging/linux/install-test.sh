@@ -121,6 +121,9 @@ check "migscope on PATH is /usr/bin/migscope" test "$(command -v migscope)" = /u
 check "/usr/bin/migscope links to /opt/migscope/bin/migscope" test "$(readlink /usr/bin/migscope)" = /opt/migscope/bin/migscope
 check "the runtime is bundled" test -x /opt/migscope/lib/runtime/bin/java
 check "JavaFX natives beside the jars (no ~/.openjfx cache)" test -f /opt/migscope/lib/app/lib/libglassgtk3.so
+check "postinst made the window's class-data archive" test -s /opt/migscope/lib/app/migscope.jsa
+# -Xshare:on makes an archive the JVM cannot map (made for another class path, stale) fatal.
+check "the installed launcher maps that archive" run env JAVA_TOOL_OPTIONS="-Xshare:on -Duser.home=$scratch/home" migscope --version
 
 
 # --- the installed CLI ---------------------------------------------------------------------------
