@@ -27,7 +27,8 @@ done
 
 # The rig needs the packaged build (target/rig/, the jar); the others only the compiled classes.
 if ((needs_package)); then
-  ./mvnw -B -q -Pbench -DskipTests package
+  # firstframe also times the installed package's start: its app-image (no .deb/.rpm needed).
+  PACKAGE_TYPES=app-image ./mvnw -B -q -Pbench,package -DskipTests package
 else
   ./mvnw -B -q -Pbench -DskipTests test-compile
 fi
@@ -182,39 +183,52 @@ bench_firstframe() {
     rm -f "$out/firstframe-$app.jsa"
     "${ff[@]}" -XX:ArchiveClassesAtExit="$out/firstframe-$app.jsa" dev.migscope.ui.FirstFrameBench "$app" > /dev/null 2>&1
   done
+  # The installed package's start: its jlinked runtime, its launcher's class path in the launcher's
+  # order (the bench's jar after it, so the archive's class path stays a prefix), and the archive
+  # its post-install script makes with the migscope-cds launcher, made here the same way.
+  local image=$PWD/target/packages/migscope pkg_cp
+  pkg_cp=$(sed -n 's|^app.classpath=\$APPDIR|'"$image"'/lib/app|p' "$image/lib/app/migscope.cfg" | paste -sd:)
+  rm -f "$image/lib/app/migscope.jsa"
+  HOME=$(mktemp -d) "$image/bin/migscope-cds" screenshot "$out/firstframe-cds.png" > /dev/null 2>&1
+  mv "$image/lib/app/migscope.jsa.new" "$image/lib/app/migscope.jsa"
+  local pkg=("$image/lib/runtime/bin/java" -cp "$pkg_cp:$PWD/$out/firstframe.jar" $flags
+    -XX:SharedArchiveFile="$image/lib/app/migscope.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off)
   local v
-  for v in launcher alike plain c1 complete; do : > "$out/firstframe-$v.txt"; done
+  for v in launcher package alike plain c1 complete; do : > "$out/firstframe-$v.txt"; done
   : > "$out/firstframe-phases.txt"
   first_frame() { # ms from JVM launch to the first frame, and to the charts drawn (migscope; else 0)
     local t0 o f c
     t0=$(date +%s%3N)
-    o=$("${ff[@]}" "$@" 2>/dev/null | tee -a "$out/firstframe-phases.txt")
+    o=$("$@" 2>/dev/null | tee -a "$out/firstframe-phases.txt")
     f=$(sed -n 's/first_frame_epoch_ms=//p' <<< "$o")
     c=$(sed -n 's/charts_drawn_epoch_ms=//p' <<< "$o")
     echo "$((f - t0)) $(( ${c:-$t0} - t0 ))"
   }
   for ((r = 1; r <= rounds; r++)); do
-    local h hc hj m mc mj _ mcc
-    read -r h _ < <(first_frame dev.migscope.ui.FirstFrameBench hello)
-    read -r m _ < <(first_frame dev.migscope.ui.FirstFrameBench migscope)
-    read -r hc _ < <(first_frame -XX:SharedArchiveFile="$out/firstframe-hello.jsa" dev.migscope.ui.FirstFrameBench hello)
-    read -r mc mcc < <(first_frame -XX:SharedArchiveFile="$out/firstframe-migscope.jsa" dev.migscope.ui.FirstFrameBench migscope)
-    read -r hj _ < <(first_frame -XX:SharedArchiveFile="$out/firstframe-hello.jsa" $c1 dev.migscope.ui.FirstFrameBench hello)
-    read -r mj _ < <(first_frame -XX:SharedArchiveFile="$out/firstframe-migscope.jsa" $c1 dev.migscope.ui.FirstFrameBench migscope)
+    local h hc hj m mc mj mp _ mcc
+    read -r h _ < <(first_frame "${ff[@]}" dev.migscope.ui.FirstFrameBench hello)
+    read -r m _ < <(first_frame "${ff[@]}" dev.migscope.ui.FirstFrameBench migscope)
+    read -r mp _ < <(first_frame "${pkg[@]}" dev.migscope.ui.FirstFrameBench migscope)
+    read -r hc _ < <(first_frame "${ff[@]}" -XX:SharedArchiveFile="$out/firstframe-hello.jsa" dev.migscope.ui.FirstFrameBench hello)
+    read -r mc mcc < <(first_frame "${ff[@]}" -XX:SharedArchiveFile="$out/firstframe-migscope.jsa" dev.migscope.ui.FirstFrameBench migscope)
+    read -r hj _ < <(first_frame "${ff[@]}" -XX:SharedArchiveFile="$out/firstframe-hello.jsa" $c1 dev.migscope.ui.FirstFrameBench hello)
+    read -r mj _ < <(first_frame "${ff[@]}" -XX:SharedArchiveFile="$out/firstframe-migscope.jsa" $c1 dev.migscope.ui.FirstFrameBench migscope)
     echo "$r $h $mc" >> "$out/firstframe-launcher.txt"
+    echo "$r $h $mp" >> "$out/firstframe-package.txt"
     echo "$r $h $mcc" >> "$out/firstframe-complete.txt"
     echo "$r $hc $mc" >> "$out/firstframe-alike.txt"
     echo "$r $h $m" >> "$out/firstframe-plain.txt"
     echo "$r $hj $mj" >> "$out/firstframe-c1.txt"
-    echo "firstframe round $r (ms): hello world $h, with its AppCDS archive $hc, and C1 only $hj; migscope $m, with its AppCDS archive $mc (charts drawn $mcc), and C1 only $mj"
+    echo "firstframe round $r (ms): hello world $h, with its AppCDS archive $hc, and C1 only $hj; migscope $m, with its AppCDS archive $mc (charts drawn $mcc), and C1 only $mj; as the installed package $mp"
   done
   local cmed jmed rmed rmin rmax n what base
-  for v in launcher complete alike plain c1; do
+  for v in launcher package complete alike plain c1; do
     case $v in
       launcher) what="as ./migscope starts the window (its AppCDS archive)" base="JavaFX hello world, plain java" ;;
+      package) what="as the installed package starts it (its runtime, the archive its postinst makes)" base="JavaFX hello world, plain java" ;;
       complete) what="variant: as ./migscope starts it, until the charts, which start drawing after the first frame, are drawn" base="JavaFX hello world, plain java" ;;
       alike) what="variant: both with their own AppCDS archive" base="JavaFX hello world, its AppCDS archive" ;;
-      plain) what="variant: both plain java (./mvnw javafx:run, the packages)" base="JavaFX hello world, plain java" ;;
+      plain) what="variant: both plain java (./mvnw javafx:run)" base="JavaFX hello world, plain java" ;;
       c1) what="variant: both AppCDS and C1 only (-XX:TieredStopAtLevel=1; tried, not shipped)" base="JavaFX hello world, same flags" ;;
     esac
     read -r cmed jmed rmed rmin rmax n < <(stats < "$out/firstframe-$v.txt")
