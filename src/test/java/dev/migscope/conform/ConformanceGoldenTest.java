@@ -49,7 +49,7 @@ class ConformanceGoldenTest {
         return cases.stream();
     }
 
-    /** The standard and the broken simulated devices on a clock that moves only when they wait: no wall time, no race. */
+    /** The standard and the broken simulated devices, on a clock that moves only when they wait: no wall time. */
     private static DeviceRegistry registry() {
         ManualClock clock = new ManualClock();
         return new DeviceRegistry(List.of(), List.of(new SimBackend(clock), new BrokenSimBackend(clock)), true);
