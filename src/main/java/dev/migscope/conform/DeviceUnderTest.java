@@ -6,29 +6,23 @@ import dev.migscope.device.MigrationStream;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigState;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.util.Optional;
 
 /**
- * Raw calls on one open device, on the caller's thread: unlike the session layer, a conformance
- * run must send SETs the fsm refuses, to see the kernel refuse them too.
+ * The device a conformance run checks (or the peer it resumes into), driven by raw calls on the
+ * caller's thread: unlike the session layer, a conformance run must send SETs the fsm refuses, to
+ * see the kernel refuse them too. It brings the device back to RUNNING between checks, and notes
+ * what a SET from ERROR did whenever a step left the device there.
  */
-final class Probe {
-
-    /** QEMU reads up to 1 MiB per iteration; so do we. */
-    static final int CHUNK = 1 << 20;
+final class DeviceUnderTest {
 
     final DeviceSession session;
     final String id;
-    private final ByteBuffer buffer = MigrationStream.alignedBuffer(CHUNK);
     /** What happened when a SET was tried from ERROR, each time a step left the device there. */
     private String errorObservation;
     private boolean errorSetRefused = true;
 
-    Probe(DeviceSession session) {
+    DeviceUnderTest(DeviceSession session) {
         this.session = session;
         this.id = session.info().id();
     }
@@ -127,83 +121,6 @@ final class Probe {
                     "SET " + target + " from RUNNING left the device in " + now));
         }
         return fd;
-    }
-
-    /**
-     * How a read loop on a STOP_COPY stream ended: at read() == 0 ({@code ended}), at ENOMSG
-     * ({@code enomsg}, which vfio.h forbids in STOP_COPY), at an error, or at the limit (none of these).
-     */
-    record Drain(long bytes, boolean ended, boolean enomsg, VfioException error) {
-        String describe() {
-            if (error != null) {
-                return "read(data_fd) failed after " + bytes + " bytes: " + errno(error);
-            }
-            if (enomsg) {
-                return bytes + " bytes, then read() failed with ENOMSG";
-            }
-            return bytes + " bytes, " + (ended ? "then read() returned 0" : "no end within the limit");
-        }
-    }
-
-    /**
-     * Reads until read() returns 0 or ENOMSG, or {@code limit} bytes; copies the bytes to {@code sink}
-     * when given.
-     */
-    Drain drain(MigrationStream stream, long limit, FileChannel sink) {
-        long total = 0;
-        while (total < limit) {
-            buffer.clear();
-            if (limit - total < CHUNK) {
-                buffer.limit((int) (limit - total));
-            }
-            int n;
-            try {
-                n = stream.read(buffer);
-            } catch (VfioException e) {
-                return new Drain(total, false, false, e);
-            }
-            if (n == 0 || n == MigrationStream.ENOMSG) {
-                return new Drain(total, n == 0, n == MigrationStream.ENOMSG, null);
-            }
-            total += n;
-            if (sink != null) {
-                buffer.flip();
-                try {
-                    while (buffer.hasRemaining()) {
-                        sink.write(buffer);
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
-        }
-        return new Drain(total, false, false, null);
-    }
-
-    /** Writes {@code length} bytes of {@code image} (from its start) to a resuming data_fd. */
-    void write(MigrationStream stream, FileChannel image, long length) throws VfioException {
-        long pos = 0;
-        while (pos < length) {
-            buffer.clear();
-            buffer.limit((int) Math.min(CHUNK, length - pos));
-            try {
-                int r = image.read(buffer, pos);
-                if (r < 0) {
-                    throw new IllegalStateException("the saved image is shorter than " + length + " bytes");
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            buffer.flip();
-            while (buffer.hasRemaining()) {
-                int n = stream.write(buffer);
-                if (n <= 0) {
-                    throw new VfioException(VfioError.of(Errno.EIO, "write(data_fd)", id,
-                            "the driver accepted no bytes at offset " + pos));
-                }
-                pos += n;
-            }
-        }
     }
 
     static void close(Optional<MigrationStream> fd) {
