@@ -1,9 +1,9 @@
 package dev.migscope.cli;
 
-import dev.migscope.json.Json;
-
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.device.DeviceInfo;
 import dev.migscope.fsm.MigFeature;
+import dev.migscope.json.Json;
 
 /**
  * A device's identity as JSON, shared by {@code list --json} and {@code show --json}. Keys whose
@@ -15,32 +15,40 @@ final class DeviceJson {
     private DeviceJson() {
     }
 
-    static Json.Obj identity(DeviceInfo d) {
-        Json.Obj o = new Json.Obj()
-                .str("id", d.id())
-                .str("kind", d.kind().jsonName())
-                .str("driver", d.driver())
-                .str("vendor", d.vendorName())
-                .str("device", d.deviceName())
-                .str("vendor_id", d.vendorId())
-                .str("device_id", d.deviceId());
+    static ObjectNode identity(DeviceInfo d) {
+        ObjectNode o = Json.object();
+        putKnown(o, "id", d.id());
+        putKnown(o, "kind", d.kind().jsonName());
+        putKnown(o, "driver", d.driver());
+        putKnown(o, "vendor", d.vendorName());
+        putKnown(o, "device", d.deviceName());
+        putKnown(o, "vendor_id", d.vendorId());
+        putKnown(o, "device_id", d.deviceId());
         if (d.iommuGroup() != null) {
-            o.num("iommu_group", d.iommuGroup());
+            o.put("iommu_group", d.iommuGroup());
         }
-        o.str("cdev", d.cdev());
+        putKnown(o, "cdev", d.cdev());
         if (d.owner() != null) {
-            o.raw("owner", new Json.Obj().num("pid", d.owner().pid()).str("command", d.owner().command()).toString());
+            ObjectNode owner = o.putObject("owner").put("pid", d.owner().pid());
+            putKnown(owner, "command", d.owner().command());
         }
-        o.str("access", d.access());
+        putKnown(o, "access", d.access());
         return o;
     }
 
     /** identity, then features and state when known. */
-    static Json.Obj listed(DeviceInfo d) {
-        Json.Obj o = identity(d);
-        d.knownFeatures().ifPresent(f -> o.raw("features", Json.strings(f.list().stream()
+    static ObjectNode listed(DeviceInfo d) {
+        ObjectNode o = identity(d);
+        d.knownFeatures().ifPresent(f -> o.set("features", Json.strings(f.list().stream()
                 .map(MigFeature::cliName).toList())));
-        d.knownState().ifPresent(s -> o.str("state", s.name()));
+        d.knownState().ifPresent(s -> o.put("state", s.name()));
         return o;
+    }
+
+    /** Puts {@code value} under {@code key}, or leaves the key out when the value is unknown. */
+    private static void putKnown(ObjectNode o, String key, String value) {
+        if (value != null) {
+            o.put(key, value);
+        }
     }
 }

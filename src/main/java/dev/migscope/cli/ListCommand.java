@@ -1,8 +1,8 @@
 package dev.migscope.cli;
 
-import dev.migscope.json.Json;
-
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.migscope.device.DeviceInfo;
+import dev.migscope.json.Json;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +36,9 @@ final class ListCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<DeviceInfo> devices = root.registry().list();
         if (json) {
-            out.println(Json.array(devices.stream().map(d -> DeviceJson.listed(d).toString()).toList()));
+            ArrayNode listed = Json.array();
+            devices.forEach(d -> listed.add(DeviceJson.listed(d)));
+            out.println(Json.write(listed));
             out.flush();
             return ExitCode.OK;
         }

@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "screenshot", description = "Render the inspector window (1280x800) to a PNG, headless when "
         + "there is no display. On a simulated device a save is started so that the charts show traffic; "
         + "real devices are only sampled.")
+@UsesTheWindow
 final class ScreenshotCommand implements Callable<Integer> {
 
     @ParentCommand

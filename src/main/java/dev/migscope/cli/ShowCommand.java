@@ -1,7 +1,7 @@
 package dev.migscope.cli;
 
-import dev.migscope.json.Json;
-
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.Errno;
 import dev.migscope.device.VfioError;
@@ -14,6 +14,7 @@ import dev.migscope.fsm.MigPath;
 import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.MigrationFsm;
 import dev.migscope.fsm.Refusal;
+import dev.migscope.json.Json;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
 import java.io.PrintWriter;
@@ -130,34 +131,33 @@ final class ShowCommand implements Callable<Integer> {
     }
 
     private static void printJson(PrintWriter out, DeviceInfo d, MigFeatures features, MigState state) {
-        Json.Obj o = DeviceJson.identity(d);
+        ObjectNode o = DeviceJson.identity(d);
         if (features != null) {
-            o.raw("features", Json.strings(features.list().stream().map(MigFeature::cliName).toList()));
+            o.set("features", Json.strings(features.list().stream().map(MigFeature::cliName).toList()));
         }
         if (state != null) {
-            o.str("state", state.name());
+            o.put("state", state.name());
         }
         if (features != null && features.isValid()) {
-            o.raw("direct_arcs", Json.array(sortedArcs(features).stream().map(a -> new Json.Obj()
-                    .str("from", a.from().name()).str("to", a.to().name()).str("effect", a.effect().name())
-                    .toString()).toList()));
-            List<String> refused = new ArrayList<>();
+            ArrayNode arcs = o.putArray("direct_arcs");
+            for (Arc a : sortedArcs(features)) {
+                arcs.addObject().put("from", a.from().name()).put("to", a.to().name()).put("effect", a.effect().name());
+            }
+            ArrayNode refused = o.putArray("refused");
             for (Map.Entry<Refusal, List<MigPath>> e : refusals(features).entrySet()) {
                 for (MigPath p : e.getValue()) {
-                    refused.add(new Json.Obj().str("from", p.from().name()).str("to", p.to().name())
-                            .str("refusal", e.getKey().name()).toString());
+                    refused.addObject().put("from", p.from().name()).put("to", p.to().name())
+                            .put("refusal", e.getKey().name());
                 }
             }
-            o.raw("refused", Json.array(refused));
             if (state != null && state != MigState.ERROR) {
-                Json.Obj paths = new Json.Obj();
+                ObjectNode paths = o.putObject("paths_from_state");
                 for (MigState to : MigState.values()) {
-                    paths.str(to.name(), MigrationFsm.path(features, state, to).format());
+                    paths.put(to.name(), MigrationFsm.path(features, state, to).format());
                 }
-                o.raw("paths_from_state", paths.toString());
             }
         }
-        out.println(o);
+        out.println(Json.write(o));
     }
 
     private static String withId(String name, String hexId) {

@@ -1,11 +1,11 @@
 package dev.migscope.cli;
 
-import dev.migscope.telemetry.Bytes;
-import dev.migscope.json.Json;
-
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.fsm.MigState;
+import dev.migscope.json.Json;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
+import dev.migscope.telemetry.Bytes;
 import dev.migscope.telemetry.Metric;
 import dev.migscope.telemetry.TelemetrySnapshot;
 import java.io.PrintWriter;
@@ -113,16 +113,15 @@ final class WatchCommand implements Callable<Integer> {
     }
 
     private static String jsonLine(TelemetrySnapshot s, int i) {
-        String st = stateName(s.values(Metric.STATE)[i]);
-        return new Json.Obj()
-                .num("t", s.times()[i] / 1e9)
-                .raw("state", Json.str(st))
-                .num("total_bytes", s.values(Metric.TOTAL_BYTES)[i])
-                .num("initial_bytes", s.values(Metric.INITIAL_BYTES)[i])
-                .num("dirty_bytes", s.values(Metric.DIRTY_BYTES)[i])
-                .num("dirty_rate", s.values(Metric.DIRTY_RATE)[i])
-                .num("stop_copy_length", s.values(Metric.STOP_COPY_LENGTH)[i])
-                .num("downtime_estimate", s.values(Metric.DOWNTIME_ESTIMATE)[i])
-                .toString();
+        ObjectNode o = Json.object();
+        o.set("t", Json.number(s.times()[i] / 1e9));
+        o.put("state", stateName(s.values(Metric.STATE)[i]));
+        o.set("total_bytes", Json.number(s.values(Metric.TOTAL_BYTES)[i]));
+        o.set("initial_bytes", Json.number(s.values(Metric.INITIAL_BYTES)[i]));
+        o.set("dirty_bytes", Json.number(s.values(Metric.DIRTY_BYTES)[i]));
+        o.set("dirty_rate", Json.number(s.values(Metric.DIRTY_RATE)[i]));
+        o.set("stop_copy_length", Json.number(s.values(Metric.STOP_COPY_LENGTH)[i]));
+        o.set("downtime_estimate", Json.number(s.values(Metric.DOWNTIME_ESTIMATE)[i]));
+        return Json.write(o);
     }
 }

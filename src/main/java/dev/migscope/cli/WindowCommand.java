@@ -18,6 +18,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "window", description = "Open the inspector window (what migscope with no command does), "
         + "with a device opened at once and a theme chosen. It lists the simulated devices too, and returns "
         + "when the window closes.")
+@UsesTheWindow
 final class WindowCommand implements Callable<Integer> {
 
     @ParentCommand

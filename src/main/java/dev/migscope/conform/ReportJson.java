@@ -1,15 +1,13 @@
 package dev.migscope.conform;
 
-import static dev.migscope.json.Json.array;
-import static dev.migscope.json.Json.str;
-
-import java.util.ArrayList;
-import java.util.List;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.migscope.json.Json;
 
 /**
  * The {@code --json} form of a report (docs/CONFORMANCE.md documents it). Its keys and their order
- * are stable, so a driver's CI can parse it: schema {@value #SCHEMA}. Written by hand to keep the
- * package free of dependencies: one escaping rule, in {@link #str}.
+ * are stable, so a driver's CI can parse it: schema {@value #SCHEMA}. A value that is not known is
+ * there as null (a report from a device without migration support has no features).
  */
 public final class ReportJson {
 
@@ -19,55 +17,47 @@ public final class ReportJson {
     }
 
     public static String toJson(ConformanceReport r) {
-        List<String> members = new ArrayList<>();
-        members.add(member("schema", str(SCHEMA)));
-        members.add(member("device", object(
-                member("id", str(r.deviceId())),
-                member("driver", str(r.driver())),
-                member("features", r.features() == null ? "null" : str(r.features().cliNames())),
-                member("migrationFlags", r.features() == null ? "null" : Integer.toString(r.features().flags())))));
-        members.add(member("peer", r.peerId() == null ? "null" : object(member("id", str(r.peerId())))));
-        members.add(member("repeats", Integer.toString(r.repeats())));
-        members.add(member("summary", object(
-                member("passed", Long.toString(r.count(Status.PASS))),
-                member("failed", Long.toString(r.count(Status.FAIL))),
-                member("warnings", Long.toString(r.count(Status.WARN))),
-                member("notApplicable", Integer.toString(r.notApplicable().size())),
-                member("ok", Boolean.toString(!r.hasFailures())))));
-        members.add(member("results", array(r.results().stream().map(c -> object(
-                member("id", str(c.id())),
-                member("group", str(c.group())),
-                member("title", str(c.title())),
-                member("status", str(c.status().jsonName())),
-                member("rule", object(
-                        member("id", str(c.rule().id())),
-                        member("source", str(c.rule().source())),
-                        member("text", str(c.rule().text())))),
-                member("evidence", str(c.evidence())))).toList())));
-        members.add(member("notApplicable", array(r.notApplicable().stream().map(n -> object(
-                member("id", str(n.id())),
-                member("reason", str(n.reason())))).toList())));
-        members.add(member("latency", array(r.latency().stream().map(l -> object(
-                member("arc", str(l.arc().id())),
-                member("from", str(l.arc().from().name())),
-                member("to", str(l.arc().to().name())),
-                member("samples", Integer.toString(l.samples())),
-                member("medianNanos", Long.toString(l.medianNanos())),
-                member("p99Nanos", Long.toString(l.p99Nanos())))).toList())));
-        members.add(member("restore", array(r.restores().stream().map(x -> object(
-                member("id", str(x.deviceId())),
-                member("restored", Boolean.toString(x.restored())),
-                member("state", x.state() == null ? "null" : str(x.state().name())),
-                member("how", str(x.how())))).toList())));
-        return "{" + String.join(",", members) + "}";
+        ObjectNode o = Json.object().put("schema", SCHEMA);
+        ObjectNode device = o.putObject("device").put("id", r.deviceId()).put("driver", r.driver());
+        if (r.features() == null) {
+            device.putNull("features").putNull("migrationFlags");
+        } else {
+            device.put("features", r.features().cliNames()).put("migrationFlags", r.features().flags());
+        }
+        if (r.peerId() == null) {
+            o.putNull("peer");
+        } else {
+            o.putObject("peer").put("id", r.peerId());
+        }
+        o.put("repeats", r.repeats());
+        o.putObject("summary")
+                .put("passed", r.count(Status.PASS))
+                .put("failed", r.count(Status.FAIL))
+                .put("warnings", r.count(Status.WARN))
+                .put("notApplicable", r.notApplicable().size())
+                .put("ok", !r.hasFailures());
+        ArrayNode results = o.putArray("results");
+        for (CheckResult c : r.results()) {
+            ObjectNode x = results.addObject().put("id", c.id()).put("group", c.group()).put("title", c.title())
+                    .put("status", c.status().jsonName());
+            x.putObject("rule").put("id", c.rule().id()).put("source", c.rule().source()).put("text", c.rule().text());
+            x.put("evidence", c.evidence());
+        }
+        ArrayNode notApplicable = o.putArray("notApplicable");
+        for (NotApplicable n : r.notApplicable()) {
+            notApplicable.addObject().put("id", n.id()).put("reason", n.reason());
+        }
+        ArrayNode latency = o.putArray("latency");
+        for (ArcLatency l : r.latency()) {
+            latency.addObject().put("arc", l.arc().id()).put("from", l.arc().from().name())
+                    .put("to", l.arc().to().name()).put("samples", l.samples())
+                    .put("medianNanos", l.medianNanos()).put("p99Nanos", l.p99Nanos());
+        }
+        ArrayNode restore = o.putArray("restore");
+        for (ConformanceReport.Restore x : r.restores()) {
+            restore.addObject().put("id", x.deviceId()).put("restored", x.restored())
+                    .put("state", x.state() == null ? null : x.state().name()).put("how", x.how());
+        }
+        return Json.write(o);
     }
-
-    private static String member(String key, String rawValue) {
-        return str(key) + ":" + rawValue;
-    }
-
-    private static String object(String... members) {
-        return "{" + String.join(",", members) + "}";
-    }
-
 }

@@ -1,101 +1,116 @@
 package dev.migscope.json;
 
-import java.util.List;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.UncheckedIOException;
+import java.util.Collection;
 
 /**
- * migscope's JSON output (CLI listings, conformance reports), written by hand: one escaping rule
- * in one place, no dependency. Values are strings, numbers, booleans, null, or JSON already built
- * by this class.
+ * migscope's JSON, written and read through one Jackson mapper: the CLI's {@code --json} output
+ * and the conformance report are built as trees here and written by {@link #write}; what migscope
+ * reads (QMP, the agent's lines) comes back as trees from {@link #read} or from {@link #mapper()}'s
+ * readers. Output is compact, keys keep the order they were put in, and besides what RFC 8259
+ * demands it escapes U+2028 and U+2029, so a line of it is also a line of JavaScript.
  */
 public final class Json {
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder(new JsonFactoryBuilder()
+                    .characterEscapes(new LineSeparatorEscapes())
+                    // Lower-case hex in a control character's escape (001f, not 001F), as migscope always wrote it.
+                    .disable(JsonWriteFeature.WRITE_HEX_UPPER_CASE)
+                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                    .build())
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
 
     private Json() {
     }
 
-    /** A JSON string literal (RFC 8259 escaping), or {@code null}. */
-    public static String str(String s) {
-        if (s == null) {
-            return "null";
-        }
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
+    /** The one configured mapper, for streaming readers and writers (many values on one connection). */
+    public static ObjectMapper mapper() {
+        return MAPPER;
     }
 
-    /** A JSON number; NaN and infinities (not representable) become null. */
-    public static String num(double v) {
-        if (Double.isNaN(v) || Double.isInfinite(v)) {
-            return "null";
-        }
-        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
-            return Long.toString((long) v);
-        }
-        return Double.toString(v);
+    /** An empty object; its keys keep the order they are put in. */
+    public static ObjectNode object() {
+        return MAPPER.createObjectNode();
     }
 
-    /** An array of JSON values already built. */
-    public static String array(List<String> rawValues) {
-        return "[" + String.join(",", rawValues) + "]";
+    /** An empty array. */
+    public static ArrayNode array() {
+        return MAPPER.createArrayNode();
     }
 
     /** An array of strings. */
-    public static String strings(List<String> values) {
-        return array(values.stream().map(Json::str).toList());
+    public static ArrayNode strings(Collection<String> values) {
+        ArrayNode a = array();
+        values.forEach(a::add);
+        return a;
     }
 
-    /** Builds one object; keys keep their insertion order. */
-    public static final class Obj {
-        private final StringBuilder sb = new StringBuilder("{");
-
-        /** Adds a member whose value is JSON already built; nothing when {@code raw} is null (an absent key). */
-        public Obj raw(String key, String raw) {
-            if (raw != null) {
-                if (sb.length() > 1) {
-                    sb.append(',');
-                }
-                sb.append(Json.str(key)).append(':').append(raw);
-            }
-            return this;
+    /**
+     * A number as a person reads it: a whole number without a fraction ({@code 50331648}, not
+     * {@code 5.0331648E7}), others as Java prints a double; NaN and the infinities, which JSON
+     * cannot hold, become null.
+     */
+    public static JsonNode number(double v) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            return JsonNodeFactory.instance.nullNode();
         }
-
-        /** A string member; absent when {@code value} is null. */
-        public Obj str(String key, String value) {
-            return raw(key, value == null ? null : Json.str(value));
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return JsonNodeFactory.instance.numberNode((long) v);
         }
+        return JsonNodeFactory.instance.numberNode(v);
+    }
 
-        public Obj num(String key, long value) {
-            return raw(key, Long.toString(value));
+    /** The compact text of {@code node}, on one line (a node's own toString() knows none of the rules above). */
+    public static String write(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            // A tree written to a string has no I/O to fail and holds only values JSON can hold.
+            throw new UncheckedIOException(e);
         }
+    }
 
-        public Obj num(String key, double value) {
-            return raw(key, Json.num(value));
-        }
+    /**
+     * One JSON value, strictly: a duplicate key, a syntax error or anything after the value
+     * throws, with the line and column in the message.
+     */
+    public static JsonNode read(String text) throws JsonProcessingException {
+        return MAPPER.readTree(text);
+    }
 
-        public Obj bool(String key, boolean value) {
-            return raw(key, Boolean.toString(value));
+    /** RFC 8259's escapes, and U+2028 and U+2029, which JavaScript takes as line ends. */
+    private static final class LineSeparatorEscapes extends CharacterEscapes {
+        private static final int[] ASCII = standardAsciiEscapesForJSON();
+        private static final SerializableString LINE_SEPARATOR = new SerializedString("\\u2028");
+        private static final SerializableString PARAGRAPH_SEPARATOR = new SerializedString("\\u2029");
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ASCII;
         }
 
         @Override
-        public String toString() {
-            return sb + "}";
+        public SerializableString getEscapeSequence(int ch) {
+            return switch (ch) {
+                case 0x2028 -> LINE_SEPARATOR;
+                case 0x2029 -> PARAGRAPH_SEPARATOR;
+                default -> null;
+            };
         }
     }
 }

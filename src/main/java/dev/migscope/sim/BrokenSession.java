@@ -132,6 +132,7 @@ final class BrokenSession implements DeviceSession {
                 dst.put(new byte[k]);
                 return k;
             }
+            // In PRE_COPY the device's quirk already made the temporary end ENOMSG: 0 is STOP_COPY's end.
             if (n == 0 && defect == Defect.ENOMSG_IN_STOP_COPY) {
                 return MigrationStream.ENOMSG;
             }

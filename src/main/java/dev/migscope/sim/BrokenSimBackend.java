@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Deliberately broken simulated drivers, one per {@link Defect}, for proving that {@code conform}
@@ -37,8 +38,9 @@ public final class BrokenSimBackend implements DeviceBackend {
 
     private static SimProfile profile(Defect d) {
         long kib = 1024;
+        Set<Quirk> quirks = d == Defect.ENOMSG_IN_STOP_COPY ? Set.of(Quirk.ENOMSG_AT_PRE_COPY_END) : Set.of();
         return new SimProfile("sim_broken", MigFeatures.ALL, "migscope", "Broken driver (simulated): " + d.what(),
-                1024 * kib, 512 * kib, 64 * kib, 256 * 1024 * kib, true, 100);
+                1024 * kib, 512 * kib, 64 * kib, 256 * 1024 * kib, true, 100, quirks);
     }
 
     @Override

@@ -18,8 +18,9 @@ public enum Defect {
     /** MIG_DATA_SIZE reports a sixteenth of what STOP_COPY streams. */
     ESTIMATE_TOO_LOW("low-estimate", "reports a MIG_DATA_SIZE far below the real size"),
     /**
-     * read() fails with ENOMSG at every end of data: right at PRE_COPY's temporary end (as mlx5 does),
-     * wrong at STOP_COPY's permanent one, the slip of a driver that forgets to check its state there.
+     * read() fails with ENOMSG at STOP_COPY's permanent end too: the slip of a driver with {@link
+     * Quirk#ENOMSG_AT_PRE_COPY_END} (right at PRE_COPY's temporary end, as mlx5 does) that forgets
+     * to check its state there. Its device carries that quirk.
      */
     ENOMSG_IN_STOP_COPY("enomsg", "returns ENOMSG, not 0, at the end of its STOP_COPY stream");
 

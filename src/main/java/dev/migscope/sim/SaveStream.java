@@ -1,6 +1,7 @@
 package dev.migscope.sim;
 
 import dev.migscope.device.Errno;
+import dev.migscope.device.MigrationStream;
 import dev.migscope.device.PrecopyInfo;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigState;
@@ -11,8 +12,8 @@ import java.util.BitSet;
 /**
  * The saving data_fd. In PRE_COPY it offers the DEVICE record and the initial pages, then pages
  * dirtied after they were sent; when nothing is pending read() returns 0 (the temporary end), as
- * mtty_save_read does (vfio.h asks for ENOMSG, which mlx5 returns and the broken driver
- * {@link Defect#ENOMSG_IN_STOP_COPY} imitates). From STOP_COPY on it offers every page whose latest
+ * mtty_save_read does, or fails with ENOMSG, as vfio.h asks and mlx5 does, for a driver with
+ * {@link Quirk#ENOMSG_AT_PRE_COPY_END}. From STOP_COPY on it offers every page whose latest
  * generation was not sent, then END, then returns 0 for good. Reads take the link's time on the
  * device clock.
  */
@@ -63,6 +64,7 @@ final class SaveStream extends SimStream {
     public int read(ByteBuffer dst) throws VfioException {
         long linkNanos;
         int n = 0;
+        boolean temporaryEnd;
         device.lock.lock();
         try {
             checkOpen("read(data_fd)");
@@ -83,11 +85,15 @@ final class SaveStream extends SimStream {
             }
             transferred += n;
             linkNanos = device.linkTransferNanos(n);
+            temporaryEnd = n == 0 && !stopCopy;
         } finally {
             device.lock.unlock();
         }
         // Outside the lock: the link is busy, but listing and controls are not.
         device.clock.sleepNanos(linkNanos);
+        if (temporaryEnd && device.profile.quirks().contains(Quirk.ENOMSG_AT_PRE_COPY_END)) {
+            return MigrationStream.ENOMSG;
+        }
         return n;
     }
 

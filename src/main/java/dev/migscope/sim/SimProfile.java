@@ -1,6 +1,7 @@
 package dev.migscope.sim;
 
 import dev.migscope.fsm.MigFeatures;
+import java.util.Set;
 
 /**
  * What a simulated driver imitates and how its device behaves: the feature set it reports in GET
@@ -17,6 +18,7 @@ import dev.migscope.fsm.MigFeatures;
  * @param linkBytesPerSecond     how fast the data_fd drains
  * @param dmaLogging             true when the driver implements DMA_LOGGING_* (log_ops)
  * @param dmaDirtyPagesPerSecond guest pages the device writes by DMA while it runs
+ * @param quirks                 how the imitated driver differs from mtty where drivers may differ
  */
 public record SimProfile(
         String driver,
@@ -28,7 +30,8 @@ public record SimProfile(
         long dirtyBytesPerSecond,
         long linkBytesPerSecond,
         boolean dmaLogging,
-        long dmaDirtyPagesPerSecond) {
+        long dmaDirtyPagesPerSecond,
+        Set<Quirk> quirks) {
 
     /** The unit the state is dirtied and streamed in: one record carries one page. */
     public static final int PAGE_BYTES = 64 * 1024;
@@ -46,6 +49,15 @@ public record SimProfile(
         if (dirtyBytesPerSecond < 0 || linkBytesPerSecond <= 0 || dmaDirtyPagesPerSecond < 0) {
             throw new IllegalArgumentException("rates must not be negative and the link must move data");
         }
+        quirks = Set.copyOf(quirks);
+    }
+
+    /** A profile whose driver has none of the {@link Quirk}s: it behaves as mtty does. */
+    public SimProfile(String driver, MigFeatures features, String vendorName, String deviceName, long stateBytes,
+            long precopyInitialBytes, long dirtyBytesPerSecond, long linkBytesPerSecond, boolean dmaLogging,
+            long dmaDirtyPagesPerSecond) {
+        this(driver, features, vendorName, deviceName, stateBytes, precopyInitialBytes, dirtyBytesPerSecond,
+                linkBytesPerSecond, dmaLogging, dmaDirtyPagesPerSecond, Set.of());
     }
 
     /** Imitates mlx5_vfio_pci (and mtty): every feature, a state QEMU pre-copies comfortably. */

@@ -29,7 +29,7 @@ class ConformCommandTest {
                 "--json");
         assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.FAILED);
         @SuppressWarnings("unchecked")
-        Map<String, Object> json = (Map<String, Object>) MiniJson.parse(r.out());
+        Map<String, Object> json = (Map<String, Object>) PlainJson.parse(r.out());
         assertThat(json.keySet()).containsExactlyElementsOf(TOP_KEYS);
         assertThat(json.get("schema")).isEqualTo("migscope-conform/1");
         assertThat(json.get("peer")).isNull();

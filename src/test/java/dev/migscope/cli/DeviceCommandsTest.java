@@ -46,7 +46,7 @@ class DeviceCommandsTest {
 
         assertThat(r.code()).isEqualTo(ExitCode.OK);
         // --sim lists the simulated devices after any real ones this host has.
-        List<Object> devices = ((List<Object>) MiniJson.parse(r.out())).stream()
+        List<Object> devices = ((List<Object>) PlainJson.parse(r.out())).stream()
                 .filter(o -> "sim".equals(((Map<String, Object>) o).get("kind"))).toList();
         Map<String, Object> pds = null;
         List<Object> ids = new ArrayList<>();
@@ -107,7 +107,7 @@ class DeviceCommandsTest {
         CliHarness.Run r = cli.run("show", "sim:mlx5-0", "--json");
 
         assertThat(r.code()).isEqualTo(ExitCode.OK);
-        Map<String, Object> d = (Map<String, Object>) MiniJson.parse(r.out());
+        Map<String, Object> d = (Map<String, Object>) PlainJson.parse(r.out());
         assertThat(d).containsEntry("id", "sim:mlx5-0").containsEntry("state", "RUNNING")
                 .containsEntry("features", List.of("stop-copy", "p2p", "pre-copy"));
         assertThat((List<Object>) d.get("direct_arcs")).contains(
@@ -329,7 +329,7 @@ class DeviceCommandsTest {
         assertThat(lines).hasSize(4);
         double last = -1;
         for (String line : lines) {
-            Map<String, Object> s = (Map<String, Object>) MiniJson.parse(line);
+            Map<String, Object> s = (Map<String, Object>) PlainJson.parse(line);
             assertThat(s).containsKeys("t", "state", "total_bytes", "initial_bytes", "dirty_bytes", "dirty_rate",
                     "stop_copy_length", "downtime_estimate");
             assertThat(s).containsEntry("state", "RUNNING").containsEntry("initial_bytes", null);
@@ -353,7 +353,7 @@ class DeviceCommandsTest {
             assertThat(text.out()).contains("(passive: read from debugfs)");
             assertThat(json.code()).isEqualTo(ExitCode.OK);
             for (String line : json.out().split("\n")) {
-                assertThat((Map<String, Object>) MiniJson.parse(line)).containsEntry("state", "STOP");
+                assertThat((Map<String, Object>) PlainJson.parse(line)).containsEntry("state", "STOP");
             }
         }
     }

@@ -1,0 +1,130 @@
+package dev.migscope.arch;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.library.Architectures.LayeredArchitecture;
+import com.tngtech.archunit.library.dependencies.SliceAssignment;
+import com.tngtech.archunit.library.dependencies.SliceIdentifier;
+import dev.migscope.cli.UsesTheWindow;
+import java.util.Optional;
+
+/**
+ * The rules of the house (DESIGN.md) as ArchUnit rules over the packages under {@code root}:
+ * {@code dev.migscope} for the code, a fixture package for the test that proves each rule fails.
+ * The layers are an allow-list: a layer uses only the layers named for it, and a class in no
+ * layer (a new package nobody placed) fails too.
+ */
+final class HouseRules {
+
+    private HouseRules() {
+    }
+
+    /**
+     * Who may use whom. Arrows point down only: the entry point starts the CLI or the window; the
+     * front ends (ui, cli, agent) see devices through views and sessions; session, qemu, remote
+     * and conform sit on the SPI (device); the backends (linux, sim) implement it; fsm, telemetry
+     * and json use nothing of the project. Nothing above device reaches linux or sim: backends
+     * come from device's registry. qemu, remote and agent are the layers still to come.
+     *
+     * @param optionalLayers true where a layer may have no class (the fixture has only a few)
+     */
+    static LayeredArchitecture layers(String root, boolean optionalLayers) {
+        return layeredArchitecture()
+                .consideringOnlyDependenciesInAnyPackage(root + "..")
+                .withOptionalLayers(optionalLayers)
+                .layer("entry point").definedBy(root)
+                .layer("cli").definedBy(root + ".cli..")
+                .layer("ui").definedBy(root + ".ui..")
+                .optionalLayer("agent").definedBy(root + ".agent..")
+                .layer("conform").definedBy(root + ".conform..")
+                .layer("session").definedBy(root + ".session..")
+                .optionalLayer("qemu").definedBy(root + ".qemu..")
+                .optionalLayer("remote").definedBy(root + ".remote..")
+                .layer("view").definedBy(root + ".view..")
+                .layer("device").definedBy(root + ".device..")
+                .layer("linux").definedBy(root + ".linux..")
+                .layer("sim").definedBy(root + ".sim..")
+                .layer("fsm").definedBy(root + ".fsm..")
+                .layer("telemetry").definedBy(root + ".telemetry..")
+                .layer("json").definedBy(root + ".json..")
+
+                .whereLayer("entry point").mayOnlyAccessLayers("cli", "ui")
+                .whereLayer("cli").mayOnlyAccessLayers("agent", "conform", "session", "qemu", "remote", "view",
+                        "device", "fsm", "telemetry", "json")
+                .whereLayer("ui").mayOnlyAccessLayers("conform", "session", "view", "device", "fsm", "telemetry")
+                .whereLayer("agent").mayOnlyAccessLayers("session", "view", "device", "fsm", "telemetry", "json")
+                .whereLayer("conform").mayOnlyAccessLayers("session", "view", "device", "fsm", "telemetry", "json")
+                .whereLayer("session").mayOnlyAccessLayers("view", "device", "fsm", "telemetry")
+                // QMP and the agent's protocol are JSON.
+                .whereLayer("qemu").mayOnlyAccessLayers("view", "device", "fsm", "telemetry", "json")
+                .whereLayer("remote").mayOnlyAccessLayers("view", "device", "fsm", "telemetry", "json")
+                .whereLayer("view").mayOnlyAccessLayers("device", "fsm", "telemetry")
+                .whereLayer("linux").mayOnlyAccessLayers("device", "fsm")
+                .whereLayer("sim").mayOnlyAccessLayers("device", "fsm")
+                .whereLayer("device").mayOnlyAccessLayers("fsm")
+                .whereLayer("fsm").mayNotAccessAnyLayer()
+                .whereLayer("telemetry").mayNotAccessAnyLayer()
+                .whereLayer("json").mayNotAccessAnyLayer()
+                // The CLI's window commands open or render the window.
+                .ignoreDependency(partOfAWindowCommand(), JavaClass.Predicates.resideInAPackage(root + ".ui.."))
+                .ensureAllClassesAreContainedInArchitecture();
+    }
+
+    /** No cycle between the top-level packages ({@code fsm}, {@code device}, ...). */
+    static ArchRule packagesFreeOfCycles(String root) {
+        return slices().matching(root + ".(*)..").namingSlices("$1").should().beFreeOfCycles();
+    }
+
+    /**
+     * No cycle between the window's parts: {@code ui} itself and each package under it
+     * ({@code ui.charts}, {@code ui.graph}, ...). {@code ui} is a part too, so a package under it
+     * that uses a class of {@code ui} while {@code ui} uses the package is a cycle.
+     */
+    static ArchRule windowPartsFreeOfCycles(String root) {
+        String ui = root + ".ui";
+        return slices().assignedFrom(new SliceAssignment() {
+            @Override
+            public SliceIdentifier getIdentifierOf(JavaClass c) {
+                String p = c.getPackageName();
+                if (p.equals(ui)) {
+                    return SliceIdentifier.of("ui");
+                }
+                if (!p.startsWith(ui + ".")) {
+                    return SliceIdentifier.ignore();
+                }
+                return SliceIdentifier.of("ui." + p.substring(ui.length() + 1).split("\\.")[0]);
+            }
+
+            @Override
+            public String getDescription() {
+                return "the window's parts (" + ui + " and each package under it)";
+            }
+        }).should().beFreeOfCycles();
+    }
+
+    /** JavaFX and AWT only in the window, and in the CLI's commands that open or render it. */
+    static ArchRule toolkitsOnlyInTheWindow(String root) {
+        return noClasses().that().resideInAPackage(root + "..")
+                .and().resideOutsideOfPackage(root + ".ui..")
+                .and(DescribedPredicate.not(partOfAWindowCommand()))
+                .should().dependOnClassesThat().resideInAnyPackage("javafx..", "java.awt..");
+    }
+
+    /** A class marked {@link UsesTheWindow}, or one nested in it (its anonymous and inner classes). */
+    private static DescribedPredicate<JavaClass> partOfAWindowCommand() {
+        return DescribedPredicate.describe("part of a class annotated @" + UsesTheWindow.class.getSimpleName(),
+                c -> {
+                    for (Optional<JavaClass> k = Optional.of(c); k.isPresent(); k = k.get().getEnclosingClass()) {
+                        if (k.get().isAnnotatedWith(UsesTheWindow.class)) {
+                            return true;
+                        }
+                    }
+                    return false;
+                });
+    }
+}
