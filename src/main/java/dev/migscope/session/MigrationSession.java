@@ -46,7 +46,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -169,18 +168,6 @@ public final class MigrationSession implements DeviceView, DeviceControl, AutoCl
         }
     }
 
-    /** {@link #open} without blocking the caller (the UI thread). */
-    public static CompletableFuture<MigrationSession> openAsync(DeviceRegistry registry, String id,
-            SessionOptions options) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return open(registry, id, options);
-            } catch (VfioException e) {
-                throw new CompletionException(e);
-            }
-        });
-    }
-
     /**
      * A read-only session for a device another process holds: its state comes from the backend's
      * watch (debugfs). Every change is refused.
@@ -281,10 +268,6 @@ public final class MigrationSession implements DeviceView, DeviceControl, AutoCl
 
     public void addListener(DeviceListener l) {
         listeners.add(l);
-    }
-
-    public void removeListener(DeviceListener l) {
-        listeners.remove(l);
     }
 
     /** Fault injection and workload controls when the device is simulated. */
