@@ -3,6 +3,7 @@ package dev.migscope.conform;
 import dev.migscope.device.DeviceSession;
 import dev.migscope.device.Errno;
 import dev.migscope.device.MigrationStream;
+import dev.migscope.device.StreamIo;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigState;
@@ -18,6 +19,8 @@ final class DeviceUnderTest {
 
     final DeviceSession session;
     final String id;
+    /** The data_fd loops the session uses too: QEMU's 1 MiB chunk, one aligned buffer. */
+    final StreamIo io;
     /** What happened when a SET was tried from ERROR, each time a step left the device there. */
     private String errorObservation;
     private boolean errorSetRefused = true;
@@ -25,6 +28,7 @@ final class DeviceUnderTest {
     DeviceUnderTest(DeviceSession session) {
         this.session = session;
         this.id = session.info().id();
+        this.io = new StreamIo(id);
     }
 
     MigState get() throws VfioException {

@@ -72,18 +72,16 @@ public final class StreamIo {
     }
 
     /**
-     * Reads until read() returns 0 or fails with ENOMSG, a read fails, {@code limit} bytes were
-     * read, or {@code sink} says stop; hands every chunk to {@code sink}.
+     * Reads at most {@code chunk} bytes at a time ({@link #CHUNK}, unless a caller asks something
+     * between smaller reads) until read() returns 0 or fails with ENOMSG, a read fails,
+     * {@code limit} bytes were read, or {@code sink} says stop; hands every chunk to {@code sink}.
      *
      * @throws IOException what the sink threw
      */
-    public Transfer drain(MigrationStream stream, long limit, ChunkSink sink) throws IOException {
+    public Transfer drain(MigrationStream stream, long limit, int chunk, ChunkSink sink) throws IOException {
         long total = 0;
         while (total < limit) {
-            buffer.clear();
-            if (limit - total < CHUNK) {
-                buffer.limit((int) (limit - total));
-            }
+            buffer.clear().limit((int) Math.min(Math.min(chunk, CHUNK), limit - total));
             int n;
             try {
                 n = stream.read(buffer);

@@ -121,18 +121,18 @@ final class SaveResume {
             // In STOP_COPY, read() == 0 is the end of the stream (the device produced everything). ENOMSG
             // is forbidden here; like QEMU we take it as the end too, and leave judging the driver to the
             // conformance run (stop-copy.no-enomsg) and RESUMING -> STOP to the target.
-            StreamIo.Transfer t = io.drain(ctx.stream(VfioCall.READ_DATA_FD, "this phase"), Long.MAX_VALUE,
-                    chunk -> {
-                        int n = chunk.remaining();
-                        writer.write(chunk);
-                        bytes[sc] += n;
-                        sampler.moved(MigState.STOP_COPY, n);
-                        long moved = bytes[0] + (sc > 0 ? bytes[sc] : 0);
-                        estimate[0] = estimate(estimate[0], moved, null);
-                        progress.update("STOP_COPY", moved, estimate[0]);
-                        sampler.sampleIfDue();
-                        return !cancel.isCancelled();
-                    });
+            MigrationStream stream = ctx.stream(VfioCall.READ_DATA_FD, "this phase");
+            StreamIo.Transfer t = io.drain(stream, Long.MAX_VALUE, StreamIo.CHUNK, chunk -> {
+                int n = chunk.remaining();
+                writer.write(chunk);
+                bytes[sc] += n;
+                sampler.moved(MigState.STOP_COPY, n);
+                long moved = bytes[0] + (sc > 0 ? bytes[sc] : 0);
+                estimate[0] = estimate(estimate[0], moved, null);
+                progress.update("STOP_COPY", moved, estimate[0]);
+                sampler.sampleIfDue();
+                return !cancel.isCancelled();
+            });
             if (t.error() != null) {
                 throw t.error();
             }
