@@ -159,8 +159,8 @@ public final class MigscopeCli implements Callable<Integer> {
             Thread.currentThread().interrupt();
             throw new CliFailure(ExitCode.FAILED, "interrupted");
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof VfioException v) {
-                throw new CliFailure(ExitCode.FAILED, v.error().describe());
+            if (e.getCause() instanceof VfioException) {
+                throw new CliFailure(ExitCode.FAILED, VfioException.describe(e));
             }
             throw new IllegalStateException(String.valueOf(e.getCause()), e.getCause());
         }

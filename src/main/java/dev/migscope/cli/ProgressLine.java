@@ -28,8 +28,7 @@ final class ProgressLine implements Progress {
             return;
         }
         lastDraw = now;
-        // The estimate is stop_copy_length before PRE_COPY; a device that keeps dirtying sends more.
-        String of = estimate > 0 && bytes <= estimate ? " of ~" + Bytes.format(estimate) : "";
+        String of = estimate > 0 ? " of ~" + Bytes.format(estimate) : "";
         String line = phase + "  " + Bytes.format(bytes) + of;
         err.print("\r" + line + " ".repeat(Math.max(0, width - line.length())));
         err.flush();

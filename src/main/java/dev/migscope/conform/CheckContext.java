@@ -1,8 +1,7 @@
 package dev.migscope.conform;
 
-import dev.migscope.device.Errno;
 import dev.migscope.device.MigrationStream;
-import dev.migscope.device.VfioError;
+import dev.migscope.device.StreamIo;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
@@ -26,8 +25,6 @@ import java.util.List;
 final class CheckContext {
 
     static final String SET = "SET ";
-    /** QEMU reads up to 1 MiB per iteration; so do we. */
-    static final int CHUNK = 1 << 20;
     /** Why the checks that load a stream into a device were not made. */
     static final String NO_IMAGE = "leaving RESUMING needs a complete saved stream, and the STOP_COPY "
             + "stream did not end (see stop-copy.end)";
@@ -41,7 +38,6 @@ final class CheckContext {
     final List<NotApplicable> notApplicable = new ArrayList<>();
     final List<ArcLatency> latency = new ArrayList<>();
 
-    private final ByteBuffer buffer = MigrationStream.alignedBuffer(CHUNK);
     /** GET MIGRATION; null until it succeeded. */
     private MigFeatures features;
     /** A complete STOP_COPY stream saved from the device; null when the save did not end. */
@@ -106,44 +102,20 @@ final class CheckContext {
      * or fails with ENOMSG, a read fails, {@code limit} bytes were read, or {@code sink} says stop.
      */
     Drain drain(MigrationStream stream, long limit, int chunk, ChunkSink sink) {
-        long total = 0;
-        while (total < limit) {
-            buffer.clear().limit((int) Math.min(chunk, limit - total));
-            int n;
-            try {
-                n = stream.read(buffer);
-            } catch (VfioException e) {
-                return new Drain(total, false, false, e);
-            }
-            if (n == 0 || n == MigrationStream.ENOMSG) {
-                return new Drain(total, n == 0, n == MigrationStream.ENOMSG, null);
-            }
-            total += n;
-            if (!sink.accept(buffer.flip())) {
-                break;
-            }
+        try {
+            StreamIo.Transfer t = dev.io.drain(stream, limit, chunk, sink::accept);
+            return new Drain(t.bytes(), t.end() == StreamIo.End.END, t.end() == StreamIo.End.ENOMSG, t.error());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // the sinks here throw none
         }
-        return new Drain(total, false, false, null);
     }
 
     /** Writes the first {@code length} bytes of the saved stream to {@code target}'s resuming data_fd. */
     void writeImage(DeviceUnderTest target, MigrationStream stream, long length) throws VfioException {
         try (FileChannel in = FileChannel.open(image, StandardOpenOption.READ)) {
-            long pos = 0;
-            while (pos < length) {
-                buffer.clear().limit((int) Math.min(CHUNK, length - pos));
-                if (in.read(buffer, pos) < 0) {
-                    throw new IllegalStateException("the saved image is shorter than " + length + " bytes");
-                }
-                buffer.flip();
-                while (buffer.hasRemaining()) {
-                    int n = stream.write(buffer);
-                    if (n <= 0) {
-                        throw new VfioException(VfioError.of(Errno.EIO, "write(data_fd)", target.id,
-                                "the driver accepted no bytes at offset " + pos));
-                    }
-                    pos += n;
-                }
+            StreamIo.Transfer t = target.io.write(stream, in, 0, length, chunk -> true);
+            if (t.error() != null) {
+                throw t.error();
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,6 +1,7 @@
 package dev.migscope.conform;
 
 import dev.migscope.device.MigrationStream;
+import dev.migscope.device.StreamIo;
 import dev.migscope.fsm.Arc;
 import dev.migscope.fsm.ArcEffect;
 import dev.migscope.fsm.MigState;
@@ -74,7 +75,7 @@ final class DataFdChecker {
     private CheckResult continues(CheckContext c, MigrationStream fd, boolean newFd) {
         String id = "saving-group.continues." + arc.from() + "-" + arc.to();
         String title = "after " + arc + " the data_fd of " + arc.from() + " streams the rest";
-        CheckContext.Drain d = c.drain(fd, c.options.maxStreamBytes(), CheckContext.CHUNK, chunk -> true);
+        CheckContext.Drain d = c.drain(fd, c.options.maxStreamBytes(), StreamIo.CHUNK, chunk -> true);
         Status s = d.error() == null && d.bytes() > 0 ? Status.PASS : Status.FAIL;
         String ev = "data_fd " + fd.fd() + " read in STOP_COPY: " + d.describe()
                 + (newFd ? "; the SET also returned a new data_fd" : "; the SET returned no new data_fd");

@@ -3,6 +3,8 @@ package dev.migscope.conform;
 import dev.migscope.device.DeviceSession;
 import dev.migscope.device.Errno;
 import dev.migscope.device.MigrationStream;
+import dev.migscope.device.StreamIo;
+import dev.migscope.device.VfioCall;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigState;
@@ -18,6 +20,8 @@ final class DeviceUnderTest {
 
     final DeviceSession session;
     final String id;
+    /** The data_fd loops the session uses too: QEMU's 1 MiB chunk, one aligned buffer. */
+    final StreamIo io;
     /** What happened when a SET was tried from ERROR, each time a step left the device there. */
     private String errorObservation;
     private boolean errorSetRefused = true;
@@ -25,6 +29,7 @@ final class DeviceUnderTest {
     DeviceUnderTest(DeviceSession session) {
         this.session = session;
         this.id = session.info().id();
+        this.io = new StreamIo(id);
     }
 
     MigState get() throws VfioException {
@@ -77,7 +82,7 @@ final class DeviceUnderTest {
         close(session.setState(MigState.RUNNING));
         MigState last = get();
         if (last != MigState.RUNNING) {
-            throw new VfioException(VfioError.of(Errno.EIO, "VFIO_DEVICE_RESET", id,
+            throw new VfioException(VfioError.of(Errno.EIO, VfioCall.VFIO_DEVICE_RESET.text(), id,
                     "the device did not return to RUNNING (VFIO_DEVICE_RESET left " + afterReset
                             + ", SET RUNNING then left " + last + "); reset it again or reload its driver"));
         }
@@ -117,7 +122,7 @@ final class DeviceUnderTest {
         MigState now = get();
         if (now != target) {
             close(fd);
-            throw new VfioException(VfioError.of(Errno.EIO, "VFIO_DEVICE_FEATURE SET MIG_DEVICE_STATE", id,
+            throw new VfioException(VfioError.of(Errno.EIO, VfioCall.SET_MIG_DEVICE_STATE.text(), id,
                     "SET " + target + " from RUNNING left the device in " + now));
         }
         return fd;

@@ -1,6 +1,7 @@
 package dev.migscope.conform;
 
 import dev.migscope.device.MigrationStream;
+import dev.migscope.device.StreamIo;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigState;
 import java.io.IOException;
@@ -63,7 +64,7 @@ final class StopCopyChecker implements Checker {
         Path file = CheckContext.newImageFile();
         try (MigrationStream stream = fd.get();
                 FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            CheckContext.Drain first = c.drain(stream, c.options.maxStreamBytes(), CheckContext.CHUNK,
+            CheckContext.Drain first = c.drain(stream, c.options.maxStreamBytes(), StreamIo.CHUNK,
                     chunk -> copy(chunk, out));
             String ev = "SET STOP_COPY from STOP returned data_fd " + stream.fd() + "; read " + first.describe();
             VfioException error = first.error();

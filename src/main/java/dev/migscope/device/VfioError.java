@@ -5,7 +5,7 @@ package dev.migscope.device;
  * the user can act on. No stack trace reaches a user; this does.
  *
  * @param errno    the errno number (0 when the failure is not an errno, e.g. a bad file)
- * @param call     the call as the uAPI names it: {@code VFIO_DEVICE_FEATURE SET MIG_DEVICE_STATE},
+ * @param call     the call, for uAPI calls as {@link VfioCall} names them: {@code SET MIG_DEVICE_STATE},
  *                 {@code read(data_fd)}, {@code open /dev/vfio/12}
  * @param deviceId the device, or null before one is chosen
  * @param message  what went wrong and what to do about it

@@ -1,5 +1,8 @@
 package dev.migscope.device;
 
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
 /** Carries a {@link VfioError} out of a backend call; callers turn it back into the value. */
 public final class VfioException extends Exception {
     private static final long serialVersionUID = 1L;
@@ -12,5 +15,20 @@ public final class VfioException extends Exception {
 
     public VfioError error() {
         return error;
+    }
+
+    /**
+     * One line for a user about a failure that came back from a future: the {@link VfioError}'s
+     * sentence when a device call failed, else the failure's own message (never a stack trace).
+     */
+    public static String describe(Throwable failure) {
+        Throwable c = failure;
+        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        if (c instanceof VfioException v) {
+            return v.error().describe();
+        }
+        return String.valueOf(c.getMessage() != null ? c.getMessage() : c);
     }
 }

@@ -22,10 +22,6 @@ public record MigPath(MigState from, MigState to, List<MigState> states, Refusal
         return refusal != null;
     }
 
-    public Optional<Refusal> refusalReason() {
-        return Optional.ofNullable(refusal);
-    }
-
     /** The direct arcs of the walk, in order (empty when from == to or refused). */
     public List<Arc> arcs() {
         List<Arc> arcs = new ArrayList<>();

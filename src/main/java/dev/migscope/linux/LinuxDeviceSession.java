@@ -9,6 +9,7 @@ import dev.migscope.device.DirtyBitmap;
 import dev.migscope.device.Errno;
 import dev.migscope.device.IovaRange;
 import dev.migscope.device.MigrationStream;
+import dev.migscope.device.VfioCall;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigFeatures;
@@ -63,7 +64,7 @@ final class LinuxDeviceSession implements DeviceSession {
     public MigFeatures migrationFeatures() throws VfioException {
         ByteBuffer m = feature(Uapi.VFIO_DEVICE_FEATURE_GET | Uapi.VFIO_DEVICE_FEATURE_MIGRATION,
                 Uapi.SIZEOF_VFIO_DEVICE_FEATURE_MIGRATION);
-        call("VFIO_DEVICE_FEATURE GET MIGRATION", null);
+        call(VfioCall.GET_MIGRATION, null);
         long flags = m.getLong(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIGRATION_FLAGS);
         return new MigFeatures((int) flags);
     }
@@ -72,10 +73,10 @@ final class LinuxDeviceSession implements DeviceSession {
     public MigState getState() throws VfioException {
         ByteBuffer m = feature(Uapi.VFIO_DEVICE_FEATURE_GET | Uapi.VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
                 Uapi.SIZEOF_VFIO_DEVICE_FEATURE_MIG_STATE);
-        call("VFIO_DEVICE_FEATURE GET MIG_DEVICE_STATE", null);
+        call(VfioCall.GET_MIG_DEVICE_STATE, null);
         int abi = m.getInt(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIG_STATE_DEVICE_STATE);
         return MigState.fromAbi(abi).orElseThrow(() -> new VfioException(new VfioError(0,
-                "VFIO_DEVICE_FEATURE GET MIG_DEVICE_STATE", info.id(),
+                VfioCall.GET_MIG_DEVICE_STATE.text(), info.id(),
                 "the kernel reported state " + abi + ", which Linux 6.12's vfio.h does not define")));
     }
 
@@ -85,7 +86,7 @@ final class LinuxDeviceSession implements DeviceSession {
                 Uapi.SIZEOF_VFIO_DEVICE_FEATURE_MIG_STATE);
         m.putInt(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIG_STATE_DEVICE_STATE, target.abi());
         m.putInt(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIG_STATE_DATA_FD, -1);
-        call("VFIO_DEVICE_FEATURE SET MIG_DEVICE_STATE", target);
+        call(VfioCall.SET_MIG_DEVICE_STATE, target);
         int dataFd = m.getInt(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIG_STATE_DATA_FD);
         if (dataFd < 0) {
             return Optional.empty();
@@ -99,7 +100,7 @@ final class LinuxDeviceSession implements DeviceSession {
     public long migDataSize() throws VfioException {
         ByteBuffer m = feature(Uapi.VFIO_DEVICE_FEATURE_GET | Uapi.VFIO_DEVICE_FEATURE_MIG_DATA_SIZE,
                 Uapi.SIZEOF_VFIO_DEVICE_FEATURE_MIG_DATA_SIZE);
-        call("VFIO_DEVICE_FEATURE GET MIG_DATA_SIZE", null);
+        call(VfioCall.GET_MIG_DATA_SIZE, null);
         return m.getLong(Uapi.VFIO_DEVICE_FEATURE_DATA + Uapi.VFIO_DEVICE_FEATURE_MIG_DATA_SIZE_STOP_COPY_LENGTH);
     }
 
@@ -109,7 +110,7 @@ final class LinuxDeviceSession implements DeviceSession {
         feature(Uapi.VFIO_DEVICE_FEATURE_PROBE | Uapi.VFIO_DEVICE_FEATURE_SET
                 | Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_START, 0);
         try {
-            call("VFIO_DEVICE_FEATURE PROBE DMA_LOGGING_START", null);
+            call(VfioCall.PROBE_DMA_LOGGING_START, null);
             return true;
         } catch (VfioException e) {
             return false;
@@ -132,7 +133,7 @@ final class LinuxDeviceSession implements DeviceSession {
         m.putInt(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_CONTROL_NUM_RANGES, ranges.size());
         m.putLong(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_CONTROL_RANGES, Pointer.nativeValue(rangeArray));
         try {
-            call("VFIO_DEVICE_FEATURE SET DMA_LOGGING_START", null);
+            call(VfioCall.SET_DMA_LOGGING_START, null);
         } finally {
             // Only its address is in the argument: keep the Cleaner from freeing it before the kernel reads it.
             Reference.reachabilityFence(rangeArray);
@@ -152,7 +153,7 @@ final class LinuxDeviceSession implements DeviceSession {
         m.putLong(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT_LENGTH, length);
         m.putLong(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT_PAGE_SIZE, pageSize);
         m.putLong(d + Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT_BITMAP, Pointer.nativeValue(bitmap));
-        call("VFIO_DEVICE_FEATURE GET DMA_LOGGING_REPORT", null);
+        call(VfioCall.GET_DMA_LOGGING_REPORT, null);
         bitmap.read(0, words, 0, words.length);
         return new DirtyBitmap(iova, length, pageSize, words);
     }
@@ -160,16 +161,16 @@ final class LinuxDeviceSession implements DeviceSession {
     @Override
     public void dmaLoggingStop() throws VfioException {
         feature(Uapi.VFIO_DEVICE_FEATURE_SET | Uapi.VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP, 0);
-        call("VFIO_DEVICE_FEATURE SET DMA_LOGGING_STOP", null);
+        call(VfioCall.SET_DMA_LOGGING_STOP, null);
     }
 
     @Override
     public void reset() throws VfioException {
-        ensureOpen("VFIO_DEVICE_RESET");
+        ensureOpen(VfioCall.VFIO_DEVICE_RESET.text());
         try {
             LibC.ioctl(fds.deviceFd(), Uapi.VFIO_DEVICE_RESET, null);
         } catch (LastErrorException e) {
-            throw new VfioException(VfioErrors.call(e.getErrorCode(), "VFIO_DEVICE_RESET", info.id(), false));
+            throw new VfioException(VfioErrors.call(e.getErrorCode(), VfioCall.VFIO_DEVICE_RESET.text(), info.id(), false));
         }
     }
 
@@ -200,7 +201,7 @@ final class LinuxDeviceSession implements DeviceSession {
      * MIG_DEVICE_STATE asks for (null for the other features); the call's name is built only
      * when there is an error to report.
      */
-    private void call(String call, MigState setTarget) throws VfioException {
+    private void call(VfioCall call, MigState setTarget) throws VfioException {
         if (closed) {
             throw new VfioException(VfioError.of(Errno.EBADF, name(call, setTarget), info.id(),
                     "the session was closed"));
@@ -213,8 +214,8 @@ final class LinuxDeviceSession implements DeviceSession {
         }
     }
 
-    private static String name(String call, MigState setTarget) {
-        return setTarget == null ? call : call + " " + setTarget;
+    private static String name(VfioCall call, MigState setTarget) {
+        return setTarget == null ? call.text() : call.with(setTarget);
     }
 
     private void ensureOpen(String call) throws VfioException {

@@ -2,6 +2,7 @@ package dev.migscope.linux;
 
 import dev.migscope.device.Errno;
 import dev.migscope.device.Owner;
+import dev.migscope.device.VfioCall;
 import dev.migscope.device.VfioError;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -87,7 +88,7 @@ final class VfioErrors {
             return new VfioError(errno, call, deviceId, "errno " + errno + " is not one vfio documents");
         }
         String message = switch (known.get()) {
-            case ENOTTY -> call.startsWith("VFIO_DEVICE_FEATURE")
+            case ENOTTY -> VfioCall.named(call).filter(VfioCall::isDeviceFeature).isPresent()
                     ? "the device has no migration support (its driver implements no vfio migration ops)"
                     : "the file does not know this vfio ioctl: it is not the node vfio created, or the kernel "
                             + "predates the call";
@@ -101,7 +102,7 @@ final class VfioErrors {
             case EIO -> "the device failed the operation";
             // vfio_ioctl_device_feature_logging_report's iova_bitmap_alloc() is a stub returning
             // -EOPNOTSUPP unless something selected IOMMUFD_DRIVER.
-            case EOPNOTSUPP -> call.endsWith("DMA_LOGGING_REPORT")
+            case EOPNOTSUPP -> call.equals(VfioCall.GET_DMA_LOGGING_REPORT.text())
                     ? "this kernel cannot hand out dirty bitmaps: it was built without CONFIG_IOMMUFD_DRIVER "
                             + "(iova_bitmap), which only dirty-tracking drivers select (intel/amd/arm-smmu-v3 IOMMU "
                             + "with IOMMUFD, mlx5_vfio_pci, pds_vfio_pci, or IOMMUFD_TEST)"

@@ -254,11 +254,6 @@ public final class MigrationFile {
             crcs[current] = new CRC32C();
         }
 
-        /** The phase data is being written to, or null before the first. */
-        public MigState currentPhase() {
-            return current < 0 ? null : phaseStates.get(current);
-        }
-
         /** Appends {@code data} (position..limit) to the current phase. */
         public void write(ByteBuffer data) throws IOException {
             ByteBuffer dup = data.duplicate();

@@ -1,58 +1,37 @@
 package dev.migscope.sim;
 
-import dev.migscope.device.DeviceInfo;
-import dev.migscope.device.DeviceSession;
-import dev.migscope.device.DirtyBitmap;
 import dev.migscope.device.Errno;
-import dev.migscope.device.IovaRange;
+import dev.migscope.device.ForwardingDeviceSession;
 import dev.migscope.device.MigrationStream;
 import dev.migscope.device.PrecopyInfo;
-import dev.migscope.device.SimulationControls;
+import dev.migscope.device.VfioCall;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
-import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.Optional;
 
 /** A correct simulated session with one {@link Defect} laid over it; the device underneath stays correct. */
-final class BrokenSession implements DeviceSession {
+final class BrokenSession extends ForwardingDeviceSession {
 
     /** The number a stray data_fd shows: far above the simulator's own, so it stands out in evidence. */
     private static final int STRAY_FD = 999;
 
-    private final SimSession inner;
     private final Defect defect;
 
     BrokenSession(SimSession inner, Defect defect) {
-        this.inner = inner;
+        super(inner);
         this.defect = defect;
     }
 
     @Override
-    public DeviceInfo info() {
-        return inner.info();
-    }
-
-    @Override
-    public MigFeatures migrationFeatures() throws VfioException {
-        return inner.migrationFeatures();
-    }
-
-    @Override
-    public MigState getState() throws VfioException {
-        return inner.getState();
-    }
-
-    @Override
     public Optional<MigrationStream> setState(MigState target) throws VfioException {
-        if (defect == Defect.STOP_COPY_TO_PRE_COPY_ACCEPTED && inner.getState() == MigState.STOP_COPY
+        if (defect == Defect.STOP_COPY_TO_PRE_COPY_ACCEPTED && getState() == MigState.STOP_COPY
                 && (target == MigState.PRE_COPY || target == MigState.PRE_COPY_P2P)) {
-            inner.setState(MigState.STOP);
-            return inner.setState(target).map(this::wrap);
+            super.setState(MigState.STOP);
+            return super.setState(target).map(this::wrap);
         }
-        Optional<MigrationStream> fd = inner.setState(target).map(this::wrap);
+        Optional<MigrationStream> fd = super.setState(target).map(this::wrap);
         if (defect == Defect.DATA_FD_ON_WRONG_ARC && target == MigState.STOP && fd.isEmpty()) {
             return Optional.of(new StrayStream());
         }
@@ -68,46 +47,16 @@ final class BrokenSession implements DeviceSession {
 
     @Override
     public long migDataSize() throws VfioException {
-        long real = inner.migDataSize();
+        long real = super.migDataSize();
         return defect == Defect.ESTIMATE_TOO_LOW ? real / 16 : real;
     }
 
     @Override
-    public boolean dmaLoggingSupported() {
-        return inner.dmaLoggingSupported();
-    }
-
-    @Override
-    public void dmaLoggingStart(long pageSize, List<IovaRange> ranges) throws VfioException {
-        inner.dmaLoggingStart(pageSize, ranges);
-    }
-
-    @Override
-    public DirtyBitmap dmaLoggingReport(long iova, long length, long pageSize) throws VfioException {
-        return inner.dmaLoggingReport(iova, length, pageSize);
-    }
-
-    @Override
-    public void dmaLoggingStop() throws VfioException {
-        inner.dmaLoggingStop();
-    }
-
-    @Override
     public void reset() throws VfioException {
-        inner.reset();
+        super.reset();
         if (defect == Defect.RESET_LEAVES_STOP) {
-            inner.setState(MigState.STOP);
+            super.setState(MigState.STOP);
         }
-    }
-
-    @Override
-    public Optional<SimulationControls> simulation() {
-        return inner.simulation();
-    }
-
-    @Override
-    public void close() {
-        inner.close();
     }
 
     /** A saving or resuming data_fd with the stream defects laid over it. */
@@ -127,7 +76,7 @@ final class BrokenSession implements DeviceSession {
         @Override
         public int read(ByteBuffer dst) throws VfioException {
             int n = s.read(dst);
-            if (n == 0 && defect == Defect.ENDLESS_STREAM && inner.getState() == MigState.STOP_COPY) {
+            if (n == 0 && defect == Defect.ENDLESS_STREAM && getState() == MigState.STOP_COPY) {
                 int k = dst.remaining();
                 dst.put(new byte[k]);
                 return k;
@@ -196,7 +145,7 @@ final class BrokenSession implements DeviceSession {
 
         @Override
         public PrecopyInfo precopyInfo() throws VfioException {
-            throw new VfioException(VfioError.of(Errno.EINVAL, "VFIO_MIG_GET_PRECOPY_INFO", inner.info().id(),
+            throw new VfioException(VfioError.of(Errno.EINVAL, VfioCall.VFIO_MIG_GET_PRECOPY_INFO.text(), info().id(),
                     "this data_fd belongs to no saving session"));
         }
 

@@ -7,6 +7,7 @@ import dev.migscope.device.Errno;
 import dev.migscope.device.IovaRange;
 import dev.migscope.device.MigrationStream;
 import dev.migscope.device.Owner;
+import dev.migscope.device.VfioCall;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.Arc;
@@ -28,7 +29,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class SimDevice {
 
-    static final String SET_STATE = "VFIO_DEVICE_FEATURE SET MIG_DEVICE_STATE";
+    static final String SET_STATE = VfioCall.SET_MIG_DEVICE_STATE.text();
 
     final String id;
     final SimProfile profile;
@@ -259,7 +260,7 @@ final class SimDevice {
     long migDataSize() throws VfioException {
         lock.lock();
         try {
-            checkPresent("VFIO_DEVICE_FEATURE GET MIG_DATA_SIZE");
+            checkPresent(VfioCall.GET_MIG_DATA_SIZE.text());
             advance();
             if (saving != null) {
                 return saving.stopCopyRemaining();
@@ -275,7 +276,7 @@ final class SimDevice {
     void reset() throws VfioException {
         lock.lock();
         try {
-            checkPresent("VFIO_DEVICE_RESET");
+            checkPresent(VfioCall.VFIO_DEVICE_RESET.text());
             returnToRunning();
         } finally {
             lock.unlock();
@@ -306,7 +307,7 @@ final class SimDevice {
     }
 
     void dmaLoggingStart(long pageSize, List<IovaRange> ranges) throws VfioException {
-        String call = "VFIO_DEVICE_FEATURE SET DMA_LOGGING_START";
+        String call = VfioCall.SET_DMA_LOGGING_START.text();
         lock.lock();
         try {
             checkLogging(call);
@@ -326,7 +327,7 @@ final class SimDevice {
     }
 
     DirtyBitmap dmaLoggingReport(long iova, long length, long pageSize) throws VfioException {
-        String call = "VFIO_DEVICE_FEATURE GET DMA_LOGGING_REPORT";
+        String call = VfioCall.GET_DMA_LOGGING_REPORT.text();
         lock.lock();
         try {
             checkLogging(call);
@@ -355,7 +356,7 @@ final class SimDevice {
     }
 
     void dmaLoggingStop() throws VfioException {
-        String call = "VFIO_DEVICE_FEATURE SET DMA_LOGGING_STOP";
+        String call = VfioCall.SET_DMA_LOGGING_STOP.text();
         lock.lock();
         try {
             checkLogging(call);

@@ -8,6 +8,7 @@ import dev.migscope.device.IovaRange;
 import dev.migscope.device.MigrationStream;
 import dev.migscope.device.Owner;
 import dev.migscope.device.SimulationControls;
+import dev.migscope.device.VfioCall;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.Arc;
 import dev.migscope.fsm.MigFeatures;
@@ -46,25 +47,25 @@ public final class SimSession implements DeviceSession, SimulationControls {
 
     @Override
     public MigFeatures migrationFeatures() throws VfioException {
-        check("VFIO_DEVICE_FEATURE GET MIGRATION");
+        check(VfioCall.GET_MIGRATION.text());
         return device.profile.features();
     }
 
     @Override
     public MigState getState() throws VfioException {
-        check("VFIO_DEVICE_FEATURE GET MIG_DEVICE_STATE");
+        check(VfioCall.GET_MIG_DEVICE_STATE.text());
         return device.state();
     }
 
     @Override
     public Optional<MigrationStream> setState(MigState target) throws VfioException {
-        check(SimDevice.SET_STATE);
+        check(VfioCall.SET_MIG_DEVICE_STATE.text());
         return device.setState(target);
     }
 
     @Override
     public long migDataSize() throws VfioException {
-        check("VFIO_DEVICE_FEATURE GET MIG_DATA_SIZE");
+        check(VfioCall.GET_MIG_DATA_SIZE.text());
         return device.migDataSize();
     }
 
@@ -75,25 +76,25 @@ public final class SimSession implements DeviceSession, SimulationControls {
 
     @Override
     public void dmaLoggingStart(long pageSize, List<IovaRange> ranges) throws VfioException {
-        check("VFIO_DEVICE_FEATURE SET DMA_LOGGING_START");
+        check(VfioCall.SET_DMA_LOGGING_START.text());
         device.dmaLoggingStart(pageSize, ranges);
     }
 
     @Override
     public DirtyBitmap dmaLoggingReport(long iova, long length, long pageSize) throws VfioException {
-        check("VFIO_DEVICE_FEATURE GET DMA_LOGGING_REPORT");
+        check(VfioCall.GET_DMA_LOGGING_REPORT.text());
         return device.dmaLoggingReport(iova, length, pageSize);
     }
 
     @Override
     public void dmaLoggingStop() throws VfioException {
-        check("VFIO_DEVICE_FEATURE SET DMA_LOGGING_STOP");
+        check(VfioCall.SET_DMA_LOGGING_STOP.text());
         device.dmaLoggingStop();
     }
 
     @Override
     public void reset() throws VfioException {
-        check("VFIO_DEVICE_RESET");
+        check(VfioCall.VFIO_DEVICE_RESET.text());
         device.reset();
     }
 

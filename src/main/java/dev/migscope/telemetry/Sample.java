@@ -1,8 +1,5 @@
 package dev.migscope.telemetry;
 
-import java.util.EnumMap;
-import java.util.Map;
-
 /** One sampler tick: a time and a value per metric (NaN when not measured this tick). */
 public final class Sample {
     private final long timeNanos;
@@ -24,13 +21,5 @@ public final class Sample {
 
     public double get(Metric m) {
         return values[m.ordinal()];
-    }
-
-    public Map<Metric, Double> asMap() {
-        Map<Metric, Double> m = new EnumMap<>(Metric.class);
-        for (Metric x : Metric.values()) {
-            m.put(x, values[x.ordinal()]);
-        }
-        return m;
     }
 }

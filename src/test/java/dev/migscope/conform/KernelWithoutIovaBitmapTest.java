@@ -8,15 +8,11 @@ import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.DeviceSession;
 import dev.migscope.device.DirtyBitmap;
 import dev.migscope.device.Errno;
-import dev.migscope.device.IovaRange;
-import dev.migscope.device.MigrationStream;
-import dev.migscope.device.SimulationControls;
+import dev.migscope.device.ForwardingDeviceSession;
+import dev.migscope.device.VfioCall;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
-import dev.migscope.fsm.MigFeatures;
-import dev.migscope.fsm.MigState;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -62,67 +58,16 @@ class KernelWithoutIovaBitmapTest {
     }
 
     /** The simulated session, except that REPORT fails as vfio_main.c does without iova_bitmap. */
-    private record NoBitmap(DeviceSession s) implements DeviceSession {
+    private static final class NoBitmap extends ForwardingDeviceSession {
+        NoBitmap(DeviceSession s) {
+            super(s);
+        }
+
         @Override
         public DirtyBitmap dmaLoggingReport(long iova, long length, long pageSize) throws VfioException {
-            throw new VfioException(VfioError.of(Errno.EOPNOTSUPP, "VFIO_DEVICE_FEATURE GET DMA_LOGGING_REPORT",
-                    s.info().id(), "this kernel cannot hand out dirty bitmaps: it was built without "
+            throw new VfioException(VfioError.of(Errno.EOPNOTSUPP, VfioCall.GET_DMA_LOGGING_REPORT.text(),
+                    info().id(), "this kernel cannot hand out dirty bitmaps: it was built without "
                             + "CONFIG_IOMMUFD_DRIVER (iova_bitmap)"));
-        }
-
-        @Override
-        public DeviceInfo info() {
-            return s.info();
-        }
-
-        @Override
-        public MigFeatures migrationFeatures() throws VfioException {
-            return s.migrationFeatures();
-        }
-
-        @Override
-        public MigState getState() throws VfioException {
-            return s.getState();
-        }
-
-        @Override
-        public Optional<MigrationStream> setState(MigState target) throws VfioException {
-            return s.setState(target);
-        }
-
-        @Override
-        public long migDataSize() throws VfioException {
-            return s.migDataSize();
-        }
-
-        @Override
-        public boolean dmaLoggingSupported() {
-            return s.dmaLoggingSupported();
-        }
-
-        @Override
-        public void dmaLoggingStart(long pageSize, List<IovaRange> ranges) throws VfioException {
-            s.dmaLoggingStart(pageSize, ranges);
-        }
-
-        @Override
-        public void dmaLoggingStop() throws VfioException {
-            s.dmaLoggingStop();
-        }
-
-        @Override
-        public void reset() throws VfioException {
-            s.reset();
-        }
-
-        @Override
-        public Optional<SimulationControls> simulation() {
-            return s.simulation();
-        }
-
-        @Override
-        public void close() {
-            s.close();
         }
     }
 }

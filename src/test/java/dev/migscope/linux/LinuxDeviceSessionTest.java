@@ -161,12 +161,12 @@ class LinuxDeviceSessionTest {
         assertThatThrownBy(() -> session.setState(MigState.STOP_COPY))
                 .isInstanceOfSatisfying(VfioException.class, e -> {
                     VfioError err = e.error();
-                    assertThat(err.call()).isEqualTo("VFIO_DEVICE_FEATURE SET MIG_DEVICE_STATE STOP_COPY");
+                    assertThat(err.call()).isEqualTo("SET MIG_DEVICE_STATE STOP_COPY");
                     assertThat(err.is(Errno.EINVAL)).isTrue();
                 });
         assertThatThrownBy(() -> session.getState())
                 .isInstanceOfSatisfying(VfioException.class, e ->
-                        assertThat(e.error().call()).isEqualTo("VFIO_DEVICE_FEATURE GET MIG_DEVICE_STATE"));
+                        assertThat(e.error().call()).isEqualTo("GET MIG_DEVICE_STATE"));
     }
 
     @Test
@@ -174,7 +174,7 @@ class LinuxDeviceSessionTest {
         session.close();
         assertThatThrownBy(() -> session.setState(MigState.STOP))
                 .isInstanceOfSatisfying(VfioException.class, e -> {
-                    assertThat(e.error().call()).isEqualTo("VFIO_DEVICE_FEATURE SET MIG_DEVICE_STATE STOP");
+                    assertThat(e.error().call()).isEqualTo("SET MIG_DEVICE_STATE STOP");
                     assertThat(e.error().is(Errno.EBADF)).isTrue();
                 });
         assertThat(seen).isEmpty();

@@ -61,7 +61,7 @@ class VfioErrorsTest {
 
     @Test
     void enottyOnAFeatureMeansNoMigrationSupport() {
-        VfioError e = VfioErrors.call(Errno.ENOTTY.number(), "VFIO_DEVICE_FEATURE GET MIGRATION", ID, false);
+        VfioError e = VfioErrors.call(Errno.ENOTTY.number(), "GET MIGRATION", ID, false);
 
         assertThat(e.message()).contains("no migration support");
         assertThat(VfioErrors.call(Errno.ENOTTY.number(), "VFIO_GROUP_GET_STATUS", ID, false).message())
@@ -76,7 +76,7 @@ class VfioErrorsTest {
 
     @Test
     void einvalOnSetIsARefusalToReRead() {
-        VfioError set = VfioErrors.call(Errno.EINVAL.number(), "VFIO_DEVICE_FEATURE SET MIG_DEVICE_STATE STOP", ID, true);
+        VfioError set = VfioErrors.call(Errno.EINVAL.number(), "SET MIG_DEVICE_STATE STOP", ID, true);
         VfioError other = VfioErrors.call(Errno.EINVAL.number(), "VFIO_MIG_GET_PRECOPY_INFO", ID, false);
 
         assertThat(set.message()).contains("refused").contains("re-read");
@@ -85,7 +85,7 @@ class VfioErrorsTest {
 
     @Test
     void eopnotsuppOnDmaLoggingReportNamesTheMissingKernelOption() {
-        VfioError e = VfioErrors.call(Errno.EOPNOTSUPP.number(), "VFIO_DEVICE_FEATURE GET DMA_LOGGING_REPORT", ID, false);
+        VfioError e = VfioErrors.call(Errno.EOPNOTSUPP.number(), "GET DMA_LOGGING_REPORT", ID, false);
 
         assertThat(e.message()).contains("CONFIG_IOMMUFD_DRIVER");
         assertThat(VfioErrors.call(Errno.EOPNOTSUPP.number(), "VFIO_DEVICE_RESET", ID, false).message())

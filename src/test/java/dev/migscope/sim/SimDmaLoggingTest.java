@@ -19,7 +19,7 @@ import org.junit.jupiter.api.function.Executable;
 class SimDmaLoggingTest {
 
     private static final long GIB = 1L << 30;
-    private static final String START = "VFIO_DEVICE_FEATURE SET DMA_LOGGING_START";
+    private static final String START = "SET DMA_LOGGING_START";
 
     private ManualClock clock;
     private SimBackend backend;

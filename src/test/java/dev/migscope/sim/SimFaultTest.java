@@ -22,7 +22,7 @@ class SimFaultTest {
             s.injectFault(new Arc(MigState.RUNNING_P2P, MigState.STOP), Errno.EIO, false);
             VfioException e = catchThrowableOfType(() -> s.setState(MigState.STOP), VfioException.class);
             assertThat(e.error().is(Errno.EIO)).isTrue();
-            assertThat(e.error().call()).isEqualTo("VFIO_DEVICE_FEATURE SET MIG_DEVICE_STATE");
+            assertThat(e.error().call()).isEqualTo("SET MIG_DEVICE_STATE");
             assertThat(e.error().message()).contains("arc-RUNNING_P2P-STOP");
             assertThat(s.getState()).as("RUNNING -> RUNNING_P2P was done").isEqualTo(MigState.RUNNING_P2P);
             s.setState(MigState.STOP);

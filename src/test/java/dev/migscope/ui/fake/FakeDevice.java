@@ -27,7 +27,7 @@ import java.util.concurrent.CountDownLatch;
 /** One fake device: the FSM walk, a data stream throttled to a link bandwidth, fault injection. */
 public final class FakeDevice implements DeviceSession, SimulationControls {
 
-    private static final String SET = "VFIO_DEVICE_FEATURE SET MIG_DEVICE_STATE";
+    private static final String SET = "SET MIG_DEVICE_STATE";
     static final long STATE_BYTES = 4L << 20;
 
     private record Fault(Errno errno, boolean leaveInError) {

@@ -1,0 +1,222 @@
+package dev.migscope.session;
+
+import dev.migscope.device.DeviceBackend;
+import dev.migscope.device.DeviceInfo;
+import dev.migscope.device.DeviceSession;
+import dev.migscope.device.Errno;
+import dev.migscope.device.IovaRange;
+import dev.migscope.device.MigrationStream;
+import dev.migscope.device.StreamIo;
+import dev.migscope.device.VfioCall;
+import dev.migscope.device.VfioError;
+import dev.migscope.device.VfioException;
+import dev.migscope.fsm.MigFeatures;
+import dev.migscope.fsm.MigState;
+import dev.migscope.telemetry.Telemetry;
+import dev.migscope.view.DeviceEvent;
+import dev.migscope.view.DeviceEvent.Kind;
+import dev.migscope.view.DeviceListener;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * What the parts of one session share on its device thread: the open device (or the backend that
+ * watches it), what it is, the state of the last GET, the data_fd, the options, the telemetry and
+ * the listeners. {@link MigrationSession} owns it; the transition path ({@link Transitions}),
+ * save and resume ({@link SaveResume}) and the {@link Sampler} each work through it. Fields marked
+ * volatile are read from any thread; everything else belongs to the device thread.
+ */
+final class DeviceContext {
+
+    final String id;
+    final DeviceInfo info;
+    /** Null when passive. */
+    final DeviceSession device;
+    /** Non-null when passive. */
+    private final DeviceBackend watchBackend;
+    final MigFeatures features;
+    final boolean dmaLoggingSupported;
+    final SessionOptions options;
+    final Telemetry telemetry;
+    /** The session clock's time zero: telemetry times are relative to it. */
+    final long startNanos;
+    final StreamIo io;
+    private final List<DeviceListener> listeners = new CopyOnWriteArrayList<>();
+
+    volatile MigState state;
+    volatile boolean armed;
+    volatile boolean gone;
+    volatile boolean closed;
+    volatile boolean dmaLogging;
+    private volatile ScheduledFuture<?> sampling;
+
+    // Device-thread-only state.
+    /** The data_fd of the saving or resuming session now open; null when none. */
+    MigrationStream stream;
+    List<IovaRange> dmaRanges = List.of();
+    long dmaPageSize;
+    private boolean migDataSizeSupported = true;
+
+    DeviceContext(String id, DeviceInfo info, DeviceSession device, DeviceBackend watchBackend, MigFeatures features,
+            boolean dmaLoggingSupported, MigState initial, SessionOptions options) {
+        this.id = id;
+        this.info = info;
+        this.device = device;
+        this.watchBackend = watchBackend;
+        this.features = features;
+        this.dmaLoggingSupported = dmaLoggingSupported;
+        this.options = options;
+        this.state = initial;
+        this.armed = options.armed();
+        this.telemetry = new Telemetry(options.historyCapacity());
+        this.startNanos = options.clock().getAsLong();
+        this.io = new StreamIo(id);
+    }
+
+    boolean isPassive() {
+        return device == null;
+    }
+
+    /** The session clock (a simulator's manual clock in tests), in nanoseconds. */
+    long now() {
+        return options.clock().getAsLong();
+    }
+
+    void addListener(DeviceListener l) {
+        listeners.add(l);
+    }
+
+    /** The sampler's schedule, cancelled when the device goes or the session closes. */
+    void sampling(ScheduledFuture<?> schedule) {
+        this.sampling = schedule;
+    }
+
+    void stopSampling() {
+        ScheduledFuture<?> s = sampling;
+        if (s != null) {
+            s.cancel(false);
+        }
+    }
+
+    // ---------------------------------------------------------------- state and data_fd
+
+    /** GET MIG_DEVICE_STATE (or the debugfs watch when passive); marks the device gone on ENODEV. */
+    MigState readState() throws VfioException {
+        try {
+            MigState s = device == null ? watchBackend.watchState(id).orElseThrow(() -> new VfioException(
+                    VfioError.of(Errno.EIO, "read debugfs migration/state", id, "the debugfs state file vanished")))
+                    : device.getState();
+            state = s;
+            return s;
+        } catch (VfioException e) {
+            if (e.error().is(Errno.ENODEV)) {
+                markGone(e.error());
+            }
+            throw e;
+        }
+    }
+
+    /** {@link #readState} with a failure logged rather than thrown. */
+    void readStateLogged() {
+        try {
+            readState();
+        } catch (VfioException e) {
+            emit(Kind.STATE_OBSERVED, VfioCall.GET_MIG_DEVICE_STATE.text(), null, null, Duration.ZERO, e.error(), "");
+        }
+    }
+
+    void rereadAfterError() {
+        try {
+            readState();
+        } catch (VfioException ignored) {
+            // the caller reports the first error; the state stays the last known
+        }
+    }
+
+    /** GET MIG_DATA_SIZE; 0 when it fails. After ENOTTY it is never asked again. */
+    long migDataSizeOrZero() {
+        if (!migDataSizeSupported || device == null) {
+            return 0;
+        }
+        try {
+            return device.migDataSize();
+        } catch (VfioException e) {
+            if (e.error().is(Errno.ENOTTY)) {
+                migDataSizeSupported = false;
+            }
+            return 0;
+        }
+    }
+
+    /** False once MIG_DATA_SIZE answered ENOTTY: the driver does not implement it. */
+    boolean migDataSizeSupported() {
+        return migDataSizeSupported;
+    }
+
+    /** The data_fd, or EBADF naming the call that needed one. */
+    MigrationStream stream(VfioCall call, String phase) throws VfioException {
+        if (stream == null) {
+            throw new VfioException(VfioError.of(Errno.EBADF, call.text(), id,
+                    "the device returned no data_fd for " + phase));
+        }
+        return stream;
+    }
+
+    void closeStream() {
+        if (stream != null) {
+            stream.close();
+            stream = null;
+        }
+    }
+
+    private void markGone(VfioError error) {
+        if (!gone) {
+            gone = true;
+            stopSampling();
+            emit(Kind.DEVICE_GONE, error.call(), null, null, Duration.ZERO, error,
+                    "the device is gone; sampling stopped");
+        }
+    }
+
+    /** Refuses a state-changing call on a passive, disarmed, gone or closed session. */
+    Optional<VfioError> guard(String call) {
+        if (isPassive()) {
+            return Optional.of(VfioError.of(Errno.EPERM, call, id, "this is a read-only watch of a device another "
+                    + "process holds" + info.ownerIfBusy().map(o -> " (" + o + ")").orElse("")
+                    + "; migscope changes nothing on it"));
+        }
+        if (gone) {
+            return Optional.of(VfioError.of(Errno.ENODEV, call, id, "the device was removed"));
+        }
+        if (!armed) {
+            return Optional.of(VfioError.of(Errno.EPERM, call, id,
+                    "the device is not armed: arm it first (toolbar Arm, Ctrl+A), so that nothing changes a "
+                            + "device by accident"));
+        }
+        return Optional.empty();
+    }
+
+    // ---------------------------------------------------------------- events
+
+    void emit(Kind kind, String call, MigState from, MigState to, Duration d, VfioError e, String msg) {
+        emit(new DeviceEvent(Instant.now(), kind, call, from, to, null, List.of(), d, e, null, -1, msg));
+    }
+
+    void emit(DeviceEvent e) {
+        for (DeviceListener l : listeners) {
+            try {
+                l.onEvent(e);
+            } catch (RuntimeException ignored) {
+                // a listener's bug must not break the device thread
+            }
+        }
+    }
+
+    static Duration since(long t0) {
+        return Duration.ofNanos(System.nanoTime() - t0);
+    }
+}
