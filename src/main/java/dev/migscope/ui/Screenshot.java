@@ -7,6 +7,8 @@ import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.MigrationFsm;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
+import dev.migscope.ui.common.Png;
+import dev.migscope.ui.common.Theme;
 import dev.migscope.view.StreamResult;
 import java.io.IOException;
 import java.nio.file.Files;
