@@ -195,10 +195,11 @@ public final class DeviceListController {
         return activity.getReadOnlyProperty();
     }
 
-    /** Closes the session (off the FX thread). */
+    /** Closes the session (off the FX thread); what it still reports is no longer shown. */
     public void dispose() {
         MigrationSession s = session;
-        session = null;
+        wanted = null;
+        detach();
         if (s != null) {
             tasks.execute(s::close);
         }

@@ -50,6 +50,8 @@ public final class StatusBarController {
         Label l = new Label();
         l.setId(id);
         l.getStyleClass().add("status-item");
+        // The device's facts keep their width; a long progress text on the right is what gets cut.
+        l.setMinWidth(Region.USE_PREF_SIZE);
         return l;
     }
 

@@ -20,6 +20,7 @@ import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.layout.HBox;
+import javafx.scene.layout.Region;
 
 /**
  * Save and resume of the selected device with their progress in the status bar and a cancel
@@ -136,10 +137,12 @@ public final class StreamController {
         bar = new ProgressBar(0);
         bar.setId("stream-progress");
         bar.setPrefWidth(160);
+        bar.setMinWidth(80);
         Button cancel = new Button("Cancel");
         cancel.setId("stream-cancel");
         cancel.setOnAction(e -> cancel());
         cancel.setCancelButton(true);
+        cancel.setMinWidth(Region.USE_PREF_SIZE);
         Tooltips.install(cancel, "Cancel the save or resume (Esc)");
         progressBox = new HBox(6, text, bar, cancel);
         progressBox.setAlignment(Pos.CENTER_LEFT);
