@@ -15,6 +15,7 @@ import dev.migscope.ui.common.FileDialogs;
 import dev.migscope.ui.common.FxTasks;
 import dev.migscope.ui.log.EventLogView;
 import dev.migscope.view.DeviceView;
+import dev.migscope.ui.common.Tooltips;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +42,6 @@ import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableRow;
 import javafx.scene.control.TableView;
 import javafx.scene.control.TextArea;
-import javafx.scene.control.Tooltip;
 import javafx.scene.input.Clipboard;
 import javafx.scene.input.ClipboardContent;
 import javafx.scene.layout.HBox;
@@ -130,12 +130,12 @@ public final class ConformanceView extends VBox {
 
         device.setId("conform-device");
         peer.setId("conform-peer");
-        peer.setTooltip(new Tooltip("Resume the saved stream into another device with the same driver"));
+        Tooltips.install(peer, "Resume the saved stream into another device with the same driver");
         peer.setOnShowing(e -> refresh());
         repeats.setId("conform-repeats");
         repeats.setEditable(true);
         repeats.setPrefWidth(90);
-        repeats.setTooltip(new Tooltip("SETs timed per direct arc (median and p99 are over these)"));
+        Tooltips.install(repeats, "SETs timed per direct arc (median and p99 are over these)");
         run.setId("conform-run");
         run.setOnAction(e -> run());
         progress.setId("conform-progress");
@@ -178,10 +178,10 @@ public final class ConformanceView extends VBox {
         summary.setId("conform-summary");
         summary.setWrapText(true);
         copy.setId("conform-copy");
-        copy.setTooltip(new Tooltip("Copy the report as `migscope conform` prints it"));
+        Tooltips.install(copy, "Copy the report as `migscope conform` prints it");
         copy.setOnAction(e -> copyReport());
         saveJson.setId("conform-save-json");
-        saveJson.setTooltip(new Tooltip("Save the report as JSON (schema " + ReportJson.SCHEMA + ")"));
+        Tooltips.install(saveJson, "Save the report as JSON (schema " + ReportJson.SCHEMA + ")");
         saveJson.setOnAction(e -> FileDialogs.save(this, "Save conformance report as JSON", "migscope-conform.json")
                 .ifPresent(this::saveJson));
         javafx.scene.layout.Region gap = new javafx.scene.layout.Region();
