@@ -68,7 +68,7 @@ public final class ChartsBench {
             }
             ChartsPane charts = new ChartsPane();
             charts.startDrawing();
-            charts.setSession(session);
+            charts.setTelemetry(session.telemetry());
             charts.setWindow(ChartsPane.Window.H1);
             Scene scene = new Scene(charts, 960, 600);
             stage.setScene(scene);

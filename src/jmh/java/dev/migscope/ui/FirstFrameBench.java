@@ -1,6 +1,7 @@
 package dev.migscope.ui;
 
 import dev.migscope.device.DeviceRegistry;
+import dev.migscope.ui.common.Theme;
 import javafx.application.Application;
 import javafx.application.Platform;
 import javafx.scene.Scene;

@@ -1,7 +1,7 @@
 package dev.migscope.cli;
 
 import dev.migscope.ui.InspectorApp;
-import dev.migscope.ui.Theme;
+import dev.migscope.ui.common.Theme;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;

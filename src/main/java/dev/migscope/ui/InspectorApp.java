@@ -1,6 +1,7 @@
 package dev.migscope.ui;
 
 import dev.migscope.device.DeviceRegistry;
+import dev.migscope.ui.common.Theme;
 import javafx.application.Application;
 import javafx.scene.image.Image;
 import javafx.stage.Stage;
@@ -69,7 +70,7 @@ public final class InspectorApp extends Application {
         stage.setMinHeight(600);
         stage.show();
         if (deviceId != null) {
-            w.rescan().thenRun(() -> javafx.application.Platform.runLater(() -> w.show(deviceId)));
+            w.rescan().thenRun(() -> w.show(deviceId));
         }
         return w;
     }

@@ -7,6 +7,9 @@ import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.MigrationFsm;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
+import dev.migscope.ui.common.FxTasks;
+import dev.migscope.ui.common.Png;
+import dev.migscope.ui.common.Theme;
 import dev.migscope.view.StreamResult;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,20 +59,14 @@ public final class Screenshot {
             throw new IllegalStateException("Screenshot.render waits for the window: call it off the FX thread");
         }
         startToolkit();
-        CompletableFuture<InspectorWindow> built = new CompletableFuture<>();
-        Platform.runLater(() -> {
-            try {
-                InspectorWindow w = new InspectorWindow(registry, t, SessionOptions.defaults());
-                Stage stage = new Stage();
-                stage.setScene(w.scene());
-                stage.setTitle("migscope");
-                stage.show();
-                built.complete(w);
-            } catch (RuntimeException e) {
-                built.completeExceptionally(e);
-            }
+        InspectorWindow w = onFx(() -> {
+            InspectorWindow built = new InspectorWindow(registry, t, SessionOptions.defaults());
+            Stage stage = new Stage();
+            stage.setScene(built.scene());
+            stage.setTitle("migscope");
+            stage.show();
+            return built;
         });
-        InspectorWindow w = built.join();
         List<Runnable> pending = new java.util.ArrayList<>();
         try {
             List<DeviceInfo> devices = w.rescan().join();
@@ -77,18 +74,10 @@ public final class Screenshot {
                     .filter(d -> d.kind() == DeviceKind.SIM).findFirst().or(() -> devices.stream().findFirst())
                     .map(DeviceInfo::id));
             if (id.isPresent()) {
-                CompletableFuture<MigrationSession> opened = new CompletableFuture<>();
-                Platform.runLater(() -> {
+                MigrationSession s = onFx(() -> {
                     w.devices().select(id.get());
-                    w.openDevice(id.get()).whenComplete((s, e) -> {
-                        if (e != null) {
-                            opened.completeExceptionally(e);
-                        } else {
-                            opened.complete(s);
-                        }
-                    });
-                });
-                MigrationSession s = opened.exceptionally(e -> null).join();
+                    return w.openDevice(id.get());
+                }).exceptionally(e -> null).join();
                 if (s != null) {
                     stage(w, s, pending);
                 }
@@ -179,16 +168,9 @@ public final class Screenshot {
         }
     }
 
+    /** Runs {@code work} on the FX thread and waits for it. */
     private static <T> T onFx(java.util.function.Supplier<T> work) {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        Platform.runLater(() -> {
-            try {
-                f.complete(work.get());
-            } catch (RuntimeException e) {
-                f.completeExceptionally(e);
-            }
-        });
-        return f.join();
+        return CompletableFuture.supplyAsync(work, FxTasks.FX).join();
     }
 
     private static void sleep(long millis) {

@@ -1,5 +1,7 @@
 package dev.migscope.ui;
 
+import dev.migscope.ui.common.Theme;
+import dev.migscope.ui.common.Png;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.migscope.device.Errno;

@@ -1,5 +1,6 @@
 package dev.migscope.ui;
 
+import dev.migscope.ui.common.Theme;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.migscope.device.DeviceRegistry;

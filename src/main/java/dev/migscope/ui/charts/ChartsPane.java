@@ -1,11 +1,11 @@
 package dev.migscope.ui.charts;
 
-import dev.migscope.session.MigrationSession;
 import dev.migscope.telemetry.Metric;
 import dev.migscope.telemetry.Sample;
 import dev.migscope.telemetry.Telemetry;
 import dev.migscope.telemetry.WindowDecimator;
-import dev.migscope.ui.Theme;
+import dev.migscope.ui.common.Theme;
+import dev.migscope.ui.common.Tooltips;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -14,14 +14,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.DoubleUnaryOperator;
+import java.util.stream.Stream;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.control.ToggleGroup;
-import javafx.scene.control.Tooltip;
 import javafx.scene.layout.ColumnConstraints;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.HBox;
@@ -32,13 +31,15 @@ import javafx.scene.layout.VBox;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYItemRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.LegendTitle;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
 
 /**
- * The four live charts. Telemetry is pulled: {@link #update} runs once per animation frame on the
+ * The live charts of {@link ChartSpec#CATALOGUE}, of one device view's telemetry (whatever kind of
+ * view: driven, observed or remote). Telemetry is pulled: {@link #update} runs once per animation frame on the
  * FX thread, folds the samples appended since the last frame into a {@link WindowDecimator}
  * (min/max per time bucket, only the plotted metrics) and replaces each chart's datasets; a
  * {@link ChartView} redraws once in the pulse's layout pass whatever changed.
@@ -50,7 +51,6 @@ public final class ChartsPane extends VBox {
      * chart in a full-screen window, so decimation costs nothing visible, and cheap to draw.
      */
     static final int MAX_POINTS = 1500;
-    private static final double MB = 1e6;
     /**
      * A redraw repaints four whole charts, in software where there is no GPU: at most five a
      * second keeps the FX thread free for input while the sampler runs at 10 Hz or more.
@@ -70,65 +70,53 @@ public final class ChartsPane extends VBox {
         }
     }
 
-    /**
-     * One series: its name, the metric it plots and how the value is scaled. The scale must be
-     * increasing (a positive factor): it is applied after decimation, to each bucket's min and max.
-     */
-    private record Series(String key, Metric metric, DoubleUnaryOperator scale, Color color, boolean dashed) {
-    }
-
-    /** One chart: a left axis and, optionally, a right one. */
-    private final class Chart {
-        final String id;
+    /** One chart of the catalogue: its JFreeChart, datasets and view. */
+    private static final class Chart {
+        final ChartSpec spec;
         final JFreeChart chart;
         final ChartView viewer;
-        final List<Series> left;
-        final List<Series> right;
         final BatchXYDataset leftData;
         final BatchXYDataset rightData;
         final NumberAxis xAxis = new NumberAxis("time (s)");
 
-        Chart(String id, String title, String leftLabel, List<Series> left, String rightLabel, List<Series> right) {
-            this.id = id;
-            this.left = left;
-            this.right = right;
-            this.leftData = new BatchXYDataset(left.stream().map(Series::key).toList());
-            this.rightData = right.isEmpty() ? null : new BatchXYDataset(right.stream().map(Series::key).toList());
-            NumberAxis y = new NumberAxis(leftLabel);
+        Chart(ChartSpec spec) {
+            this.spec = spec;
+            this.leftData = new BatchXYDataset(spec.left().stream().map(ChartSpec.Series::label).toList());
+            this.rightData = spec.right().isEmpty() ? null
+                    : new BatchXYDataset(spec.right().stream().map(ChartSpec.Series::label).toList());
+            NumberAxis y = new NumberAxis(spec.leftLabel());
             y.setAutoRangeIncludesZero(true);
             // A flat zero line would otherwise get ticks like 4E-9.
             y.setAutoRangeMinimumSize(1.0);
-            XYPlot plot = new XYPlot(leftData, xAxis, y, renderer(left));
+            XYPlot plot = new XYPlot(leftData, xAxis, y, renderer(spec.left()));
             if (rightData != null) {
-                NumberAxis y2 = new NumberAxis(rightLabel);
+                NumberAxis y2 = new NumberAxis(spec.rightLabel());
                 y2.setAutoRangeIncludesZero(true);
                 y2.setAutoRangeMinimumSize(1.0);
                 plot.setRangeAxis(1, y2);
                 plot.setDataset(1, rightData);
                 plot.mapDatasetToRangeAxis(1, 1);
-                plot.setRenderer(1, renderer(right));
+                plot.setRenderer(1, renderer(spec.right()));
             }
             xAxis.setAutoRangeIncludesZero(false);
             plot.setDomainPannable(false);
-            chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 12), plot, true);
+            chart = new JFreeChart(spec.title().text(null, 0), new Font(Font.SANS_SERIF, Font.BOLD, 12), plot, true);
             chart.setPadding(new RectangleInsets(4, 4, 4, 8));
             LegendTitle legend = chart.getLegend();
             legend.setPosition(RectangleEdge.BOTTOM);
             legend.setItemFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
             viewer = new ChartView(chart);
-            viewer.setId(id);
+            viewer.setId(spec.id());
             viewer.setMinSize(160, 140);
             viewer.setPrefSize(320, 240);
         }
 
-        private XYLineAndShapeRenderer renderer(List<Series> series) {
+        private static XYLineAndShapeRenderer renderer(List<ChartSpec.Series> series) {
             XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
             // One path per series instead of a line per item: less per-item work in a redraw.
             r.setDrawSeriesLineAsPath(true);
             for (int i = 0; i < series.size(); i++) {
-                Series s = series.get(i);
-                r.setSeriesPaint(i, s.color());
-                r.setSeriesStroke(i, s.dashed()
+                r.setSeriesStroke(i, series.get(i).dashed()
                         ? new BasicStroke(1.4f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 1f, new float[] {5f, 4f}, 0f)
                         : new BasicStroke(1.8f));
             }
@@ -139,9 +127,9 @@ public final class ChartsPane extends VBox {
     private final Map<String, Chart> charts = new LinkedHashMap<>();
     private final ToggleGroup windowGroup = new ToggleGroup();
     private final ComboBox<Double> linkGbit = new ComboBox<>();
-    private MigrationSession session;
+    private Telemetry telemetry;
     private Window window = Window.S30;
-    /** The window's decimation of the session's telemetry; null until the next update builds it. */
+    /** The window's decimation of the telemetry; null until the next update builds it. */
     private WindowDecimator decimator;
     private long seenVersion = -1;
     private boolean dirty = true;
@@ -151,26 +139,9 @@ public final class ChartsPane extends VBox {
     public ChartsPane() {
         getStyleClass().add("charts-pane");
         setId("charts");
-        Color preCopy = new Color(0xd9, 0x73, 0x0d);
-        Color stopCopy = new Color(0x1f, 0x6f, 0xeb);
-        Color resume = new Color(0x1a, 0x7f, 0x37);
-        Color grey = new Color(0x8b, 0x94, 0x9e);
-        Color purple = new Color(0x82, 0x50, 0xdf);
-        add(new Chart("chart-throughput", "Migration data throughput", "MB/s", List.of(
-                new Series("PRE_COPY", Metric.PRE_COPY_THROUGHPUT, v -> v / MB, preCopy, false),
-                new Series("STOP_COPY", Metric.STOP_COPY_THROUGHPUT, v -> v / MB, stopCopy, false),
-                new Series("RESUMING", Metric.RESUME_THROUGHPUT, v -> v / MB, resume, false)),
-                "total MB", List.of(new Series("total moved", Metric.TOTAL_BYTES, v -> v / MB, grey, true))));
-        add(new Chart("chart-precopy", "PRE_COPY info", "MB", List.of(
-                new Series("initial_bytes", Metric.INITIAL_BYTES, v -> v / MB, stopCopy, false),
-                new Series("dirty_bytes", Metric.DIRTY_BYTES, v -> v / MB, preCopy, false)), "", List.of()));
-        add(new Chart("chart-dirty", "Dirty rate", "MB/s", List.of(
-                new Series("device state dirtied", Metric.DIRTY_RATE, v -> v / MB, preCopy, false)),
-                "pages/s", List.of(new Series("DMA dirty pages", Metric.DMA_DIRTY_PAGES_RATE, v -> v, purple, true))));
-        add(new Chart("chart-stopcopy", "Stop-copy size and downtime", "MB", List.of(
-                new Series("stop_copy_length", Metric.STOP_COPY_LENGTH, v -> v / MB, stopCopy, false)),
-                "ms", List.of(new Series("downtime at link", Metric.STOP_COPY_LENGTH,
-                        v -> v / linkBytesPerSecond() * 1000, resume, true))));
+        for (ChartSpec spec : ChartSpec.CATALOGUE) {
+            charts.put(spec.id(), new Chart(spec));
+        }
 
         GridPane grid = new GridPane();
         grid.setHgap(6);
@@ -203,7 +174,7 @@ public final class ChartsPane extends VBox {
             b.setToggleGroup(windowGroup);
             b.setUserData(w);
             b.setSelected(w == window);
-            b.setTooltip(new Tooltip("Show the last " + w.label + " of telemetry"));
+            Tooltips.install(b, "Show the last " + w.label + " of telemetry");
             controls.getChildren().add(b);
         }
         windowGroup.selectedToggleProperty().addListener((o, a, b) -> {
@@ -236,12 +207,13 @@ public final class ChartsPane extends VBox {
                 }
             }
         });
-        linkGbit.setTooltip(new Tooltip("Link bandwidth for the downtime estimate: stop_copy_length / bandwidth"));
+        Tooltips.install(linkGbit, "Link bandwidth for the downtime estimate: stop_copy_length / bandwidth");
         linkGbit.valueProperty().addListener((o, a, b) -> dirty = true);
         controls.getChildren().addAll(gap, new Label("Link"), linkGbit, new Label("Gbit/s"));
         controls.setPadding(new Insets(0, 0, 4, 0));
         getChildren().addAll(controls, grid);
         setSpacing(2);
+        applyTheme(Theme.LIGHT);
     }
 
     /**
@@ -254,25 +226,25 @@ public final class ChartsPane extends VBox {
         }
     }
 
-    private void add(Chart c) {
-        charts.put(c.id, c);
-    }
-
     private double linkBytesPerSecond() {
         Double g = linkGbit.getValue();
         return (g == null || g <= 0 ? 10.0 : g) * 1e9 / 8;
     }
 
-    public void setSession(MigrationSession s) {
-        this.session = s;
+    /**
+     * Plots {@code t} from the next {@link #update} on: a device view's telemetry, whatever kind of
+     * view it is; null clears the charts.
+     */
+    public void setTelemetry(Telemetry t) {
+        this.telemetry = t;
         decimator = null;
         seenVersion = -1;
         dirty = true;
-        if (s == null) {
+        if (t == null) {
             for (Chart c : charts.values()) {
-                c.leftData.setAll(empty(c.left.size()));
+                c.leftData.setAll(empty(c.spec.left().size()));
                 if (c.rightData != null) {
-                    c.rightData.setAll(empty(c.right.size()));
+                    c.rightData.setAll(empty(c.spec.right().size()));
                 }
             }
         }
@@ -297,10 +269,10 @@ public final class ChartsPane extends VBox {
      * @return true when the charts were redrawn
      */
     public boolean update() {
-        if (session == null) {
+        Telemetry t = telemetry;
+        if (t == null) {
             return false;
         }
-        Telemetry t = session.telemetry();
         long v = t.version();
         if (v == seenVersion && !dirty) {
             return false;
@@ -321,17 +293,16 @@ public final class ChartsPane extends VBox {
         }
         decimator.update(t);
         double now = latest.timeNanos() / 1e9;
-        double size = latest.get(Metric.STOP_COPY_LENGTH);
+        double link = linkBytesPerSecond();
         for (Chart c : charts.values()) {
-            if (c.id.equals("chart-stopcopy")) {
-                c.chart.getTitle().setText(Double.isNaN(size) ? "Stop-copy size and downtime"
-                        : String.format(java.util.Locale.ROOT, "Stop-copy %.1f MB \u00b7 downtime %.1f ms",
-                                size / MB, size / linkBytesPerSecond() * 1000));
+            String title = c.spec.title().text(latest, link);
+            if (!title.equals(c.chart.getTitle().getText())) {
+                c.chart.getTitle().setText(title);
             }
             c.xAxis.setRange(Math.max(0, now - window.seconds), Math.max(now, 1));
-            c.leftData.setAll(series(c.left));
+            c.leftData.setAll(series(c.spec.left(), link));
             if (c.rightData != null) {
-                c.rightData.setAll(series(c.right));
+                c.rightData.setAll(series(c.spec.right(), link));
             }
         }
         redraws++;
@@ -341,17 +312,17 @@ public final class ChartsPane extends VBox {
     /** The metrics some series plots: the only ones copied out of the telemetry. */
     private Metric[] plottedMetrics() {
         return charts.values().stream()
-                .flatMap(c -> java.util.stream.Stream.concat(c.left.stream(), c.right.stream()))
-                .map(Series::metric).distinct().toArray(Metric[]::new);
+                .flatMap(c -> Stream.concat(c.spec.left().stream(), c.spec.right().stream()))
+                .map(ChartSpec.Series::metric).distinct().toArray(Metric[]::new);
     }
 
-    private List<double[][]> series(List<Series> specs) {
+    private List<double[][]> series(List<ChartSpec.Series> specs, double link) {
         List<double[][]> out = new ArrayList<>();
-        for (Series s : specs) {
+        for (ChartSpec.Series s : specs) {
             double[][] xy = decimator.series(s.metric());
             double[] y = xy[1];
             for (int i = 0; i < y.length; i++) {
-                y[i] = s.scale().applyAsDouble(y[i]);
+                y[i] = s.scale().apply(y[i], link);
             }
             out.add(xy);
         }
@@ -415,14 +386,16 @@ public final class ChartsPane extends VBox {
         return List.copyOf(charts.keySet());
     }
 
-    /** Colours the charts to match the window's theme (JFreeChart paints with AWT, not CSS). */
+    /**
+     * Colours the charts with the theme's palette (JFreeChart paints with AWT, not CSS: the
+     * colours are read from the theme's palette file).
+     */
     public void applyTheme(Theme theme) {
-        boolean dark = theme == Theme.DARK;
-        Paint bg = dark ? new Color(0x25, 0x29, 0x32) : Color.WHITE;
-        Paint plotBg = dark ? new Color(0x1b, 0x1e, 0x24) : new Color(0xfb, 0xfc, 0xfd);
-        Paint grid = dark ? new Color(0x3a, 0x40, 0x4b) : new Color(0xe1, 0xe4, 0xe8);
-        Paint text = dark ? new Color(0xe6, 0xe8, 0xeb) : new Color(0x1f, 0x23, 0x28);
-        Paint muted = dark ? new Color(0x9a, 0xa3, 0xad) : new Color(0x57, 0x60, 0x6a);
+        Paint bg = awt(theme, "chart-bg");
+        Paint plotBg = awt(theme, "chart-plot");
+        Paint grid = awt(theme, "chart-grid");
+        Paint text = awt(theme, "chart-text");
+        Paint muted = awt(theme, "chart-muted");
         Font tick = new Font(Font.SANS_SERIF, Font.PLAIN, 9);
         Font label = new Font(Font.SANS_SERIF, Font.PLAIN, 10);
         for (Chart c : charts.values()) {
@@ -436,11 +409,26 @@ public final class ChartsPane extends VBox {
             p.setDomainGridlinePaint(grid);
             p.setRangeGridlinePaint(grid);
             p.setOutlinePaint(grid);
+            paintSeries(p.getRenderer(0), c.spec.left(), theme);
+            if (c.rightData != null) {
+                paintSeries(p.getRenderer(1), c.spec.right(), theme);
+            }
             for (int i = 0; i < p.getRangeAxisCount(); i++) {
                 style(p.getRangeAxis(i), muted, tick, label);
             }
             style(p.getDomainAxis(), muted, tick, label);
         }
+    }
+
+    private static void paintSeries(XYItemRenderer r, List<ChartSpec.Series> series, Theme theme) {
+        for (int i = 0; i < series.size(); i++) {
+            r.setSeriesPaint(i, awt(theme, series.get(i).colour()));
+        }
+    }
+
+    private static Color awt(Theme theme, String name) {
+        javafx.scene.paint.Color c = theme.colour(name);
+        return new Color((float) c.getRed(), (float) c.getGreen(), (float) c.getBlue(), (float) c.getOpacity());
     }
 
     private static void style(org.jfree.chart.axis.ValueAxis a, Paint muted, Font tick, Font label) {

@@ -11,9 +11,11 @@ import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceKind;
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.VfioException;
-import dev.migscope.session.MigrationSession;
+import dev.migscope.ui.common.FileDialogs;
+import dev.migscope.ui.common.FxTasks;
 import dev.migscope.ui.log.EventLogView;
-import java.io.File;
+import dev.migscope.view.DeviceView;
+import dev.migscope.ui.common.Tooltips;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -23,10 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Function;
-import javafx.application.Platform;
 import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyBooleanWrapper;
 import javafx.beans.property.SimpleStringProperty;
@@ -43,13 +42,11 @@ import javafx.scene.control.TableColumn;
 import javafx.scene.control.TableRow;
 import javafx.scene.control.TableView;
 import javafx.scene.control.TextArea;
-import javafx.scene.control.Tooltip;
 import javafx.scene.input.Clipboard;
 import javafx.scene.input.ClipboardContent;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
-import javafx.stage.FileChooser;
 
 /**
  * The Conformance tab: runs {@link ConformanceRun} on the window's device and shows the report.
@@ -61,8 +58,8 @@ public final class ConformanceView extends VBox {
 
     /** What the view needs of the window that holds the device. All calls on the FX thread. */
     public interface Host {
-        /** The window's open session, or null. */
-        MigrationSession session();
+        /** The window's device, or null. */
+        DeviceView device();
 
         /** The devices the window lists (the peer chooser offers those with the same driver). */
         List<DeviceInfo> devices();
@@ -71,7 +68,7 @@ public final class ConformanceView extends VBox {
         CompletableFuture<Void> releaseDevice();
 
         /** Opens {@code id} again as the window's device, armed again when {@code armed}. */
-        CompletableFuture<MigrationSession> reopenDevice(String id, boolean armed);
+        CompletableFuture<? extends DeviceView> reopenDevice(String id, boolean armed);
     }
 
     /** One line of the table: a check made, or one that did not apply. */
@@ -95,11 +92,7 @@ public final class ConformanceView extends VBox {
     private final EventLogView log;
     private final Host host;
     /** The run blocks for as long as the device takes: one daemon thread of its own. */
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "migscope-conformance");
-        t.setDaemon(true);
-        return t;
-    });
+    private final FxTasks worker = new FxTasks("migscope-conformance");
 
     private final Label device = new Label();
     private final ComboBox<String> peer = new ComboBox<>();
@@ -137,12 +130,12 @@ public final class ConformanceView extends VBox {
 
         device.setId("conform-device");
         peer.setId("conform-peer");
-        peer.setTooltip(new Tooltip("Resume the saved stream into another device with the same driver"));
+        Tooltips.install(peer, "Resume the saved stream into another device with the same driver");
         peer.setOnShowing(e -> refresh());
         repeats.setId("conform-repeats");
         repeats.setEditable(true);
         repeats.setPrefWidth(90);
-        repeats.setTooltip(new Tooltip("SETs timed per direct arc (median and p99 are over these)"));
+        Tooltips.install(repeats, "SETs timed per direct arc (median and p99 are over these)");
         run.setId("conform-run");
         run.setOnAction(e -> run());
         progress.setId("conform-progress");
@@ -185,11 +178,12 @@ public final class ConformanceView extends VBox {
         summary.setId("conform-summary");
         summary.setWrapText(true);
         copy.setId("conform-copy");
-        copy.setTooltip(new Tooltip("Copy the report as `migscope conform` prints it"));
+        Tooltips.install(copy, "Copy the report as `migscope conform` prints it");
         copy.setOnAction(e -> copyReport());
         saveJson.setId("conform-save-json");
-        saveJson.setTooltip(new Tooltip("Save the report as JSON (schema " + ReportJson.SCHEMA + ")"));
-        saveJson.setOnAction(e -> chooseJsonFile().ifPresent(this::saveJson));
+        Tooltips.install(saveJson, "Save the report as JSON (schema " + ReportJson.SCHEMA + ")");
+        saveJson.setOnAction(e -> FileDialogs.save(this, "Save conformance report as JSON", "migscope-conform.json")
+                .ifPresent(this::saveJson));
         javafx.scene.layout.Region gap = new javafx.scene.layout.Region();
         HBox.setHgrow(gap, Priority.ALWAYS);
         HBox bottom = new HBox(8, summary, gap, copy, saveJson);
@@ -217,7 +211,7 @@ public final class ConformanceView extends VBox {
 
     /** Shows the window's device and the peers it may use; the window calls it when its session changes. */
     public void refresh() {
-        MigrationSession s = host.session();
+        DeviceView s = host.device();
         String id = runningOn != null ? runningOn : s == null ? null : s.id();
         device.setText(id == null ? "none selected" : id);
         String chosen = peer.getValue();
@@ -248,7 +242,7 @@ public final class ConformanceView extends VBox {
      * the report, or null when nothing was run.
      */
     public CompletableFuture<ConformanceReport> run() {
-        MigrationSession s = host.session();
+        DeviceView s = host.device();
         if (running.get()) {
             return CompletableFuture.completedFuture(null);
         }
@@ -256,12 +250,12 @@ public final class ConformanceView extends VBox {
             summary.setText("Select a device first.");
             return CompletableFuture.completedFuture(null);
         }
-        if (s.isPassive()) {
+        if (s.control().isEmpty()) {
             summary.setText(s.id() + " is a read-only watch: a conformance run needs the device itself.");
             return CompletableFuture.completedFuture(null);
         }
         boolean sim = s.info().kind() == DeviceKind.SIM;
-        boolean armed = s.isArmed();
+        boolean armed = s.control().get().isArmed();
         if (!armed) {
             summary.setText(s.id() + " is not armed: the run changes its state. Arm it (Ctrl+A) and press Run again.");
             log.problem("conformance: arm " + s.id() + " first (Ctrl+A): the run changes its state");
@@ -278,33 +272,31 @@ public final class ConformanceView extends VBox {
         log.note("conformance: closing the session of " + id + " and running " + options.repeats()
                 + " repeats" + (peerId == null ? "" : ", peer " + peerId));
         refresh();
-        CompletableFuture<ConformanceReport> done = new CompletableFuture<>();
-        host.releaseDevice()
-                .thenApplyAsync(v -> {
+        return host.releaseDevice()
+                .thenCompose(v -> worker.supply(() -> {
                     try {
                         return new ConformanceRun(registry, id, peerId, options).run();
                     } catch (VfioException e) {
                         throw new CompletionException(e);
                     }
-                }, worker)
-                .whenComplete((r, err) -> Platform.runLater(() -> {
+                }))
+                .handle((r, err) -> {
                     runningOn = null;
                     running.set(false);
                     if (err != null) {
-                        summary.setText("Not run: " + describe(err));
-                        log.problem("conformance on " + id + " not run: " + describe(err));
+                        summary.setText("Not run: " + FxTasks.describe(err));
+                        log.problem("conformance on " + id + " not run: " + FxTasks.describe(err));
                     } else {
                         show(r);
                         log.note("conformance on " + id + ": " + r.summaryLine());
                     }
                     if (!disposed) {
                         // Simulated devices open armed anyway; a real one is armed again because it was.
-                        host.reopenDevice(id, armed && !sim).whenComplete((x, e) -> Platform.runLater(this::refresh));
+                        host.reopenDevice(id, armed && !sim).whenComplete((x, e) -> refresh());
                     }
                     refresh();
-                    done.complete(r);
-                }));
-        return done;
+                    return r;
+                });
     }
 
     private void show(ConformanceReport r) {
@@ -352,39 +344,20 @@ public final class ConformanceView extends VBox {
         if (r == null) {
             return CompletableFuture.completedFuture(null);
         }
-        return CompletableFuture.supplyAsync(() -> {
+        return worker.supply(() -> {
             try {
                 Files.writeString(file, ReportJson.toJson(r), StandardCharsets.UTF_8);
                 return file;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, worker).whenComplete((p, err) -> Platform.runLater(() -> {
+        }).whenComplete((p, err) -> {
             if (err != null) {
-                log.problem("conformance JSON not written: " + describe(err));
+                log.problem("conformance JSON not written: " + FxTasks.describe(err));
             } else {
                 log.note("conformance JSON written to " + p);
             }
-        }));
-    }
-
-    private java.util.Optional<Path> chooseJsonFile() {
-        FileChooser fc = new FileChooser();
-        fc.setTitle("Save conformance report as JSON");
-        fc.setInitialFileName("migscope-conform.json");
-        File f = fc.showSaveDialog(getScene() == null ? null : getScene().getWindow());
-        return java.util.Optional.ofNullable(f).map(File::toPath);
-    }
-
-    private static String describe(Throwable err) {
-        Throwable c = err;
-        while (c instanceof CompletionException && c.getCause() != null) {
-            c = c.getCause();
-        }
-        if (c instanceof VfioException v) {
-            return v.error().describe();
-        }
-        return String.valueOf(c.getMessage() != null ? c.getMessage() : c);
+        });
     }
 
     // ---------------------------------------------------------------- access
@@ -412,10 +385,6 @@ public final class ConformanceView extends VBox {
 
     public ComboBox<String> peer() {
         return peer;
-    }
-
-    public Button runButton() {
-        return run;
     }
 
     /** Stops the worker thread (a run in progress finishes first, restoring the device). */

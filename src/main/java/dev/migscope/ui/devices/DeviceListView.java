@@ -3,6 +3,7 @@ package dev.migscope.ui.devices;
 import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceKind;
 import dev.migscope.fsm.MigState;
+import dev.migscope.ui.common.Tooltips;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -48,7 +49,7 @@ public final class DeviceListView extends VBox {
         title.getStyleClass().add("pane-title");
         filter.setId("device-filter");
         filter.setPromptText("Filter: id, driver, feature, state");
-        filter.setTooltip(new Tooltip("Show only devices whose id, driver, name, features or state contain this"));
+        Tooltips.install(filter, "Show only devices whose id, driver, name, features or state contain this");
         filter.textProperty().addListener((o, a, b) -> rebuild());
         list.setId("device-rows");
         list.setCellFactory(v -> new DeviceCell());

@@ -4,22 +4,18 @@ import dev.migscope.fsm.Arc;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.MigrationFsm;
+import dev.migscope.ui.common.Tooltips;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import javafx.animation.PauseTransition;
 import javafx.beans.property.ObjectProperty;
-import javafx.beans.property.ReadOnlyObjectProperty;
-import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.SimpleObjectProperty;
-import javafx.event.EventHandler;
 import javafx.geometry.Point2D;
 import javafx.scene.Group;
 import javafx.scene.Node;
 import javafx.scene.control.Label;
-import javafx.scene.control.Tooltip;
 import javafx.scene.input.KeyEvent;
 import javafx.scene.input.MouseButton;
 import javafx.scene.input.MouseEvent;
@@ -28,10 +24,6 @@ import javafx.scene.layout.Region;
 import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
 import javafx.scene.shape.Circle;
-import javafx.scene.shape.MoveTo;
-import javafx.scene.shape.Path;
-import javafx.scene.shape.Polygon;
-import javafx.scene.shape.QuadCurveTo;
 import javafx.scene.transform.Scale;
 import javafx.util.Duration;
 
@@ -44,19 +36,21 @@ import javafx.util.Duration;
  */
 public final class FsmGraphView extends Region {
 
-    private static final double ARROW = 11;
     private static final double GAP = 3;
 
     private final ObjectProperty<MigFeatures> features = new SimpleObjectProperty<>(this, "features");
     private final ObjectProperty<MigState> current = new SimpleObjectProperty<>(this, "current");
     private final ObjectProperty<MigState> hovered = new SimpleObjectProperty<>(this, "hovered");
-    private final ReadOnlyObjectWrapper<GraphHighlight> highlight =
-            new ReadOnlyObjectWrapper<>(this, "highlight", GraphHighlight.of(null, null, null));
+    private GraphHighlight highlight = GraphHighlight.of(null, null, null);
 
     private final Map<MigState, StackPane> stateNodes = new EnumMap<>(MigState.class);
+    /** A state's step number on the previewed path; built the first time the state has one. */
     private final Map<MigState, Label> stateBadges = new EnumMap<>(MigState.class);
-    private final Map<String, Group> arcNodes = new LinkedHashMap<>();
-    private final Map<String, Label> arcBadges = new LinkedHashMap<>();
+    private final Map<String, ArcShape> arcNodes = new LinkedHashMap<>();
+    /** An arc's step number on the previewed path; built the first time the arc has one. */
+    private final Map<String, StackPane> arcBadges = new LinkedHashMap<>();
+    private final Pane edges = new Pane();
+    private final Pane badges = new Pane();
     private final Group content = new Group();
     private final Scale scale = new Scale(1, 1, 0, 0);
     private final Label caption = new Label();
@@ -78,10 +72,10 @@ public final class FsmGraphView extends Region {
         getStyleClass().add("fsm-graph");
         setId(idPrefix + "fsm-graph");
         setFocusTraversable(true);
-        Pane edges = new Pane();
         Pane nodes = new Pane();
         edges.setPickOnBounds(false);
         nodes.setPickOnBounds(false);
+        badges.setMouseTransparent(true);
         for (Arc a : MigrationFsm.allArcs()) {
             edges.getChildren().add(buildArc(a));
         }
@@ -98,7 +92,7 @@ public final class FsmGraphView extends Region {
         frame.setPrefSize(GraphLayout.WIDTH, GraphLayout.HEIGHT);
         frame.resize(GraphLayout.WIDTH, GraphLayout.HEIGHT);
         frame.setMouseTransparent(true);
-        content.getChildren().addAll(frame, edges, nodes);
+        content.getChildren().addAll(frame, edges, badges, nodes);
         content.getTransforms().add(scale);
         caption.setId(idPrefix + "path-info");
         caption.getStyleClass().add("path-info");
@@ -120,11 +114,7 @@ public final class FsmGraphView extends Region {
         abi.getStyleClass().add("state-abi");
         VBox text = new VBox(1, name, abi);
         text.setAlignment(javafx.geometry.Pos.CENTER);
-        Label badge = new Label();
-        badge.getStyleClass().add("step-badge");
-        badge.setVisible(false);
-        StackPane.setAlignment(badge, javafx.geometry.Pos.TOP_RIGHT);
-        StackPane node = new StackPane(text, badge);
+        StackPane node = new StackPane(text);
         node.setId(idPrefix + GraphHighlight.stateId(s));
         node.getStyleClass().add("state-node");
         if (s == MigState.ERROR) {
@@ -134,7 +124,7 @@ public final class FsmGraphView extends Region {
         node.resize(GraphLayout.NODE_W, GraphLayout.NODE_H);
         Point2D c = GraphLayout.centre(s);
         node.relocate(c.getX() - GraphLayout.NODE_W / 2, c.getY() - GraphLayout.NODE_H / 2);
-        installTooltipOnHover(node, () -> s.name() + " (device_state " + s.abi() + ")\n" + s.meaning()
+        Tooltips.installLong(node, () -> s.name() + " (device_state " + s.abi() + ")\n" + s.meaning()
                 + (s.requiredFeatures().flags() == MigFeatures.STOP_COPY_ONLY.flags() || s == MigState.ERROR
                 ? "" : "\nNeeds: " + s.requiredFeatures()));
         node.addEventHandler(MouseEvent.MOUSE_ENTERED, ev -> hovered.set(s));
@@ -152,73 +142,49 @@ public final class FsmGraphView extends Region {
             }
         });
         stateNodes.put(s, node);
-        stateBadges.put(s, badge);
         return node;
     }
 
-    private Group buildArc(Arc a) {
+    private ArcShape buildArc(Arc a) {
         Point2D from = GraphLayout.centre(a.from());
         Point2D to = GraphLayout.centre(a.to());
         Point2D dir = to.subtract(from).normalize();
         Point2D left = new Point2D(dir.getY(), -dir.getX());
         Point2D control = from.midpoint(to).add(left.multiply(GraphLayout.bow(a) * 2));
-        Point2D start = clip(from, control);
-        Point2D end = clip(to, control);
-
-        Path line = new Path(new MoveTo(start.getX(), start.getY()),
-                new QuadCurveTo(control.getX(), control.getY(), end.getX(), end.getY()));
-        line.getStyleClass().add("arc-line");
-        Path hit = new Path(new MoveTo(start.getX(), start.getY()),
-                new QuadCurveTo(control.getX(), control.getY(), end.getX(), end.getY()));
-        hit.getStyleClass().add("arc-hit");
-
-        Point2D back = end.subtract(control).normalize();
-        Point2D side = new Point2D(back.getY(), -back.getX());
-        Point2D base = end.subtract(back.multiply(ARROW));
-        Polygon head = new Polygon(end.getX(), end.getY(),
-                base.getX() + side.getX() * ARROW / 2, base.getY() + side.getY() * ARROW / 2,
-                base.getX() - side.getX() * ARROW / 2, base.getY() - side.getY() * ARROW / 2);
-        head.getStyleClass().add("arc-head");
-
-        // The badge sits at the curve's midpoint: B(0.5) of a quadratic Bezier.
-        Point2D mid = start.multiply(0.25).add(control.multiply(0.5)).add(end.multiply(0.25));
-        Circle disc = new Circle(10);
-        disc.getStyleClass().add("arc-step-disc");
-        Label number = new Label();
-        number.getStyleClass().add("arc-step");
-        StackPane badge = new StackPane(disc, number);
-        badge.setMouseTransparent(true);
-        badge.resize(20, 20);
-        badge.relocate(mid.getX() - 10, mid.getY() - 10);
-        badge.setVisible(false);
-
-        Group g = new Group(hit, line, head, badge);
-        g.setId(idPrefix + a.id());
-        g.getStyleClass().add("arc-edge");
-        installTooltipOnHover(g, () -> a.from() + " \u2192 " + a.to() + "\n" + describe(a));
-        arcNodes.put(a.id(), g);
-        arcBadges.put(a.id(), number);
-        return g;
+        ArcShape arc = new ArcShape(clip(from, control), control, clip(to, control));
+        arc.setId(idPrefix + a.id());
+        arc.getStyleClass().add("arc-edge");
+        Tooltips.installLong(arc, () -> a.from() + " \u2192 " + a.to() + "\n" + describe(a));
+        arcNodes.put(a.id(), arc);
+        return arc;
     }
 
-    /**
-     * Installs a node's tooltip when the pointer first enters it: a Tooltip is a popup window,
-     * and building one per state and arc up front was a visible share of the window's first frame.
-     * The tooltip's own mouse-move handling starts its show delay from the moves that follow.
-     */
-    private static void installTooltipOnHover(Node node, Supplier<String> text) {
-        EventHandler<MouseEvent> install = new EventHandler<>() {
-            @Override
-            public void handle(MouseEvent e) {
-                node.removeEventHandler(MouseEvent.MOUSE_ENTERED, this);
-                Tooltip tip = new Tooltip(text.get());
-                tip.setWrapText(true);
-                tip.setMaxWidth(380);
-                tip.setShowDelay(Duration.millis(350));
-                Tooltip.install(node, tip);
-            }
-        };
-        node.addEventHandler(MouseEvent.MOUSE_ENTERED, install);
+    /** The step number of an arc: a disc at the curve's midpoint, built the first time it is needed. */
+    private Label arcBadge(String arcId) {
+        StackPane badge = arcBadges.computeIfAbsent(arcId, id -> {
+            Circle disc = new Circle(10);
+            disc.getStyleClass().add("arc-step-disc");
+            Label number = new Label();
+            number.getStyleClass().add("arc-step");
+            StackPane b = new StackPane(disc, number);
+            Point2D mid = arcNodes.get(id).middle();
+            b.resize(20, 20);
+            b.relocate(mid.getX() - 10, mid.getY() - 10);
+            badges.getChildren().add(b);
+            return b;
+        });
+        return (Label) badge.getChildren().get(1);
+    }
+
+    /** The step number of a state, at its node's top right corner, built the first time it is needed. */
+    private Label stateBadge(MigState s) {
+        return stateBadges.computeIfAbsent(s, st -> {
+            Label badge = new Label();
+            badge.getStyleClass().add("step-badge");
+            StackPane.setAlignment(badge, javafx.geometry.Pos.TOP_RIGHT);
+            stateNodes.get(st).getChildren().add(badge);
+            return badge;
+        });
     }
 
     /** The point where the ray from a node's centre toward {@code toward} leaves the node's box. */
@@ -257,17 +223,19 @@ public final class FsmGraphView extends Region {
         for (MigState s : MigState.values()) {
             String id = GraphHighlight.stateId(s);
             apply(stateNodes.get(s), h, id);
-            Label badge = stateBadges.get(s);
             Integer step = h.steps().get(id);
-            badge.setVisible(step != null);
-            badge.setText(step == null ? "" : Integer.toString(step));
+            if (step != null || stateBadges.containsKey(s)) {
+                showStep(stateBadge(s), step);
+            }
         }
-        for (Map.Entry<String, Group> e : arcNodes.entrySet()) {
+        for (Map.Entry<String, ArcShape> e : arcNodes.entrySet()) {
             apply(e.getValue(), h, e.getKey());
             Integer step = h.steps().get(e.getKey());
-            Label number = arcBadges.get(e.getKey());
-            number.setText(step == null ? "" : Integer.toString(step));
-            number.getParent().setVisible(step != null);
+            if (step != null || arcBadges.containsKey(e.getKey())) {
+                Label number = arcBadge(e.getKey());
+                showStep(number, step);
+                number.getParent().setVisible(step != null);
+            }
             if (step != null) {
                 e.getValue().toFront();
             }
@@ -275,7 +243,12 @@ public final class FsmGraphView extends Region {
         caption.setText(hovered.get() == null && idleCaption != null ? idleCaption : h.caption());
         caption.pseudoClassStateChanged(javafx.css.PseudoClass.getPseudoClass("refused"),
                 h.preview().map(p -> p.isRefused()).orElse(false));
-        highlight.set(h);
+        highlight = h;
+    }
+
+    private static void showStep(Label badge, Integer step) {
+        badge.setVisible(step != null);
+        badge.setText(step == null ? "" : Integer.toString(step));
     }
 
     private static void apply(Node n, GraphHighlight h, String id) {
@@ -285,13 +258,13 @@ public final class FsmGraphView extends Region {
 
     /** Lights an arc for a moment while the device takes it. */
     public void flash(Arc a) {
-        Group g = arcNodes.get(a.id());
-        if (g == null) {
+        ArcShape arc = arcNodes.get(a.id());
+        if (arc == null) {
             return;
         }
-        g.getStyleClass().add("active");
+        arc.getStyleClass().add("active");
         PauseTransition off = new PauseTransition(Duration.millis(600));
-        off.setOnFinished(ev -> g.getStyleClass().remove("active"));
+        off.setOnFinished(ev -> arc.getStyleClass().remove("active"));
         off.play();
     }
 
@@ -343,12 +316,9 @@ public final class FsmGraphView extends Region {
         return hovered;
     }
 
-    public ReadOnlyObjectProperty<GraphHighlight> highlightProperty() {
-        return highlight.getReadOnlyProperty();
-    }
-
+    /** What the graph shows now. */
     public GraphHighlight highlight() {
-        return highlight.get();
+        return highlight;
     }
 
     /** Called with the state the user asks for (click or its ABI digit). */

@@ -10,7 +10,7 @@ import dev.migscope.device.DeviceRegistry;
 import dev.migscope.fsm.MigState;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.ui.InspectorWindow;
-import dev.migscope.ui.Theme;
+import dev.migscope.ui.common.Theme;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

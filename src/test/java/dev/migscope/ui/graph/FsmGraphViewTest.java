@@ -6,8 +6,8 @@ import dev.migscope.fsm.Arc;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.MigrationFsm;
-import dev.migscope.ui.Png;
-import dev.migscope.ui.Theme;
+import dev.migscope.ui.common.Png;
+import dev.migscope.ui.common.Theme;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,7 +72,7 @@ class FsmGraphViewTest {
         robot.moveTo("#state-STOP").moveTo("#state-RUNNING_P2P");
         awaitTooltip("RUNNING_P2P (device_state 5)\n");
         Node arc = robot.lookup("#arc-RUNNING-RUNNING_P2P").query();
-        robot.moveTo(arc.lookup(".arc-hit"));
+        robot.moveTo(arc);
         awaitTooltip("RUNNING \u2192 RUNNING_P2P\n");
     }
 

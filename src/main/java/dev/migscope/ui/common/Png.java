@@ -1,4 +1,4 @@
-package dev.migscope.ui;
+package dev.migscope.ui.common;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.migscope.ui;
+package dev.migscope.ui.mainwindow;
 
 import dev.migscope.device.Errno;
 import dev.migscope.fsm.Arc;

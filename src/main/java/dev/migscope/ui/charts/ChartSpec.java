@@ -1,0 +1,96 @@
+package dev.migscope.ui.charts;
+
+import dev.migscope.telemetry.Bytes;
+import dev.migscope.telemetry.Metric;
+import dev.migscope.telemetry.Sample;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What one chart plots: its id ({@code #chart-throughput}), title, and a left axis with its
+ * series and optionally a right one. The charts of the window are {@link #CATALOGUE}; their
+ * colours come from the theme's palette by each series' {@code colour} name.
+ *
+ * @param title       the title above the chart, from the newest sample and the link bandwidth
+ * @param leftLabel   the left axis' label (its unit)
+ * @param rightLabel  the right axis' label; unused when {@code right} is empty
+ */
+public record ChartSpec(String id, Title title, String leftLabel, List<Series> left, String rightLabel,
+                        List<Series> right) {
+
+    public ChartSpec {
+        left = List.copyOf(left);
+        right = List.copyOf(right);
+    }
+
+    /**
+     * One plotted line.
+     *
+     * @param label   its legend entry, also how tests and callers name it
+     * @param colour  the palette colour's name without {@code -ms-} ({@code series-pre-copy})
+     * @param dashed  a total or an estimate rather than a measured rate
+     */
+    public record Series(Metric metric, String label, Scale scale, String colour, boolean dashed) {
+    }
+
+    /**
+     * How a metric's value becomes the axis' number. Increasing in the value: it is applied after
+     * decimation, to each bucket's min and max.
+     */
+    public enum Scale {
+        /** As measured (pages/s). */
+        ONE,
+        /** Bytes (or bytes/s) as MiB (MiB/s): binary units, as {@link Bytes} writes them. */
+        MIB,
+        /** A stop_copy_length in bytes as the milliseconds it takes over the link. */
+        DOWNTIME_MS;
+
+        double apply(double v, double linkBytesPerSecond) {
+            return switch (this) {
+                case ONE -> v;
+                case MIB -> Bytes.mebibytes(v);
+                case DOWNTIME_MS -> v / linkBytesPerSecond * 1000;
+            };
+        }
+    }
+
+    /** A chart's title: fixed, or a live one. */
+    @FunctionalInterface
+    public interface Title {
+        /** @param latest the newest sample, null before the first */
+        String text(Sample latest, double linkBytesPerSecond);
+
+        static Title fixed(String text) {
+            return (latest, link) -> text;
+        }
+    }
+
+    /** The four charts of the window, in reading order (left to right, top to bottom). */
+    public static final List<ChartSpec> CATALOGUE = List.of(
+            new ChartSpec("chart-throughput", Title.fixed("Migration data throughput"), "MiB/s", List.of(
+                    new Series(Metric.PRE_COPY_THROUGHPUT, "PRE_COPY", Scale.MIB, "series-pre-copy", false),
+                    new Series(Metric.STOP_COPY_THROUGHPUT, "STOP_COPY", Scale.MIB, "series-stop-copy", false),
+                    new Series(Metric.RESUME_THROUGHPUT, "RESUMING", Scale.MIB, "series-resume", false)),
+                    "total MiB", List.of(
+                    new Series(Metric.TOTAL_BYTES, "total moved", Scale.MIB, "series-total", true))),
+            new ChartSpec("chart-precopy", Title.fixed("PRE_COPY info"), "MiB", List.of(
+                    new Series(Metric.INITIAL_BYTES, "initial_bytes", Scale.MIB, "series-stop-copy", false),
+                    new Series(Metric.DIRTY_BYTES, "dirty_bytes", Scale.MIB, "series-pre-copy", false)),
+                    "", List.of()),
+            new ChartSpec("chart-dirty", Title.fixed("Dirty rate"), "MiB/s", List.of(
+                    new Series(Metric.DIRTY_RATE, "device state dirtied", Scale.MIB, "series-pre-copy", false)),
+                    "pages/s", List.of(
+                    new Series(Metric.DMA_DIRTY_PAGES_RATE, "DMA dirty pages", Scale.ONE, "series-dma", true))),
+            new ChartSpec("chart-stopcopy", ChartSpec::stopCopyTitle, "MiB", List.of(
+                    new Series(Metric.STOP_COPY_LENGTH, "stop_copy_length", Scale.MIB, "series-stop-copy", false)),
+                    "ms", List.of(
+                    new Series(Metric.STOP_COPY_LENGTH, "downtime at link", Scale.DOWNTIME_MS, "series-resume", true))));
+
+    /** The stop-copy chart says what a switch-over now would move and cost. */
+    static String stopCopyTitle(Sample latest, double linkBytesPerSecond) {
+        double size = latest == null ? Double.NaN : latest.get(Metric.STOP_COPY_LENGTH);
+        return Double.isNaN(size) ? "Stop-copy size and downtime"
+                : "Stop-copy " + Bytes.format(size) + " \u00b7 downtime " + String.format(Locale.ROOT, "%.1f ms",
+                        Scale.DOWNTIME_MS.apply(size, linkBytesPerSecond));
+    }
+}

@@ -1,0 +1,106 @@
+package dev.migscope.ui.mainwindow;
+
+import dev.migscope.fsm.MigState;
+import dev.migscope.ui.common.FxTasks;
+import dev.migscope.view.DeviceControl;
+import dev.migscope.view.DeviceEvent;
+import dev.migscope.view.DeviceView;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.function.Consumer;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.SimpleObjectProperty;
+
+/**
+ * The one selection every part of the main window works from: the device view shown (null for
+ * none), its state as last polled, and its events, all on the FX thread. The parts read only the
+ * {@link DeviceView}, so a driven, an observed or a remote device shows the same way; what changes
+ * a device goes through {@link DeviceView#control()}.
+ */
+public final class SelectedDevice {
+
+    private final ObjectProperty<DeviceView> view = new SimpleObjectProperty<>(this, "view");
+    private final ReadOnlyObjectWrapper<MigState> state = new ReadOnlyObjectWrapper<>(this, "state");
+    private final List<Consumer<DeviceEvent>> eventHandlers = new ArrayList<>();
+    private final List<Runnable> changeHandlers = new ArrayList<>();
+    /** Views already listened to: a view has no removeListener, and one selected again must not deliver twice. */
+    private final Set<DeviceView> listened = Collections.newSetFromMap(new WeakHashMap<>());
+
+    public SelectedDevice() {
+        view.addListener((o, old, v) -> {
+            if (v != null && listened.add(v)) {
+                v.addListener(e -> FxTasks.FX.execute(() -> deliver(v, e)));
+            }
+            poll();
+            changed();
+        });
+    }
+
+    public ObjectProperty<DeviceView> viewProperty() {
+        return view;
+    }
+
+    /** The view shown, or null. */
+    public DeviceView view() {
+        return view.get();
+    }
+
+    /** The selected view's control: empty with no view, or a view that cannot be driven. */
+    public Optional<DeviceControl> control() {
+        DeviceView v = view.get();
+        return v == null ? Optional.empty() : v.control();
+    }
+
+    /** The selected view's state as of the last {@link #poll} (null: none, or unknown). */
+    public ReadOnlyObjectProperty<MigState> stateProperty() {
+        return state.getReadOnlyProperty();
+    }
+
+    /** Reads the view's state; once per frame (the view keeps it fresh: a sampler, or what a client reports). */
+    public void poll() {
+        DeviceView v = view.get();
+        MigState st = v == null ? null : v.state();
+        if (st != state.get()) {
+            state.set(st);
+            changed();
+        }
+    }
+
+    /** Events of the selected view, on the FX thread; events of a view no longer selected are dropped. */
+    public void onEvent(Consumer<DeviceEvent> handler) {
+        eventHandlers.add(handler);
+    }
+
+    /**
+     * Something the toolbar and the status bar show may have changed: the view, its state, arming,
+     * DMA logging, the device gone, the calls queued on it.
+     */
+    public void onChange(Runnable handler) {
+        changeHandlers.add(handler);
+    }
+
+    /** Tells the {@link #onChange} handlers. */
+    public void changed() {
+        for (Runnable r : changeHandlers) {
+            r.run();
+        }
+    }
+
+    private void deliver(DeviceView source, DeviceEvent e) {
+        if (source != view.get()) {
+            return;
+        }
+        for (Consumer<DeviceEvent> h : eventHandlers) {
+            h.accept(e);
+        }
+        if (e.kind() == DeviceEvent.Kind.DMA_LOGGING || e.kind() == DeviceEvent.Kind.DEVICE_GONE) {
+            changed();
+        }
+    }
+}
