@@ -1,0 +1,56 @@
+package dev.migscope.qemu;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * One {@code query-migrate} reply (qapi/migration.json MigrationInfo): what migscope reads of it.
+ * Times are QEMU's milliseconds; a member QEMU left out is null.
+ *
+ * @param status           the status as QEMU spells it; "none" when absent (no migration yet)
+ * @param setupTimeMs      {@code setup-time}
+ * @param totalTimeMs      {@code total-time}
+ * @param downtimeMs       {@code downtime} (present once the migration completed)
+ * @param expectedDowntimeMs {@code expected-downtime} (while active)
+ * @param ramTransferred   {@code ram.transferred}, bytes
+ * @param ramTotal         {@code ram.total}, bytes of guest RAM
+ * @param ramRemaining     {@code ram.remaining}, bytes
+ * @param dirtyPagesRate   {@code ram.dirty-pages-rate}, guest pages per second
+ * @param pageSize         {@code ram.page-size}, bytes
+ * @param vfioTransferred  {@code vfio.transferred}: bytes of every VFIO device of this QEMU together
+ * @param errorDesc        {@code error-desc}, QEMU's sentence when it failed
+ */
+public record MigrationInfo(
+        String status,
+        Long setupTimeMs,
+        Long totalTimeMs,
+        Long downtimeMs,
+        Long expectedDowntimeMs,
+        Long ramTransferred,
+        Long ramTotal,
+        Long ramRemaining,
+        Long dirtyPagesRate,
+        Long pageSize,
+        Long vfioTransferred,
+        String errorDesc) {
+
+    static final MigrationInfo NONE = new MigrationInfo("none", null, null, null, null, null, null, null, null, null,
+            null, null);
+
+    static MigrationInfo of(JsonNode r) {
+        JsonNode ram = r.path("ram");
+        return new MigrationInfo(r.path("status").asText("none"), num(r, "setup-time"), num(r, "total-time"),
+                num(r, "downtime"), num(r, "expected-downtime"), num(ram, "transferred"), num(ram, "total"),
+                num(ram, "remaining"), num(ram, "dirty-pages-rate"), num(ram, "page-size"),
+                num(r.path("vfio"), "transferred"), r.hasNonNull("error-desc") ? r.get("error-desc").asText() : null);
+    }
+
+    private static Long num(JsonNode n, String member) {
+        JsonNode v = n.get(member);
+        return v != null && v.isNumber() ? v.asLong() : null;
+    }
+
+    /** The parsed status; a status this migscope does not know (a newer QEMU's) counts as running. */
+    public MigrationStatus parsedStatus() {
+        return MigrationStatus.parse(status).orElse(MigrationStatus.ACTIVE);
+    }
+}
