@@ -135,8 +135,8 @@ public final class AttachedQemu implements AutoCloseable {
         devices.values().forEach(d -> devs.add(deviceJson(d.device())));
         observe(Micros.now(), Kind.ATTACHED, "attached: QEMU " + version + ", " + runState + ", "
                 + role.name().toLowerCase(java.util.Locale.ROOT) + ", migration " + lastInfo.status() + ", "
-                + deviceList() + "; device states before any event are assumed from the run state ("
-                + initial + ")", j);
+                + deviceList() + (devices.isEmpty() ? "" : "; their state until QEMU's first event is assumed from the "
+                + "run state: " + initial), j);
         warnAboutEvents();
         statusSeen(lastInfo.status(), Micros.now(), "poll");
         finishIfOver(lastInfo);
