@@ -62,6 +62,15 @@ class ArchitectureTest {
     }
 
     @Test
+    void qemuObservesOverQmpAndKnowsNoBackendSessionNorFrontEnd() {
+        noClasses().that().resideInAPackage("dev.migscope.qemu..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.migscope.linux..", "dev.migscope.sim..",
+                        "dev.migscope.session..", "dev.migscope.conform..", "dev.migscope.ui..", "dev.migscope.cli..",
+                        "javafx..")
+                .check(MAIN);
+    }
+
+    @Test
     void sessionAndTelemetryKnowNoFrontEnd() {
         noClasses().that().resideInAnyPackage("dev.migscope.session..", "dev.migscope.telemetry..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.migscope.ui..", "dev.migscope.cli..",
