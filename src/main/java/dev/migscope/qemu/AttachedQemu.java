@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.device.DeviceInfo;
 import dev.migscope.fsm.MigState;
 import dev.migscope.qemu.Observation.Kind;
-import dev.migscope.telemetry.Bytes;
 import dev.migscope.telemetry.Telemetry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,6 +62,8 @@ public final class AttachedQemu implements AutoCloseable {
     private long lastPollMicros = -1;
     private String lastStatus = "none";
     private ScheduledFuture<?> nextPoll;
+    private boolean polling;
+    private Duration timeout;
     private String ended;
     private volatile boolean closing;
 
@@ -109,6 +110,7 @@ public final class AttachedQemu implements AutoCloseable {
     }
 
     private synchronized void start(Duration timeout) throws QmpException {
+        this.timeout = timeout;
         qmp = QmpClient.connect(socket, timeout, e -> post(() -> onEvent(e)));
         qmp.closed().thenAccept(why -> post(() -> onClosed(why)));
         version = qmp.version();
@@ -132,7 +134,7 @@ public final class AttachedQemu implements AutoCloseable {
                 .put("run_state", runState).put("role", role.name().toLowerCase(java.util.Locale.ROOT))
                 .put("migration", lastInfo.status());
         ArrayNode devs = j.putArray("devices");
-        devices.values().forEach(d -> devs.add(deviceJson(d.device())));
+        devices.values().forEach(d -> devs.add(d.device().json()));
         observe(Micros.now(), Kind.ATTACHED, "attached: QEMU " + version + ", " + runState + ", "
                 + role.name().toLowerCase(java.util.Locale.ROOT) + ", migration " + lastInfo.status() + ", "
                 + deviceList() + (devices.isEmpty() ? "" : "; their state until QEMU's first event is assumed from the "
@@ -160,15 +162,6 @@ public final class AttachedQemu implements AutoCloseable {
             l.add(v.label() + " = host " + (v.hostDeviceId() == null ? "unknown" : v.hostDeviceId()));
         }
         return devices.size() + " vfio-pci device" + (devices.size() == 1 ? "" : "s") + ": " + String.join(", ", l);
-    }
-
-    private static ObjectNode deviceJson(VfioPciDevice v) {
-        ObjectNode o = QmpClient.MAPPER.createObjectNode().put("qom_path", v.qomPath()).put("device_id", v.deviceId())
-                .put("host_device", v.hostDeviceId());
-        if (v.migrationEvents() != null) {
-            o.put("migration_events", v.migrationEvents());
-        }
-        return o;
     }
 
     /** Says, on attach, why a device's state cannot be followed. */
@@ -208,7 +201,7 @@ public final class AttachedQemu implements AutoCloseable {
         switch (e.name()) {
             case "VFIO_MIGRATION" -> onVfioMigration(e);
             case "MIGRATION" -> statusSeen(e.text("status"), e.timestampMicros(), "event");
-            default -> observe(e.timestampMicros(), Kind.EVENT, e.name() + (e.data().isObject() ? " " + e.data() : ""),
+            default -> observe(e.timestampMicros(), Kind.EVENT, e.name() + (e.data().isEmpty() ? "" : " " + e.data()),
                     QmpClient.MAPPER.createObjectNode().put("event", e.name()).set("data", e.data()));
         }
         if (e.name().startsWith("MIGRATION") || e.name().equals("VFIO_MIGRATION") || e.name().equals("STOP")) {
@@ -290,20 +283,32 @@ public final class AttachedQemu implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends query-migrate. Its reply is handled as a task queued by the QMP reader after the events
+     * QEMU sent before it, so a poll's status never overtakes an event that preceded it.
+     */
     private synchronized void poll() {
+        if (ended != null || polling) {
+            return; // the poll on its way schedules the next
+        }
+        polling = true;
+        qmp.execute("query-migrate", null).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((r, ex) -> post(() -> onPollReply(r, ex)));
+    }
+
+    private synchronized void onPollReply(JsonNode reply, Throwable failure) {
+        polling = false;
         if (ended != null) {
             return;
         }
-        MigrationInfo info;
-        try {
-            info = MigrationInfo.of(qmp.call("query-migrate", null));
-        } catch (QmpException e) {
+        if (failure != null) {
             if (!qmp.isClosed()) {
-                warn("query-migrate: " + e.error().message());
+                warn("query-migrate: " + QmpClient.errorOf(qmp.socket(), failure).message());
                 schedulePoll();
             }
             return;
         }
+        MigrationInfo info = MigrationInfo.of(reply);
         long now = Micros.now();
         double dt = lastPollMicros < 0 ? Double.NaN : (now - lastPollMicros) / 1e6;
         double vfioRate = rate(lastInfo.vfioTransferred(), info.vfioTransferred(), dt);
@@ -354,32 +359,8 @@ public final class AttachedQemu implements AutoCloseable {
         if (!s.isFinal() || !run.summarizeOnce()) {
             return;
         }
-        ObjectNode j = QmpClient.MAPPER.createObjectNode().put("status", info.status());
-        StringBuilder text = new StringBuilder("migration " + info.status());
-        figure(text, j, "total", "total_time_ms", info.totalTimeMs());
-        figure(text, j, "setup", "setup_time_ms", info.setupTimeMs());
-        figure(text, j, "downtime", "downtime_ms", info.downtimeMs());
-        if (info.ramTransferred() != null) {
-            text.append(", RAM ").append(Bytes.format(info.ramTransferred()));
-            j.put("ram_bytes", info.ramTransferred());
-        }
-        if (info.vfioTransferred() != null) {
-            text.append(", VFIO ").append(Bytes.format(info.vfioTransferred()));
-            j.put("vfio_bytes", info.vfioTransferred());
-        }
-        if (info.errorDesc() != null) {
-            text.append(": ").append(info.errorDesc());
-            j.put("error_desc", info.errorDesc());
-        }
-        observe(lastPollMicros < 0 ? Micros.now() : lastPollMicros, Kind.STATUS, text.toString(), j);
+        observe(lastPollMicros < 0 ? Micros.now() : lastPollMicros, Kind.STATUS, info.summary(), info.summaryJson());
         outcome.complete(s == MigrationStatus.COMPLETED ? Outcome.COMPLETED : Outcome.FAILED);
-    }
-
-    private static void figure(StringBuilder text, ObjectNode j, String label, String member, Long ms) {
-        if (ms != null) {
-            text.append(", ").append(label).append(' ').append(ms).append(" ms");
-            j.put(member, ms);
-        }
     }
 
     private void readDowntimeLimit() {

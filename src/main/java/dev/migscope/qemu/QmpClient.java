@@ -224,6 +224,19 @@ public final class QmpClient implements AutoCloseable {
         }
     }
 
+    /** The error a failed {@link #execute} future carries (a lost connection, an error reply, a timeout). */
+    public static QmpError errorOf(String socket, Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof QmpException q) {
+                return q.error();
+            }
+            if (t instanceof TimeoutException) {
+                return new QmpError(Kind.TIMEOUT, socket, "QEMU did not answer in time");
+            }
+        }
+        return new QmpError(Kind.GONE, socket, String.valueOf(failure));
+    }
+
     /** Completes with why the connection ended, once it has; every event came before. */
     public CompletableFuture<QmpError> closed() {
         return closed;

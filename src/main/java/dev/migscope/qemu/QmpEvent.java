@@ -1,7 +1,6 @@
 package dev.migscope.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import java.time.Instant;
 
 /**
@@ -15,7 +14,7 @@ import java.time.Instant;
 public record QmpEvent(String name, JsonNode data, long timestampMicros) {
 
     public QmpEvent {
-        data = data == null ? NullNode.getInstance() : data;
+        data = data == null || !data.isObject() ? QmpClient.MAPPER.createObjectNode() : data;
     }
 
     /** Parses {@code {"event":..., "data":..., "timestamp":{"seconds":..,"microseconds":..}}}. */

@@ -51,6 +51,16 @@ public record VfioPciDevice(String qomPath, String deviceId, String sysfsdev, St
         return deviceId.isEmpty() ? qomPath : deviceId;
     }
 
+    /** qom_path, device_id, host_device, migration_events (absent when QEMU has no such property). */
+    ObjectNode json() {
+        ObjectNode o = QmpClient.MAPPER.createObjectNode().put("qom_path", qomPath).put("device_id", deviceId)
+                .put("host_device", hostDeviceId());
+        if (migrationEvents != null) {
+            o.put("migration_events", migrationEvents);
+        }
+        return o;
+    }
+
     /** Lists the vfio devices QEMU has, reading QOM only (qom-list, qom-get): nothing changes. */
     static List<VfioPciDevice> find(QmpClient qmp) throws QmpException {
         List<VfioPciDevice> found = new ArrayList<>();
