@@ -55,7 +55,8 @@ final class AttachCommand implements Callable<Integer> {
     boolean untilDone;
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = Converters.Time.class,
-            description = "Give up after this long (500ms, 10s, 2m): exit code 1 with --until-done, else 0.")
+            description = "Stop after this long (500ms, 10s, 2m); with --until-done a migration not over by then "
+                    + "is exit code 1.")
     Duration timeout;
 
     @Option(names = "--report", paramLabel = "FILE", description = "Also write the report as JSON to FILE "
