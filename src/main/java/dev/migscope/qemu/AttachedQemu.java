@@ -98,7 +98,8 @@ public final class AttachedQemu implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             q.close();
-            throw new QmpException(new QmpError(QmpError.Kind.TIMEOUT, socket.toString(), "interrupted while attaching"));
+            throw new QmpException(new QmpError(QmpError.Kind.TIMEOUT, socket.toString(),
+                    "interrupted while attaching"));
         } catch (ExecutionException e) {
             q.close();
             if (e.getCause() instanceof QmpException qe) {

@@ -15,9 +15,7 @@ import dev.migscope.telemetry.Bytes;
  * @param expectedDowntimeMs {@code expected-downtime} (while active)
  * @param ramTransferred   {@code ram.transferred}, bytes
  * @param ramTotal         {@code ram.total}, bytes of guest RAM
- * @param ramRemaining     {@code ram.remaining}, bytes
  * @param dirtyPagesRate   {@code ram.dirty-pages-rate}, guest pages per second
- * @param pageSize         {@code ram.page-size}, bytes
  * @param vfioTransferred  {@code vfio.transferred}: bytes of every VFIO device of this QEMU together
  * @param errorDesc        {@code error-desc}, QEMU's sentence when it failed
  */
@@ -29,21 +27,18 @@ public record MigrationInfo(
         Long expectedDowntimeMs,
         Long ramTransferred,
         Long ramTotal,
-        Long ramRemaining,
         Long dirtyPagesRate,
-        Long pageSize,
         Long vfioTransferred,
         String errorDesc) {
 
-    static final MigrationInfo NONE = new MigrationInfo("none", null, null, null, null, null, null, null, null, null,
-            null, null);
+    static final MigrationInfo NONE = new MigrationInfo("none", null, null, null, null, null, null, null, null, null);
 
     static MigrationInfo of(JsonNode r) {
         JsonNode ram = r.path("ram");
         return new MigrationInfo(r.path("status").asText("none"), num(r, "setup-time"), num(r, "total-time"),
                 num(r, "downtime"), num(r, "expected-downtime"), num(ram, "transferred"), num(ram, "total"),
-                num(ram, "remaining"), num(ram, "dirty-pages-rate"), num(ram, "page-size"),
-                num(r.path("vfio"), "transferred"), r.hasNonNull("error-desc") ? r.get("error-desc").asText() : null);
+                num(ram, "dirty-pages-rate"), num(r.path("vfio"), "transferred"),
+                r.hasNonNull("error-desc") ? r.get("error-desc").asText() : null);
     }
 
     private static Long num(JsonNode n, String member) {

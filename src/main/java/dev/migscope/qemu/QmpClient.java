@@ -112,7 +112,7 @@ public final class QmpClient implements AutoCloseable {
         }
     }
 
-    private static QmpError connectError(String name, IOException e) {
+    static QmpError connectError(String name, IOException e) {
         String m = String.valueOf(e.getMessage());
         if (m.contains("Permission denied")) {
             return new QmpError(Kind.PERMISSION, name, "permission denied (EACCES): run migscope as the user QEMU "

@@ -83,6 +83,19 @@ class QmpClientTest {
         assertThat(notSocket.getMessage()).contains("not a socket");
     }
 
+    /** Root (as these tests run) is never refused by a socket's mode: the message is checked on the errno's text. */
+    @Test
+    void permissionDeniedNamesTheSocketAndTheFix() {
+        QmpError e = QmpClient.connectError("/var/lib/libvirt/qemu/vm.qmp",
+                new java.net.SocketException("Permission denied"));
+        assertThat(e.kind()).isEqualTo(QmpError.Kind.PERMISSION);
+        assertThat(e.describe()).isEqualTo("/var/lib/libvirt/qemu/vm.qmp: permission denied (EACCES): run migscope as "
+                + "the user QEMU runs as (or root), or let this user write the socket (chgrp/chmod g+rw "
+                + "/var/lib/libvirt/qemu/vm.qmp)");
+        assertThat(QmpClient.connectError("/s", new java.net.ConnectException("Connection refused")).message())
+                .contains("ECONNREFUSED").contains("exited");
+    }
+
     @Test
     void truncatedAndMalformedJsonEndTheConnectionWithTheirOwnMessage() throws Exception {
         Path sock = dir.resolve("t");
