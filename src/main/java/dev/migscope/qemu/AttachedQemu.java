@@ -63,6 +63,12 @@ public final class AttachedQemu implements AutoCloseable {
     private String lastStatus = "none";
     private ScheduledFuture<?> nextPoll;
     private boolean polling;
+    /**
+     * QEMU sends MIGRATION events (the migration capability "events"): statuses then come from them
+     * only. A reply QEMU built just before a status change can follow that change's event on the
+     * wire, so a poll's status may be older than the last event's.
+     */
+    private boolean statusEvents;
     private Duration timeout;
     private String ended;
     private volatile boolean closing;
@@ -122,6 +128,9 @@ public final class AttachedQemu implements AutoCloseable {
         String runState = qmp.call("query-status", null).path("status").asText("?");
         role = runState.equals("inmigrate") ? Role.DESTINATION : Role.SOURCE;
         readDowntimeLimit();
+        for (JsonNode c : qmp.call("query-migrate-capabilities", null)) {
+            statusEvents |= c.path("capability").asText().equals("events") && c.path("state").asBoolean();
+        }
         lastInfo = MigrationInfo.of(qmp.call("query-migrate", null));
         MigState initial = switch (runState) {
             case "running", "prelaunch", "inmigrate", "suspended" -> MigState.RUNNING;
@@ -201,7 +210,10 @@ public final class AttachedQemu implements AutoCloseable {
         }
         switch (e.name()) {
             case "VFIO_MIGRATION" -> onVfioMigration(e);
-            case "MIGRATION" -> statusSeen(e.text("status"), e.timestampMicros(), "event");
+            case "MIGRATION" -> {
+                statusEvents = true;
+                statusSeen(e.text("status"), e.timestampMicros(), "event");
+            }
             default -> observe(e.timestampMicros(), Kind.EVENT, e.name() + (e.data().isEmpty() ? "" : " " + e.data()),
                     QmpClient.MAPPER.createObjectNode().put("event", e.name()).set("data", e.data()));
         }
@@ -316,7 +328,9 @@ public final class AttachedQemu implements AutoCloseable {
         double ramRate = rate(lastInfo.ramTransferred(), info.ramTransferred(), dt);
         lastInfo = info;
         lastPollMicros = now;
-        statusSeen(info.status(), now, "poll");
+        if (!statusEvents) {
+            statusSeen(info.status(), now, "poll");
+        }
         telemetry.append(ObservedDevice.sample((now - startMicros) * 1_000, null, info, vfioRate, ramRate,
                 downtimeLimitMs));
         devices.values().forEach(d -> d.onPoll(now, info, vfioRate, ramRate, downtimeLimitMs));
@@ -360,6 +374,8 @@ public final class AttachedQemu implements AutoCloseable {
         if (!s.isFinal() || !run.summarizeOnce()) {
             return;
         }
+        // A final status is never stale: recorded even when its MIGRATION event is still on its way.
+        statusSeen(info.status(), lastPollMicros < 0 ? Micros.now() : lastPollMicros, "poll");
         observe(lastPollMicros < 0 ? Micros.now() : lastPollMicros, Kind.STATUS, info.summary(), info.summaryJson());
         outcome.complete(s == MigrationStatus.COMPLETED ? Outcome.COMPLETED : Outcome.FAILED);
     }

@@ -110,6 +110,7 @@ class AttachCommandTest {
                 QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig)) {
             // Paused before the switch-over, the migration waits for migrate-continue: killed there, it is mid-way.
             src.control().call("migrate-set-capabilities", capability("pause-before-switchover"));
+            src.control().call("migrate-set-capabilities", capability("events"));
             Live run = new Live("attach", src.qmp().toString(), "--until-done", "--report", report.toString());
             run.awaitOut("attached: QEMU", 1);
             src.control().call("migrate", MAPPER.createObjectNode().put("uri", "unix:" + mig));
@@ -126,8 +127,8 @@ class AttachCommandTest {
             assertThat(s.path("ended").asText()).contains("QEMU gone").contains("pre-switchover")
                     .contains("the report keeps what was seen");
             assertThat(s.path("migrations").get(0).path("status").asText()).isEqualTo("pre-switchover");
-            assertThat(s.path("migrations").get(0).path("statuses").get(0).path("status").asText())
-                    .isIn("setup", "active");
+            assertThat(s.path("migrations").get(0).path("statuses")).extracting(st -> st.path("status").asText())
+                    .containsExactly("setup", "active", "pre-switchover");
         }
     }
 
@@ -151,6 +152,7 @@ class AttachCommandTest {
                 .reply("qmp_capabilities", "{}").reply("query-name", "{\"name\": \"vm\"}")
                 .reply("query-status", "{\"status\": \"running\", \"running\": true}")
                 .reply("query-migrate-parameters", "{\"downtime-limit\": 300}")
+                .reply("query-migrate-capabilities", "[{\"capability\": \"events\", \"state\": false}]")
                 .reply("query-migrate", "{\"status\": \"active\"}").reply("qom-list", "[]")) {
             Live run = new Live("attach", "--json", sock.toString(), "--until-done");
             run.awaitOut("\"kind\":\"attached\"", 1);

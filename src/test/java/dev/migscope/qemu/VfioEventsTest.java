@@ -48,6 +48,7 @@ class VfioEventsTest {
                 .reply("query-name", "{\"name\": \"vm1\"}")
                 .reply("query-status", "{\"status\": \"" + runState + "\", \"running\": false}")
                 .reply("query-migrate-parameters", "{\"downtime-limit\": 300}")
+                .reply("query-migrate-capabilities", "[{\"capability\": \"events\", \"state\": false}]")
                 .reply("query-migrate", a -> migrate.get())
                 .reply("qom-list", a -> a.path("path").asText().equals("/machine/peripheral")
                         ? "[{\"name\": \"type\", \"type\": \"string\"}, {\"name\": \"vfio_dev1\", "
