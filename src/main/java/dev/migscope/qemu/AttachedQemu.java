@@ -371,11 +371,11 @@ public final class AttachedQemu implements AutoCloseable {
         }
         run.info(info);
         MigrationStatus s = info.parsedStatus();
-        if (!s.isFinal() || !run.summarizeOnce()) {
+        // With MIGRATION events the run is over when its event said so: a reply built before a new
+        // migration's first event may still carry the last one's final status.
+        if (!s.isFinal() || (statusEvents && !run.isOver()) || !run.summarizeOnce()) {
             return;
         }
-        // A final status is never stale: recorded even when its MIGRATION event is still on its way.
-        statusSeen(info.status(), lastPollMicros < 0 ? Micros.now() : lastPollMicros, "poll");
         observe(lastPollMicros < 0 ? Micros.now() : lastPollMicros, Kind.STATUS, info.summary(), info.summaryJson());
         outcome.complete(s == MigrationStatus.COMPLETED ? Outcome.COMPLETED : Outcome.FAILED);
     }
