@@ -23,7 +23,13 @@ public enum Metric {
     /** stop_copy_length over the link bandwidth: the downtime a switch-over now would cost. */
     DOWNTIME_ESTIMATE("downtime estimate", "s"),
     /** Dirty pages per second from DMA_LOGGING_REPORT. */
-    DMA_DIRTY_PAGES_RATE("DMA dirty pages", "pages/s");
+    DMA_DIRTY_PAGES_RATE("DMA dirty pages", "pages/s"),
+    /** Guest RAM bytes/s a QEMU migration sends (query-migrate ram.transferred over time). */
+    RAM_THROUGHPUT("RAM throughput", "B/s"),
+    /** Guest RAM pages dirtied per second (query-migrate ram.dirty-pages-rate). */
+    RAM_DIRTY_PAGES_RATE("RAM dirty pages", "pages/s"),
+    /** The downtime a QEMU migration may not exceed (query-migrate-parameters downtime-limit). */
+    DOWNTIME_LIMIT("downtime limit", "s");
 
     private final String label;
     private final String unit;

@@ -1,0 +1,492 @@
+package dev.migscope.qemu;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.migscope.device.DeviceInfo;
+import dev.migscope.fsm.MigState;
+import dev.migscope.qemu.Observation.Kind;
+import dev.migscope.telemetry.Telemetry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * One QEMU followed over QMP, read-only: its events, its migration's status and figures from
+ * {@code query-migrate} (20 Hz while a migration runs), and its vfio-pci devices as
+ * {@link ObservedDevice}s. One observer thread handles every event and poll in QEMU's order; the
+ * QMP reader thread only hands them over.
+ */
+public final class AttachedQemu implements AutoCloseable {
+
+    /** query-migrate's rate while a migration runs (the 20 Hz). */
+    static final Duration ACTIVE_POLL = Duration.ofMillis(50);
+    /** ... and while none does: slow, since every event that starts one also polls at once. */
+    static final Duration IDLE_POLL = Duration.ofMillis(200);
+
+    public enum Role { SOURCE, DESTINATION }
+
+    public enum Outcome { COMPLETED, FAILED, GONE }
+
+    private final Path socket;
+    private final Function<String, Optional<DeviceInfo>> hostDevices;
+    private final Consumer<Observation> observer;
+    private final ScheduledExecutorService thread;
+    private final long startMicros = Micros.now();
+    private final long startNanos = System.nanoTime();
+    private final Telemetry telemetry = new Telemetry(ObservedDevice.TELEMETRY_CAPACITY);
+    private final Map<String, ObservedDevice> devices = new LinkedHashMap<>();
+    private final List<MigrationRun> runs = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+    private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+    private final CompletableFuture<String> gone = new CompletableFuture<>();
+    private QmpClient qmp;
+    private String name;
+    private QemuVersion version;
+    private Role role;
+    private Long downtimeLimitMs;
+    private MigrationInfo lastInfo = MigrationInfo.NONE;
+    private long lastPollMicros = -1;
+    private String lastStatus = "none";
+    private ScheduledFuture<?> nextPoll;
+    private boolean polling;
+    /**
+     * QEMU sends MIGRATION events (the migration capability "events"): statuses then come from them
+     * only. A reply QEMU built just before a status change can follow that change's event on the
+     * wire, so a poll's status may be older than the last event's.
+     */
+    private boolean statusEvents;
+    private Duration timeout;
+    private String ended;
+    private volatile boolean closing;
+
+    private AttachedQemu(Path socket, Function<String, Optional<DeviceInfo>> hostDevices,
+            Consumer<Observation> observer) {
+        this.socket = socket;
+        this.hostDevices = hostDevices;
+        this.observer = observer;
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "qemu " + socket);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Connects, identifies QEMU and its vfio-pci devices, and starts following it. Nothing is sent
+     * that changes the VM: only queries (query-*, qom-list, qom-get).
+     *
+     * @param timeout     how long QEMU may take to greet and to answer each query
+     * @param hostDevices the host's listing of a device by its id (`migscope list`), when it has one
+     * @param observer    receives every observation on the observer thread; must not block
+     */
+    public static AttachedQemu attach(Path socket, Duration timeout,
+            Function<String, Optional<DeviceInfo>> hostDevices, Consumer<Observation> observer) throws QmpException {
+        AttachedQemu q = new AttachedQemu(socket, hostDevices, observer);
+        try {
+            q.thread.submit(() -> {
+                q.start(timeout);
+                return null;
+            }).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            q.close();
+            throw new QmpException(new QmpError(QmpError.Kind.TIMEOUT, socket.toString(),
+                    "interrupted while attaching"));
+        } catch (ExecutionException e) {
+            q.close();
+            if (e.getCause() instanceof QmpException qe) {
+                throw qe;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+        return q;
+    }
+
+    private synchronized void start(Duration timeout) throws QmpException {
+        this.timeout = timeout;
+        qmp = QmpClient.connect(socket, timeout, e -> post(() -> onEvent(e)));
+        qmp.closed().thenAccept(why -> post(() -> onClosed(why)));
+        version = qmp.version();
+        name = qmp.call("query-name", null).path("name").asText("");
+        if (name.isEmpty()) {
+            name = socket.getFileName().toString();
+        }
+        String runState = qmp.call("query-status", null).path("status").asText("?");
+        role = runState.equals("inmigrate") ? Role.DESTINATION : Role.SOURCE;
+        readDowntimeLimit();
+        for (JsonNode c : qmp.call("query-migrate-capabilities", null)) {
+            statusEvents |= c.path("capability").asText().equals("events") && c.path("state").asBoolean();
+        }
+        lastInfo = MigrationInfo.of(qmp.call("query-migrate", null));
+        MigState initial = switch (runState) {
+            case "running", "prelaunch", "inmigrate", "suspended" -> MigState.RUNNING;
+            default -> MigState.STOP;
+        };
+        for (VfioPciDevice d : VfioPciDevice.find(qmp)) {
+            add(d, initial);
+        }
+        ObjectNode j = QmpClient.MAPPER.createObjectNode().put("socket", socket.toString())
+                .put("version", version.toString()).put("package", version.packageName())
+                .put("run_state", runState).put("role", role.name().toLowerCase(java.util.Locale.ROOT))
+                .put("migration", lastInfo.status());
+        ArrayNode devs = j.putArray("devices");
+        devices.values().forEach(d -> devs.add(d.device().json()));
+        observe(Micros.now(), Kind.ATTACHED, "attached: QEMU " + version + ", " + runState + ", "
+                + role.name().toLowerCase(java.util.Locale.ROOT) + ", migration " + lastInfo.status() + ", "
+                + deviceList() + (devices.isEmpty() ? "" : "; their state until QEMU's first event is assumed from the "
+                + "run state: " + initial), j);
+        warnAboutEvents();
+        statusSeen(lastInfo.status(), Micros.now(), "poll");
+        finishIfOver(lastInfo);
+        schedulePoll();
+    }
+
+    private ObservedDevice add(VfioPciDevice d, MigState initial) {
+        DeviceInfo host = d.hostDeviceId() == null ? null : hostDevices.apply(d.hostDeviceId()).orElse(null);
+        ObservedDevice o = new ObservedDevice(name, d, host, initial, startMicros, startNanos);
+        devices.put(d.qomPath(), o);
+        return o;
+    }
+
+    private String deviceList() {
+        if (devices.isEmpty()) {
+            return "no vfio-pci device";
+        }
+        List<String> l = new ArrayList<>();
+        for (ObservedDevice d : devices.values()) {
+            VfioPciDevice v = d.device();
+            l.add(v.label() + " = host " + (v.hostDeviceId() == null ? "unknown" : v.hostDeviceId()));
+        }
+        return devices.size() + " vfio-pci device" + (devices.size() == 1 ? "" : "s") + ": " + String.join(", ", l);
+    }
+
+    /** Says, on attach, why a device's state cannot be followed. */
+    private void warnAboutEvents() {
+        if (devices.isEmpty()) {
+            return;
+        }
+        if (!version.atLeast(QemuVersion.VFIO_MIGRATION_EVENTS)) {
+            warn("QEMU " + version + " has no VFIO_MIGRATION event (it came in QEMU "
+                    + QemuVersion.VFIO_MIGRATION_EVENTS.major() + "." + QemuVersion.VFIO_MIGRATION_EVENTS.minor()
+                    + " with vfio-pci's migration-events property): the device states cannot be followed, "
+                    + "only the migration's status and bytes");
+            return;
+        }
+        for (ObservedDevice d : devices.values()) {
+            if (Boolean.FALSE.equals(d.device().migrationEvents())) {
+                warn(d.device().label() + ": migration-events is off, so QEMU sends no VFIO_MIGRATION event for it "
+                        + "and its state cannot be followed; start QEMU with -device vfio-pci,...,migration-events=on");
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- on the observer thread
+
+    private void post(Runnable r) {
+        try {
+            thread.execute(r);
+        } catch (RejectedExecutionException e) {
+            // Detached: nothing follows this QEMU any more.
+        }
+    }
+
+    private synchronized void onEvent(QmpEvent e) {
+        if (ended != null) {
+            return;
+        }
+        switch (e.name()) {
+            case "VFIO_MIGRATION" -> onVfioMigration(e);
+            case "MIGRATION" -> {
+                statusEvents = true;
+                statusSeen(e.text("status"), e.timestampMicros(), "event");
+            }
+            default -> observe(e.timestampMicros(), Kind.EVENT, e.name() + (e.data().isEmpty() ? "" : " " + e.data()),
+                    QmpClient.MAPPER.createObjectNode().put("event", e.name()).set("data", e.data()));
+        }
+        if (e.name().startsWith("MIGRATION") || e.name().equals("VFIO_MIGRATION") || e.name().equals("STOP")) {
+            pollNow();
+        }
+    }
+
+    private void onVfioMigration(QmpEvent e) {
+        String qom = String.valueOf(e.text("qom-path"));
+        ObservedDevice d = devices.get(qom);
+        if (d == null) {
+            d = unknownDevice(qom, e.text("device-id"));
+        }
+        String raw = e.text("device-state");
+        Optional<VfioMigrationState> s = VfioMigrationState.parse(raw);
+        if (s.isEmpty()) {
+            warn(d.device().label() + ": VFIO_MIGRATION with device-state '" + raw + "', a state this migscope does "
+                    + "not know (a newer QEMU?): not drawn");
+            return;
+        }
+        MigState from = d.state();
+        Optional<KernelPath> path = d.onVfioMigration(s.get(), e.timestampMicros(), lastInfo.vfioTransferred(),
+                lastPollMicros);
+        ObjectNode j = QmpClient.MAPPER.createObjectNode().put("device", d.device().label())
+                .put("qom_path", qom).put("device_state", raw).put("from", from.name())
+                .put("state", s.get().state().name()).put("prepare", s.get().isPrepare());
+        String text = "VFIO_MIGRATION  " + d.device().label() + "  ";
+        if (path.isEmpty()) {
+            text += raw + ": QEMU is about to SET " + s.get().state();
+        } else {
+            KernelPath p = path.get();
+            ArrayNode states = j.putArray("path");
+            p.states().forEach(st -> states.add(st.name()));
+            ArrayNode kernel = j.putArray("kernel_steps");
+            p.kernelSteps().forEach(st -> kernel.add(st.name()));
+            text += from + " -> " + p.requested() + (p.kernelSteps().isEmpty() ? "" : "  the kernel walked "
+                    + p.format() + " (" + String.join(", ", p.kernelSteps().stream().map(Enum::name).toList())
+                    + " the kernel's)") + (p.allowed() ? "" : "  (no such path in the kernel's FSM for features "
+                    + d.features() + ")");
+        }
+        observe(e.timestampMicros(), Kind.DEVICE_STATE, text, j);
+    }
+
+    /** A device the event names but QOM did not list at attach: look again, else follow it as it comes. */
+    private ObservedDevice unknownDevice(String qom, String deviceId) {
+        try {
+            for (VfioPciDevice v : VfioPciDevice.find(qmp)) {
+                if (!devices.containsKey(v.qomPath())) {
+                    add(v, MigState.RUNNING);
+                }
+            }
+        } catch (QmpException ex) {
+            // QEMU went away; its close is handled on its own.
+        }
+        ObservedDevice d = devices.get(qom);
+        if (d != null) {
+            return d;
+        }
+        warn("VFIO_MIGRATION for " + qom + ", a device QOM does not list as vfio-pci: followed from now on, its host "
+                + "device unknown");
+        return add(new VfioPciDevice(qom, deviceId == null ? "" : deviceId, null, null, true), MigState.RUNNING);
+    }
+
+    private void pollNow() {
+        if (nextPoll != null) {
+            nextPoll.cancel(false);
+        }
+        poll();
+    }
+
+    private void schedulePoll() {
+        MigrationStatus s = MigrationStatus.parse(lastStatus).orElse(MigrationStatus.ACTIVE);
+        boolean waiting = role == Role.DESTINATION && s == MigrationStatus.SETUP;
+        Duration every = s.isRunning() && !waiting ? ACTIVE_POLL : IDLE_POLL;
+        try {
+            nextPoll = thread.schedule(this::poll, every.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // Detached.
+        }
+    }
+
+    /**
+     * Sends query-migrate. Its reply is handled as a task queued by the QMP reader after the events
+     * QEMU sent before it, so a poll's status never overtakes an event that preceded it.
+     */
+    private synchronized void poll() {
+        if (ended != null || polling) {
+            return; // the poll on its way schedules the next
+        }
+        polling = true;
+        qmp.execute("query-migrate", null).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((r, ex) -> post(() -> onPollReply(r, ex)));
+    }
+
+    private synchronized void onPollReply(JsonNode reply, Throwable failure) {
+        polling = false;
+        if (ended != null) {
+            return;
+        }
+        if (failure != null) {
+            if (!qmp.isClosed()) {
+                warn("query-migrate: " + QmpClient.errorOf(qmp.socket(), failure).message());
+                schedulePoll();
+            }
+            return;
+        }
+        MigrationInfo info = MigrationInfo.of(reply);
+        long now = Micros.now();
+        double dt = lastPollMicros < 0 ? Double.NaN : (now - lastPollMicros) / 1e6;
+        double vfioRate = rate(lastInfo.vfioTransferred(), info.vfioTransferred(), dt);
+        double ramRate = rate(lastInfo.ramTransferred(), info.ramTransferred(), dt);
+        lastInfo = info;
+        lastPollMicros = now;
+        if (!statusEvents) {
+            statusSeen(info.status(), now, "poll");
+        }
+        telemetry.append(ObservedDevice.sample((now - startMicros) * 1_000, null, info, vfioRate, ramRate,
+                downtimeLimitMs));
+        devices.values().forEach(d -> d.onPoll(now, info, vfioRate, ramRate, downtimeLimitMs));
+        finishIfOver(info);
+        schedulePoll();
+    }
+
+    private static double rate(Long before, Long after, double dt) {
+        return before == null || after == null || !(dt > 0) || after < before ? Double.NaN : (after - before) / dt;
+    }
+
+    private void statusSeen(String status, long micros, String seenBy) {
+        if (status == null || status.equals(lastStatus)) {
+            return;
+        }
+        String before = lastStatus;
+        lastStatus = status;
+        MigrationStatus s = MigrationStatus.parse(status).orElse(MigrationStatus.ACTIVE);
+        MigrationRun run = current();
+        if (s != MigrationStatus.NONE && (run == null || (run.isOver() && !s.isFinal()))) {
+            run = new MigrationRun();
+            runs.add(run);
+        }
+        if (run != null) {
+            run.status(status, micros, seenBy);
+        }
+        readDowntimeLimit();
+        observe(micros, Kind.STATUS, "migration  " + before + " -> " + status + ("poll".equals(seenBy)
+                ? "  (query-migrate)" : "  (MIGRATION event)"), QmpClient.MAPPER.createObjectNode()
+                .put("from", before).put("status", status).put("seen_by", seenBy));
+    }
+
+    /** Reports a finished migration's figures once, and settles the outcome. */
+    private void finishIfOver(MigrationInfo info) {
+        MigrationRun run = current();
+        if (run == null) {
+            return;
+        }
+        run.info(info);
+        MigrationStatus s = info.parsedStatus();
+        // With MIGRATION events the run is over when its event said so: a reply built before a new
+        // migration's first event may still carry the last one's final status.
+        if (!s.isFinal() || (statusEvents && !run.isOver()) || !run.summarizeOnce()) {
+            return;
+        }
+        observe(lastPollMicros < 0 ? Micros.now() : lastPollMicros, Kind.STATUS, info.summary(), info.summaryJson());
+        outcome.complete(s == MigrationStatus.COMPLETED ? Outcome.COMPLETED : Outcome.FAILED);
+    }
+
+    private void readDowntimeLimit() {
+        try {
+            JsonNode limit = qmp.call("query-migrate-parameters", null).get("downtime-limit");
+            downtimeLimitMs = limit != null && limit.isNumber() ? limit.asLong() : null;
+        } catch (QmpException e) {
+            // Gone or refused: the chart goes without the limit line.
+        }
+    }
+
+    private synchronized void onClosed(QmpError why) {
+        if (closing || ended != null) {
+            return;
+        }
+        long now = Micros.now();
+        MigrationRun run = current();
+        boolean completed = run != null && run.status().equals(MigrationStatus.COMPLETED.qapiName());
+        ended = why.message() + (completed || run == null ? "" : " during the migration (last status "
+                + run.status() + "); the report keeps what was seen until then");
+        if (nextPoll != null) {
+            nextPoll.cancel(false);
+        }
+        devices.values().forEach(d -> d.markGone(now, why.message()));
+        observe(now, Kind.GONE, ended, QmpClient.MAPPER.createObjectNode().put("error", why.kind().name())
+                .put("message", ended));
+        outcome.complete(completed ? Outcome.COMPLETED : Outcome.GONE);
+        gone.complete(ended);
+    }
+
+    private void warn(String message) {
+        warnings.add(message);
+        observe(Micros.now(), Kind.WARNING, "warning: " + message,
+                QmpClient.MAPPER.createObjectNode().put("message", message));
+    }
+
+    private void observe(long micros, Kind kind, String text, ObjectNode json) {
+        observer.accept(new Observation(micros, name, kind, text, json));
+    }
+
+    private MigrationRun current() {
+        return runs.isEmpty() ? null : runs.get(runs.size() - 1);
+    }
+
+    // ---------------------------------------------------------------- for front ends and the report
+
+    /** Completes when the migration completed or failed, or QEMU went away before it completed. */
+    public CompletableFuture<Outcome> outcome() {
+        return outcome;
+    }
+
+    /** Completes, with why, once QEMU went away (after its devices and the log were told). */
+    public CompletableFuture<String> gone() {
+        return gone;
+    }
+
+    public synchronized String name() {
+        return name;
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    public synchronized QemuVersion version() {
+        return version;
+    }
+
+    public synchronized Role role() {
+        return role;
+    }
+
+    public long startMicros() {
+        return startMicros;
+    }
+
+    /** The QEMU's own series: its migration's figures, no device state. */
+    public Telemetry telemetry() {
+        return telemetry;
+    }
+
+    public synchronized List<ObservedDevice> devices() {
+        return List.copyOf(devices.values());
+    }
+
+    public synchronized List<MigrationRun> runs() {
+        return List.copyOf(runs);
+    }
+
+    public synchronized List<String> warnings() {
+        return List.copyOf(warnings);
+    }
+
+    /** Why following it ended (QEMU gone, bad JSON), or null while attached. */
+    public synchronized String ended() {
+        return ended;
+    }
+
+    public synchronized Long downtimeLimitMs() {
+        return downtimeLimitMs;
+    }
+
+    /** Stops following; QEMU and its VM are left as they are. */
+    @Override
+    public void close() {
+        closing = true;
+        if (qmp != null) {
+            qmp.close();
+        }
+        thread.shutdownNow();
+    }
+}

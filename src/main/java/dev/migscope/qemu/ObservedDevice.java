@@ -1,0 +1,210 @@
+package dev.migscope.qemu;
+
+import dev.migscope.device.DeviceInfo;
+import dev.migscope.fsm.Arc;
+import dev.migscope.fsm.MigFeatures;
+import dev.migscope.fsm.MigState;
+import dev.migscope.telemetry.Metric;
+import dev.migscope.telemetry.Sample;
+import dev.migscope.telemetry.Telemetry;
+import dev.migscope.view.DeviceControl;
+import dev.migscope.view.DeviceEvent;
+import dev.migscope.view.DeviceEvent.Kind;
+import dev.migscope.view.DeviceListener;
+import dev.migscope.view.DeviceView;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A VFIO device QEMU migrates, seen through QMP: the graph moves with each VFIO_MIGRATION event
+ * (with the kernel's own steps drawn), the charts read query-migrate polls. Read-only: QEMU drives
+ * it, so there is no {@link DeviceControl}. Written only on its QEMU's observer thread.
+ */
+public final class ObservedDevice implements DeviceView {
+
+    /** An hour of polls at the idle rate, half an hour at the active rate. */
+    static final int TELEMETRY_CAPACITY = 36_000;
+
+    private final String viewId;
+    private final VfioPciDevice device;
+    private final DeviceInfo hostInfo;
+    private final long startMicros;
+    private final long startNanos;
+    private final Telemetry telemetry = new Telemetry(TELEMETRY_CAPACITY);
+    private final List<DeviceListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<StateSpan> spans = new ArrayList<>();
+    private volatile MigFeatures features;
+    private volatile MigState state;
+    private volatile boolean gone;
+    private Long vfioBeforeStopCopy;
+    private long vfioBeforeStopCopyMicros = -1;
+
+    /**
+     * @param qemuLabel    the QEMU's name, to keep view ids apart across QEMUs
+     * @param hostInfo     the host's listing of the device when migscope can see it, else null
+     * @param initialState the state QEMU left the device in, inferred from its run state
+     */
+    ObservedDevice(String qemuLabel, VfioPciDevice device, DeviceInfo hostInfo, MigState initialState,
+            long startMicros, long startNanos) {
+        this.viewId = "qemu:" + qemuLabel + ":" + device.label();
+        this.device = device;
+        this.hostInfo = hostInfo;
+        this.features = hostInfo != null && hostInfo.features() != null ? hostInfo.features()
+                : MigFeatures.STOP_COPY_ONLY;
+        this.state = initialState;
+        this.startMicros = startMicros;
+        this.startNanos = startNanos;
+    }
+
+    public VfioPciDevice device() {
+        return device;
+    }
+
+    /** True when the features came from the host; false when they are the least the events proved. */
+    public boolean featuresFromHost() {
+        return hostInfo != null && hostInfo.features() != null;
+    }
+
+    @Override
+    public String id() {
+        return viewId;
+    }
+
+    @Override
+    public DeviceInfo info() {
+        DeviceInfo base = hostInfo != null ? hostInfo : new DeviceInfo(
+                device.hostDeviceId() != null ? device.hostDeviceId() : device.qomPath(), device.hostKind(),
+                "vfio-pci in QEMU", null, device.label(), null, null, null, null, null, null, null,
+                "QEMU holds it; migscope follows it over QMP");
+        return base.withFeatures(features).withState(state);
+    }
+
+    @Override
+    public MigFeatures features() {
+        return features;
+    }
+
+    @Override
+    public MigState state() {
+        return state;
+    }
+
+    @Override
+    public Telemetry telemetry() {
+        return telemetry;
+    }
+
+    @Override
+    public long startNanos() {
+        return startNanos;
+    }
+
+    @Override
+    public void addListener(DeviceListener listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public boolean isGone() {
+        return gone;
+    }
+
+    @Override
+    public Optional<DeviceControl> control() {
+        return Optional.empty();
+    }
+
+    synchronized List<StateSpan> spans() {
+        return List.copyOf(spans);
+    }
+
+    synchronized Long vfioBeforeStopCopy() {
+        return vfioBeforeStopCopy;
+    }
+
+    synchronized long vfioBeforeStopCopyMicros() {
+        return vfioBeforeStopCopyMicros;
+    }
+
+    /**
+     * One VFIO_MIGRATION event: the device reached {@code s} by QEMU's SET. Draws the kernel's walk
+     * as steps (those QEMU did not ask for marked as the kernel's), then the transition itself.
+     *
+     * @param lastVfioBytes vfio.transferred at the last poll, with its time, for the byte split at STOP_COPY
+     * @return the walk, or empty for a prepare announcement
+     */
+    synchronized Optional<KernelPath> onVfioMigration(VfioMigrationState s, long micros, Long lastVfioBytes,
+            long lastPollMicros) {
+        features = new MigFeatures(features.flags() | s.state().requiredFeatures().flags());
+        if (s.isPrepare()) {
+            emit(new DeviceEvent(Micros.instant(micros), Kind.STATE_OBSERVED, "VFIO_MIGRATION", state, null, null,
+                    List.of(), Duration.ZERO, null, null, -1, "device-state=" + s.qapiName() + ": QEMU is about to SET "
+                    + s.state()));
+            return Optional.empty();
+        }
+        KernelPath path = KernelPath.of(features, state, s.state());
+        for (Arc arc : path.arcs()) {
+            emit(new DeviceEvent(Micros.instant(micros), Kind.STEP, path.isKernelStep(arc) ? "kernel step"
+                    : "SET MIG_DEVICE_STATE", arc.from(), arc.to(), null, List.of(), Duration.ZERO, null, null, -1,
+                    path.isKernelStep(arc) ? "the kernel's step: QEMU asked for " + s.state() : "by QEMU"));
+        }
+        if (s.state() == MigState.STOP_COPY && vfioBeforeStopCopy == null) {
+            vfioBeforeStopCopy = lastVfioBytes;
+            vfioBeforeStopCopyMicros = lastPollMicros;
+        }
+        spans.add(new StateSpan(s.state(), s.qapiName(), micros, path.kernelSteps()));
+        MigState from = state;
+        state = s.state();
+        emit(new DeviceEvent(Micros.instant(micros), Kind.TRANSITION, "VFIO_MIGRATION", from, s.state(), s.state(),
+                path.states(), Duration.ZERO, null, null, -1, "device-state=" + s.qapiName()
+                        + (path.allowed() ? "" : "; not a path the kernel's FSM allows for features " + features)));
+        return Optional.of(path);
+    }
+
+    /** One query-migrate poll: the device's state and its QEMU's migration figures on the charts. */
+    void onPoll(long micros, MigrationInfo info, double vfioRate, double ramRate, Long downtimeLimitMs) {
+        telemetry.append(sample((micros - startMicros) * 1_000, state, info, vfioRate, ramRate, downtimeLimitMs));
+    }
+
+    /**
+     * A poll as a telemetry sample: vfio.transferred is QEMU's total for all its VFIO devices; its
+     * rate is pre-copy or stop-copy throughput by the device's state (NaN for a QEMU's own series).
+     */
+    static Sample sample(long timeNanos, MigState st, MigrationInfo info, double vfioRate, double ramRate,
+            Long downtimeLimitMs) {
+        Sample s = new Sample(timeNanos)
+                .set(Metric.RAM_THROUGHPUT, ramRate)
+                .set(Metric.RAM_DIRTY_PAGES_RATE, number(info.dirtyPagesRate()))
+                .set(Metric.DOWNTIME_ESTIMATE, number(info.expectedDowntimeMs()) / 1e3)
+                .set(Metric.DOWNTIME_LIMIT, number(downtimeLimitMs) / 1e3)
+                .set(Metric.TOTAL_BYTES, number(info.vfioTransferred()));
+        if (st != null) {
+            s.set(Metric.STATE, st.abi());
+        }
+        if (st == MigState.PRE_COPY || st == MigState.PRE_COPY_P2P) {
+            s.set(Metric.PRE_COPY_THROUGHPUT, vfioRate);
+        } else if (st == MigState.STOP_COPY) {
+            s.set(Metric.STOP_COPY_THROUGHPUT, vfioRate);
+        }
+        return s;
+    }
+
+    static double number(Long v) {
+        return v == null ? Double.NaN : v;
+    }
+
+    void markGone(long micros, String why) {
+        gone = true;
+        emit(new DeviceEvent(Micros.instant(micros), Kind.DEVICE_GONE, "QMP", state, null, null, List.of(),
+                Duration.ZERO, null, null, -1, why));
+    }
+
+    private void emit(DeviceEvent e) {
+        for (DeviceListener l : listeners) {
+            l.onEvent(e);
+        }
+    }
+}

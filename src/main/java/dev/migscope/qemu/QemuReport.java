@@ -1,0 +1,189 @@
+package dev.migscope.qemu;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.migscope.telemetry.Bytes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What one or more attached QEMUs showed: per QEMU its migrations (status, QEMU's times, RAM and
+ * VFIO bytes, error-desc), per device its states with QEMU's timestamps and durations, and the
+ * VFIO bytes before and after STOP_COPY as the polls saw them. Partial when a QEMU went away, and
+ * it says so.
+ */
+public final class QemuReport {
+
+    static final String BYTES_NOTE = "from query-migrate polls: vfio.transferred at the last poll before the "
+            + "STOP_COPY event, and what it grew by after; QEMU counts all its VFIO devices together";
+
+    private final ObjectNode json;
+
+    private QemuReport(ObjectNode json) {
+        this.json = json;
+    }
+
+    /** Takes the report of what the QEMUs showed until now. */
+    public static QemuReport of(List<AttachedQemu> qemus) {
+        ObjectNode root = QmpClient.MAPPER.createObjectNode().put("generated_us", Micros.now());
+        ArrayNode list = root.putArray("qemus");
+        for (AttachedQemu q : qemus) {
+            list.add(qemu(q));
+        }
+        return new QemuReport(root);
+    }
+
+    private static ObjectNode qemu(AttachedQemu q) {
+        ObjectNode o = QmpClient.MAPPER.createObjectNode().put("name", q.name()).put("socket", q.socket().toString())
+                .put("version", q.version().toString()).put("role", q.role().name().toLowerCase(Locale.ROOT))
+                .put("attached_us", q.startMicros());
+        String ended = q.ended();
+        o.put("outcome", q.outcome().isDone() ? q.outcome().join().name().toLowerCase(Locale.ROOT) : "pending");
+        o.put("ended", ended);
+        o.put("partial", ended != null && q.outcome().getNow(null) != AttachedQemu.Outcome.COMPLETED);
+        if (q.downtimeLimitMs() != null) {
+            o.put("downtime_limit_ms", q.downtimeLimitMs());
+        }
+        ArrayNode warnings = o.putArray("warnings");
+        q.warnings().forEach(warnings::add);
+        ArrayNode migrations = o.putArray("migrations");
+        for (MigrationRun r : q.runs()) {
+            migrations.add(migration(r));
+        }
+        ArrayNode devices = o.putArray("devices");
+        long endMicros = ended != null ? -1 : Micros.now();
+        for (ObservedDevice d : q.devices()) {
+            devices.add(device(d, q.runs().isEmpty() ? null : q.runs().get(q.runs().size() - 1).info(), endMicros));
+        }
+        return o;
+    }
+
+    private static ObjectNode migration(MigrationRun r) {
+        MigrationInfo i = r.info();
+        ObjectNode m = QmpClient.MAPPER.createObjectNode().put("status", r.status());
+        ArrayNode statuses = m.putArray("statuses");
+        for (MigrationRun.StatusChange c : r.statuses()) {
+            statuses.addObject().put("status", c.status()).put("time_us", c.micros()).put("seen_by", c.seenBy());
+        }
+        m.put("setup_time_ms", i.setupTimeMs()).put("total_time_ms", i.totalTimeMs())
+                .put("downtime_ms", i.downtimeMs()).put("ram_bytes", i.ramTransferred())
+                .put("ram_total_bytes", i.ramTotal()).put("vfio_bytes", i.vfioTransferred())
+                .put("error_desc", i.errorDesc());
+        return m;
+    }
+
+    /** @param endMicros when the last state ends: now while attached, -1 (open) once QEMU is gone */
+    private static ObjectNode device(ObservedDevice d, MigrationInfo last, long endMicros) {
+        VfioPciDevice v = d.device();
+        ObjectNode o = QmpClient.MAPPER.createObjectNode().put("qom_path", v.qomPath()).put("device_id", v.deviceId())
+                .put("host_device", v.hostDeviceId()).put("features", d.features().cliNames())
+                .put("features_from", d.featuresFromHost() ? "host" : "events");
+        ArrayNode states = o.putArray("states");
+        List<StateSpan> spans = d.spans();
+        for (int k = 0; k < spans.size(); k++) {
+            StateSpan s = spans.get(k);
+            long end = k + 1 < spans.size() ? spans.get(k + 1).startMicros() : endMicros;
+            ObjectNode st = states.addObject().put("state", s.state().name()).put("qemu_state", s.qapiName())
+                    .put("start_us", s.startMicros());
+            st.put("duration_us", end < 0 ? null : end - s.startMicros());
+            ArrayNode kernel = st.putArray("kernel_steps");
+            s.kernelSteps().forEach(x -> kernel.add(x.name()));
+        }
+        Long before = d.vfioBeforeStopCopy();
+        Long total = last == null ? null : last.vfioTransferred();
+        if (before != null) {
+            ObjectNode b = o.putObject("vfio_bytes_polled");
+            b.put("before_stop_copy", before).put("before_polled_at_us", d.vfioBeforeStopCopyMicros())
+                    .put("after_stop_copy", total == null ? null : total - before).put("note", BYTES_NOTE);
+        }
+        return o;
+    }
+
+    public ObjectNode json() {
+        return json.deepCopy();
+    }
+
+    /** Writes the JSON report atomically: a temporary file beside it, then a rename. */
+    public void write(Path file) throws IOException {
+        Path abs = file.toAbsolutePath();
+        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+        try {
+            Files.writeString(tmp, pretty() + "\n");
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private String pretty() {
+        try {
+            return QmpClient.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The report for a person: one block per QEMU. */
+    public String text() {
+        StringBuilder sb = new StringBuilder();
+        json.path("qemus").forEach(q -> {
+            sb.append("QEMU ").append(q.path("name").asText()).append(" (").append(q.path("version").asText())
+                    .append(", ").append(q.path("role").asText()).append(", ").append(q.path("socket").asText())
+                    .append("): ").append(q.path("outcome").asText()).append('\n');
+            if (!q.path("ended").isNull()) {
+                sb.append("  ended: ").append(q.path("ended").asText())
+                        .append(q.path("partial").asBoolean() ? " [partial report]" : "").append('\n');
+            }
+            q.path("warnings").forEach(w -> sb.append("  warning: ").append(w.asText()).append('\n'));
+            q.path("migrations").forEach(m -> {
+                sb.append("  migration ").append(m.path("status").asText());
+                ms(sb, m, "setup_time_ms", "setup");
+                ms(sb, m, "total_time_ms", "total");
+                ms(sb, m, "downtime_ms", "downtime");
+                bytes(sb, m, "ram_bytes", "RAM");
+                bytes(sb, m, "vfio_bytes", "VFIO");
+                if (!m.path("error_desc").isNull()) {
+                    sb.append("  error: ").append(m.path("error_desc").asText());
+                }
+                sb.append('\n');
+            });
+            q.path("devices").forEach(d -> {
+                sb.append("  device ").append(d.path("device_id").asText()).append(" ")
+                        .append(d.path("qom_path").asText()).append(" = host ")
+                        .append(d.path("host_device").asText("unknown")).append('\n');
+                d.path("states").forEach(s -> sb.append(String.format(Locale.ROOT, "    %s  %-12s %s%s%n",
+                        Micros.format(s.path("start_us").asLong()), s.path("state").asText(),
+                        s.path("duration_us").isNull() ? "(open)" : String.format(Locale.ROOT, "%.3f ms",
+                                s.path("duration_us").asLong() / 1e3),
+                        s.path("kernel_steps").isEmpty() ? "" : "  via " + s.path("kernel_steps").toString())));
+                if (d.has("vfio_bytes_polled")) {
+                    ObjectNode b = (ObjectNode) d.get("vfio_bytes_polled");
+                    sb.append("    VFIO bytes (polled): before STOP_COPY ")
+                            .append(Bytes.format(b.path("before_stop_copy").asLong())).append(", after ")
+                            .append(b.path("after_stop_copy").isNull() ? "?"
+                                    : Bytes.format(b.path("after_stop_copy").asLong())).append('\n');
+                }
+            });
+        });
+        return sb.toString();
+    }
+
+    private static void ms(StringBuilder sb, com.fasterxml.jackson.databind.JsonNode m, String member, String label) {
+        if (m.path(member).isNumber()) {
+            sb.append(", ").append(label).append(' ').append(m.path(member).asLong()).append(" ms");
+        }
+    }
+
+    private static void bytes(StringBuilder sb, com.fasterxml.jackson.databind.JsonNode m, String member,
+            String label) {
+        if (m.path(member).isNumber()) {
+            sb.append(", ").append(label).append(' ').append(Bytes.format(m.path(member).asLong()));
+        }
+    }
+}

@@ -1,0 +1,343 @@
+package dev.migscope.qemu;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.migscope.qemu.QmpError.Kind;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * One QMP connection over a UNIX socket, as docs/interop/qmp-spec.rst describes it: the greeting,
+ * {@code qmp_capabilities}, commands carrying an {@code id} that their reply echoes, and
+ * asynchronous events arriving between replies. One reader thread parses QEMU's output; events go
+ * to the consumer given at connect, on that thread, in QEMU's order, followed by {@link #closed()}.
+ */
+public final class QmpClient implements AutoCloseable {
+
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /** The fix to quote when QEMU's one QMP client slot may be taken. */
+    static final String SECOND_SOCKET = "a QMP socket serves one client at a time: give QEMU a second "
+            + "-qmp unix:/run/migscope-VM.qmp,server=on,wait=off for migscope";
+
+    private final String socket;
+    private final SocketChannel channel;
+    private final Duration timeout;
+    private final Consumer<QmpEvent> events;
+    private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final CompletableFuture<JsonNode> greeting = new CompletableFuture<>();
+    private final CompletableFuture<QmpError> closed = new CompletableFuture<>();
+    private volatile boolean closing;
+
+    private QmpClient(String socket, SocketChannel channel, Duration timeout, Consumer<QmpEvent> events) {
+        this.socket = socket;
+        this.channel = channel;
+        this.timeout = timeout;
+        this.events = events;
+    }
+
+    /**
+     * Connects, reads the greeting and negotiates capabilities (none: migscope needs no OOB).
+     *
+     * @param timeout how long QEMU may take for the greeting and for each reply
+     * @param events  receives every asynchronous event, on the reader thread; must not block
+     */
+    public static QmpClient connect(Path socket, Duration timeout, Consumer<QmpEvent> events) throws QmpException {
+        String name = socket.toString();
+        checkSocketFile(socket);
+        SocketChannel ch;
+        try {
+            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        } catch (IOException e) {
+            throw new QmpException(new QmpError(Kind.NO_SOCKET, name, "cannot open a UNIX socket: " + e.getMessage()));
+        }
+        try {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+        } catch (IOException e) {
+            closeQuietly(ch);
+            throw new QmpException(connectError(name, e));
+        }
+        QmpClient c = new QmpClient(name, ch, timeout, events);
+        Thread reader = new Thread(c::readLoop, "qmp " + name);
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            c.checkGreeting(await(c.greeting, "the QMP greeting", c));
+            c.call("qmp_capabilities", null);
+        } catch (QmpException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    private static void checkSocketFile(Path socket) throws QmpException {
+        String name = socket.toString();
+        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && !Files.exists(socket)) {
+            throw new QmpException(new QmpError(Kind.NO_SOCKET, name, "no such file; start QEMU with "
+                    + "-qmp unix:" + name + ",server=on,wait=off"));
+        }
+        try {
+            int mode = (Integer) Files.getAttribute(socket, "unix:mode");
+            if ((mode & 0170000) != 0140000) {
+                throw new QmpException(new QmpError(Kind.NOT_QMP, name, "not a socket ("
+                        + (Files.isDirectory(socket) ? "a directory" : "a file") + "); give the path of QEMU's "
+                        + "-qmp unix:PATH socket"));
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // Not statable (no permission on a directory on the way): connect() says why.
+        }
+    }
+
+    static QmpError connectError(String name, IOException e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("Permission denied")) {
+            return new QmpError(Kind.PERMISSION, name, "permission denied (EACCES): run migscope as the user QEMU "
+                    + "runs as (or root), or let this user write the socket (chgrp/chmod g+rw " + name + ")");
+        }
+        if (m.contains("Connection refused")) {
+            return new QmpError(Kind.NO_SOCKET, name, "nothing listens on it (ECONNREFUSED): the QEMU that made it "
+                    + "has exited");
+        }
+        return new QmpError(Kind.NO_SOCKET, name, "cannot connect: " + m);
+    }
+
+    private void checkGreeting(JsonNode g) throws QmpException {
+        if (!g.isObject() || !g.has("QMP")) {
+            throw new QmpException(new QmpError(Kind.NOT_QMP, socket, "not a QMP socket: its first message "
+                    + "is not QEMU's {\"QMP\": ...} greeting"));
+        }
+    }
+
+    /** QEMU's version from the greeting: {@code {"qemu":{"major":10,"minor":0,"micro":2},"package":...}}. */
+    public QemuVersion version() {
+        return QemuVersion.of(greeting.getNow(MAPPER.createObjectNode()).path("QMP").path("version"));
+    }
+
+    public String socket() {
+        return socket;
+    }
+
+    /** Sends a command; the future fails with a {@link QmpException} on an error reply or a lost connection. */
+    public CompletableFuture<JsonNode> execute(String command, ObjectNode arguments) {
+        long id = ids.incrementAndGet();
+        CompletableFuture<JsonNode> reply = new CompletableFuture<>();
+        QmpError gone = closed.getNow(null);
+        if (gone != null) {
+            reply.completeExceptionally(new QmpException(gone));
+            return reply;
+        }
+        pending.put(id, reply);
+        gone = closed.getNow(null);
+        if (gone != null) {
+            // end() may have swept the pending replies just before this one was added.
+            reply.completeExceptionally(new QmpException(gone));
+        }
+        ObjectNode msg = MAPPER.createObjectNode().put("execute", command);
+        if (arguments != null) {
+            msg.set("arguments", arguments);
+        }
+        msg.put("id", id);
+        try {
+            ByteBuffer buf = ByteBuffer.wrap((msg + "\n").getBytes(StandardCharsets.UTF_8));
+            synchronized (channel) {
+                while (buf.hasRemaining()) {
+                    channel.write(buf);
+                }
+            }
+        } catch (IOException e) {
+            end(new QmpError(Kind.GONE, socket, "QEMU gone: the connection broke while sending " + command + " ("
+                    + e.getMessage() + ")"));
+        }
+        return reply.thenApply(r -> checked(command, r));
+    }
+
+    /** {@link #execute} and wait, at most the connect timeout. */
+    public JsonNode call(String command, ObjectNode arguments) throws QmpException {
+        return await(execute(command, arguments), command, this);
+    }
+
+    private JsonNode checked(String command, JsonNode reply) {
+        JsonNode error = reply.get("error");
+        if (error != null) {
+            throw new QmpFailure(new QmpException(new QmpError(Kind.COMMAND, socket, command + " failed: "
+                    + error.path("desc").asText("?") + " (" + error.path("class").asText("?") + ")")));
+        }
+        return reply.path("return");
+    }
+
+    /** Carries a QmpException through CompletableFuture's unchecked stages; unwrapped by {@link #await}. */
+    private static final class QmpFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        QmpFailure(QmpException cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+    }
+
+    private static JsonNode await(CompletableFuture<JsonNode> f, String what, QmpClient c) throws QmpException {
+        try {
+            return f.get(c.timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QmpException(new QmpError(Kind.TIMEOUT, c.socket, "interrupted waiting for " + what));
+        } catch (TimeoutException e) {
+            if (f == c.greeting) {
+                throw new QmpException(new QmpError(Kind.NOT_QMP, c.socket, "no QMP greeting within "
+                        + c.timeout.toSeconds() + " s: not a QMP socket, or another client holds it (" + SECOND_SOCKET
+                        + ")"));
+            }
+            throw new QmpException(new QmpError(Kind.TIMEOUT, c.socket, "QEMU did not answer " + what + " within "
+                    + c.timeout.toSeconds() + " s"));
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof QmpFailure q) {
+                throw (QmpException) q.getCause();
+            }
+            if (cause instanceof QmpException q) {
+                throw q;
+            }
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    /** The error a failed {@link #execute} future carries (a lost connection, an error reply, a timeout). */
+    public static QmpError errorOf(String socket, Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof QmpException q) {
+                return q.error();
+            }
+            if (t instanceof TimeoutException) {
+                return new QmpError(Kind.TIMEOUT, socket, "QEMU did not answer in time");
+            }
+        }
+        return new QmpError(Kind.GONE, socket, String.valueOf(failure));
+    }
+
+    /** Completes with why the connection ended, once it has; every event came before. */
+    public CompletableFuture<QmpError> closed() {
+        return closed;
+    }
+
+    public boolean isClosed() {
+        return closed.isDone();
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        end(new QmpError(Kind.GONE, socket, "detached"));
+    }
+
+    private void readLoop() {
+        try {
+            MappingIterator<JsonNode> it = MAPPER.readerFor(JsonNode.class).readValues(new ChannelInput(channel));
+            while (it.hasNextValue()) {
+                dispatch(it.nextValue());
+            }
+            end(new QmpError(Kind.GONE, socket, greeting.isDone() ? "QEMU gone: it closed the connection (exited "
+                    + "or was killed)" : "closed without a QMP greeting: not a QMP socket"));
+        } catch (JsonEOFException e) {
+            end(new QmpError(greeting.isDone() ? Kind.TRUNCATED : Kind.NOT_QMP, socket, "QEMU's output ended in the "
+                    + "middle of a JSON message (truncated): " + e.getOriginalMessage()));
+        } catch (JsonProcessingException e) {
+            end(greeting.isDone()
+                    ? new QmpError(Kind.MALFORMED, socket, "QEMU sent malformed JSON, stopped following it: "
+                            + e.getOriginalMessage())
+                    : new QmpError(Kind.NOT_QMP, socket, "not a QMP socket: its first bytes are not JSON ("
+                            + e.getOriginalMessage() + ")"));
+        } catch (IOException | RuntimeException e) {
+            end(new QmpError(Kind.GONE, socket, closing ? "detached" : "QEMU gone: the connection broke ("
+                    + e.getMessage() + ")"));
+        }
+    }
+
+    private void dispatch(JsonNode m) {
+        if (!greeting.isDone()) {
+            greeting.complete(m);
+        } else if (m.has("event")) {
+            events.accept(QmpEvent.of(m));
+        } else if (m.has("id")) {
+            CompletableFuture<JsonNode> reply = pending.remove(m.get("id").asLong(-1));
+            if (reply != null) {
+                reply.complete(m);
+            }
+        }
+        // Replies without a known id are dropped, as the spec asks.
+    }
+
+    private void end(QmpError why) {
+        if (!closed.complete(why)) {
+            return;
+        }
+        closeQuietly(channel);
+        greeting.completeExceptionally(new QmpException(why));
+        pending.values().forEach(f -> f.completeExceptionally(new QmpException(why)));
+        pending.clear();
+    }
+
+    private static void closeQuietly(SocketChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            // Closing a socket we are done with: nothing to report.
+        }
+    }
+
+    /**
+     * Reads the channel directly: {@code Channels.newInputStream} and a writer on another thread share
+     * the channel's blocking lock, so a blocked read would stall every command.
+     */
+    private static final class ChannelInput extends InputStream {
+        private final SocketChannel ch;
+
+        ChannelInput(SocketChannel ch) {
+            this.ch = ch;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            try {
+                int n;
+                do {
+                    n = ch.read(ByteBuffer.wrap(b, off, len));
+                } while (n == 0);
+                return n;
+            } catch (ClosedChannelException e) {
+                return -1;
+            }
+        }
+    }
+}

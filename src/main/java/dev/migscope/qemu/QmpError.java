@@ -1,0 +1,36 @@
+package dev.migscope.qemu;
+
+/**
+ * What went wrong talking to one QEMU: a value, like {@code VfioError}, with the socket it concerns
+ * and a sentence a user can act on.
+ *
+ * @param kind    what sort of failure
+ * @param socket  the QMP socket's path
+ * @param message one line: what happened and what to do
+ */
+public record QmpError(Kind kind, String socket, String message) {
+
+    public enum Kind {
+        /** No file at the path, or nothing listens on it. */
+        NO_SOCKET,
+        /** This user may not connect to the socket. */
+        PERMISSION,
+        /** Something answered that does not speak QMP. */
+        NOT_QMP,
+        /** QEMU closed the connection or exited. */
+        GONE,
+        /** QEMU's output is not valid JSON. */
+        MALFORMED,
+        /** QEMU's output ended in the middle of a JSON object. */
+        TRUNCATED,
+        /** QEMU did not answer in time. */
+        TIMEOUT,
+        /** QEMU answered a command with an error. */
+        COMMAND
+    }
+
+    /** {@code SOCKET: message}, the one line a front end shows. */
+    public String describe() {
+        return socket + ": " + message;
+    }
+}

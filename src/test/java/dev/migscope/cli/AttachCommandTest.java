@@ -1,0 +1,171 @@
+package dev.migscope.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.migscope.device.DeviceRegistry;
+import dev.migscope.testsupport.FakeQmpServer;
+import dev.migscope.testsupport.QemuProcess;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code migscope attach} on real QEMU 10 processes, and on sockets that misbehave. */
+class AttachCommandTest {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final DeviceRegistry REGISTRY = DeviceRegistry.load(true);
+
+    @TempDir
+    Path dir;
+
+    /** The CLI running in this JVM with its output readable while it runs. */
+    private static final class Live {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final CompletableFuture<Integer> code;
+
+        Live(String... args) {
+            CommandLine cl = MigscopeCli.commandLine(sim -> REGISTRY, false);
+            cl.setOut(new PrintWriter(out, true));
+            cl.setErr(new PrintWriter(err, true));
+            code = CompletableFuture.supplyAsync(() -> cl.execute(args));
+        }
+
+        /** Waits until stdout has {@code n} lines containing {@code text}. */
+        void awaitOut(String text, int n) throws InterruptedException {
+            long deadline = System.nanoTime() + QemuProcess.WAIT.toNanos();
+            while (out.toString().lines().filter(l -> l.contains(text)).count() < n) {
+                if (System.nanoTime() > deadline || code.isDone()) {
+                    fail("no " + n + " line(s) with '" + text + "'; out: " + out + " err: " + err);
+                }
+                Thread.sleep(20);
+            }
+        }
+
+        int exit() throws Exception {
+            return code.get(120, TimeUnit.SECONDS);
+        }
+    }
+
+    private static ObjectNode capability(String name) {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.putArray("capabilities").addObject().put("capability", name).put("state", true);
+        return o;
+    }
+
+    @Test
+    void aRealMigrationIsFollowedUntilDoneAndTheReportWritten() throws Exception {
+        Path mig = dir.resolve("mig.sock");
+        Path report = dir.resolve("out").resolve("report.json");
+        Files.createDirectories(report.getParent());
+        try (QemuProcess src = QemuProcess.start(dir, "src");
+                QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig)) {
+            // The source sends its statuses as MIGRATION events (as under libvirt); the destination's come from polls.
+            src.control().call("migrate-set-capabilities", capability("events"));
+            Live run = new Live("attach", src.qmp().toString(), dst.qmp().toString(), "--until-done",
+                    "--timeout", "2m", "--report", report.toString());
+            run.awaitOut("attached: QEMU", 2);
+            src.control().call("migrate", MAPPER.createObjectNode().put("uri", "unix:" + mig));
+
+            assertThat(run.exit()).as(run.err.toString()).isEqualTo(ExitCode.OK);
+            assertThat(run.err.toString()).isEmpty();
+            assertThat(run.out.toString()).contains("src  migration  none -> setup  (MIGRATION event)")
+                    .contains("src  migration  setup -> active  (MIGRATION event)")
+                    .containsPattern("dst  migration  [a-z]+ -> completed  \\(query-migrate\\)")
+                    .contains("src  migration completed, total ");
+            JsonNode r = MAPPER.readTree(report.toFile());
+            JsonNode s = r.path("qemus").get(0);
+            assertThat(s.path("name").asText()).isEqualTo("src");
+            assertThat(s.path("outcome").asText()).isEqualTo("completed");
+            assertThat(s.path("partial").asBoolean()).isFalse();
+            JsonNode m = s.path("migrations").get(0);
+            assertThat(m.path("status").asText()).isEqualTo("completed");
+            assertThat(m.path("total_time_ms").asLong()).isPositive();
+            assertThat(m.path("downtime_ms").isNumber()).isTrue();
+            assertThat(m.path("setup_time_ms").isNumber()).isTrue();
+            assertThat(m.path("ram_bytes").asLong()).isPositive();
+            assertThat(r.path("qemus").get(1).path("outcome").asText()).isEqualTo("completed");
+            try (Stream<Path> files = Files.list(report.getParent())) {
+                assertThat(files).containsExactly(report);
+            }
+        }
+    }
+
+    @Test
+    void qemuKilledMidMigrationIsQemuGoneWithThePartialReportKept() throws Exception {
+        Path mig = dir.resolve("mig.sock");
+        Path report = dir.resolve("report.json");
+        try (QemuProcess src = QemuProcess.start(dir, "src");
+                QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig)) {
+            // Paused before the switch-over, the migration waits for migrate-continue: killed there, it is mid-way.
+            src.control().call("migrate-set-capabilities", capability("pause-before-switchover"));
+            src.control().call("migrate-set-capabilities", capability("events"));
+            Live run = new Live("attach", src.qmp().toString(), "--until-done", "--report", report.toString());
+            run.awaitOut("attached: QEMU", 1);
+            src.control().call("migrate", MAPPER.createObjectNode().put("uri", "unix:" + mig));
+            run.awaitOut("-> pre-switchover", 1);
+            src.kill();
+
+            assertThat(run.exit()).isEqualTo(ExitCode.FAILED);
+            assertThat(run.err.toString().lines()).singleElement().asString()
+                    .startsWith("migscope attach: src: QEMU gone");
+            assertThat(run.out.toString()).contains("src  QEMU gone").contains("[partial report]");
+            JsonNode s = MAPPER.readTree(report.toFile()).path("qemus").get(0);
+            assertThat(s.path("outcome").asText()).isEqualTo("gone");
+            assertThat(s.path("partial").asBoolean()).isTrue();
+            assertThat(s.path("ended").asText()).contains("QEMU gone").contains("pre-switchover")
+                    .contains("the report keeps what was seen");
+            assertThat(s.path("migrations").get(0).path("status").asText()).isEqualTo("pre-switchover");
+            assertThat(s.path("migrations").get(0).path("statuses")).extracting(st -> st.path("status").asText())
+                    .containsExactly("setup", "active", "pre-switchover");
+        }
+    }
+
+    @Test
+    void aSocketThatIsNotQmpIsOneLineAndExitThree() throws Exception {
+        Path sock = dir.resolve("ssh.sock");
+        try (FakeQmpServer f = FakeQmpServer.start(sock, "SSH-2.0-OpenSSH_9.2\r\n")) {
+            Live run = new Live("attach", sock.toString());
+            assertThat(run.exit()).isEqualTo(ExitCode.NO_DEVICE);
+            assertThat(run.err.toString().lines()).singleElement().asString()
+                    .isEqualTo("migscope attach: " + sock + ": not a QMP socket: its first bytes are not JSON "
+                            + "(Unrecognized token 'SSH': was expecting (JSON String, Number, Array, Object or token "
+                            + "'null', 'true' or 'false'))");
+        }
+    }
+
+    @Test
+    void truncatedJsonFromQemuIsOneLineAndExitOne() throws Exception {
+        Path sock = dir.resolve("t.sock");
+        try (FakeQmpServer f = FakeQmpServer.start(sock, FakeQmpServer.greeting(10, 0, 2))
+                .reply("qmp_capabilities", "{}").reply("query-name", "{\"name\": \"vm\"}")
+                .reply("query-status", "{\"status\": \"running\", \"running\": true}")
+                .reply("query-migrate-parameters", "{\"downtime-limit\": 300}")
+                .reply("query-migrate-capabilities", "[{\"capability\": \"events\", \"state\": false}]")
+                .reply("query-migrate", "{\"status\": \"active\"}").reply("qom-list", "[]")) {
+            Live run = new Live("attach", "--json", sock.toString(), "--until-done");
+            run.awaitOut("\"kind\":\"attached\"", 1);
+            f.send("{\"timestamp\": {\"seconds\": 1713771323, \"microseconds\": 212268}, \"event\": \"MIGRATION\", "
+                    + "\"data\": {\"sta");
+            f.close();
+            assertThat(run.exit()).isEqualTo(ExitCode.FAILED);
+            assertThat(run.err.toString().lines()).singleElement().asString().contains("vm: QEMU's output ended in the "
+                    + "middle of a JSON message (truncated)");
+            for (String line : run.out.toString().lines().toList()) {
+                assertThat(MAPPER.readTree(line).has("kind")).as(line).isTrue();
+            }
+            assertThat(run.out.toString()).contains("\"kind\":\"gone\"").contains("\"kind\":\"report\"");
+        }
+    }
+}

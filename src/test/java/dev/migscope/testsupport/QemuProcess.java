@@ -1,0 +1,116 @@
+package dev.migscope.testsupport;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.migscope.qemu.QmpClient;
+import dev.migscope.qemu.QmpEvent;
+import dev.migscope.qemu.QmpException;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real QEMU started by a test: a tiny TCG VM with no disk (SeaBIOS idles), two QMP sockets (one
+ * for migscope, one the test drives the VM with, since a QMP socket serves one client). A missing
+ * QEMU fails the test with the package that brings it.
+ */
+public final class QemuProcess implements AutoCloseable {
+
+    public static final String BINARY = "qemu-system-x86_64";
+    /** Generous: the machine is shared and TCG is slow to start. */
+    public static final Duration WAIT = Duration.ofSeconds(60);
+
+    private final Process process;
+    private final Path qmp;
+    private final Path controlSocket;
+    private final BlockingQueue<QmpEvent> controlEvents = new LinkedBlockingQueue<>();
+    private QmpClient control;
+
+    private QemuProcess(Process process, Path qmp, Path controlSocket) {
+        this.process = process;
+        this.qmp = qmp;
+        this.controlSocket = controlSocket;
+    }
+
+    /** Starts {@code qemu-system-x86_64 -machine q35 -m 64 -nodefaults -display none -accel tcg -name NAME ...}. */
+    public static QemuProcess start(Path dir, String name, String... extra) throws IOException, InterruptedException {
+        Path qmp = dir.resolve(name + ".qmp");
+        Path control = dir.resolve(name + "-control.qmp");
+        List<String> cmd = new ArrayList<>(List.of(binary(), "-machine", "q35", "-m", "64", "-nodefaults",
+                "-display", "none", "-accel", "tcg", "-name", name,
+                "-qmp", "unix:" + qmp + ",server=on,wait=off", "-qmp", "unix:" + control + ",server=on,wait=off"));
+        cmd.addAll(List.of(extra));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!(Files.exists(qmp) && Files.exists(control))) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                p.destroyForcibly();
+                fail(BINARY + " did not start (exit " + (p.isAlive() ? "none" : p.exitValue()) + "): "
+                        + Files.readString(dir.resolve(name + ".log")));
+            }
+            Thread.sleep(50);
+        }
+        return new QemuProcess(p, qmp, control);
+    }
+
+    private static String binary() {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(d, BINARY))) {
+                return Path.of(d, BINARY).toString();
+            }
+        }
+        return fail(BINARY + " not found on PATH: install QEMU 10 from bookworm-backports "
+                + "(apt-get install -t bookworm-backports qemu-system-x86)");
+    }
+
+    /** The socket migscope attaches to. */
+    public Path qmp() {
+        return qmp;
+    }
+
+    /** The test's own QMP connection: what a user (or libvirt) does to the VM. */
+    public synchronized QmpClient control() throws QmpException {
+        if (control == null) {
+            control = QmpClient.connect(controlSocket, WAIT, controlEvents::add);
+        }
+        return control;
+    }
+
+    /** The next event on the control connection with this name; fails after {@link #WAIT}. */
+    public QmpEvent awaitEvent(String name) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            QmpEvent e = controlEvents.poll(1, TimeUnit.SECONDS);
+            if (e != null && e.name().equals(name)) {
+                return e;
+            }
+        }
+        return fail("no " + name + " event within " + WAIT.toSeconds() + " s");
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** SIGKILL, as a crash or an OOM kill would end it. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (control != null) {
+            control.close();
+        }
+        kill();
+    }
+}
