@@ -62,4 +62,9 @@ public record DeviceInfo(
         return new DeviceInfo(id, kind, driver, vendorName, deviceName, vendorId, deviceId, iommuGroup, cdev,
                 owner, features, newState, access);
     }
+
+    public DeviceInfo withFeatures(MigFeatures newFeatures) {
+        return new DeviceInfo(id, kind, driver, vendorName, deviceName, vendorId, deviceId, iommuGroup, cdev,
+                owner, newFeatures, state, access);
+    }
 }
