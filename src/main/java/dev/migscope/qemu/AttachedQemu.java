@@ -1,5 +1,6 @@
 package dev.migscope.qemu;
 
+import dev.migscope.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -139,7 +140,7 @@ public final class AttachedQemu implements AutoCloseable {
         for (VfioPciDevice d : VfioPciDevice.find(qmp)) {
             add(d, initial);
         }
-        ObjectNode j = QmpClient.MAPPER.createObjectNode().put("socket", socket.toString())
+        ObjectNode j = Json.object().put("socket", socket.toString())
                 .put("version", version.toString()).put("package", version.packageName())
                 .put("run_state", runState).put("role", role.name().toLowerCase(java.util.Locale.ROOT))
                 .put("migration", lastInfo.status());
@@ -215,7 +216,7 @@ public final class AttachedQemu implements AutoCloseable {
                 statusSeen(e.text("status"), e.timestampMicros(), "event");
             }
             default -> observe(e.timestampMicros(), Kind.EVENT, e.name() + (e.data().isEmpty() ? "" : " " + e.data()),
-                    QmpClient.MAPPER.createObjectNode().put("event", e.name()).set("data", e.data()));
+                    Json.object().put("event", e.name()).set("data", e.data()));
         }
         if (e.name().startsWith("MIGRATION") || e.name().equals("VFIO_MIGRATION") || e.name().equals("STOP")) {
             pollNow();
@@ -238,7 +239,7 @@ public final class AttachedQemu implements AutoCloseable {
         MigState from = d.state();
         Optional<KernelPath> path = d.onVfioMigration(s.get(), e.timestampMicros(), lastInfo.vfioTransferred(),
                 lastPollMicros);
-        ObjectNode j = QmpClient.MAPPER.createObjectNode().put("device", d.device().label())
+        ObjectNode j = Json.object().put("device", d.device().label())
                 .put("qom_path", qom).put("device_state", raw).put("from", from.name())
                 .put("state", s.get().state().name()).put("prepare", s.get().isPrepare());
         String text = "VFIO_MIGRATION  " + d.device().label() + "  ";
@@ -359,7 +360,7 @@ public final class AttachedQemu implements AutoCloseable {
         }
         readDowntimeLimit();
         observe(micros, Kind.STATUS, "migration  " + before + " -> " + status + ("poll".equals(seenBy)
-                ? "  (query-migrate)" : "  (MIGRATION event)"), QmpClient.MAPPER.createObjectNode()
+                ? "  (query-migrate)" : "  (MIGRATION event)"), Json.object()
                 .put("from", before).put("status", status).put("seen_by", seenBy));
     }
 
@@ -402,7 +403,7 @@ public final class AttachedQemu implements AutoCloseable {
             nextPoll.cancel(false);
         }
         devices.values().forEach(d -> d.markGone(now, why.message()));
-        observe(now, Kind.GONE, ended, QmpClient.MAPPER.createObjectNode().put("error", why.kind().name())
+        observe(now, Kind.GONE, ended, Json.object().put("error", why.kind().name())
                 .put("message", ended));
         outcome.complete(completed ? Outcome.COMPLETED : Outcome.GONE);
         gone.complete(ended);
@@ -411,7 +412,7 @@ public final class AttachedQemu implements AutoCloseable {
     private void warn(String message) {
         warnings.add(message);
         observe(Micros.now(), Kind.WARNING, "warning: " + message,
-                QmpClient.MAPPER.createObjectNode().put("message", message));
+                Json.object().put("message", message));
     }
 
     private void observe(long micros, Kind kind, String text, ObjectNode json) {

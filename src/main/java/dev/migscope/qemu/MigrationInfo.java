@@ -1,5 +1,6 @@
 package dev.migscope.qemu;
 
+import dev.migscope.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.telemetry.Bytes;
@@ -77,7 +78,7 @@ public record MigrationInfo(
 
     /** The summary's figures; a member QEMU did not give is absent. */
     ObjectNode summaryJson() {
-        ObjectNode j = QmpClient.MAPPER.createObjectNode().put("status", status);
+        ObjectNode j = Json.object().put("status", status);
         putIf(j, "total_time_ms", totalTimeMs);
         putIf(j, "setup_time_ms", setupTimeMs);
         putIf(j, "downtime_ms", downtimeMs);

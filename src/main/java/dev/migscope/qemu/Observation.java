@@ -1,5 +1,6 @@
 package dev.migscope.qemu;
 
+import dev.migscope.json.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -36,7 +37,7 @@ public record Observation(long timeMicros, String qemu, Kind kind, String text, 
 
     /** One JSON object: time_us, qemu, kind, then the members. */
     public String toJson() {
-        ObjectNode o = QmpClient.MAPPER.createObjectNode().put("time_us", timeMicros).put("qemu", qemu)
+        ObjectNode o = Json.object().put("time_us", timeMicros).put("qemu", qemu)
                 .put("kind", kind.name().toLowerCase(java.util.Locale.ROOT));
         o.setAll(json);
         return o.toString();

@@ -1,5 +1,6 @@
 package dev.migscope.qemu;
 
+import dev.migscope.json.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -31,7 +32,7 @@ public final class QemuReport {
 
     /** Takes the report of what the QEMUs showed until now. */
     public static QemuReport of(List<AttachedQemu> qemus) {
-        ObjectNode root = QmpClient.MAPPER.createObjectNode().put("generated_us", Micros.now());
+        ObjectNode root = Json.object().put("generated_us", Micros.now());
         ArrayNode list = root.putArray("qemus");
         for (AttachedQemu q : qemus) {
             list.add(qemu(q));
@@ -40,7 +41,7 @@ public final class QemuReport {
     }
 
     private static ObjectNode qemu(AttachedQemu q) {
-        ObjectNode o = QmpClient.MAPPER.createObjectNode().put("name", q.name()).put("socket", q.socket().toString())
+        ObjectNode o = Json.object().put("name", q.name()).put("socket", q.socket().toString())
                 .put("version", q.version().toString()).put("role", q.role().name().toLowerCase(Locale.ROOT))
                 .put("attached_us", q.startMicros());
         String ended = q.ended();
@@ -66,7 +67,7 @@ public final class QemuReport {
 
     private static ObjectNode migration(MigrationRun r) {
         MigrationInfo i = r.info();
-        ObjectNode m = QmpClient.MAPPER.createObjectNode().put("status", r.status());
+        ObjectNode m = Json.object().put("status", r.status());
         ArrayNode statuses = m.putArray("statuses");
         for (MigrationRun.StatusChange c : r.statuses()) {
             statuses.addObject().put("status", c.status()).put("time_us", c.micros()).put("seen_by", c.seenBy());
@@ -81,7 +82,7 @@ public final class QemuReport {
     /** @param endMicros when the last state ends: now while attached, -1 (open) once QEMU is gone */
     private static ObjectNode device(ObservedDevice d, MigrationInfo last, long endMicros) {
         VfioPciDevice v = d.device();
-        ObjectNode o = QmpClient.MAPPER.createObjectNode().put("qom_path", v.qomPath()).put("device_id", v.deviceId())
+        ObjectNode o = Json.object().put("qom_path", v.qomPath()).put("device_id", v.deviceId())
                 .put("host_device", v.hostDeviceId()).put("features", d.features().cliNames())
                 .put("features_from", d.featuresFromHost() ? "host" : "events");
         ArrayNode states = o.putArray("states");
@@ -123,7 +124,7 @@ public final class QemuReport {
 
     private String pretty() {
         try {
-            return QmpClient.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json);
+            return Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(json);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,10 +1,10 @@
 package dev.migscope.qemu;
 
+import dev.migscope.json.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.qemu.QmpError.Kind;
 import java.io.IOException;
@@ -35,8 +35,6 @@ import java.util.function.Consumer;
  * to the consumer given at connect, on that thread, in QEMU's order, followed by {@link #closed()}.
  */
 public final class QmpClient implements AutoCloseable {
-
-    static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** The fix to quote when QEMU's one QMP client slot may be taken. */
     static final String SECOND_SOCKET = "a QMP socket serves one client at a time: give QEMU a second "
@@ -134,7 +132,7 @@ public final class QmpClient implements AutoCloseable {
 
     /** QEMU's version from the greeting: {@code {"qemu":{"major":10,"minor":0,"micro":2},"package":...}}. */
     public QemuVersion version() {
-        return QemuVersion.of(greeting.getNow(MAPPER.createObjectNode()).path("QMP").path("version"));
+        return QemuVersion.of(greeting.getNow(Json.object()).path("QMP").path("version"));
     }
 
     public String socket() {
@@ -156,7 +154,7 @@ public final class QmpClient implements AutoCloseable {
             // end() may have swept the pending replies just before this one was added.
             reply.completeExceptionally(new QmpException(gone));
         }
-        ObjectNode msg = MAPPER.createObjectNode().put("execute", command);
+        ObjectNode msg = Json.object().put("execute", command);
         if (arguments != null) {
             msg.set("arguments", arguments);
         }
@@ -254,7 +252,7 @@ public final class QmpClient implements AutoCloseable {
 
     private void readLoop() {
         try {
-            MappingIterator<JsonNode> it = MAPPER.readerFor(JsonNode.class).readValues(new ChannelInput(channel));
+            MappingIterator<JsonNode> it = Json.mapper().readerFor(JsonNode.class).readValues(new ChannelInput(channel));
             while (it.hasNextValue()) {
                 dispatch(it.nextValue());
             }

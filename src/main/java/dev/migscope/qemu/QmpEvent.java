@@ -1,5 +1,6 @@
 package dev.migscope.qemu;
 
+import dev.migscope.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 
@@ -14,7 +15,7 @@ import java.time.Instant;
 public record QmpEvent(String name, JsonNode data, long timestampMicros) {
 
     public QmpEvent {
-        data = data == null || !data.isObject() ? QmpClient.MAPPER.createObjectNode() : data;
+        data = data == null || !data.isObject() ? Json.object() : data;
     }
 
     /** Parses {@code {"event":..., "data":..., "timestamp":{"seconds":..,"microseconds":..}}}. */

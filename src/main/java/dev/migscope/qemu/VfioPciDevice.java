@@ -1,5 +1,6 @@
 package dev.migscope.qemu;
 
+import dev.migscope.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.device.DeviceKind;
@@ -53,7 +54,7 @@ public record VfioPciDevice(String qomPath, String deviceId, String sysfsdev, St
 
     /** qom_path, device_id, host_device, migration_events (absent when QEMU has no such property). */
     ObjectNode json() {
-        ObjectNode o = QmpClient.MAPPER.createObjectNode().put("qom_path", qomPath).put("device_id", deviceId)
+        ObjectNode o = Json.object().put("qom_path", qomPath).put("device_id", deviceId)
                 .put("host_device", hostDeviceId());
         if (migrationEvents != null) {
             o.put("migration_events", migrationEvents);
@@ -98,6 +99,6 @@ public record VfioPciDevice(String qomPath, String deviceId, String sysfsdev, St
     }
 
     static ObjectNode args(String name, String value) {
-        return QmpClient.MAPPER.createObjectNode().put(name, value);
+        return Json.object().put(name, value);
     }
 }

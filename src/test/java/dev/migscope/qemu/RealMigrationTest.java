@@ -1,5 +1,6 @@
 package dev.migscope.qemu;
 
+import dev.migscope.json.Json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,7 +31,7 @@ class RealMigrationTest {
                 QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig)) {
             // The source reports its statuses as MIGRATION events (libvirt turns these on); the destination
             // does not, so its statuses come from the polls.
-            ObjectNode events = QmpClient.MAPPER.createObjectNode();
+            ObjectNode events = Json.object();
             events.putArray("capabilities").addObject().put("capability", "events").put("state", true);
             src.control().call("migrate-set-capabilities", events);
             try (AttachedQemu s = AttachedQemu.attach(src.qmp(), QemuProcess.WAIT, id -> Optional.empty(), seen::add);
@@ -40,7 +41,7 @@ class RealMigrationTest {
                 assertThat(d.role()).isEqualTo(AttachedQemu.Role.DESTINATION);
                 assertThat(s.version().atLeast(QemuVersion.VFIO_MIGRATION_EVENTS)).isTrue();
 
-                src.control().call("migrate", QmpClient.MAPPER.createObjectNode().put("uri", "unix:" + mig));
+                src.control().call("migrate", Json.object().put("uri", "unix:" + mig));
                 assertThat(s.outcome().get(120, TimeUnit.SECONDS)).isEqualTo(AttachedQemu.Outcome.COMPLETED);
                 assertThat(d.outcome().get(120, TimeUnit.SECONDS)).isEqualTo(AttachedQemu.Outcome.COMPLETED);
 
