@@ -4,8 +4,11 @@ import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.SimulationControls;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
+import dev.migscope.sim.SimBackend;
+import dev.migscope.sim.SimClock;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -23,6 +26,11 @@ final class CliHarness {
     /** A fresh registry of the backends on the class path (the simulator), simulated devices always listed. */
     static CliHarness simulated() {
         return new CliHarness(DeviceRegistry.load(true));
+    }
+
+    /** The simulator's standard devices alone, living by {@code clock}: a test on a ManualClock lets their time pass at once. */
+    static CliHarness simulatedOn(SimClock clock) {
+        return new CliHarness(new DeviceRegistry(List.of(), List.of(new SimBackend(clock)), true));
     }
 
     record Run(int code, String out, String err) {

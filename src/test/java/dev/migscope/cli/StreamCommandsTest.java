@@ -6,14 +6,15 @@ import static org.assertj.core.api.Assertions.fail;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
 import dev.migscope.session.MigrationFile;
+import dev.migscope.sim.ManualClock;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,18 +48,19 @@ class StreamCommandsTest {
 
     @Test
     void saveOnOneDeviceAndResumeIntoAnotherCarriesTheStateByteForByte() throws Exception {
-        cli.fastLink("sim:mlx5-0", "sim:mlx5-1");
+        ManualClock clock = new ManualClock();
+        CliHarness sim = CliHarness.simulatedOn(clock);
         // Let the source run dirty for a while, then freeze both: closing a device returns it to
         // RUNNING, and a device that keeps dirtying after the CLI exits could not be compared.
-        cli.simulate("sim:mlx5-0", c -> c.setDirtyRate(400L << 20));
-        TimeUnit.MILLISECONDS.sleep(100);
-        cli.simulate("sim:mlx5-0", c -> c.setDirtyRate(0));
-        cli.simulate("sim:mlx5-1", c -> c.setDirtyRate(0));
-        long source = cli.digest("sim:mlx5-0");
-        assertThat(cli.digest("sim:mlx5-1")).isNotEqualTo(source);
+        sim.simulate("sim:mlx5-0", c -> c.setDirtyRate(400L << 20));
+        clock.advance(Duration.ofMillis(100));
+        sim.simulate("sim:mlx5-0", c -> c.setDirtyRate(0));
+        sim.simulate("sim:mlx5-1", c -> c.setDirtyRate(0));
+        long source = sim.digest("sim:mlx5-0");
+        assertThat(sim.digest("sim:mlx5-1")).isNotEqualTo(source);
         Path file = dir.resolve("mlx5.mig");
 
-        CliHarness.Run save = cli.run("save", "sim:mlx5-0", file.toString(), "--precopy-max", "200ms");
+        CliHarness.Run save = sim.run("save", "sim:mlx5-0", file.toString(), "--precopy-max", "200ms");
 
         assertThat(save.code()).as(save.err()).isEqualTo(ExitCode.OK);
         assertThat(save.err()).isEmpty();
@@ -70,14 +72,14 @@ class StreamCommandsTest {
             assertThat(files).containsExactly(file); // no temporary file left beside it
         }
 
-        CliHarness.Run resume = cli.run("resume", "sim:mlx5-1", file.toString());
+        CliHarness.Run resume = sim.run("resume", "sim:mlx5-1", file.toString());
 
         assertThat(resume.code()).as(resume.err()).isEqualTo(ExitCode.OK);
         assertThat(resume.err()).isEmpty();
         assertThat(resume.out()).startsWith("resumed " + file + " into sim:mlx5-1: RESUMING ")
                 .contains("-> RESUMING", "RESUMING -> STOP", "STOP -> RUNNING").endsWith("device is RUNNING\n");
-        assertThat(cli.digest("sim:mlx5-1")).isEqualTo(source);
-        assertThat(cli.digest("sim:mlx5-0")).isEqualTo(source);
+        assertThat(sim.digest("sim:mlx5-1")).isEqualTo(source);
+        assertThat(sim.digest("sim:mlx5-0")).isEqualTo(source);
     }
 
     @Test

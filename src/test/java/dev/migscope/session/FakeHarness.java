@@ -2,9 +2,11 @@ package dev.migscope.session;
 
 import dev.migscope.view.DeviceEvent;
 
-import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigFeatures;
+import dev.migscope.sim.ManualClock;
+import dev.migscope.testsupport.FakeBackend;
+import dev.migscope.testsupport.FakeDevice;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +14,6 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 
@@ -23,7 +24,7 @@ abstract class FakeHarness {
     static final long HANG_GUARD_SECONDS = 30;
 
     /** The telemetry clock; it moves only when a test (or a fake device's read) moves it. */
-    final AtomicLong clock = new AtomicLong(1_000_000_000L);
+    final ManualClock clock = new ManualClock();
     final List<DeviceEvent> events = new CopyOnWriteArrayList<>();
     private final List<MigrationSession> sessions = new ArrayList<>();
 
@@ -44,7 +45,7 @@ abstract class FakeHarness {
     SessionOptions quiet() {
         // Tests move the clock by an hour a read, so the PRE_COPY time limit is far beyond any test.
         return new SessionOptions(Duration.ofHours(1), 1000, 1_000_000_000L, true, TransitionMode.STEPWISE,
-                Duration.ofDays(100_000), 1 << 20, clock::get);
+                Duration.ofDays(100_000), 1 << 20, clock::nanoTime);
     }
 
     /** A real-time sampler at 100 Hz, for tests that watch it work. */
@@ -54,11 +55,11 @@ abstract class FakeHarness {
     }
 
     MigrationSession open(FakeDevice d, SessionOptions o) throws VfioException {
-        return open(new FakeDevice.Backend().add(d), d.info().id(), o);
+        return open(new FakeBackend().add(d), d.info().id(), o);
     }
 
-    MigrationSession open(FakeDevice.Backend b, String id, SessionOptions o) throws VfioException {
-        MigrationSession s = MigrationSession.open(new DeviceRegistry(List.of(b), List.of(), false), id, o);
+    MigrationSession open(FakeBackend b, String id, SessionOptions o) throws VfioException {
+        MigrationSession s = MigrationSession.open(FakeBackend.registry(b), id, o);
         s.addListener(events::add);
         sessions.add(s);
         // The sampler's first tick was queued at open; a call queued now runs after it, so a test's
@@ -69,10 +70,6 @@ abstract class FakeHarness {
             throw new AssertionError(e);
         }
         return s;
-    }
-
-    static DeviceRegistry registry(FakeDevice.Backend b) {
-        return new DeviceRegistry(List.of(b), List.of(), false);
     }
 
     void track(MigrationSession s) {

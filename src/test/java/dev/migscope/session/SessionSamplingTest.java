@@ -22,10 +22,12 @@ import dev.migscope.fsm.MigState;
 import dev.migscope.telemetry.Metric;
 import dev.migscope.telemetry.Sample;
 import dev.migscope.telemetry.TelemetrySnapshot;
+import dev.migscope.testsupport.FakeBackend;
+import dev.migscope.testsupport.FakeDevice;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The sampler, the telemetry it fills, device loss, and passive watching. */
 class SessionSamplingTest extends FakeHarness {
 
-    private static final long HOUR = TimeUnit.HOURS.toNanos(1);
+    private static final Duration HOUR = Duration.ofHours(1);
 
     @TempDir
     Path dir;
@@ -49,7 +51,7 @@ class SessionSamplingTest extends FakeHarness {
         Sample first = s.telemetry().latest();
         assertThat(first).isNotNull();
         assertThat(first.get(Metric.STATE)).isEqualTo(RUNNING.abi());
-        long size = FakeDevice.encode(d.content()).length;
+        long size = d.streamLength();
         assertThat(first.get(Metric.STOP_COPY_LENGTH)).isEqualTo(size);
         assertThat(first.get(Metric.DOWNTIME_ESTIMATE)).isEqualTo(size / 1000.0);
         assertThat(first.get(Metric.INITIAL_BYTES)).isNaN(); // not in PRE_COPY
@@ -62,8 +64,8 @@ class SessionSamplingTest extends FakeHarness {
         // Each data_fd read takes one sample interval of the session clock; in PRE_COPY it dirties 500 B.
         AtomicInteger reads = new AtomicInteger();
         d.onRead(() -> {
-            clock.addAndGet(HOUR);
-            if (d.peekState() == PRE_COPY) {
+            clock.advance(HOUR);
+            if (d.state() == PRE_COPY) {
                 d.setDirtyBytes(500L * reads.incrementAndGet());
             }
         });
@@ -107,12 +109,12 @@ class SessionSamplingTest extends FakeHarness {
     void chartsMoveWhileAResumeHoldsTheDeviceThread() throws Exception {
         FakeDevice src = device("src", MigFeatures.STOP_COPY_ONLY);
         FakeDevice dst = device("dst", MigFeatures.STOP_COPY_ONLY);
-        FakeDevice.Backend b = new FakeDevice.Backend().add(src).add(dst);
+        FakeBackend b = new FakeBackend().add(src).add(dst);
         MigrationSession s = open(b, "fake:src", quiet());
         Path file = dir.resolve("r.mig");
         assertThat(join(s.save(file, RUNNING, Progress.NONE, new Cancellation())).ok()).isTrue();
         MigrationSession t = open(b, "fake:dst", quiet());
-        Progress tick = (phase, bytes, estimate) -> clock.addAndGet(HOUR);
+        Progress tick = (phase, bytes, estimate) -> clock.advance(HOUR);
         StreamResult r = join(t.resume(file, RUNNING, tick, new Cancellation()));
         assertThat(r.ok()).isTrue();
         TelemetrySnapshot snap = t.telemetry().snapshot(Long.MIN_VALUE, Metric.STATE, Metric.RESUME_THROUGHPUT);
@@ -129,7 +131,7 @@ class SessionSamplingTest extends FakeHarness {
         MigrationSession s = open(d, sampling());
         assertThat(join(s.transition(PRE_COPY)).ok()).isTrue();
         d.setDirtyBytes(4242);
-        long initial = FakeDevice.encode(d.content()).length / 2;
+        long initial = d.streamLength() / 2;
         awaitTrue(() -> {
             Sample l = s.telemetry().latest();
             return l.get(Metric.STATE) == PRE_COPY.abi() && l.get(Metric.INITIAL_BYTES) == initial
@@ -253,8 +255,8 @@ class SessionSamplingTest extends FakeHarness {
     @Test
     void aPassiveWatchReadsTheStateAndRefusesEveryChange() throws Exception {
         FakeDevice d = device("held", MigFeatures.ALL);
-        FakeDevice.Backend b = new FakeDevice.Backend().add(d).watchable("fake:held", PRE_COPY);
-        MigrationSession s = MigrationSession.watch(registry(b), "fake:held", quiet().withArmed(true));
+        FakeBackend b = new FakeBackend().add(d).watchable("fake:held", PRE_COPY);
+        MigrationSession s = MigrationSession.watch(FakeBackend.registry(b), "fake:held", quiet().withArmed(true));
         track(s);
         assertThat(s.isPassive()).isTrue();
         assertThat(s.isArmed()).isFalse();
@@ -278,8 +280,8 @@ class SessionSamplingTest extends FakeHarness {
     @Test
     void aDeviceThatCannotBeWatchedIsRefusedWithTheFix() {
         FakeDevice d = device("unwatchable", MigFeatures.ALL);
-        FakeDevice.Backend b = new FakeDevice.Backend().add(d);
-        assertThatThrownBy(() -> MigrationSession.watch(registry(b), "fake:unwatchable", quiet()))
+        FakeBackend b = new FakeBackend().add(d);
+        assertThatThrownBy(() -> MigrationSession.watch(FakeBackend.registry(b), "fake:unwatchable", quiet()))
                 .isInstanceOf(VfioException.class).hasMessageContaining("CONFIG_VFIO_DEBUGFS");
     }
 

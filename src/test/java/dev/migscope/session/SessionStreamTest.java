@@ -17,6 +17,8 @@ import dev.migscope.device.Errno;
 import dev.migscope.view.TransitionResult;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
+import dev.migscope.testsupport.FakeBackend;
+import dev.migscope.testsupport.FakeDevice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -54,7 +56,7 @@ class SessionStreamTest extends FakeHarness {
         FakeDevice src = device("src", f);
         FakeDevice dst = device("dst", f);
         assertThat(dst.content()).isNotEqualTo(src.content());
-        FakeDevice.Backend b = new FakeDevice.Backend().add(src).add(dst);
+        FakeBackend b = new FakeBackend().add(src).add(dst);
         MigrationSession s = open(b, "fake:src", quiet());
         MigrationSession t = open(b, "fake:dst", quiet());
         Path file = dir.resolve("state.mig");
@@ -62,8 +64,8 @@ class SessionStreamTest extends FakeHarness {
         StreamResult saved = join(s.save(file, null, Progress.NONE, new Cancellation()));
         assertThat(saved.ok()).as(String.valueOf(saved.error())).isTrue();
         assertThat(saved.finalState()).isEqualTo(STOP);
-        assertThat(src.peekState()).isEqualTo(STOP);
-        assertThat(saved.totalBytes()).isEqualTo(FakeDevice.encode(src.content()).length);
+        assertThat(src.state()).isEqualTo(STOP);
+        assertThat(saved.totalBytes()).isEqualTo(src.streamLength());
         assertThat(saved.bytesByPhase()).extracting(StreamResult.PhaseBytes::phase)
                 .containsExactlyElementsOf(precopy(f) ? List.of(PRE_COPY, STOP_COPY) : List.of(STOP_COPY));
         assertThat(saved.transitions()).allMatch(TransitionResult::ok);
@@ -75,7 +77,7 @@ class SessionStreamTest extends FakeHarness {
         StreamResult resumed = join(t.resume(file, RUNNING, Progress.NONE, new Cancellation()));
         assertThat(resumed.ok()).as(String.valueOf(resumed.error())).isTrue();
         assertThat(resumed.finalState()).isEqualTo(RUNNING);
-        assertThat(dst.peekState()).isEqualTo(RUNNING);
+        assertThat(dst.state()).isEqualTo(RUNNING);
         assertThat(dst.content()).isEqualTo(src.content());
         assertThat(resumed.totalBytes()).isEqualTo(v.dataLength());
         assertThat(events(DeviceEvent.Kind.SAVE)).hasSize(1);
@@ -88,7 +90,7 @@ class SessionStreamTest extends FakeHarness {
         MigrationSession s = open(d, quiet().withMode(TransitionMode.KERNEL));
         StreamResult r = join(s.save(dir.resolve("a.mig"), RUNNING, Progress.NONE, new Cancellation()));
         assertThat(r.ok()).isTrue();
-        assertThat(d.peekState()).isEqualTo(RUNNING);
+        assertThat(d.state()).isEqualTo(RUNNING);
         assertThat(s.state()).isEqualTo(RUNNING);
         assertThat(r.transitions()).extracting(TransitionResult::requested)
                 .containsExactly(PRE_COPY, STOP_COPY, STOP, RUNNING);
@@ -102,7 +104,7 @@ class SessionStreamTest extends FakeHarness {
         StreamResult r = join(s.save(dir.resolve("a.mig"), null, Progress.NONE, new Cancellation()));
         assertThat(r.ok()).isTrue();
         assertThat(MigrationFile.verify(dir.resolve("a.mig")).dataLength())
-                .isEqualTo(FakeDevice.encode(d.content()).length);
+                .isEqualTo(d.streamLength());
     }
 
     /** PRE_COPY's temporary end as ENOMSG (mlx5) means "no data now", exactly as read() == 0 (mtty) does. */
@@ -111,7 +113,7 @@ class SessionStreamTest extends FakeHarness {
         FakeDevice zero = device("zero", MigFeatures.ALL);
         FakeDevice enomsg = new FakeDevice("fake:enomsg", "fake_vfio_pci", MigFeatures.ALL, zero.content());
         enomsg.enomsgAtEnd(false);
-        FakeDevice.Backend b = new FakeDevice.Backend().add(zero).add(enomsg);
+        FakeBackend b = new FakeBackend().add(zero).add(enomsg);
         StreamResult byZero = join(open(b, "fake:zero", quiet())
                 .save(dir.resolve("zero.mig"), null, Progress.NONE, new Cancellation()));
         StreamResult byEnomsg = join(open(b, "fake:enomsg", quiet())
@@ -121,7 +123,7 @@ class SessionStreamTest extends FakeHarness {
         assertThat(byEnomsg.bytesByPhase()).isEqualTo(byZero.bytesByPhase());
         assertThat(byEnomsg.bytesByPhase().get(0).bytes()).isPositive();
         assertThat(MigrationFile.verify(dir.resolve("enomsg.mig")).dataLength())
-                .isEqualTo(FakeDevice.encode(zero.content()).length);
+                .isEqualTo(zero.streamLength());
     }
 
     /** vfio.h forbids ENOMSG in STOP_COPY; the save takes it as the end, as QEMU does, and conform reports it. */
@@ -132,7 +134,7 @@ class SessionStreamTest extends FakeHarness {
         MigrationSession s = open(d, quiet());
         StreamResult r = join(s.save(dir.resolve("a.mig"), null, Progress.NONE, new Cancellation()));
         assertThat(r.ok()).as(String.valueOf(r.error())).isTrue();
-        assertThat(r.totalBytes()).isEqualTo(FakeDevice.encode(d.content()).length);
+        assertThat(r.totalBytes()).isEqualTo(d.streamLength());
         assertThat(MigrationFile.verify(dir.resolve("a.mig")).dataLength()).isEqualTo(r.totalBytes());
     }
 
@@ -158,7 +160,7 @@ class SessionStreamTest extends FakeHarness {
             assertThat(r.ok()).isFalse();
             assertThat(r.error().is(Errno.ECANCELED)).isTrue();
             assertThat(r.finalState()).isEqualTo(RUNNING);
-            assertThat(d.peekState()).isEqualTo(RUNNING);
+            assertThat(d.state()).isEqualTo(RUNNING);
             assertThat(s.state()).isEqualTo(RUNNING);
             assertThat(d.hasOpenStream()).isFalse();
             assertThat(files()).isEmpty();
@@ -173,7 +175,7 @@ class SessionStreamTest extends FakeHarness {
         Cancellation c = new Cancellation();
         StreamResult r = join(s.save(dir.resolve("c.mig"), null, cancelIn("STOP_COPY", c), c));
         assertThat(r.cancelled()).isTrue();
-        assertThat(d.peekState()).isEqualTo(MigState.RUNNING_P2P);
+        assertThat(d.state()).isEqualTo(MigState.RUNNING_P2P);
     }
 
     @Test
@@ -186,7 +188,7 @@ class SessionStreamTest extends FakeHarness {
         assertThat(r.error().is(Errno.EIO)).isTrue();
         assertThat(r.error().call()).isEqualTo("read(data_fd)");
         assertThat(files()).isEmpty();
-        assertThat(d.peekState()).isEqualTo(RUNNING);
+        assertThat(d.state()).isEqualTo(RUNNING);
         assertThat(r.finalState()).isEqualTo(RUNNING);
         assertThat(d.hasOpenStream()).isFalse();
     }
@@ -201,7 +203,7 @@ class SessionStreamTest extends FakeHarness {
         assertThat(r.error().is(Errno.ENOSPC)).isTrue();
         assertThat(r.error().message()).contains(file.toString()).contains("no space left");
         assertThat(files()).isEmpty();
-        assertThat(d.peekState()).isEqualTo(RUNNING);
+        assertThat(d.state()).isEqualTo(RUNNING);
         assertThat(s.state()).isEqualTo(RUNNING);
     }
 
@@ -235,7 +237,7 @@ class SessionStreamTest extends FakeHarness {
         StreamResult r = join(s.save(dir.resolve("n.mig"), null, Progress.NONE, new Cancellation()));
         assertThat(r.error().is(Errno.EIO)).isTrue();
         assertThat(files()).isEmpty();
-        assertThat(d.peekState()).isEqualTo(RUNNING);
+        assertThat(d.state()).isEqualTo(RUNNING);
         assertThat(s.state()).isEqualTo(RUNNING);
     }
 
@@ -269,7 +271,7 @@ class SessionStreamTest extends FakeHarness {
         }
         assertThat(d.sets()).isEmpty();
         assertThat(d.resets()).isZero();
-        assertThat(d.peekState()).isEqualTo(STOP);
+        assertThat(d.state()).isEqualTo(STOP);
         StreamResult r = join(s.resume(bad, RUNNING, Progress.NONE, new Cancellation()));
         assertThat(r.error().message()).contains("CRC32C").contains("not touched");
     }
@@ -315,13 +317,13 @@ class SessionStreamTest extends FakeHarness {
         assertThat(r.error().is(Errno.EINVAL)).isTrue();
         assertThat(r.finalState()).isEqualTo(RESUMING);
         assertThat(s.state()).isEqualTo(RESUMING);
-        assertThat(d.peekState()).isEqualTo(RESUMING);
+        assertThat(d.state()).isEqualTo(RESUMING);
 
         // The user retries with a good file: it must not be appended to the rejected session's data.
         StreamResult again = join(s.resume(good, RUNNING, Progress.NONE, new Cancellation()));
         assertThat(again.ok()).as(String.valueOf(again.error())).isTrue();
         assertThat(d.content()).isEqualTo(src.content());
-        assertThat(d.peekState()).isEqualTo(RUNNING);
+        assertThat(d.state()).isEqualTo(RUNNING);
     }
 
     @Test
@@ -336,7 +338,7 @@ class SessionStreamTest extends FakeHarness {
         assertThat(r.cancelled()).isTrue();
         assertThat(r.error().is(Errno.ECANCELED)).isTrue();
         assertThat(d.resets()).isEqualTo(1);
-        assertThat(d.peekState()).isEqualTo(RUNNING);
+        assertThat(d.state()).isEqualTo(RUNNING);
         assertThat(s.state()).isEqualTo(RUNNING);
         assertThat(d.content()).isEqualTo(before);
     }

@@ -22,6 +22,8 @@ import dev.migscope.fsm.MigPath;
 import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.MigrationFsm;
 import dev.migscope.fsm.Refusal;
+import dev.migscope.testsupport.FakeBackend;
+import dev.migscope.testsupport.FakeDevice;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
@@ -52,7 +54,7 @@ class SessionTransitionTest extends FakeHarness {
         d.acceptEmptyResume();
         MigrationSession s = open(d, quiet());
         for (MigState target : TOUR) {
-            MigState from = d.peekState();
+            MigState from = d.state();
             int setsBefore = d.sets().size();
             MigPath path = MigrationFsm.path(f, from, target);
             TransitionResult r = join(s.transition(target));
@@ -74,7 +76,7 @@ class SessionTransitionTest extends FakeHarness {
                 assertThat(r.finalState()).isEqualTo(target);
                 assertThat(r.error()).isNull();
             }
-            assertThat(s.state()).isEqualTo(d.peekState()).isEqualTo(r.finalState());
+            assertThat(s.state()).isEqualTo(d.state()).isEqualTo(r.finalState());
         }
     }
 
@@ -85,7 +87,7 @@ class SessionTransitionTest extends FakeHarness {
         d.acceptEmptyResume();
         MigrationSession s = open(d, quiet().withMode(TransitionMode.KERNEL));
         for (MigState target : TOUR) {
-            MigState from = d.peekState();
+            MigState from = d.state();
             int setsBefore = d.sets().size();
             MigPath path = MigrationFsm.path(f, from, target);
             TransitionResult r = join(s.transition(target));
@@ -97,7 +99,7 @@ class SessionTransitionTest extends FakeHarness {
                 assertThat(d.sets().subList(setsBefore, d.sets().size())).containsExactly(target);
                 assertThat(r.finalState()).isEqualTo(target);
             }
-            assertThat(s.state()).isEqualTo(d.peekState());
+            assertThat(s.state()).isEqualTo(d.state());
         }
     }
 
@@ -152,13 +154,13 @@ class SessionTransitionTest extends FakeHarness {
         assertThat(d.sets()).isEmpty();
         assertThat(d.resets()).isZero();
         assertThat(d.isDmaLoggingActive()).isFalse();
-        assertThat(d.peekState()).isEqualTo(RUNNING);
+        assertThat(d.state()).isEqualTo(RUNNING);
 
         s.setArmed(true);
         assertThat(join(s.transition(STOP)).ok()).isTrue();
         s.setArmed(false);
         assertThat(join(s.transition(RUNNING)).ok()).isFalse();
-        assertThat(d.peekState()).isEqualTo(STOP);
+        assertThat(d.state()).isEqualTo(STOP);
     }
 
     @Test
@@ -283,7 +285,7 @@ class SessionTransitionTest extends FakeHarness {
 
     @Test
     void openingAnUnknownOrUnmigratableDeviceFailsWithASentence() {
-        FakeDevice.Backend b = new FakeDevice.Backend();
+        FakeBackend b = new FakeBackend();
         assertThatThrownBy(() -> open(b, "fake:none", quiet())).isInstanceOf(VfioException.class)
                 .satisfies(e -> assertThat(((VfioException) e).error().is(Errno.ENODEV)).isTrue());
         FakeDevice d = device("plain", MigFeatures.ALL);

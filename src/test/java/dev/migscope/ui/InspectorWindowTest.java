@@ -15,8 +15,8 @@ import dev.migscope.session.MigrationSession;
 import dev.migscope.view.DeviceEvent;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.view.StreamResult;
-import dev.migscope.ui.fake.FakeBackend;
-import dev.migscope.ui.fake.FakeDevice;
+import dev.migscope.testsupport.FakeBackend;
+import dev.migscope.testsupport.FakeDevice;
 import dev.migscope.ui.graph.GraphHighlight;
 import dev.migscope.ui.log.EventLogView;
 import java.nio.file.Files;
@@ -48,7 +48,7 @@ class InspectorWindowTest {
 
     @Start
     void start(Stage stage) {
-        backend = new FakeBackend();
+        backend = FakeBackend.oneOfEachFeatureSet();
         window = new InspectorWindow(FakeBackend.registry(backend), Theme.LIGHT,
                 SessionOptions.defaults().withPrecopy(Duration.ofSeconds(2), 1 << 20));
         stage.setScene(window.scene());

@@ -3,7 +3,7 @@ package dev.migscope.ui;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.migscope.ui.fake.FakeBackend;
+import dev.migscope.testsupport.FakeBackend;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -19,7 +19,7 @@ class ScreenshotTest {
     @ValueSource(strings = {"light", "dark"})
     void rendersTheWindowToAPng(String theme) throws Exception {
         Path file = Path.of("target", "screenshots", "window-" + theme + ".png");
-        Screenshot.render(file, FakeBackend.ALL, theme, FakeBackend.registry(new FakeBackend()));
+        Screenshot.render(file, FakeBackend.ALL, theme, FakeBackend.registry(FakeBackend.oneOfEachFeatureSet()));
         BufferedImage img = ImageIO.read(file.toFile());
         assertThat(img.getWidth()).isEqualTo((int) InspectorWindow.WIDTH);
         assertThat(img.getHeight()).isEqualTo((int) InspectorWindow.HEIGHT);
