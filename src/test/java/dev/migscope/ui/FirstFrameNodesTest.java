@@ -4,7 +4,7 @@ import dev.migscope.ui.common.Theme;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.migscope.session.SessionOptions;
-import dev.migscope.ui.fake.FakeBackend;
+import dev.migscope.testsupport.FakeBackend;
 import javafx.scene.Node;
 import javafx.scene.Parent;
 import javafx.stage.Stage;
@@ -35,7 +35,7 @@ class FirstFrameNodesTest {
 
     @Start
     void start(Stage stage) {
-        window = new InspectorWindow(FakeBackend.registry(new FakeBackend()), Theme.LIGHT, SessionOptions.defaults());
+        window = new InspectorWindow(FakeBackend.registry(FakeBackend.oneOfEachFeatureSet()), Theme.LIGHT, SessionOptions.defaults());
         stage.setScene(window.scene());
         stage.show();
     }
