@@ -164,6 +164,19 @@ final class LinuxDeviceSession implements DeviceSession {
     }
 
     @Override
+    public void probePrecopyInfoV2() throws VfioException {
+        feature(Uapi.VFIO_DEVICE_FEATURE_PROBE | Uapi.VFIO_DEVICE_FEATURE_SET
+                | Uapi.VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2, 0);
+        call("VFIO_DEVICE_FEATURE PROBE MIG_PRECOPY_INFOv2", null);
+    }
+
+    @Override
+    public void enablePrecopyInfoV2() throws VfioException {
+        feature(Uapi.VFIO_DEVICE_FEATURE_SET | Uapi.VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2, 0);
+        call("VFIO_DEVICE_FEATURE SET MIG_PRECOPY_INFOv2", null);
+    }
+
+    @Override
     public void reset() throws VfioException {
         ensureOpen("VFIO_DEVICE_RESET");
         try {

@@ -13,6 +13,9 @@ import java.util.Optional;
  */
 final class VfioErrors {
 
+    /** The feature whose ENOTTY and EINVAL mean "kernel before 7.1" and "no PRE_COPY". */
+    private static final String PRECOPY_INFO_V2 = "MIG_PRECOPY_INFOv2";
+
     private VfioErrors() {
     }
 
@@ -87,14 +90,20 @@ final class VfioErrors {
             return new VfioError(errno, call, deviceId, "errno " + errno + " is not one vfio documents");
         }
         String message = switch (known.get()) {
-            case ENOTTY -> call.startsWith("VFIO_DEVICE_FEATURE")
+            case ENOTTY -> call.endsWith(PRECOPY_INFO_V2)
+                    ? "the kernel predates Linux 7.1, which added VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2: "
+                            + "PRECOPY_INFO reports no flags (no REINIT) here"
+                    : call.startsWith("VFIO_DEVICE_FEATURE")
                     ? "the device has no migration support (its driver implements no vfio migration ops)"
                     : "the file does not know this vfio ioctl: it is not the node vfio created, or the kernel "
                             + "predates the call";
             case ENODEV -> "the device is gone (unplugged, or unbound from its vfio driver): list devices again";
             case EBUSY -> "the device or its group is in use";
             case EACCES, EPERM -> "permission denied: run as a user in group vfio, or as root for no-IOMMU devices";
-            case EINVAL -> "the kernel rejected the arguments in this state";
+            case EINVAL -> call.endsWith(PRECOPY_INFO_V2)
+                    ? "the device has no PRE_COPY: the kernel accepts the PRECOPY_INFOv2 opt-in only from a "
+                            + "device with VFIO_MIGRATION_PRE_COPY"
+                    : "the kernel rejected the arguments in this state";
             case EFAULT -> "the driver rejected the data (mtty, for one, answers EFAULT to a stream whose "
                     + "header does not match the device)";
             case ENOMEM -> "the driver refused the size (more data than the device state holds, or out of memory)";

@@ -10,6 +10,7 @@ import dev.migscope.device.Owner;
 import dev.migscope.device.SimulationControls;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.Arc;
+import dev.migscope.fsm.MigFeature;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
 import java.time.Duration;
@@ -89,6 +90,26 @@ public final class SimSession implements DeviceSession, SimulationControls {
     public void dmaLoggingStop() throws VfioException {
         check("VFIO_DEVICE_FEATURE SET DMA_LOGGING_STOP");
         device.dmaLoggingStop();
+    }
+
+    @Override
+    public void probePrecopyInfoV2() throws VfioException {
+        precopyInfoV2("VFIO_DEVICE_FEATURE PROBE MIG_PRECOPY_INFOv2");
+    }
+
+    /** Accepted as Linux 7.1 accepts it; the simulated devices report no flags yet (no REINIT). */
+    @Override
+    public void enablePrecopyInfoV2() throws VfioException {
+        precopyInfoV2("VFIO_DEVICE_FEATURE SET MIG_PRECOPY_INFOv2");
+    }
+
+    /** vfio_ioctl_device_feature_migration_precopy_info_v2: EINVAL without PRE_COPY. */
+    private void precopyInfoV2(String call) throws VfioException {
+        check(call);
+        if (!device.profile.features().has(MigFeature.PRE_COPY)) {
+            throw device.error(Errno.EINVAL, call, "the device has no PRE_COPY: the kernel accepts the "
+                    + "PRECOPY_INFOv2 opt-in only from a device with VFIO_MIGRATION_PRE_COPY");
+        }
     }
 
     @Override
