@@ -4,6 +4,7 @@ import dev.migscope.device.Errno;
 import dev.migscope.device.Owner;
 import dev.migscope.device.VfioError;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -19,12 +20,9 @@ final class VfioErrors {
     private VfioErrors() {
     }
 
-    /** Opening a node failed. */
-    static VfioError open(int errno, Path node, String deviceId, Optional<Owner> holder) {
+    /** Opening a node failed (EBUSY has its own sentence: {@link #busy}). */
+    static VfioError open(int errno, Path node, String deviceId) {
         String call = "open " + node;
-        if (errno == Errno.EBUSY.number()) {
-            return busy(call, deviceId, node, holder);
-        }
         if (errno == Errno.EACCES.number() || errno == Errno.EPERM.number()) {
             return new VfioError(errno, call, deviceId, permission(node, errno == Errno.EPERM.number()));
         }
@@ -35,13 +33,31 @@ final class VfioErrors {
         return common(errno, call, deviceId);
     }
 
-    /** The device is held: name who holds it, or say why nobody could be named. */
-    static VfioError busy(String call, String deviceId, Path node, Optional<Owner> holder) {
-        String who = holder.map(o -> "held open by " + o.command() + " (pid " + o.pid() + ") through " + node
-                        + "; close it in that process (or stop it) before opening it here")
-                .orElse("another process holds " + node + ", but /proc shows no holder this user can see "
-                        + "(run as root to see other users' processes)");
-        return VfioError.of(Errno.EBUSY, call, deviceId, who);
+    /**
+     * The device is held: name who holds it, or say why nobody could be named.
+     *
+     * @param node             the node the failed call was on
+     * @param holder           the process /proc shows holding the device, if any
+     * @param candidates       sentences about processes that may hold it ({@link ProcOwners#candidates})
+     * @param seesEveryProcess this process is root: a holder it cannot see is in another PID namespace
+     */
+    static VfioError busy(String call, String deviceId, Path node, Optional<ProcOwners.Holding> holder,
+            List<String> candidates, boolean seesEveryProcess) {
+        if (holder.isPresent()) {
+            Owner o = holder.get().owner();
+            return VfioError.of(Errno.EBUSY, call, deviceId, "held open by " + o.command() + " (pid " + o.pid()
+                    + ") through " + holder.get().through() + "; close it in that process (or stop it) before "
+                    + "opening it here");
+        }
+        StringBuilder why = new StringBuilder("another process holds " + node
+                + " or the device, but /proc shows no process holding its group node, cdev or device fd");
+        why.append(seesEveryProcess
+                ? " (a process in another PID namespace, such as a container's, is invisible here)"
+                : " that this user can see (run as root to see other users' processes)");
+        if (!candidates.isEmpty()) {
+            why.append("; ").append(String.join("; ", candidates));
+        }
+        return VfioError.of(Errno.EBUSY, call, deviceId, why.toString());
     }
 
     /** The sentence for a node this user may not open read-write. */
