@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the rig's guest kernel from Debian's linux-source-VERSION (6.12, the default, or 7.3)
 # and prints the path of the cached bzImage on stdout (progress goes to stderr).
-# Usage: build-kernel.sh [6.12|7.3]. Both kernels get the same guest.config.
+# Usage: build-kernel.sh [6.12|7.3]. Both kernels get the same guest.config (options renamed
+# since 6.12 under their new name, see below).
 #
 # Cache: ${MIGSCOPE_CACHE:-~/.cache/migscope}/guest-kernel/<hash>/bzImage, where
 # <hash> covers guest.config, this script and the source package version, so a
@@ -41,13 +42,27 @@ tar -xJf "$tarball" -C "$work"
 ksrc="$work/linux-source-$version"
 [[ -d $ksrc ]] || die "tarball did not contain linux-source-$version/"
 
+# Options renamed after 6.12: guest.config names them as 6.12 does, and a newer kernel gets (and
+# is checked for) its own name. 7.3 merged PROC_SYSCTL ("Sysctl support (/proc/sys)") into SYSCTL,
+# the option with the same prompt in fs/proc/Kconfig.
+declare -A renamed=()
+[[ $version == 6.12 ]] || renamed=([CONFIG_PROC_SYSCTL]=CONFIG_SYSCTL)
+guest_config="$work/guest.config"
+while IFS= read -r line; do
+  if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ && -n ${renamed[${BASH_REMATCH[1]}]:-} ]]; then
+    echo "build-kernel: Linux $version names ${BASH_REMATCH[1]} ${renamed[${BASH_REMATCH[1]}]}" >&2
+    line="${renamed[${BASH_REMATCH[1]}]}=${BASH_REMATCH[2]}"
+  fi
+  printf '%s\n' "$line"
+done < "$config" > "$guest_config"
+
 kmake() { make -C "$ksrc" ARCH=x86_64 "$@"; }
 # tinyconfig's inputs plus guest.config, given to allnoconfig in one file: every
 # option nobody asked for stays off. (Merging guest.config after tinyconfig and
 # running olddefconfig would turn on the default-y options under each newly
 # enabled menu, IPv6 under INET for one, and double the build.)
 cat "$ksrc/kernel/configs/tiny-base.config" "$ksrc/kernel/configs/tiny.config" \
-    "$ksrc/arch/x86/configs/tiny.config" "$config" > "$work/allno.config"
+    "$ksrc/arch/x86/configs/tiny.config" "$guest_config" > "$work/allno.config"
 KCONFIG_ALLCONFIG="$work/allno.config" kmake allnoconfig >/dev/null
 
 # olddefconfig drops any option whose dependencies are unmet without a word;
@@ -56,7 +71,7 @@ missing=()
 while IFS= read -r line; do
   [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]] || continue
   grep -qxF "$line" "$ksrc/.config" || missing+=("$line (got: $(grep -E "^(# )?${BASH_REMATCH[1]}[= ]" "$ksrc/.config" || echo absent))")
-done < "$config"
+done < "$guest_config"
 if ((${#missing[@]})); then
   printf 'build-kernel: option not in the final .config: %s\n' "${missing[@]}" >&2
   die "fix guest.config (add the missing dependencies) and rerun"
