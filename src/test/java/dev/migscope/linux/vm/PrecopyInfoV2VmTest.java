@@ -34,12 +34,9 @@ class PrecopyInfoV2VmTest {
     /** A flag no kernel defines, passed in to see who writes the field: the driver's echo, or the core's zero. */
     static final int UNDEFINED_FLAG = 0x80;
 
-    /** The running kernel has the opt-in: Linux 7.1 or later, from its release (os.version, e.g. 7.3.4). */
+    /** The running kernel has the opt-in: Linux 7.1 or later. */
     static boolean kernelHasPrecopyInfoV2() {
-        String[] v = System.getProperty("os.version").split("[.-]");
-        int major = Integer.parseInt(v[0]);
-        int minor = Integer.parseInt(v[1]);
-        return major > 7 || (major == 7 && minor >= 1);
+        return VmRig.kernelAtLeast(7, 1);
     }
 
     /** ioctl(2) straight from JNA, to pass PRECOPY_INFO a flags value the backend never sends. */
