@@ -5,8 +5,10 @@
 # since 6.12 under their new name, see below).
 #
 # Cache: ${MIGSCOPE_CACHE:-~/.cache/migscope}/guest-kernel/<hash>/bzImage, where
-# <hash> covers guest.config, this script and the source package version, so a
-# machine builds each configuration once. The build runs in a temp dir next to
+# <hash> covers the configuration this version gets (guest.config with the renames below),
+# the source package and RECIPE, so a machine builds each configuration once, and an edit of
+# this script that builds the same kernel keeps the cache. Bump RECIPE when a change here
+# changes what is built other than through the configuration. The build runs in a temp dir next to
 # the cache entry and is renamed into place, so an interrupted build never
 # leaves a half-written entry that a later run would trust.
 set -euo pipefail
@@ -24,7 +26,24 @@ for tool in make gcc bc flex bison xz; do
 done
 
 src_version="$version-$(stat -c %s "$tarball")"
-hash="$( { cat "$config" "$0"; echo "$src_version"; } | sha256sum | cut -c1-16)"
+RECIPE=1
+guest_config="$(mktemp)"
+trap 'rm -f "$guest_config"' EXIT
+
+# Options renamed after 6.12: guest.config names them as 6.12 does, and a newer kernel gets (and
+# is checked for) its own name. 7.3 merged PROC_SYSCTL ("Sysctl support (/proc/sys)") into SYSCTL,
+# the option with the same prompt in fs/proc/Kconfig.
+declare -A renamed=()
+[[ $version == 6.12 ]] || renamed=([CONFIG_PROC_SYSCTL]=CONFIG_SYSCTL)
+while IFS= read -r line; do
+  if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ && -n ${renamed[${BASH_REMATCH[1]}]:-} ]]; then
+    echo "build-kernel: Linux $version names ${BASH_REMATCH[1]} ${renamed[${BASH_REMATCH[1]}]}" >&2
+    line="${renamed[${BASH_REMATCH[1]}]}=${BASH_REMATCH[2]}"
+  fi
+  printf '%s\n' "$line"
+done < "$config" > "$guest_config"
+
+hash="$( { cat "$guest_config"; echo "$src_version recipe $RECIPE"; } | sha256sum | cut -c1-16)"
 dest="$cache_root/$hash"
 
 if [[ -s $dest/bzImage ]]; then
@@ -34,7 +53,7 @@ fi
 
 mkdir -p "$cache_root"
 work="$(mktemp -d "$cache_root/.build-$hash.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "$guest_config"' EXIT
 
 start=$SECONDS
 echo "build-kernel: extracting $tarball (linux-source $src_version)" >&2
@@ -42,19 +61,6 @@ tar -xJf "$tarball" -C "$work"
 ksrc="$work/linux-source-$version"
 [[ -d $ksrc ]] || die "tarball did not contain linux-source-$version/"
 
-# Options renamed after 6.12: guest.config names them as 6.12 does, and a newer kernel gets (and
-# is checked for) its own name. 7.3 merged PROC_SYSCTL ("Sysctl support (/proc/sys)") into SYSCTL,
-# the option with the same prompt in fs/proc/Kconfig.
-declare -A renamed=()
-[[ $version == 6.12 ]] || renamed=([CONFIG_PROC_SYSCTL]=CONFIG_SYSCTL)
-guest_config="$work/guest.config"
-while IFS= read -r line; do
-  if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ && -n ${renamed[${BASH_REMATCH[1]}]:-} ]]; then
-    echo "build-kernel: Linux $version names ${BASH_REMATCH[1]} ${renamed[${BASH_REMATCH[1]}]}" >&2
-    line="${renamed[${BASH_REMATCH[1]}]}=${BASH_REMATCH[2]}"
-  fi
-  printf '%s\n' "$line"
-done < "$config" > "$guest_config"
 
 kmake() { make -C "$ksrc" ARCH=x86_64 "$@"; }
 # tinyconfig's inputs plus guest.config, given to allnoconfig in one file: every
