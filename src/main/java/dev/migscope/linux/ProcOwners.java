@@ -30,9 +30,9 @@ import java.util.Set;
 final class ProcOwners {
 
     /** The anonymous inode name of a device fd (drivers/vfio/group.c). */
-    static final String DEVICE_FD = "anon_inode:[vfio-device]";
+    private static final String DEVICE_FD = "anon_inode:[vfio-device]";
     /** The fdinfo line of a device fd, Linux 6.18+ (vfio_device_show_fdinfo). */
-    static final String SYSPATH = "vfio-device-syspath:";
+    private static final String SYSPATH = "vfio-device-syspath:";
 
     /**
      * How a process holds a device: the owner and what it holds open, for a sentence.

@@ -174,7 +174,7 @@ final class SysfsScanner {
      * migration flags without opening it, one a line (stop-copy, p2p, pre-copy). Its
      * {@code dirty-tracking} line says the driver has DMA logging, which is no migration flag.
      */
-    static Optional<MigFeatures> debugfsFeatures(LinuxRoots roots, String id) {
+    private static Optional<MigFeatures> debugfsFeatures(LinuxRoots roots, String id) {
         return read(roots.debugfs().resolve("vfio").resolve(id).resolve("migration/features")).flatMap(text -> {
             int flags = 0;
             for (String line : text.lines().toList()) {
