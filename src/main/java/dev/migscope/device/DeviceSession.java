@@ -43,6 +43,26 @@ public interface DeviceSession extends AutoCloseable {
     /** SET DMA_LOGGING_STOP. */
     void dmaLoggingStop() throws VfioException;
 
+    /**
+     * PROBE SET VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 (Linux 7.1+): succeeds when the opt-in
+     * below would. Fails with ENOTTY on a kernel that predates the feature and with EINVAL on a
+     * device without PRE_COPY. A backend that does not know the feature answers as such a kernel.
+     */
+    default void probePrecopyInfoV2() throws VfioException {
+        throw new VfioException(VfioError.of(Errno.ENOTTY, "VFIO_DEVICE_FEATURE PROBE MIG_PRECOPY_INFOv2",
+                info().id(), "this device's backend has no PRECOPY_INFOv2 (Linux 7.1's vfio.h)"));
+    }
+
+    /**
+     * SET VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2: from now until the device is closed, the flags of
+     * every {@link MigrationStream#precopyInfo()} are output ({@link PrecopyInfo#reinit() REINIT}).
+     * Errors as {@link #probePrecopyInfoV2()}.
+     */
+    default void enablePrecopyInfoV2() throws VfioException {
+        throw new VfioException(VfioError.of(Errno.ENOTTY, "VFIO_DEVICE_FEATURE SET MIG_PRECOPY_INFOv2",
+                info().id(), "this device's backend has no PRECOPY_INFOv2 (Linux 7.1's vfio.h)"));
+    }
+
     /** VFIO_DEVICE_RESET: the only way out of ERROR; the device returns to RUNNING. */
     void reset() throws VfioException;
 

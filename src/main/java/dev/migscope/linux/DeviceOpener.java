@@ -6,7 +6,6 @@ import static dev.migscope.linux.Uapi.O_RDWR;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import dev.migscope.device.Errno;
-import dev.migscope.device.Owner;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
 import java.nio.file.Files;
@@ -183,6 +182,12 @@ final class DeviceOpener {
         }
     }
 
+    private static VfioError busy(ProcOwners owners, StepFailed f, LinuxDevice device,
+            Optional<ProcOwners.Holding> holder) {
+        return VfioErrors.busy(f.call, device.id(), f.node, holder, owners.candidates(device.info().driver()),
+                owners.seesEveryProcess());
+    }
+
     private VfioError explain(LinuxDevice device, StepFailed f) {
         String id = device.id();
         if (f.errno == 0) {
@@ -193,29 +198,19 @@ final class DeviceOpener {
         // Looked up after our own fds are closed, so that a holder found is someone else (or
         // another session of this process).
         ProcOwners owners = ProcOwners.scan(roots.proc(), roots.dev().resolve("vfio"));
-        Path heldNode = device.cdevNode();
-        Optional<Owner> holder = owners.holderOf(heldNode);
-        if (holder.isEmpty()) {
-            heldNode = device.groupNode();
-            holder = owners.holderOf(heldNode);
-        }
-        if (holder.isEmpty()) {
-            heldNode = f.node;
-        }
-        if (f.open) {
-            return f.errno == Errno.EBUSY.number()
-                    ? VfioErrors.busy(f.call, id, heldNode, holder)
-                    : VfioErrors.open(f.errno, f.node, id, holder);
+        Optional<ProcOwners.Holding> holder = owners.holderOf(id, device.cdevNode(), device.groupNode());
+        if (f.open && f.errno != Errno.EBUSY.number()) {
+            return VfioErrors.open(f.errno, f.node, id);
         }
         // The cdev route allows one opener: vfio_df_open() answers EINVAL, not EBUSY, to a second
         // BIND_IOMMUFD; a holder found in /proc tells that case from a malformed call.
         if (f.errno == Errno.EINVAL.number() && f.call.equals("VFIO_DEVICE_BIND_IOMMUFD") && holder.isPresent()) {
-            VfioError busy = VfioErrors.busy(f.call, id, heldNode, holder);
+            VfioError busy = busy(owners, f, device, holder);
             return new VfioError(busy.errno(), busy.call(), id, busy.message()
                     + " (the kernel answers EINVAL to a second VFIO_DEVICE_BIND_IOMMUFD: one cdev opener at a time)");
         }
         if (f.errno == Errno.EBUSY.number()) {
-            return VfioErrors.busy(f.call, id, heldNode, holder);
+            return busy(owners, f, device, holder);
         }
         return VfioErrors.call(f.errno, f.call, id, false);
     }

@@ -165,6 +165,19 @@ final class LinuxDeviceSession implements DeviceSession {
     }
 
     @Override
+    public void probePrecopyInfoV2() throws VfioException {
+        feature(Uapi.VFIO_DEVICE_FEATURE_PROBE | Uapi.VFIO_DEVICE_FEATURE_SET
+                | Uapi.VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2, 0);
+        call(VfioCall.PROBE_MIG_PRECOPY_INFO_V2, null);
+    }
+
+    @Override
+    public void enablePrecopyInfoV2() throws VfioException {
+        feature(Uapi.VFIO_DEVICE_FEATURE_SET | Uapi.VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2, 0);
+        call(VfioCall.SET_MIG_PRECOPY_INFO_V2, null);
+    }
+
+    @Override
     public void reset() throws VfioException {
         ensureOpen(VfioCall.VFIO_DEVICE_RESET.text());
         try {

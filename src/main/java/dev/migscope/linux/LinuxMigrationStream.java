@@ -124,8 +124,9 @@ final class LinuxMigrationStream implements MigrationStream {
                     : VfioErrors.call(errno, "VFIO_MIG_GET_PRECOPY_INFO", deviceId, false);
             throw new VfioException(err);
         }
+        // flags went in as 0: drivers before 7.1 (and without the opt-in) echo them, so 0 comes back.
         return new PrecopyInfo(precopy.getLong(Uapi.VFIO_PRECOPY_INFO_INITIAL_BYTES),
-                precopy.getLong(Uapi.VFIO_PRECOPY_INFO_DIRTY_BYTES));
+                precopy.getLong(Uapi.VFIO_PRECOPY_INFO_DIRTY_BYTES), precopy.getInt(Uapi.VFIO_PRECOPY_INFO_FLAGS));
     }
 
     @Override

@@ -5,39 +5,70 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Who holds which vfio node open: /proc/PID/fd/* links whose target is a group node
- * ({@code /dev/vfio/12}, {@code /dev/vfio/noiommu-0}) or a device cdev
- * ({@code /dev/vfio/devices/vfio3}). Processes whose fd directory this user cannot read
- * (other users' processes, unless root) are invisible; callers say so.
+ * Who holds which vfio device, from one pass over /proc/PID/fd. A process holds a device through
+ * <ul>
+ * <li>its group node ({@code /dev/vfio/12}, {@code /dev/vfio/noiommu-0}), as QEMU does: the group
+ *     keeps the device busy for every other opener;</li>
+ * <li>its cdev ({@code /dev/vfio/devices/vfio3});</li>
+ * <li>a device fd, {@code anon_inode:[vfio-device]}, which VFIO_GROUP_GET_DEVICE_FD returns and
+ *     which keeps the group open after the group fd is closed. Since Linux 6.18 its
+ *     /proc/PID/fdinfo names the device ({@code vfio-device-syspath}); before, it names none.</li>
+ * </ul>
+ * A data_fd ({@code anon_inode:mlx5vf_mig}, see {@link MigrationDrivers}) tells that the process
+ * is migrating a device of that driver, not which one. Processes whose fd directory this user
+ * cannot read (other users' processes, unless root) are invisible; callers say so.
  */
 final class ProcOwners {
 
-    private final Map<String, Owner> byNode;
+    /** The anonymous inode name of a device fd (drivers/vfio/group.c). */
+    private static final String DEVICE_FD = "anon_inode:[vfio-device]";
+    /** The fdinfo line of a device fd, Linux 6.18+ (vfio_device_show_fdinfo). */
+    private static final String SYSPATH = "vfio-device-syspath:";
 
-    private ProcOwners(Map<String, Owner> byNode) {
-        this.byNode = byNode;
+    /**
+     * How a process holds a device: the owner and what it holds open, for a sentence.
+     *
+     * @param through {@code /dev/vfio/12}, or {@code a device fd (/proc/42/fd/9)}
+     */
+    record Holding(Owner owner, String through) {
     }
 
-    /** One pass over /proc; only links into {@code vfioDir} are kept. */
+    private final Map<String, Owner> byNode = new HashMap<>();
+    private final Map<String, Holding> byDevice = new HashMap<>();
+    /** Holders of device fds whose fdinfo names no device (a kernel before 6.18). */
+    private final Set<Owner> unattributed = new LinkedHashSet<>();
+    /** Data_fd holders by the driver the data_fd belongs to. */
+    private final Map<String, Set<Owner>> migrating = new HashMap<>();
+    private final boolean root;
+
+    private ProcOwners(boolean root) {
+        this.root = root;
+    }
+
+    /** One pass over /proc; only links into {@code vfioDir} and vfio's anonymous inodes are kept. */
     static ProcOwners scan(Path proc, Path vfioDir) {
-        Map<String, Owner> byNode = new HashMap<>();
+        ProcOwners owners = new ProcOwners(effectiveUid(proc) == 0);
         String prefix = vfioDir.toString() + "/";
         try (DirectoryStream<Path> pids = Files.newDirectoryStream(proc, p -> isPid(p.getFileName().toString()))) {
             for (Path pidDir : pids) {
-                scanProcess(pidDir, prefix, byNode);
+                owners.scanProcess(pidDir, prefix);
             }
         } catch (IOException e) {
             // No /proc (or not readable): nobody can be named, which the error sentences say.
         }
-        return new ProcOwners(byNode);
+        return owners;
     }
 
-    private static void scanProcess(Path pidDir, String prefix, Map<String, Owner> byNode) {
+    private void scanProcess(Path pidDir, String prefix) {
         Owner owner = null;
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(pidDir.resolve("fd"))) {
             for (Path fd : fds) {
@@ -47,11 +78,22 @@ final class ProcOwners {
                 } catch (IOException | UnsupportedOperationException e) {
                     continue; // the fd was closed while we looked, or is not a link
                 }
-                if (target.startsWith(prefix) && !byNode.containsKey(target)) {
-                    if (owner == null) {
-                        owner = new Owner(Integer.parseInt(pidDir.getFileName().toString()), comm(pidDir));
-                    }
-                    byNode.put(target, owner);
+                boolean node = target.startsWith(prefix);
+                Optional<MigrationDrivers.Driver> dataFd = target.startsWith("anon_inode:")
+                        ? MigrationDrivers.byDataFd(target.substring("anon_inode:".length()))
+                        : Optional.empty();
+                if (!node && !target.equals(DEVICE_FD) && dataFd.isEmpty()) {
+                    continue;
+                }
+                if (owner == null) {
+                    owner = new Owner(Integer.parseInt(pidDir.getFileName().toString()), comm(pidDir));
+                }
+                if (node) {
+                    byNode.putIfAbsent(target, owner);
+                } else if (dataFd.isPresent()) {
+                    migrating.computeIfAbsent(dataFd.get().name(), d -> new LinkedHashSet<>()).add(owner);
+                } else {
+                    deviceFd(pidDir, fd, owner);
                 }
             }
         } catch (IOException e) {
@@ -59,11 +101,84 @@ final class ProcOwners {
         }
     }
 
+    /** A device fd: attributed by its fdinfo's syspath (6.18+), else kept as "some device". */
+    private void deviceFd(Path pidDir, Path fd, Owner owner) {
+        Optional<String> syspath = read(pidDir.resolve("fdinfo").resolve(fd.getFileName()))
+                .flatMap(info -> info.lines().filter(l -> l.startsWith(SYSPATH)).findFirst())
+                .map(l -> l.substring(SYSPATH.length()).trim())
+                .filter(p -> !p.isEmpty());
+        if (syspath.isEmpty()) {
+            unattributed.add(owner);
+            return;
+        }
+        // /sys/devices/pci0000:00/0000:00:05.0 or /sys/devices/virtual/mtty/mtty/<uuid>: the device's sysfs name.
+        Path p = Path.of(syspath.get());
+        if (p.getFileName() != null) {
+            byDevice.putIfAbsent(p.getFileName().toString(),
+                    new Holding(owner, "a device fd (" + pidDir.resolve("fd").resolve(fd.getFileName()) + ")"));
+        }
+    }
+
+    /**
+     * The first process found holding the device: by its device fd's fdinfo (exact, 6.18+), its
+     * cdev or its group node. Either node may be null.
+     */
+    Optional<Holding> holderOf(String deviceId, Path cdevNode, Path groupNode) {
+        Holding byFd = byDevice.get(deviceId);
+        if (byFd != null) {
+            return Optional.of(byFd);
+        }
+        for (Path node : new Path[] {cdevNode, groupNode}) {
+            if (node != null && byNode.containsKey(node.toString())) {
+                return Optional.of(new Holding(byNode.get(node.toString()), node.toString()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Processes that may hold the device, when {@link #holderOf} names none: holders of device fds
+     * whose fdinfo names no device (before Linux 6.18), and holders of a data_fd of the device's driver.
+     */
+    List<String> candidates(String driver) {
+        List<String> out = new ArrayList<>();
+        for (Owner o : unattributed) {
+            out.add(o + " holds a vfio device fd whose device /proc does not name (Linux 6.18 adds "
+                    + SYSPATH.substring(0, SYSPATH.length() - 1) + " to its fdinfo)");
+        }
+        MigrationDrivers.byName(driver).ifPresent(d -> {
+            for (Owner o : migrating.getOrDefault(d.name(), Set.of())) {
+                out.add(o + " holds a " + d.name() + " migration data_fd (anon_inode:" + d.dataFd() + ")");
+            }
+        });
+        return out;
+    }
+
+    /** Root sees every process's fds; anyone else sees only their own processes. */
+    boolean seesEveryProcess() {
+        return root;
+    }
+
+    /** The effective uid from /proc/self/status ({@code Uid: real effective saved fs}); -1 when unknown. */
+    private static int effectiveUid(Path proc) {
+        return read(proc.resolve("self/status")).flatMap(status -> status.lines()
+                        .filter(l -> l.startsWith("Uid:")).findFirst())
+                .map(l -> l.substring("Uid:".length()).trim().split("\\s+"))
+                .filter(f -> f.length > 1 && !f[1].isEmpty() && f[1].chars().allMatch(Character::isDigit)
+                        && f[1].length() < 10)
+                .map(f -> Integer.parseInt(f[1]))
+                .orElse(-1);
+    }
+
     private static String comm(Path pidDir) {
+        return read(pidDir.resolve("comm")).map(String::trim).orElse("?");
+    }
+
+    private static Optional<String> read(Path p) {
         try {
-            return Files.readString(pidDir.resolve("comm")).trim();
+            return Optional.of(Files.readString(p));
         } catch (IOException e) {
-            return "?";
+            return Optional.empty();
         }
     }
 
@@ -78,10 +193,5 @@ final class ProcOwners {
             }
         }
         return true;
-    }
-
-    /** The first process found holding {@code node} open. */
-    Optional<Owner> holderOf(Path node) {
-        return node == null ? Optional.empty() : Optional.ofNullable(byNode.get(node.toString()));
     }
 }

@@ -3,6 +3,8 @@ package dev.migscope.linux;
 import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceKind;
 import dev.migscope.device.Owner;
+import dev.migscope.fsm.MigFeature;
+import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -86,9 +88,13 @@ final class SysfsScanner {
         return Optional.of(build(dev, DeviceKind.PCI, driver, vendorName, deviceName, vendorId, deviceId, owners, rawIo));
     }
 
-    /** vfio-pci itself, or a variant: a driver whose device registered a vfio device, or named *_vfio_pci. */
+    /**
+     * vfio-pci itself, or a variant: a driver of {@link MigrationDrivers}, one named *_vfio_pci, or
+     * one whose device registered a vfio device.
+     */
     private static boolean isVfioDriver(Path dev, String driver) {
-        return driver.equals("vfio-pci") || driver.endsWith("_vfio_pci") || Files.isDirectory(dev.resolve("vfio-dev"));
+        return driver.equals("vfio-pci") || driver.endsWith("_vfio_pci") || MigrationDrivers.byName(driver).isPresent()
+                || Files.isDirectory(dev.resolve("vfio-dev"));
     }
 
     private LinuxDevice mdev(Path dev, ProcOwners owners, boolean rawIo) {
@@ -122,11 +128,12 @@ final class SysfsScanner {
                 .map(p -> roots.dev().resolve("vfio/devices/" + p.getFileName()))
                 .filter(Files::exists)
                 .findFirst().orElse(null);
-        Owner owner = owners.holderOf(cdevNode).orElse(owners.holderOf(groupNode).orElse(null));
+        Owner owner = owners.holderOf(id, cdevNode, groupNode).map(ProcOwners.Holding::owner).orElse(null);
         MigState state = debugfsState(roots, id).orElse(null);
+        MigFeatures features = debugfsFeatures(roots, id).orElse(null);
         String access = access(groupNode, noiommu, cdevNode, rawIo);
         DeviceInfo info = new DeviceInfo(id, kind, driver, vendorName, deviceName, vendorId, deviceId, group,
-                cdevNode == null ? null : cdevNode.toString(), owner, null, state, access);
+                cdevNode == null ? null : cdevNode.toString(), owner, features, state, access);
         return new LinuxDevice(info, groupNode, noiommu, cdevNode);
     }
 
@@ -160,6 +167,22 @@ final class SysfsScanner {
     /** debugfs vfio/<dev>/migration/state (CONFIG_VFIO_DEBUGFS, root): read-only, no open. */
     static Optional<MigState> debugfsState(LinuxRoots roots, String id) {
         return read(roots.debugfs().resolve("vfio").resolve(id).resolve("migration/state")).flatMap(MigState::parse);
+    }
+
+    /**
+     * debugfs vfio/<dev>/migration/features (Linux 6.18+, CONFIG_VFIO_DEBUGFS, root): the device's
+     * migration flags without opening it, one a line (stop-copy, p2p, pre-copy). Its
+     * {@code dirty-tracking} line says the driver has DMA logging, which is no migration flag.
+     */
+    private static Optional<MigFeatures> debugfsFeatures(LinuxRoots roots, String id) {
+        return read(roots.debugfs().resolve("vfio").resolve(id).resolve("migration/features")).flatMap(text -> {
+            int flags = 0;
+            for (String line : text.lines().toList()) {
+                flags |= MigFeature.parse(line).map(MigFeature::bit).orElse(0);
+            }
+            MigFeatures features = new MigFeatures(flags);
+            return features.isValid() ? Optional.of(features) : Optional.empty();
+        });
     }
 
     /** The effective capability set of this process (CapEff in /proc/self/status) has {@code cap}. */

@@ -1,10 +1,12 @@
 package dev.migscope.linux;
 
 /**
- * The numbers of include/uapi/linux/vfio.h and iommufd.h (Linux 6.12) this package passes to the
- * kernel: ioctl requests, flags, struct sizes and field offsets. Every public constant here is
- * compared with what gcc computes from the 6.12 headers (UapiLayoutTest), so a wrong offset
- * fails the build instead of corrupting an ioctl argument.
+ * The numbers of include/uapi/linux/vfio.h and iommufd.h this package passes to the kernel: ioctl
+ * requests, flags, struct sizes and field offsets, as Linux 6.12 defines them, plus the few that
+ * Linux 7.x added (marked). Every public constant here is compared with what gcc computes from the
+ * 6.12 and the 7.3 headers (UapiLayoutTest), so a wrong offset fails the build instead of
+ * corrupting an ioctl argument. The sizes are 6.12's: where 7.3 grew a struct at its end, the
+ * kernel still accepts the shorter argsz (its minsz is the 6.12 end), which the test checks too.
  */
 public final class Uapi {
 
@@ -57,6 +59,8 @@ public final class Uapi {
     public static final int VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP = 7;
     public static final int VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT = 8;
     public static final int VFIO_DEVICE_FEATURE_MIG_DATA_SIZE = 9;
+    /** Linux 7.1: SET only, no payload; EINVAL on a device without PRE_COPY. */
+    public static final int VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 = 12;
 
     // struct vfio_device_feature_migration
     public static final int SIZEOF_VFIO_DEVICE_FEATURE_MIGRATION = 8;
@@ -98,6 +102,8 @@ public final class Uapi {
     public static final int VFIO_PRECOPY_INFO_FLAGS = 4;
     public static final int VFIO_PRECOPY_INFO_INITIAL_BYTES = 8;
     public static final int VFIO_PRECOPY_INFO_DIRTY_BYTES = 16;
+    /** Linux 7.1: an output flag, only after the MIG_PRECOPY_INFOv2 opt-in. */
+    public static final int VFIO_PRECOPY_INFO_REINIT = 1;
 
     // struct vfio_device_bind_iommufd
     public static final int SIZEOF_VFIO_DEVICE_BIND_IOMMUFD = 16;

@@ -5,6 +5,7 @@ import dev.migscope.device.Owner;
 import dev.migscope.device.VfioCall;
 import dev.migscope.device.VfioError;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -14,15 +15,14 @@ import java.util.Optional;
  */
 final class VfioErrors {
 
+    /** The feature whose ENOTTY and EINVAL mean "kernel before 7.1" and "no PRE_COPY". */
+
     private VfioErrors() {
     }
 
-    /** Opening a node failed. */
-    static VfioError open(int errno, Path node, String deviceId, Optional<Owner> holder) {
+    /** Opening a node failed (EBUSY has its own sentence: {@link #busy}). */
+    static VfioError open(int errno, Path node, String deviceId) {
         String call = "open " + node;
-        if (errno == Errno.EBUSY.number()) {
-            return busy(call, deviceId, node, holder);
-        }
         if (errno == Errno.EACCES.number() || errno == Errno.EPERM.number()) {
             return new VfioError(errno, call, deviceId, permission(node, errno == Errno.EPERM.number()));
         }
@@ -33,13 +33,31 @@ final class VfioErrors {
         return common(errno, call, deviceId);
     }
 
-    /** The device is held: name who holds it, or say why nobody could be named. */
-    static VfioError busy(String call, String deviceId, Path node, Optional<Owner> holder) {
-        String who = holder.map(o -> "held open by " + o.command() + " (pid " + o.pid() + ") through " + node
-                        + "; close it in that process (or stop it) before opening it here")
-                .orElse("another process holds " + node + ", but /proc shows no holder this user can see "
-                        + "(run as root to see other users' processes)");
-        return VfioError.of(Errno.EBUSY, call, deviceId, who);
+    /**
+     * The device is held: name who holds it, or say why nobody could be named.
+     *
+     * @param node             the node the failed call was on
+     * @param holder           the process /proc shows holding the device, if any
+     * @param candidates       sentences about processes that may hold it ({@link ProcOwners#candidates})
+     * @param seesEveryProcess this process is root: a holder it cannot see is in another PID namespace
+     */
+    static VfioError busy(String call, String deviceId, Path node, Optional<ProcOwners.Holding> holder,
+            List<String> candidates, boolean seesEveryProcess) {
+        if (holder.isPresent()) {
+            Owner o = holder.get().owner();
+            return VfioError.of(Errno.EBUSY, call, deviceId, "held open by " + o.command() + " (pid " + o.pid()
+                    + ") through " + holder.get().through() + "; close it in that process (or stop it) before "
+                    + "opening it here");
+        }
+        StringBuilder why = new StringBuilder("another process holds " + node
+                + " or the device, but /proc shows no process holding its group node, cdev or device fd");
+        why.append(seesEveryProcess
+                ? " (a process in another PID namespace, such as a container's, is invisible here)"
+                : " that this user can see (run as root to see other users' processes)");
+        if (!candidates.isEmpty()) {
+            why.append("; ").append(String.join("; ", candidates));
+        }
+        return VfioError.of(Errno.EBUSY, call, deviceId, why.toString());
     }
 
     /** The sentence for a node this user may not open read-write. */
@@ -88,14 +106,20 @@ final class VfioErrors {
             return new VfioError(errno, call, deviceId, "errno " + errno + " is not one vfio documents");
         }
         String message = switch (known.get()) {
-            case ENOTTY -> VfioCall.named(call).filter(VfioCall::isDeviceFeature).isPresent()
+            case ENOTTY -> isPrecopyInfoV2(call)
+                    ? "the kernel predates Linux 7.1, which added VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2: "
+                            + "PRECOPY_INFO reports no flags (no REINIT) here"
+                    : VfioCall.named(call).filter(VfioCall::isDeviceFeature).isPresent()
                     ? "the device has no migration support (its driver implements no vfio migration ops)"
                     : "the file does not know this vfio ioctl: it is not the node vfio created, or the kernel "
                             + "predates the call";
             case ENODEV -> "the device is gone (unplugged, or unbound from its vfio driver): list devices again";
             case EBUSY -> "the device or its group is in use";
             case EACCES, EPERM -> "permission denied: run as a user in group vfio, or as root for no-IOMMU devices";
-            case EINVAL -> "the kernel rejected the arguments in this state";
+            case EINVAL -> isPrecopyInfoV2(call)
+                    ? "the device has no PRE_COPY: the kernel accepts the PRECOPY_INFOv2 opt-in only from a "
+                            + "device with VFIO_MIGRATION_PRE_COPY"
+                    : "the kernel rejected the arguments in this state";
             case EFAULT -> "the driver rejected the data (mtty, for one, answers EFAULT to a stream whose "
                     + "header does not match the device)";
             case ENOMEM -> "the driver refused the size (more data than the device state holds, or out of memory)";
@@ -110,5 +134,10 @@ final class VfioErrors {
             default -> known.get().strerror();
         };
         return new VfioError(errno, call, deviceId, message);
+    }
+
+    private static boolean isPrecopyInfoV2(String call) {
+        return VfioCall.named(call).filter(c -> c == VfioCall.PROBE_MIG_PRECOPY_INFO_V2
+                || c == VfioCall.SET_MIG_PRECOPY_INFO_V2).isPresent();
     }
 }

@@ -11,6 +11,7 @@ import dev.migscope.device.SimulationControls;
 import dev.migscope.device.VfioCall;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.Arc;
+import dev.migscope.fsm.MigFeature;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
 import java.time.Duration;
@@ -90,6 +91,26 @@ public final class SimSession implements DeviceSession, SimulationControls {
     public void dmaLoggingStop() throws VfioException {
         check(VfioCall.SET_DMA_LOGGING_STOP.text());
         device.dmaLoggingStop();
+    }
+
+    @Override
+    public void probePrecopyInfoV2() throws VfioException {
+        precopyInfoV2(VfioCall.PROBE_MIG_PRECOPY_INFO_V2.text());
+    }
+
+    /** Accepted as Linux 7.1 accepts it; the simulated devices report no flags yet (no REINIT). */
+    @Override
+    public void enablePrecopyInfoV2() throws VfioException {
+        precopyInfoV2(VfioCall.SET_MIG_PRECOPY_INFO_V2.text());
+    }
+
+    /** vfio_ioctl_device_feature_migration_precopy_info_v2: EINVAL without PRE_COPY. */
+    private void precopyInfoV2(String call) throws VfioException {
+        check(call);
+        if (!device.profile.features().has(MigFeature.PRE_COPY)) {
+            throw device.error(Errno.EINVAL, call, "the device has no PRE_COPY: the kernel accepts the "
+                    + "PRECOPY_INFOv2 opt-in only from a device with VFIO_MIGRATION_PRE_COPY");
+        }
     }
 
     @Override

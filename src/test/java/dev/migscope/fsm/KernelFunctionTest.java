@@ -7,13 +7,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The strongest check there is: compile the kernel's own vfio_mig_get_next_state() out of
- * drivers/vfio/vfio_main.c (Linux 6.12) with gcc, run it for all 4 feature sets x 8 x 8 pairs, and
- * compare every answer with {@link MigrationFsm#nextStep}.
+ * drivers/vfio/vfio_main.c of each kernel migscope is proven on (Linux 6.12 and 7.3) with gcc, run
+ * it for all 4 feature sets x 8 x 8 pairs, and compare every answer with {@link MigrationFsm#nextStep}.
  */
 class KernelFunctionTest {
 
@@ -26,6 +27,7 @@ class KernelFunctionTest {
             #define EXPORT_SYMBOL_GPL(x)
             #define EINVAL 22
             #define __user /* headers_install strips it; the raw uapi header still has it */
+            #define __counted_by(m) /* 7.x's vfio.h uses it; the host's 6.1 <linux/stddef.h> lacks it */
             struct vfio_device { unsigned int migration_flags; };
             #include <linux/vfio.h>
             """;
@@ -46,13 +48,15 @@ class KernelFunctionTest {
             }
             """;
 
-    @Test
-    void javaTableEqualsTheCompiledKernelFunction(@TempDir Path dir) throws IOException {
+    @ParameterizedTest(name = "Linux {0}")
+    @ValueSource(strings = {"6.12", "7.3"})
+    void javaTableEqualsTheCompiledKernelFunction(String version, @TempDir Path dir) throws IOException {
+        assertThat(KernelSource.VERSIONS).contains(version);
         KernelSource.requireGcc();
-        Path src = KernelSource.extract("drivers/vfio/vfio_main.c", "include/uapi/linux/vfio.h");
+        Path src = KernelSource.extract(version, "drivers/vfio/vfio_main.c", "include/uapi/linux/vfio.h");
         String function = extractFunction(Files.readString(src.resolve("drivers/vfio/vfio_main.c")));
 
-        // Only vfio.h of 6.12: <linux/types.h> and <linux/ioctl.h> come from the host, as for any user.
+        // Only the kernel's vfio.h: <linux/types.h> and <linux/ioctl.h> come from the host, as for any user.
         Path inc = Files.createDirectories(dir.resolve("include/linux"));
         Files.copy(src.resolve("include/uapi/linux/vfio.h"), inc.resolve("vfio.h"));
         Files.writeString(dir.resolve("harness.c"), HARNESS_HEAD + function + "\n" + HARNESS_MAIN);

@@ -31,8 +31,8 @@ final class FakeHost {
         // The legacy container and iommufd nodes exist on any 6.12 kernel with VFIO_CONTAINER and IOMMUFD.
         write(dev.resolve("vfio/vfio"), "");
         write(dev.resolve("iommu"), "");
-        // Root's capabilities: CAP_SYS_RAWIO (17) among them.
-        write(proc.resolve("self/status"), "Name:\tjava\nCapEff:\t000001ffffffffff\n");
+        // Root: uid 0 and its capabilities, CAP_SYS_RAWIO (17) among them.
+        write(proc.resolve("self/status"), "Name:\tjava\nUid:\t0\t0\t0\t0\nCapEff:\t000001ffffffffff\n");
     }
 
     LinuxRoots roots() {
@@ -97,6 +97,33 @@ final class FakeHost {
         mkdirs(p.resolve("fd"));
         write(p.resolve("comm"), comm + "\n");
         link(p.resolve("fd/7"), target);
+    }
+
+    /**
+     * A process holding a vfio device fd ({@code anon_inode:[vfio-device]}) as {@code fd}; its fdinfo
+     * names the device's sysfs path when {@code syspath} is given, as Linux 6.18+ does.
+     */
+    void deviceFd(int pid, String comm, int fd, String syspath) {
+        anonFd(pid, comm, fd, "[vfio-device]");
+        write(proc.resolve(pid + "/fdinfo/" + fd), "pos:\t0\nflags:\t02000002\nmnt_id:\t15\nino:\t1057\n"
+                + (syspath == null ? "" : "vfio-device-syspath: " + syspath + "\n"));
+    }
+
+    /** A process holding an anonymous inode such as a data_fd ({@code mlx5vf_mig}) as {@code fd}. */
+    void anonFd(int pid, String comm, int fd, String name) {
+        Path p = proc.resolve(Integer.toString(pid));
+        write(p.resolve("comm"), comm + "\n");
+        link(p.resolve("fd/" + fd), Path.of("anon_inode:" + name));
+    }
+
+    /** This process runs as {@code uid}, without capabilities. */
+    void runAs(int uid) {
+        write(proc.resolve("self/status"), "Name:\tjava\nUid:\t" + uid + "\t" + uid + "\t" + uid + "\t" + uid
+                + "\nCapEff:\t0000000000000000\n");
+    }
+
+    void debugfsFeatures(String id, String text) {
+        write(debugfs.resolve("vfio").resolve(id).resolve("migration/features"), text);
     }
 
     void debugfsState(String id, String text) {

@@ -8,6 +8,8 @@ import dev.migscope.device.DeviceKind;
 import dev.migscope.device.Errno;
 import dev.migscope.device.Owner;
 import dev.migscope.device.VfioException;
+import dev.migscope.fsm.MigFeature;
+import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -238,6 +240,57 @@ class LinuxBackendDiscoveryTest {
 
         host.debugfsState(UUID_1, "Invalid\n");
         assertThat(backend.watchState(UUID_1)).isEmpty();
+    }
+
+    /** Linux 6.18's debugfs features file: the feature set in the listing, without opening the device. */
+    @Test
+    void debugfsFeaturesAreListed() {
+        Path a = host.mdev(UUID_1, "mtty", "mtty-2", "Dual port serial");
+        host.group(a, 7, false);
+        host.debugfsFeatures(UUID_1, "stop-copy\np2p\npre-copy\ndirty-tracking\n");
+        Path xe = host.pci("0000:00:06.0", "xe-vfio-pci", "0x8086", "0xe20b");
+        host.group(xe, 9, false);
+        host.debugfsFeatures("0000:00:06.0", "stop-copy\np2p\n");
+        Path old = host.pci("0000:00:07.0", "mlx5_vfio_pci", "0x15b3", "0x101e");
+        host.group(old, 10, false);
+        host.debugfsState("0000:00:07.0", "RUNNING\n");   // a kernel before 6.18: state, no features
+        Path odd = host.pci("0000:00:08.0", "vfio-pci", "0x1234", "0x11e8");
+        host.group(odd, 11, false);
+        host.debugfsFeatures("0000:00:08.0", "p2p\n");   // no stop-copy: no valid v2 device, so not believed
+
+        Map<String, DeviceInfo> devices = list();
+
+        assertThat(devices.get(UUID_1).features()).isEqualTo(MigFeatures.ALL);
+        assertThat(devices.get("0000:00:06.0").features()).isEqualTo(MigFeatures.of(MigFeature.STOP_COPY, MigFeature.P2P));
+        assertThat(devices.get("0000:00:06.0").driver()).isEqualTo("xe-vfio-pci");
+        assertThat(devices.get("0000:00:07.0").features()).isNull();
+        assertThat(devices.get("0000:00:07.0").state()).isEqualTo(MigState.RUNNING);
+        assertThat(devices.get("0000:00:08.0").features()).isNull();
+    }
+
+    /** xe-vfio-pci is the one variant driver named with dashes: the table lists it even before its vfio-dev appears. */
+    @Test
+    void xeVfioPciIsAVfioDriver() {
+        host.pci("0000:00:06.0", "xe-vfio-pci", "0x8086", "0xe20b");
+
+        assertThat(list()).containsKey("0000:00:06.0");
+    }
+
+    /** The listing names a holder of the group node, the cdev or (6.18+) a device fd. */
+    @Test
+    void theOwnerIsFoundThroughGroupNodeOrDeviceFd() {
+        Path a = host.mdev(UUID_1, "mtty", "mtty-2", "Dual port serial");
+        host.group(a, 7, false);
+        host.cdev(a, 0, true);
+        host.process(4242, "qemu-system-x86", host.dev.resolve("vfio/7"));
+        Path b = host.pci("0000:00:05.0", "vfio-pci", "0x1234", "0x11e8");
+        host.group(b, 8, false);
+        host.deviceFd(5151, "qemu-system-x86", 30, "/sys/devices/pci0000:00/0000:00:05.0");
+
+        Map<String, DeviceInfo> devices = list();
+
+        assertThat(devices.get(UUID_1).owner()).isEqualTo(new Owner(4242, "qemu-system-x86"));
+        assertThat(devices.get("0000:00:05.0").owner()).isEqualTo(new Owner(5151, "qemu-system-x86"));
     }
 
     @Test

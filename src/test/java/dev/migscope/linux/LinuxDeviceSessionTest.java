@@ -9,6 +9,7 @@ import dev.migscope.device.DeviceSession;
 import dev.migscope.device.DirtyBitmap;
 import dev.migscope.device.Errno;
 import dev.migscope.device.IovaRange;
+import dev.migscope.device.PrecopyInfo;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigState;
@@ -50,6 +51,8 @@ class LinuxDeviceSessionTest {
     final List<Seen> seen = new ArrayList<>();
     final List<long[]> rangesSeen = new ArrayList<>();
     int state = MigState.RUNNING.abi();
+    int precopyFlagsIn = -1;
+    int precopyArgsz;
     /** The errno the next VFIO_DEVICE_FEATURE fails with, 0 for success. */
     int failWith;
     DeviceSession session;
@@ -57,6 +60,15 @@ class LinuxDeviceSessionTest {
     int kernel(int fd, long request, Pointer arg) {
         if (request == Uapi.IOMMU_IOAS_ALLOC) {
             arg.setInt(Uapi.IOMMU_IOAS_ALLOC_OUT_IOAS_ID, 1);
+        }
+        if (request == Uapi.VFIO_MIG_GET_PRECOPY_INFO) {
+            precopyFlagsIn = arg.getInt(Uapi.VFIO_PRECOPY_INFO_FLAGS);
+            precopyArgsz = arg.getInt(Uapi.VFIO_PRECOPY_INFO_ARGSZ);
+            // What a 7.1+ driver after the opt-in reports on re-initialisation.
+            arg.setLong(Uapi.VFIO_PRECOPY_INFO_INITIAL_BYTES, 4096);
+            arg.setLong(Uapi.VFIO_PRECOPY_INFO_DIRTY_BYTES, 0);
+            arg.setInt(Uapi.VFIO_PRECOPY_INFO_FLAGS, Uapi.VFIO_PRECOPY_INFO_REINIT);
+            return 0;
         }
         if (request != Uapi.VFIO_DEVICE_FEATURE) {
             return 0;
@@ -167,6 +179,51 @@ class LinuxDeviceSessionTest {
         assertThatThrownBy(() -> session.getState())
                 .isInstanceOfSatisfying(VfioException.class, e ->
                         assertThat(e.error().call()).isEqualTo("GET MIG_DEVICE_STATE"));
+    }
+
+    /** Linux 7.1's opt-in: a PROBE and a SET of feature 12, each a bare header (the feature has no payload). */
+    @Test
+    void precopyInfoV2IsAProbeThenASetWithoutPayload() throws Exception {
+        session.probePrecopyInfoV2();
+        session.enablePrecopyInfoV2();
+
+        int header = Uapi.SIZEOF_VFIO_DEVICE_FEATURE;
+        assertThat(seen).hasSize(2);
+        assertThat(seen.get(0).argsz()).isEqualTo(header);
+        assertThat(seen.get(0).flags()).isEqualTo(Uapi.VFIO_DEVICE_FEATURE_PROBE | Uapi.VFIO_DEVICE_FEATURE_SET | 12);
+        assertThat(seen.get(1).argsz()).isEqualTo(header);
+        assertThat(seen.get(1).flags()).isEqualTo(Uapi.VFIO_DEVICE_FEATURE_SET | 12);
+    }
+
+    @Test
+    void precopyInfoV2OnAKernelBefore71SaysSo() {
+        failWith = Errno.ENOTTY.number();
+        assertThatThrownBy(session::probePrecopyInfoV2).isInstanceOfSatisfying(VfioException.class, e -> {
+            assertThat(e.error().call()).isEqualTo("PROBE MIG_PRECOPY_INFOv2");
+            assertThat(e.error().message()).contains("predates Linux 7.1");
+        });
+        failWith = Errno.EINVAL.number();
+        assertThatThrownBy(session::enablePrecopyInfoV2).isInstanceOfSatisfying(VfioException.class, e -> {
+            assertThat(e.error().call()).isEqualTo("SET MIG_PRECOPY_INFOv2");
+            assertThat(e.error().message()).contains("no PRE_COPY");
+        });
+    }
+
+    /** PRECOPY_INFO passes flags in as 0 (old drivers echo them) and hands back what the driver wrote. */
+    @Test
+    void precopyInfoCarriesTheFlags() throws Exception {
+        // A real fd of ours stands in for the data_fd: the stream closes it.
+        Path file = tmp.resolve("data_fd");
+        java.nio.file.Files.writeString(file, "");
+        int fd = LibC.open(file.toString(), Uapi.O_RDWR | Uapi.O_CLOEXEC);
+        try (LinuxMigrationStream stream = new LinuxMigrationStream(fd, BDF, s -> { })) {
+            PrecopyInfo info = stream.precopyInfo();
+
+            assertThat(precopyArgsz).isEqualTo(Uapi.SIZEOF_VFIO_PRECOPY_INFO);
+            assertThat(precopyFlagsIn).isZero();
+            assertThat(info).isEqualTo(new PrecopyInfo(4096, 0, PrecopyInfo.REINIT));
+            assertThat(info.reinit()).isTrue();
+        }
     }
 
     @Test

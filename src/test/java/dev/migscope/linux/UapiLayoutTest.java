@@ -5,23 +5,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.migscope.device.Errno;
 import dev.migscope.fsm.MigFeature;
 import dev.migscope.fsm.MigState;
+import dev.migscope.testsupport.KernelSource;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every ioctl number, flag, struct size and field offset the Java side passes to the kernel,
- * compared with what gcc computes from Linux 6.12's uAPI headers (not the host's older copy).
- * Also the ABI numbers of fsm (states, feature bits) and device (errno values).
+ * compared with what gcc computes from the uAPI headers of Linux 6.12 and of Linux 7.3 (not the
+ * host's older copy). Also the ABI numbers of fsm (states, feature bits) and device (errno values).
  */
 class UapiLayoutTest {
 
@@ -59,6 +65,7 @@ class UapiLayoutTest {
             Map.entry("VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP", "VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP"),
             Map.entry("VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT", "VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT"),
             Map.entry("VFIO_DEVICE_FEATURE_MIG_DATA_SIZE", "VFIO_DEVICE_FEATURE_MIG_DATA_SIZE"),
+            Map.entry("VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2", "VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2"),
             Map.entry("SIZEOF_VFIO_DEVICE_FEATURE_MIGRATION", "sizeof(struct vfio_device_feature_migration)"),
             Map.entry("VFIO_DEVICE_FEATURE_MIGRATION_FLAGS", "offsetof(struct vfio_device_feature_migration, flags)"),
             Map.entry("VFIO_MIGRATION_STOP_COPY", "VFIO_MIGRATION_STOP_COPY"),
@@ -86,6 +93,7 @@ class UapiLayoutTest {
             Map.entry("VFIO_PRECOPY_INFO_FLAGS", "offsetof(struct vfio_precopy_info, flags)"),
             Map.entry("VFIO_PRECOPY_INFO_INITIAL_BYTES", "offsetof(struct vfio_precopy_info, initial_bytes)"),
             Map.entry("VFIO_PRECOPY_INFO_DIRTY_BYTES", "offsetof(struct vfio_precopy_info, dirty_bytes)"),
+            Map.entry("VFIO_PRECOPY_INFO_REINIT", "VFIO_PRECOPY_INFO_REINIT"),
             Map.entry("SIZEOF_VFIO_DEVICE_BIND_IOMMUFD", "sizeof(struct vfio_device_bind_iommufd)"),
             Map.entry("VFIO_DEVICE_BIND_IOMMUFD_ARGSZ", "offsetof(struct vfio_device_bind_iommufd, argsz)"),
             Map.entry("VFIO_DEVICE_BIND_IOMMUFD_FLAGS", "offsetof(struct vfio_device_bind_iommufd, flags)"),
@@ -105,18 +113,55 @@ class UapiLayoutTest {
             Map.entry("POLLFD_FD", "offsetof(struct pollfd, fd)"),
             Map.entry("POLLFD_EVENTS", "offsetof(struct pollfd, events)"),
             Map.entry("POLLFD_REVENTS", "offsetof(struct pollfd, revents)"),
-            Map.entry("POLLIN", "POLLIN")    );
+            Map.entry("POLLIN", "POLLIN"));
+
+    /** Added by Linux 7.1: absent from 6.12's header, so checked against 7.3's only. */
+    private static final Set<String> SINCE_7_1 = Set.of("VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2",
+            "VFIO_PRECOPY_INFO_REINIT");
+
+    /**
+     * Structs 7.x grew at their end (a VF token pointer, a PASID). Uapi keeps 6.12's size as argsz,
+     * which a 7.3 kernel accepts when it is at least the handler's minsz, the end of the last 6.12
+     * field (vfio_df_ioctl_bind_iommufd, vfio_df_ioctl_attach_pt): against 7.3 the size must equal that.
+     */
+    private static final Map<String, String> MINSZ_IN_7_X = Map.of(
+            "SIZEOF_VFIO_DEVICE_BIND_IOMMUFD", offsetofend("vfio_device_bind_iommufd", "out_devid"),
+            "SIZEOF_VFIO_DEVICE_ATTACH_IOMMUFD_PT", offsetofend("vfio_device_attach_iommufd_pt", "pt_id"));
+
+    private static String offsetofend(String struct, String field) {
+        return "(offsetof(struct " + struct + ", " + field + ") + sizeof(((struct " + struct + " *)0)->" + field + "))";
+    }
 
     @Test
     void everyConstantOfUapiIsChecked() {
         assertThat(C_EXPRESSIONS.keySet()).containsExactlyInAnyOrderElementsOf(uapiFields().keySet());
     }
 
+    /** 6.12's sizes really are shorter than 7.3's structs: the minsz rule above is needed, not a loophole. */
     @Test
-    void javaNumbersMatchTheLinux612Headers(@TempDir Path tmp) throws Exception {
-        Path include = UapiHeaders.includeDir();
+    void theStructsThatGrewIn7xAreLargerThere(@TempDir Path tmp) throws Exception {
+        Map<String, String> sizes = Map.of(
+                "SIZEOF_VFIO_DEVICE_BIND_IOMMUFD", "sizeof(struct vfio_device_bind_iommufd)",
+                "SIZEOF_VFIO_DEVICE_ATTACH_IOMMUFD_PT", "sizeof(struct vfio_device_attach_iommufd_pt)");
+        Map<String, Long> in73 = compileAndRun(tmp, UapiHeaders.includeDir("7.3"), sizes);
+        Map<String, Long> java = uapiFields();
+        assertThat(in73.keySet()).isEqualTo(MINSZ_IN_7_X.keySet());
+        in73.forEach((name, size) -> assertThat(size).as(name).isGreaterThan(java.get(name)));
+    }
+
+    @ParameterizedTest(name = "Linux {0}")
+    @ValueSource(strings = {"6.12", "7.3"})
+    void javaNumbersMatchTheHeaders(String version, @TempDir Path tmp) throws Exception {
+        assertThat(KernelSource.VERSIONS).contains(version);
+        Path include = UapiHeaders.includeDir(version);
+        boolean v612 = version.equals("6.12");
         Map<String, String> expressions = new LinkedHashMap<>();
-        C_EXPRESSIONS.forEach((name, expr) -> expressions.put("Uapi." + name, expr));
+        C_EXPRESSIONS.forEach((name, expr) -> {
+            if (v612 && SINCE_7_1.contains(name)) {
+                return;
+            }
+            expressions.put("Uapi." + name, v612 ? expr : MINSZ_IN_7_X.getOrDefault(name, expr));
+        });
         for (MigState s : MigState.values()) {
             expressions.put("MigState." + s.name(), "VFIO_DEVICE_STATE_" + s.name());
         }
@@ -130,7 +175,11 @@ class UapiLayoutTest {
         Map<String, Long> fromC = compileAndRun(tmp, include, expressions);
 
         Map<String, Long> fromJava = new TreeMap<>();
-        uapiFields().forEach((name, value) -> fromJava.put("Uapi." + name, value));
+        uapiFields().forEach((name, value) -> {
+            if (!(v612 && SINCE_7_1.contains(name))) {
+                fromJava.put("Uapi." + name, value);
+            }
+        });
         Arrays.stream(MigState.values()).forEach(s -> fromJava.put("MigState." + s.name(), (long) s.abi()));
         Arrays.stream(MigFeature.values()).forEach(f -> fromJava.put("MigFeature." + f.name(), (long) f.bit()));
         Arrays.stream(Errno.values()).forEach(e -> fromJava.put("Errno." + e.name(), (long) e.number()));
@@ -156,11 +205,11 @@ class UapiLayoutTest {
         Path source = tmp.resolve("uapi_layout.c");
         Files.writeString(source, c);
         Path binary = tmp.resolve("uapi_layout");
-        // -I first: the 6.12 vfio.h and iommufd.h shadow the host's older /usr/include/linux copies.
-        // -D__user=: the source tree's uAPI headers still carry the sparse annotation that
-        // headers_install strips.
-        String compileOutput = run(tmp, "gcc", "-Wall", "-Werror", "-D__user=", "-I", include.toString(), "-o", binary.toString(),
-                source.toString());
+        // -I first: the kernel's vfio.h and iommufd.h shadow the host's older /usr/include/linux copies.
+        List<String> gcc = new ArrayList<>(List.of("gcc", "-Wall", "-Werror"));
+        gcc.addAll(UapiHeaders.GCC_DEFINES);
+        gcc.addAll(List.of("-I", include.toString(), "-o", binary.toString(), source.toString()));
+        String compileOutput = run(tmp, gcc.toArray(String[]::new));
         assertThat(Files.isExecutable(binary)).as("gcc output:\n%s", compileOutput).isTrue();
         Map<String, Long> values = new LinkedHashMap<>();
         for (String line : run(tmp, binary.toString()).split("\n")) {

@@ -6,6 +6,7 @@ import dev.migscope.device.Errno;
 import dev.migscope.device.Owner;
 import dev.migscope.device.VfioError;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -16,8 +17,8 @@ class VfioErrorsTest {
 
     @Test
     void ebusyNamesTheHoldingProcessAndTheNode() {
-        VfioError e = VfioErrors.open(Errno.EBUSY.number(), Path.of("/dev/vfio/12"), ID,
-                Optional.of(new Owner(4242, "qemu-system-x86")));
+        VfioError e = VfioErrors.busy("open /dev/vfio/12", ID, Path.of("/dev/vfio/12"),
+                Optional.of(new ProcOwners.Holding(new Owner(4242, "qemu-system-x86"), "/dev/vfio/12")), List.of(), true);
 
         assertThat(e.is(Errno.EBUSY)).isTrue();
         assertThat(e.call()).isEqualTo("open /dev/vfio/12");
@@ -28,16 +29,39 @@ class VfioErrorsTest {
 
     @Test
     void ebusyWithoutAVisibleHolderSaysWhy() {
-        VfioError e = VfioErrors.busy("VFIO_DEVICE_BIND_IOMMUFD", ID, Path.of("/dev/vfio/devices/vfio3"), Optional.empty());
+        VfioError e = VfioErrors.busy("VFIO_DEVICE_BIND_IOMMUFD", ID, Path.of("/dev/vfio/devices/vfio3"),
+                Optional.empty(), List.of(), false);
 
         assertThat(e.message()).contains("/dev/vfio/devices/vfio3").contains("run as root");
     }
 
+    /** Root sees every process: telling it to run as root would send it in a circle. */
+    @Test
+    void ebusyAsRootWithoutAVisibleHolderNamesTheCandidatesNotRoot() {
+        VfioError e = VfioErrors.busy("VFIO_DEVICE_BIND_IOMMUFD", ID, Path.of("/dev/vfio/devices/vfio3"),
+                Optional.empty(), List.of("qemu (pid 7) holds a vfio device fd"), true);
+
+        assertThat(e.message()).contains("/dev/vfio/devices/vfio3").doesNotContain("run as root")
+                .contains("another PID namespace").endsWith("; qemu (pid 7) holds a vfio device fd");
+    }
+
+    /** Linux 7.1's opt-in: ENOTTY and EINVAL say "kernel too old" and "no PRE_COPY", not "no migration". */
+    @Test
+    void precopyInfoV2ErrorsNameTheKernelOrTheMissingPreCopy() {
+        VfioError old = VfioErrors.call(Errno.ENOTTY.number(), "PROBE MIG_PRECOPY_INFOv2", ID, false);
+        VfioError noPreCopy = VfioErrors.call(Errno.EINVAL.number(), "SET MIG_PRECOPY_INFOv2", ID, false);
+
+        assertThat(old.message()).contains("predates Linux 7.1").doesNotContain("no migration support");
+        assertThat(noPreCopy.message()).contains("no PRE_COPY");
+        assertThat(VfioErrors.call(Errno.ENOTTY.number(), "VFIO_DEVICE_FEATURE GET MIGRATION", ID, false).message())
+                .contains("no migration support");
+    }
+
     @Test
     void eaccesNamesTheFileAndTheFix() {
-        VfioError group = VfioErrors.open(Errno.EACCES.number(), Path.of("/dev/vfio/12"), ID, Optional.empty());
-        VfioError cdev = VfioErrors.open(Errno.EACCES.number(), Path.of("/dev/vfio/devices/vfio3"), ID, Optional.empty());
-        VfioError container = VfioErrors.open(Errno.EACCES.number(), Path.of("/dev/vfio/vfio"), ID, Optional.empty());
+        VfioError group = VfioErrors.open(Errno.EACCES.number(), Path.of("/dev/vfio/12"), ID);
+        VfioError cdev = VfioErrors.open(Errno.EACCES.number(), Path.of("/dev/vfio/devices/vfio3"), ID);
+        VfioError container = VfioErrors.open(Errno.EACCES.number(), Path.of("/dev/vfio/vfio"), ID);
 
         assertThat(group.message()).contains("/dev/vfio/12").contains("add yourself to group vfio")
                 .contains("SUBSYSTEM==\"vfio\", GROUP=\"vfio\", MODE=\"0660\"");
@@ -47,14 +71,14 @@ class VfioErrorsTest {
 
     @Test
     void epermOnANoIommuGroupAsksForCapSysRawio() {
-        VfioError e = VfioErrors.open(Errno.EPERM.number(), Path.of("/dev/vfio/noiommu-0"), ID, Optional.empty());
+        VfioError e = VfioErrors.open(Errno.EPERM.number(), Path.of("/dev/vfio/noiommu-0"), ID);
 
         assertThat(e.message()).contains("/dev/vfio/noiommu-0").contains("CAP_SYS_RAWIO").contains("root");
     }
 
     @Test
     void enoentSaysTheNodeIsMissing() {
-        VfioError e = VfioErrors.open(Errno.ENOENT.number(), Path.of("/dev/vfio/12"), ID, Optional.empty());
+        VfioError e = VfioErrors.open(Errno.ENOENT.number(), Path.of("/dev/vfio/12"), ID);
 
         assertThat(e.message()).contains("/dev/vfio/12 does not exist");
     }

@@ -12,33 +12,42 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Files of Debian's linux-source-6.12, extracted once into ~/.cache by src/test/scripts/kernel-source.sh,
- * and gcc: what tests need to compare the Java side with the kernel's own code and headers.
- * A missing package fails the test with the command that installs it.
+ * Files of Debian's linux-source packages (6.12 and 7.3), extracted once into ~/.cache by
+ * src/test/scripts/kernel-source.sh, and gcc: what tests need to compare the Java side with the
+ * kernel's own code and headers. A missing package fails the test with the command that gets it.
  */
 public final class KernelSource {
     private KernelSource() {
     }
 
-    /** Extracts {@code files} (paths inside the source tree) and returns the tree's cache root. */
-    public static Path extract(String... files) {
-        return extract(Map.of(), files);
+    /** The kernels migscope is proven on: the rig boots both, the header and FSM tests compile both. */
+    public static final List<String> VERSIONS = List.of("6.12", "7.3");
+
+    /** Extracts {@code files} (paths inside the source tree) of Linux {@code version} and returns the tree's cache root. */
+    public static Path extract(String version, String... files) {
+        return extract(Map.of(), version, files);
     }
 
     /**
-     * {@link #extract(String...)} with the script's environment overridden ({@code LINUX_SOURCE_TARBALL},
-     * {@code XDG_CACHE_HOME}): for tests of the lookup itself.
+     * {@link #extract(String, String...)} with the script's environment overridden
+     * ({@code LINUX_SOURCE_TARBALL}, {@code XDG_CACHE_HOME}): for tests of the lookup itself.
      */
-    static Path extract(Map<String, String> env, String... files) {
+    static Path extract(Map<String, String> env, String version, String... files) {
         List<String> cmd = new ArrayList<>(List.of("env"));
         env.forEach((k, v) -> cmd.add(k + "=" + v));
-        cmd.addAll(List.of("sh", "src/test/scripts/kernel-source.sh"));
+        cmd.addAll(List.of("sh", "src/test/scripts/kernel-source.sh", version));
         cmd.addAll(List.of(files));
         RunResult r = run(cmd, null);
         if (r.exit != 0) {
-            missing("linux-source-6.12 (" + r.err.strip() + ")", "apt-get install linux-source-6.12");
+            missing("linux-source-" + version + " (" + r.err.strip() + ")", fetch(version));
         }
         return Path.of(r.out.strip());
+    }
+
+    /** How a machine gets the package: 6.12 is bookworm's, 7.3 comes from trixie-backports. */
+    private static String fetch(String version) {
+        return version.equals("6.12") ? "apt-get install linux-source-6.12"
+                : "add Debian's trixie-backports suite to apt, then src/test/scripts/linux-source.sh " + version;
     }
 
     /** gcc on the PATH, or a clear failure. */

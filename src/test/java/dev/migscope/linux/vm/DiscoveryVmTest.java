@@ -3,6 +3,7 @@ package dev.migscope.linux.vm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.migscope.device.DeviceInfo;
+import dev.migscope.fsm.MigFeatures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,6 +45,18 @@ class DiscoveryVmTest {
         assertThat(pci.access()).isNull();
         // vfio-pci has no migration ops, so debugfs has no migration/state for it.
         assertThat(pci.state()).isNull();
+    }
+
+    /** Linux 6.18's debugfs migration/features: the listing carries the features without an open. */
+    @Test
+    void featuresComeFromDebugfsFrom618On() {
+        boolean featuresFile = VmRig.kernelAtLeast(6, 18);
+        for (DeviceInfo d : VmRig.mttys()) {
+            assertThat(d.features()).as("features of %s on Linux %s", d.id(), System.getProperty("os.version"))
+                    .isEqualTo(featuresFile ? MigFeatures.ALL : null);
+        }
+        // vfio-pci has no migration ops: no migration directory, so no features either way.
+        assertThat(VmRig.pci().features()).isNull();
     }
 
     @Test

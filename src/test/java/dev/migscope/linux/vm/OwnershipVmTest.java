@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceSession;
 import dev.migscope.device.Errno;
+import dev.migscope.device.Owner;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigState;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -60,6 +63,39 @@ class OwnershipVmTest {
         }
         try (DeviceSession again = VmRig.BACKEND.open(id)) {
             assertThat(again.info().id()).isEqualTo(id);
+        }
+    }
+
+    /**
+     * A process that holds only the group node, as QEMU does: the cdev route's BIND_IOMMUFD gets
+     * EBUSY (vfio_device_block_group), and the sentence names that process, not "run as root".
+     */
+    @Test
+    void aHolderOfOnlyTheGroupNodeIsNamed() throws Exception {
+        DeviceInfo d = listed(VmRig.mtty(1));
+        String group = "/dev/vfio/" + d.iommuGroup();
+        Process holder = new ProcessBuilder("sh", "-c", "exec 3<>" + group + "; exec sleep 300").start();
+        try {
+            Path fd3 = Path.of("/proc/" + holder.pid() + "/fd/3");
+            Path comm = Path.of("/proc/" + holder.pid() + "/comm");
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!(Files.exists(fd3) && Files.readString(comm).trim().equals("sleep"))) {
+                assertThat(System.nanoTime()).as("%s holds %s within 30 s", holder.pid(), group).isLessThan(deadline);
+                Thread.sleep(50);
+            }
+
+            assertThatThrownBy(() -> VmRig.BACKEND.open(d.id())).isInstanceOfSatisfying(VfioException.class, e -> {
+                assertThat(e.error().is(Errno.EBUSY)).as(e.error().describe()).isTrue();
+                assertThat(e.error().message()).contains("sleep (pid " + holder.pid() + ")").contains(group)
+                        .doesNotContain("run as root");
+            });
+            assertThat(listed(d.id()).owner()).isEqualTo(new Owner((int) holder.pid(), "sleep"));
+        } finally {
+            holder.destroy();
+            holder.waitFor();
+        }
+        try (DeviceSession again = VmRig.BACKEND.open(d.id())) {
+            assertThat(again.getState()).isNotNull();
         }
     }
 

@@ -1,0 +1,115 @@
+package dev.migscope.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.migscope.device.Owner;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Who holds a device, over fake /proc trees: group node, cdev, device fd, data_fd. */
+class ProcOwnersTest {
+
+    static final String UUID = "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001";
+    static final String SYSPATH = "/sys/devices/virtual/mtty/mtty/" + UUID;
+
+    @TempDir
+    Path tmp;
+    FakeHost host;
+    Path cdev;
+    Path group;
+
+    @BeforeEach
+    void setUp() {
+        host = new FakeHost(tmp);
+        cdev = host.dev.resolve("vfio/devices/vfio0");
+        group = host.dev.resolve("vfio/12");
+    }
+
+    private ProcOwners scan() {
+        return ProcOwners.scan(host.proc, host.dev.resolve("vfio"));
+    }
+
+    /** QEMU's way: the group node, not the cdev, although the device has one (the rig's EBUSY case). */
+    @Test
+    void aHolderOfTheGroupNodeHoldsADeviceThatAlsoHasACdev() {
+        host.process(4242, "qemu-system-x86", group);
+
+        ProcOwners.Holding h = scan().holderOf(UUID, cdev, group).orElseThrow();
+
+        assertThat(h.owner()).isEqualTo(new Owner(4242, "qemu-system-x86"));
+        assertThat(h.through()).isEqualTo(group.toString());
+    }
+
+    @Test
+    void aHolderOfTheCdev() {
+        host.process(77, "dpdk-testpmd", cdev);
+
+        assertThat(scan().holderOf(UUID, cdev, group).map(ProcOwners.Holding::owner)).contains(new Owner(77, "dpdk-testpmd"));
+        assertThat(scan().holderOf("other", null, host.dev.resolve("vfio/13"))).isEmpty();
+    }
+
+    /** Linux 6.18+: a device fd whose group fd was closed still names its device in fdinfo. */
+    @Test
+    void aDeviceFdIsAttributedByItsFdinfoSyspath() {
+        host.deviceFd(500, "qemu-system-x86", 9, SYSPATH);
+        host.deviceFd(501, "other", 9, "/sys/devices/pci0000:00/0000:00:05.0");
+
+        ProcOwners owners = scan();
+        ProcOwners.Holding h = owners.holderOf(UUID, cdev, group).orElseThrow();
+
+        assertThat(h.owner()).isEqualTo(new Owner(500, "qemu-system-x86"));
+        assertThat(h.through()).isEqualTo("a device fd (" + host.proc.resolve("500/fd/9") + ")");
+        assertThat(owners.holderOf("0000:00:05.0", null, null).map(ProcOwners.Holding::owner))
+                .contains(new Owner(501, "other"));
+        assertThat(owners.candidates("mtty")).isEmpty();
+    }
+
+    /** Before 6.18 a device fd names no device: no holder, but a candidate the sentence names. */
+    @Test
+    void aDeviceFdWithoutSyspathIsACandidateOnly() {
+        host.deviceFd(600, "qemu-system-x86", 11, null);
+
+        ProcOwners owners = scan();
+
+        assertThat(owners.holderOf(UUID, cdev, group)).isEmpty();
+        assertThat(owners.candidates("mtty")).singleElement().asString()
+                .startsWith("qemu-system-x86 (pid 600) holds a vfio device fd").contains("6.18");
+    }
+
+    /** A data_fd says a process migrates a device of that driver: a candidate for that driver's devices only. */
+    @Test
+    void dataFdsNameTheirDriver() {
+        host.anonFd(700, "qemu-system-x86", 20, "xe_vfio_mig");
+        host.anonFd(701, "qemu-system-x86", 20, "virtiovf_mig");
+        host.anonFd(702, "qemu-system-x86", 20, "qat_vf_mig");
+        host.anonFd(703, "bash", 3, "[eventfd]");
+
+        ProcOwners owners = scan();
+
+        assertThat(owners.candidates("xe-vfio-pci")).containsExactly(
+                "qemu-system-x86 (pid 700) holds a xe-vfio-pci migration data_fd (anon_inode:xe_vfio_mig)");
+        assertThat(owners.candidates("virtio_vfio_pci")).singleElement().asString().contains("pid 701");
+        assertThat(owners.candidates("qat_vfio_pci")).singleElement().asString().contains("pid 702");
+        assertThat(owners.candidates("mlx5_vfio_pci")).isEmpty();
+        assertThat(owners.candidates("vfio-pci")).isEmpty();
+    }
+
+    @Test
+    void rootSeesEveryProcessOthersDoNot() {
+        assertThat(scan().seesEveryProcess()).isTrue();
+        host.runAs(1000);
+        assertThat(scan().seesEveryProcess()).isFalse();
+        FakeHost.write(host.proc.resolve("self/status"), "Name:\tjava\n");
+        assertThat(scan().seesEveryProcess()).as("no Uid line: unknown, so not root").isFalse();
+    }
+
+    /** Every data_fd name of Linux 7.3's migration drivers is in the table, once. */
+    @Test
+    void theDriverTableKnowsEveryDataFdOf73() {
+        assertThat(MigrationDrivers.ALL).extracting(MigrationDrivers.Driver::dataFd).containsExactlyInAnyOrder(
+                "mlx5vf_mig", "hisi_acc_vf_mig", "pds_vfio_lm", "virtiovf_mig", "qat_vf_mig", "xe_vfio_mig", "mtty_mig");
+        assertThat(MigrationDrivers.ALL).extracting(MigrationDrivers.Driver::name).doesNotHaveDuplicates();
+    }
+}
