@@ -6,6 +6,7 @@ import dev.migscope.conform.ConformanceRun;
 import dev.migscope.conform.ReportJson;
 import dev.migscope.conform.ReportText;
 import dev.migscope.device.VfioException;
+import dev.migscope.remote.RemoteHost;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -63,6 +64,9 @@ final class ConformCommand implements Callable<Integer> {
         if (id.equals(peer)) {
             throw new ParameterException(spec.commandLine(), "--peer must name another device than DEV");
         }
+        if (root.host != null) {
+            return remote();
+        }
         ConformanceReport r;
         try {
             r = new ConformanceRun(root.registry(), id, peer,
@@ -74,5 +78,23 @@ final class ConformCommand implements Callable<Integer> {
         out.print(json ? ReportJson.toJson(r) + "\n" : ReportText.format(r));
         out.flush();
         return r.hasFailures() ? ExitCode.FAILED : ExitCode.OK;
+    }
+
+    /** The run happens on the host, next to the device (its latencies are the device's, not the link's). */
+    private int remote() {
+        root.checkedId(id);
+        if (peer != null) {
+            root.checkedId(peer);
+        }
+        RemoteHost.ConformReply r;
+        try {
+            r = root.remote().orElseThrow().conform(id, peer, repeats, maxStreamBytes, json, root.sim);
+        } catch (VfioException e) {
+            throw new CliFailure(ExitCode.NO_DEVICE, e.error().describe());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(r.report());
+        out.flush();
+        return r.failed() ? ExitCode.FAILED : ExitCode.OK;
     }
 }

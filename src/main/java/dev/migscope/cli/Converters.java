@@ -2,6 +2,7 @@ package dev.migscope.cli;
 
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
+import dev.migscope.remote.SshTarget;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
@@ -65,6 +66,18 @@ final class Converters {
                 // falls through to the message below
             }
             throw new TypeConversionException("'" + value + "' is not a duration; write e.g. 500ms, 10s, 2m or PT10S");
+        }
+    }
+
+    /** {@code --host [USER@]HOST[:PORT]}: nothing ssh would read as an option or a shell as syntax. */
+    static final class Host implements ITypeConverter<SshTarget> {
+        @Override
+        public SshTarget convert(String value) {
+            try {
+                return SshTarget.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
         }
     }
 }

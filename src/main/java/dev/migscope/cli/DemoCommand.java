@@ -39,7 +39,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         Path work = tempDir();
-        try (MigrationSession s = root.open(id, SessionOptions.defaults().withArmed(true))) {
+        try (MigrationSession s = root.openHere("demo", id, SessionOptions.defaults().withArmed(true))) {
             DemoScenario.Report r = new DemoScenario(s, work, line -> {
                 out.println(line);
                 out.flush();

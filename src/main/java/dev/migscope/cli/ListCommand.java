@@ -34,7 +34,7 @@ final class ListCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        List<DeviceInfo> devices = root.registry().list();
+        List<DeviceInfo> devices = root.devices();
         if (json) {
             ArrayNode listed = Json.array();
             devices.forEach(d -> listed.add(DeviceJson.listed(d)));

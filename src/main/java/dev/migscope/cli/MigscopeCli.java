@@ -1,11 +1,21 @@
 package dev.migscope.cli;
 
+import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.Errno;
 import dev.migscope.device.VfioException;
+import dev.migscope.remote.HostException;
+import dev.migscope.remote.RemoteHost;
+import dev.migscope.remote.RemoteOptions;
+import dev.migscope.remote.SafeName;
+import dev.migscope.remote.SshSettings;
+import dev.migscope.remote.SshTarget;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
+import dev.migscope.session.TransitionMode;
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -19,8 +29,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code migscope}: the headless front end. Every command gets its devices from one
- * {@link DeviceRegistry} and drives them through a {@link MigrationSession}; it only renders the
- * results the session returns.
+ * {@link DeviceRegistry} and drives them through a {@link MigrationSession}, or with
+ * {@code --host} through the {@link RemoteHost}'s agent; it only renders the results returned.
  */
 @Command(name = "migscope",
         mixinStandardHelpOptions = true,
@@ -28,7 +38,8 @@ import picocli.CommandLine.Spec;
         description = "Inspect and drive VFIO device live migration (v2 uAPI).",
         subcommands = {ListCommand.class, ShowCommand.class, StateCommand.class, SetCommand.class,
             ResetCommand.class, SaveCommand.class, ResumeCommand.class, WatchCommand.class, FsmCommand.class,
-            DemoCommand.class, ScreenshotCommand.class, WindowCommand.class, ConformCommand.class, AttachCommand.class},
+            DemoCommand.class, ScreenshotCommand.class, WindowCommand.class, ConformCommand.class,
+            AttachCommand.class, AgentCommand.class},
         exitCodeListHeading = "%nExit codes:%n")
 public final class MigscopeCli implements Callable<Integer> {
 
@@ -36,33 +47,64 @@ public final class MigscopeCli implements Callable<Integer> {
             description = "Always list the simulated devices (sim:*), also on a host with VFIO devices.")
     boolean sim;
 
+    @Option(names = "--host", scope = ScopeType.INHERIT, paramLabel = "[USER@]HOST[:PORT]",
+            converter = Converters.Host.class,
+            description = "The devices of another host, through ssh (an ssh_config alias works too) and "
+                    + "`migscope agent` there; see docs/REMOTE.md.")
+    SshTarget host;
+
     @Spec
     CommandSpec spec;
 
     private final Function<Boolean, DeviceRegistry> registries;
     private final boolean stderrIsTerminal;
+    private final SshSettings ssh;
     private DeviceRegistry registry;
+    private RemoteHost remote;
 
     /**
      * @param registries       makes the registry; its argument says whether simulated devices are always listed
      * @param stderrIsTerminal whether progress lines may be drawn on stderr
      */
-    MigscopeCli(Function<Boolean, DeviceRegistry> registries, boolean stderrIsTerminal) {
+    MigscopeCli(Function<Boolean, DeviceRegistry> registries, boolean stderrIsTerminal, SshSettings ssh) {
         this.registries = registries;
         this.stderrIsTerminal = stderrIsTerminal;
+        this.ssh = ssh;
     }
 
     /** Runs the CLI on the backends found on the class path; returns the exit code. */
     public static int run(String... args) {
-        return commandLine(DeviceRegistry::load, Terminal.stderrIsTerminal()).execute(args);
+        SshSettings ssh;
+        try {
+            ssh = SshSettings.fromEnvironment(System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("migscope: " + e.getMessage());
+            return ExitCode.USAGE;
+        }
+        return commandLine(DeviceRegistry::load, Terminal.stderrIsTerminal(), ssh).execute(args);
     }
 
     /** The command line over the given registry factory, with migscope's error handling. */
     static CommandLine commandLine(Function<Boolean, DeviceRegistry> registries, boolean stderrIsTerminal) {
-        CommandLine cl = new CommandLine(new MigscopeCli(registries, stderrIsTerminal));
+        return commandLine(registries, stderrIsTerminal, SshSettings.defaults());
+    }
+
+    /** The same, with how {@code --host} runs ssh. */
+    static CommandLine commandLine(Function<Boolean, DeviceRegistry> registries, boolean stderrIsTerminal,
+            SshSettings ssh) {
+        MigscopeCli root = new MigscopeCli(registries, stderrIsTerminal, ssh);
+        CommandLine cl = new CommandLine(root);
         cl.getCommandSpec().usageMessage().exitCodeList(exitCodes());
         cl.setParameterExceptionHandler(MigscopeCli::usageError);
         cl.setExecutionExceptionHandler(MigscopeCli::failure);
+        // The agent ends with the command: ending its stdin makes it close what it holds open.
+        cl.setExecutionStrategy(parsed -> {
+            try {
+                return new CommandLine.RunLast().execute(parsed);
+            } finally {
+                root.disconnect();
+            }
+        });
         return cl;
     }
 
@@ -118,12 +160,77 @@ public final class MigscopeCli implements Callable<Integer> {
         return registry;
     }
 
+    /** How registries are made (the agent makes one per --sim flag its requests carry). */
+    Function<Boolean, DeviceRegistry> registries() {
+        return registries;
+    }
+
     boolean stderrIsTerminal() {
         return stderrIsTerminal;
     }
 
-    /** Opens {@code id}; a failure is exit code 3 with the open error's sentence. */
-    MigrationSession open(String id, SessionOptions options) {
+    /** The {@code --host}, connected on first use; empty without {@code --host}. */
+    Optional<RemoteHost> remote() {
+        if (host == null) {
+            return Optional.empty();
+        }
+        if (remote == null) {
+            PrintWriter err = spec.commandLine().getErr();
+            try {
+                remote = RemoteHost.connect(host, ssh, VersionProvider.version(), line -> {
+                    err.println(line);
+                    err.flush();
+                });
+            } catch (HostException e) {
+                throw new CliFailure(ExitCode.NO_DEVICE, e.getMessage());
+            }
+        }
+        return Optional.of(remote);
+    }
+
+    private void disconnect() {
+        if (remote != null) {
+            remote.close();
+            remote = null;
+        }
+    }
+
+    /**
+     * Refuses, before anything is sent, a device id that would be more than a name on the far side;
+     * here it is only looked up, so any id passes.
+     */
+    String checkedId(String id) {
+        String problem = host == null ? null : SafeName.deviceIdProblem(id);
+        if (problem != null) {
+            throw new CliFailure(ExitCode.USAGE, host.display() + ": " + problem);
+        }
+        return id;
+    }
+
+    /** The devices of this host, or of the {@code --host}. */
+    List<DeviceInfo> devices() {
+        Optional<RemoteHost> r = remote();
+        if (r.isEmpty()) {
+            return registry().list();
+        }
+        try {
+            return r.get().list(sim);
+        } catch (VfioException e) {
+            throw new CliFailure(ExitCode.FAILED, e.error().describe());
+        }
+    }
+
+    Optional<DeviceInfo> find(String id) {
+        checkedId(id);
+        return host == null ? registry().find(id) : devices().stream().filter(d -> d.id().equals(id)).findFirst();
+    }
+
+    /** Opens a session on this host for a command that needs one here (the demo drives the simulator's controls). */
+    MigrationSession openHere(String command, String id, SessionOptions options) {
+        if (host != null) {
+            throw new CliFailure(ExitCode.USAGE, command + " runs on this host only; run `migscope " + command
+                    + "` on " + host.host() + " itself");
+        }
         try {
             return MigrationSession.open(registry(), id, options);
         } catch (VfioException e) {
@@ -131,23 +238,51 @@ public final class MigscopeCli implements Callable<Integer> {
         }
     }
 
+    /** Opens {@code id}; a failure is exit code 3 with the open error's sentence. */
+    OpenDevice open(String id, SessionOptions options) {
+        return open(id, options, false);
+    }
+
+    /** Opens {@code id} here or on the {@code --host}; {@code watchIfBusy}: watch it passively when held (EBUSY). */
+    OpenDevice tryOpen(String id, SessionOptions options, boolean watchIfBusy) throws VfioException {
+        checkedId(id);
+        Optional<RemoteHost> r = remote();
+        if (r.isPresent()) {
+            return OpenDevice.of(r.get().open(id, new RemoteOptions(sim, options.armed(),
+                    options.mode() == TransitionMode.KERNEL, options.sampleInterval(),
+                    options.historyCapacity(), options.precopyMax(), options.precopyThreshold(), watchIfBusy)));
+        }
+        return OpenDevice.of(MigrationSession.open(registry(), id, options));
+    }
+
     /**
      * Opens {@code id}, or when another process holds it (EBUSY), watches it passively through the
      * backend (debugfs), as far as the backend can.
      */
-    MigrationSession openOrWatch(String id, SessionOptions options) {
+    OpenDevice openOrWatch(String id, SessionOptions options) {
+        if (host != null) {
+            return open(id, options, true);
+        }
         try {
-            return MigrationSession.open(registry(), id, options);
+            return OpenDevice.of(MigrationSession.open(registry(), id, options));
         } catch (VfioException e) {
             if (!e.error().is(Errno.EBUSY)) {
                 throw new CliFailure(ExitCode.NO_DEVICE, e.error().describe());
             }
             try {
-                return MigrationSession.watch(registry(), id, options);
+                return OpenDevice.of(MigrationSession.watch(registry(), id, options));
             } catch (VfioException w) {
                 throw new CliFailure(ExitCode.NO_DEVICE, e.error().describe()
                         + "; a passive watch is not possible either: " + w.error().message());
             }
+        }
+    }
+
+    private OpenDevice open(String id, SessionOptions options, boolean watchIfBusy) {
+        try {
+            return tryOpen(id, options, watchIfBusy);
+        } catch (VfioException e) {
+            throw new CliFailure(ExitCode.NO_DEVICE, e.error().describe());
         }
     }
 

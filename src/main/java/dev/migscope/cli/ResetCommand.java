@@ -2,7 +2,6 @@ package dev.migscope.cli;
 
 import dev.migscope.view.TransitionResult;
 import dev.migscope.view.TransitionResult.Step;
-import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -29,8 +28,8 @@ final class ResetCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (MigrationSession s = root.open(id, SessionOptions.defaults().withArmed(true))) {
-            TransitionResult r = MigscopeCli.await(s.reset());
+        try (OpenDevice s = root.open(id, SessionOptions.defaults().withArmed(true))) {
+            TransitionResult r = MigscopeCli.await(s.control().reset());
             out.println(id + ": " + r.call() + " from " + r.from());
             for (Step st : r.steps()) {
                 out.println(SetCommand.step(st));

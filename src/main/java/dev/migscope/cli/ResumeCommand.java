@@ -1,7 +1,6 @@
 package dev.migscope.cli;
 
 import dev.migscope.fsm.MigState;
-import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.view.StreamResult;
 import java.io.PrintWriter;
@@ -41,9 +40,9 @@ final class ResumeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Path source = file.toAbsolutePath().normalize();
-        try (MigrationSession s = root.open(id, SessionOptions.defaults().withArmed(true))) {
+        try (OpenDevice s = root.open(id, SessionOptions.defaults().withArmed(true))) {
             StreamResult r = StreamCommands.run(root, spec.commandLine().getErr(),
-                    a -> s.resume(source, then, a.progress(), a.cancel()));
+                    a -> s.control().resume(source, then, a.progress(), a.cancel()));
             if (!r.ok()) {
                 throw new CliFailure(StreamCommands.exitCode(r, source), StreamCommands.failureLine(r));
             }

@@ -1,7 +1,6 @@
 package dev.migscope.cli;
 
 import dev.migscope.fsm.MigState;
-import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.view.StreamResult;
 import java.io.PrintWriter;
@@ -50,9 +49,9 @@ final class SaveCommand implements Callable<Integer> {
         Path target = file.toAbsolutePath().normalize();
         SessionOptions defaults = SessionOptions.defaults();
         SessionOptions options = defaults.withArmed(true).withPrecopy(precopyMax, defaults.precopyThreshold());
-        try (MigrationSession s = root.open(id, options)) {
+        try (OpenDevice s = root.open(id, options)) {
             StreamResult r = StreamCommands.run(root, spec.commandLine().getErr(),
-                    a -> s.save(target, then, a.progress(), a.cancel()));
+                    a -> s.control().save(target, then, a.progress(), a.cancel()));
             if (!r.ok()) {
                 throw new CliFailure(StreamCommands.exitCode(r, target), StreamCommands.failureLine(r));
             }

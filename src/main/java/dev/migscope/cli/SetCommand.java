@@ -7,9 +7,9 @@ import dev.migscope.fsm.MigPath;
 import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.MigrationFsm;
 import dev.migscope.fsm.Refusal;
-import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.session.TransitionMode;
+import dev.migscope.view.DeviceView;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -59,13 +59,13 @@ final class SetCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         SessionOptions options = SessionOptions.defaults().withArmed(true)
                 .withMode(kernelWalk ? TransitionMode.KERNEL : TransitionMode.STEPWISE);
-        try (MigrationSession s = root.open(id, options)) {
+        try (OpenDevice s = root.open(id, options)) {
             for (MigState target : targets) {
-                TransitionResult r = MigscopeCli.await(s.transition(target));
-                print(out, s, r);
+                TransitionResult r = MigscopeCli.await(s.control().transition(target));
+                print(out, s.view(), r);
                 if (!r.ok()) {
                     out.flush();
-                    throw new CliFailure(ExitCode.FAILED, r.summary() + missingFeatures(s, r));
+                    throw new CliFailure(ExitCode.FAILED, r.summary() + missingFeatures(s.view(), r));
                 }
             }
         }
@@ -74,7 +74,7 @@ final class SetCommand implements Callable<Integer> {
         return ExitCode.OK;
     }
 
-    private void print(PrintWriter out, MigrationSession s, TransitionResult r) {
+    private void print(PrintWriter out, DeviceView s, TransitionResult r) {
         MigPath path = MigrationFsm.path(s.features(), r.from(), r.requested());
         out.println(id + ": " + r.call() + " " + r.from() + " -> " + r.requested()
                 + (path.isRefused() ? "" : "  (path " + path.format() + ")"));
@@ -88,7 +88,7 @@ final class SetCommand implements Callable<Integer> {
     }
 
     /** Which features the refused target needs, so the line says what the device lacks. */
-    private static String missingFeatures(MigrationSession s, TransitionResult r) {
+    private static String missingFeatures(DeviceView s, TransitionResult r) {
         if (r.refusal() != Refusal.TARGET_NEEDS_FEATURE) {
             return "";
         }

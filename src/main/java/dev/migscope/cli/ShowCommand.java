@@ -15,7 +15,6 @@ import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.MigrationFsm;
 import dev.migscope.fsm.Refusal;
 import dev.migscope.json.Json;
-import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -59,16 +58,16 @@ final class ShowCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        DeviceInfo info = root.registry().find(id).orElseThrow(() -> new CliFailure(ExitCode.NO_DEVICE,
+        DeviceInfo info = root.find(id).orElseThrow(() -> new CliFailure(ExitCode.NO_DEVICE,
                 VfioError.of(Errno.ENODEV, "show", id, "no such device; `migscope list` (or `migscope --sim list`) "
                         + "shows the devices this host has").describe()));
         MigFeatures features = info.features();
         MigState state = info.state();
         VfioError problem = null;
         if (features == null || state == null) {
-            try (MigrationSession s = MigrationSession.open(root.registry(), id, SessionOptions.defaults())) {
-                features = s.features();
-                state = s.state();
+            try (OpenDevice s = root.tryOpen(id, SessionOptions.defaults(), false)) {
+                features = s.view().features();
+                state = s.view().state();
             } catch (VfioException e) {
                 problem = e.error();
             }

@@ -1,7 +1,6 @@
 package dev.migscope.cli;
 
 import dev.migscope.fsm.MigState;
-import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,7 +26,7 @@ final class StateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (MigrationSession s = root.openOrWatch(id, SessionOptions.defaults())) {
+        try (OpenDevice s = root.openOrWatch(id, SessionOptions.defaults())) {
             MigState st = MigscopeCli.await(s.refreshState());
             spec.commandLine().getOut().println(st.name());
             spec.commandLine().getOut().flush();

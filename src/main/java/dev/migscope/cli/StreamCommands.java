@@ -5,7 +5,6 @@ import dev.migscope.view.TransitionResult;
 import dev.migscope.device.VfioError;
 import dev.migscope.fsm.MigState;
 import dev.migscope.view.Cancellation;
-import dev.migscope.session.MigrationSession;
 import dev.migscope.view.Progress;
 import dev.migscope.view.StreamResult;
 import java.io.PrintWriter;

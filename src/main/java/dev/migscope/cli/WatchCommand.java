@@ -3,7 +3,6 @@ package dev.migscope.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.fsm.MigState;
 import dev.migscope.json.Json;
-import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.telemetry.Bytes;
 import dev.migscope.telemetry.Metric;
@@ -64,9 +63,9 @@ final class WatchCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         SessionOptions options = SessionOptions.defaults().withSampleInterval(Duration.ofMillis(intervalMillis));
-        try (MigrationSession s = root.openOrWatch(id, options)) {
+        try (OpenDevice s = root.openOrWatch(id, options)) {
             if (!json) {
-                out.println("# " + id + "  " + s.info().displayName() + "  features " + s.features()
+                out.println("# " + id + "  " + s.view().info().displayName() + "  features " + s.view().features()
                         + (s.isPassive() ? "  (passive: read from debugfs)" : "") + "  every " + intervalMillis
                         + " ms");
                 out.println(String.format(Locale.ROOT, "%9s  %-12s  %10s  %10s  %10s  %12s  %10s  %9s", "t",
@@ -77,15 +76,15 @@ final class WatchCommand implements Callable<Integer> {
             long printed = 0;
             long poll = Math.max(1, Math.min(intervalMillis, 50));
             while (count == 0 || printed < count) {
-                TelemetrySnapshot snap = s.telemetry().snapshot(since, METRICS);
+                TelemetrySnapshot snap = s.view().telemetry().snapshot(since, METRICS);
                 for (int i = 0; i < snap.size() && (count == 0 || printed < count); i++) {
                     out.println(json ? jsonLine(snap, i) : textLine(snap, i));
                     since = snap.times()[i] + 1;
                     printed++;
                 }
                 out.flush();
-                if (s.isGone()) {
-                    throw new CliFailure(ExitCode.FAILED, id + ": the device is gone (ENODEV); watching stopped");
+                if (s.view().isGone()) {
+                    throw new CliFailure(ExitCode.FAILED, s.goneLine() + "; watching stopped");
                 }
                 if (count == 0 || printed < count) {
                     Thread.sleep(poll);

@@ -29,7 +29,7 @@ final class HouseRules {
      * front ends (ui, cli, agent) see devices through views and sessions; session, qemu, remote
      * and conform sit on the SPI (device); the backends (linux, sim) implement it; fsm, telemetry
      * and json use nothing of the project. Nothing above device reaches linux or sim: backends
-     * come from device's registry. qemu, remote and agent are the layers still to come.
+     * come from device's registry. qemu is the layer still to come.
      *
      * @param optionalLayers true where a layer may have no class (the fixture has only a few)
      */
@@ -40,11 +40,11 @@ final class HouseRules {
                 .layer("entry point").definedBy(root)
                 .layer("cli").definedBy(root + ".cli..")
                 .layer("ui").definedBy(root + ".ui..")
-                .optionalLayer("agent").definedBy(root + ".agent..")
+                .layer("agent").definedBy(root + ".agent..")
                 .layer("conform").definedBy(root + ".conform..")
                 .layer("session").definedBy(root + ".session..")
                 .optionalLayer("qemu").definedBy(root + ".qemu..")
-                .optionalLayer("remote").definedBy(root + ".remote..")
+                .layer("remote").definedBy(root + ".remote..")
                 .layer("view").definedBy(root + ".view..")
                 .layer("device").definedBy(root + ".device..")
                 .layer("linux").definedBy(root + ".linux..")
@@ -57,7 +57,9 @@ final class HouseRules {
                 .whereLayer("cli").mayOnlyAccessLayers("agent", "conform", "session", "qemu", "remote", "view",
                         "device", "fsm", "telemetry", "json")
                 .whereLayer("ui").mayOnlyAccessLayers("conform", "session", "view", "device", "fsm", "telemetry")
-                .whereLayer("agent").mayOnlyAccessLayers("session", "view", "device", "fsm", "telemetry", "json")
+                // The agent, a front end on the far side, runs what the CLI runs there and speaks remote's protocol.
+                .whereLayer("agent").mayOnlyAccessLayers("conform", "session", "remote", "view", "device", "fsm",
+                        "telemetry", "json")
                 .whereLayer("conform").mayOnlyAccessLayers("session", "view", "device", "fsm", "telemetry", "json")
                 .whereLayer("session").mayOnlyAccessLayers("view", "device", "fsm", "telemetry")
                 // QMP and the agent's protocol are JSON.

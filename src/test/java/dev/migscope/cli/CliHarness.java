@@ -2,6 +2,7 @@ package dev.migscope.cli;
 
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.SimulationControls;
+import dev.migscope.remote.SshSettings;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.sim.SimBackend;
@@ -46,9 +47,14 @@ final class CliHarness {
 
     /** Runs the CLI over any registry factory (its argument is the --sim flag). */
     static Run run(Function<Boolean, DeviceRegistry> registries, String... args) {
+        return run(registries, SshSettings.defaults(), args);
+    }
+
+    /** The same, with how --host runs ssh. */
+    static Run run(Function<Boolean, DeviceRegistry> registries, SshSettings ssh, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = MigscopeCli.commandLine(registries, false);
+        CommandLine cl = MigscopeCli.commandLine(registries, false, ssh);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int code = cl.execute(args);

@@ -1,0 +1,258 @@
+package dev.migscope.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.migscope.conform.ConformanceOptions;
+import dev.migscope.conform.ConformanceReport;
+import dev.migscope.conform.ConformanceRun;
+import dev.migscope.conform.ReportJson;
+import dev.migscope.conform.ReportText;
+import dev.migscope.device.DeviceRegistry;
+import dev.migscope.device.Errno;
+import dev.migscope.device.VfioError;
+import dev.migscope.device.VfioException;
+import dev.migscope.fsm.MigState;
+import dev.migscope.json.Json;
+import dev.migscope.remote.protocol.Codec;
+import dev.migscope.remote.protocol.Protocol;
+import dev.migscope.session.MigrationSession;
+import dev.migscope.session.SessionOptions;
+import dev.migscope.session.TransitionMode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * {@code migscope agent}: the far side of {@code --host}. Reads requests from stdin, one JSON line
+ * each, runs them on sessions here (where the device is: sampling stays local to it), and writes
+ * replies, events and samples to stdout (docs/REMOTE.md). Long calls run off the reading thread,
+ * so that the end of stdin (the connection dropped) is noticed at once: then every running call
+ * finishes, each device's state is read again (said on stderr, which ssh carries) and each session
+ * is closed as a local command's would be, and the agent exits.
+ */
+public final class Agent {
+
+    private final Function<Boolean, DeviceRegistry> registries;
+    private final String version;
+    private final BufferedReader in;
+    private final AgentOutput out;
+    private final PrintStream log;
+    private final Map<Boolean, DeviceRegistry> registryBySim = new ConcurrentHashMap<>();
+    private final Map<Long, AgentSession> sessions = new ConcurrentHashMap<>();
+    private final ExecutorService work = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "migscope-agent-call");
+        t.setDaemon(true);
+        return t;
+    });
+    private long nextSession = 1;
+
+    /**
+     * @param registries makes a registry; its argument says whether simulated devices are always listed
+     * @param version    this migscope's version, for the hello
+     * @param log        where the agent says what it did at the end (ssh passes it to the near side's stderr)
+     */
+    public Agent(Function<Boolean, DeviceRegistry> registries, String version, InputStream in, OutputStream out,
+            PrintStream log) {
+        this.registries = registries;
+        this.version = version;
+        this.in = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        this.out = new AgentOutput(out);
+        this.log = log;
+    }
+
+    /** Greets, serves until stdin ends, then winds every session down. Returns the exit code. */
+    public int run() {
+        out.send(Json.object().put("type", Protocol.HELLO).put("protocol", Protocol.VERSION)
+                .put("migscope", version).put("kernel", System.getProperty("os.version")));
+        try {
+            for (String line = in.readLine(); line != null && !out.isBroken(); line = in.readLine()) {
+                if (!line.isBlank()) {
+                    serve(line);
+                }
+            }
+        } catch (IOException e) {
+            log.println("migscope agent: reading the connection failed: " + e.getMessage());
+        }
+        windDown();
+        return 0;
+    }
+
+    private void serve(String line) {
+        JsonNode req;
+        try {
+            req = Json.read(line);
+        } catch (IOException e) {
+            log.println("migscope agent: not a protocol line, ignored: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            return;
+        }
+        long id = req.path("id").asLong();
+        String op = req.path("op").asText();
+        try {
+            switch (op) {
+                case Protocol.LIST -> reply(id, listed(req));
+                case Protocol.OPEN -> reply(id, open(req));
+                case Protocol.STATE -> later(id, session(req).session().refreshState()
+                        .thenApply(s -> Json.object().put("state", s.name())));
+                case Protocol.TRANSITION -> later(id, session(req).session()
+                        .transition(MigState.valueOf(req.path("target").asText()))
+                        .thenApply(r -> Json.object().set("result", Codec.transition(r))));
+                case Protocol.ARM -> {
+                    session(req).session().setArmed(req.path("armed").asBoolean());
+                    reply(id, Json.object());
+                }
+                case Protocol.RESET -> later(id, session(req).session().reset()
+                        .thenApply(r -> Json.object().set("result", Codec.transition(r))));
+                case Protocol.CLOSE -> {
+                    AgentSession s = sessions.remove(req.path("session").asLong());
+                    if (s != null) {
+                        s.close();
+                    }
+                    reply(id, Json.object());
+                }
+                case Protocol.CONFORM -> later(id, CompletableFuture.supplyAsync(() -> conform(req), work));
+                default -> fail(id, VfioError.of(Errno.EOPNOTSUPP, op, null, "this agent (migscope " + version
+                        + ", protocol " + Protocol.VERSION + ") has no request \"" + op + "\""));
+            }
+        } catch (VfioException e) {
+            fail(id, e.error());
+        }
+    }
+
+    private ObjectNode listed(JsonNode req) {
+        ArrayNode devices = Json.array();
+        registry(req).list().forEach(d -> devices.add(Codec.info(d)));
+        return (ObjectNode) Json.object().set("devices", devices);
+    }
+
+    /** Opens the device, or watches it passively when another process holds it and the request allows that. */
+    private ObjectNode open(JsonNode req) throws VfioException {
+        String device = req.path("device").asText();
+        SessionOptions defaults = SessionOptions.defaults();
+        SessionOptions options = defaults.withArmed(req.path("armed").asBoolean())
+                .withMode(req.path("kernel_walk").asBoolean() ? TransitionMode.KERNEL : TransitionMode.STEPWISE)
+                .withSampleInterval(Duration.ofNanos(req.path("sample_interval_nanos")
+                        .asLong(defaults.sampleInterval().toNanos())))
+                .withPrecopy(Duration.ofNanos(req.path("precopy_max_nanos").asLong(defaults.precopyMax().toNanos())),
+                        req.path("precopy_threshold").asLong(defaults.precopyThreshold()));
+        MigrationSession s;
+        try {
+            s = MigrationSession.open(registry(req), device, options);
+        } catch (VfioException e) {
+            if (!e.error().is(Errno.EBUSY) || !req.path("watch_if_busy").asBoolean()) {
+                throw e;
+            }
+            try {
+                s = MigrationSession.watch(registry(req), device, options);
+            } catch (VfioException w) {
+                VfioError o = e.error();
+                throw new VfioException(new VfioError(o.errno(), o.call(), o.deviceId(), o.message()
+                        + "; a passive watch is not possible either: " + w.error().message()));
+            }
+        }
+        long sid;
+        synchronized (this) {
+            sid = nextSession++;
+        }
+        AgentSession a = new AgentSession(sid, s, out, options.sampleInterval());
+        sessions.put(sid, a);
+        ObjectNode o = Json.object().put("session", sid);
+        o.set("info", Codec.info(s.info()));
+        o.put("features", s.features().flags());
+        o.put("state", s.state().name());
+        o.put("passive", s.isPassive());
+        o.put("dma_logging_supported", s.isDmaLoggingSupported());
+        a.start();
+        return o;
+    }
+
+    private ObjectNode conform(JsonNode req) {
+        ConformanceOptions options = new ConformanceOptions(req.path("repeats").asInt(),
+                req.path("max_stream_bytes").asLong());
+        String peer = req.hasNonNull("peer") ? req.get("peer").asText() : null;
+        try {
+            ConformanceReport r = new ConformanceRun(registry(req), req.path("device").asText(), peer, options).run();
+            return Json.object().put("report", req.path("json").asBoolean() ? ReportJson.toJson(r) + "\n"
+                    : ReportText.format(r)).put("failed", r.hasFailures());
+        } catch (VfioException e) {
+            throw new AgentFailure(e.error());
+        }
+    }
+
+    private AgentSession session(JsonNode req) throws VfioException {
+        AgentSession s = sessions.get(req.path("session").asLong());
+        if (s == null) {
+            throw new VfioException(VfioError.of(Errno.EBADF, req.path("op").asText(), null,
+                    "no open session " + req.path("session").asLong() + " on this agent"));
+        }
+        return s;
+    }
+
+    private DeviceRegistry registry(JsonNode req) {
+        return registryBySim.computeIfAbsent(req.path("sim").asBoolean(), registries);
+    }
+
+    private void later(long id, CompletableFuture<? extends ObjectNode> f) {
+        f.whenComplete((o, e) -> {
+            if (e == null) {
+                reply(id, o);
+            } else {
+                Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                        ? e.getCause() : e;
+                fail(id, c instanceof AgentFailure a ? a.error : c instanceof VfioException v ? v.error()
+                        : VfioError.of(Errno.EIO, "agent", null, VfioException.describe(c)));
+            }
+        });
+    }
+
+    private void reply(long id, ObjectNode o) {
+        ObjectNode r = Json.object().put("type", Protocol.REPLY).put("id", id);
+        r.setAll(o);
+        out.send(r);
+    }
+
+    private void fail(long id, VfioError e) {
+        out.send((ObjectNode) Json.object().put("type", Protocol.REPLY).put("id", id).set("error", Codec.error(e)));
+    }
+
+    /** The connection is gone: cancel, let running calls end, re-read each state, close, and say where each is. */
+    private void windDown() {
+        for (AgentSession s : sessions.values()) {
+            MigState st = s.rereadState();
+            s.close();
+            log.println("migscope agent: connection closed; " + s.session().id() + " was "
+                    + (st == null ? "in an unknown state (GET failed)" : st) + " when migscope closed it");
+        }
+        sessions.clear();
+        work.shutdownNow();
+        try {
+            work.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.flush();
+    }
+
+    /** A request's failure as a value, through a CompletableFuture. */
+    private static final class AgentFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient VfioError error;
+
+        AgentFailure(VfioError error) {
+            super(error.describe(), null, false, false);
+            this.error = error;
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.migscope.agent;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.migscope.json.Json;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The agent's stdout: whole lines, one writer at a time (replies, events and samples come from
+ * several threads). A failed write means the near side is gone; the agent then stops reading.
+ */
+final class AgentOutput {
+
+    private final OutputStream out;
+    private volatile boolean broken;
+
+    AgentOutput(OutputStream out) {
+        this.out = out;
+    }
+
+    synchronized void send(ObjectNode message) {
+        if (broken) {
+            return;
+        }
+        try {
+            out.write((Json.write(message) + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException e) {
+            broken = true;
+        }
+    }
+
+    boolean isBroken() {
+        return broken;
+    }
+}

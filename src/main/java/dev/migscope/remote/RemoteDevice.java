@@ -1,0 +1,277 @@
+package dev.migscope.remote;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.migscope.device.DeviceInfo;
+import dev.migscope.device.Errno;
+import dev.migscope.device.IovaRange;
+import dev.migscope.device.SimulationControls;
+import dev.migscope.device.VfioError;
+import dev.migscope.device.VfioException;
+import dev.migscope.fsm.MigFeatures;
+import dev.migscope.fsm.MigState;
+import dev.migscope.json.Json;
+import dev.migscope.remote.protocol.Codec;
+import dev.migscope.remote.protocol.Protocol;
+import dev.migscope.telemetry.Telemetry;
+import dev.migscope.view.Cancellation;
+import dev.migscope.view.DeviceControl;
+import dev.migscope.view.DeviceEvent;
+import dev.migscope.view.DeviceListener;
+import dev.migscope.view.DeviceView;
+import dev.migscope.view.Progress;
+import dev.migscope.view.StreamResult;
+import dev.migscope.view.TransitionResult;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * A device opened on another host: the session runs there, next to the device; this view keeps
+ * what the agent pushes (events, samples) and sends each change as a request whose reply is the
+ * far session's own {@link TransitionResult}. When the connection ends the view is gone and keeps
+ * the last state it knew; {@link #lost()} says why.
+ */
+public final class RemoteDevice implements DeviceView, DeviceControl, AutoCloseable {
+
+    private final RemoteHost host;
+    private final AgentConnection connection;
+    private final long session;
+    private final DeviceInfo info;
+    private final MigFeatures features;
+    private final boolean passive;
+    private final boolean dmaLoggingSupported;
+    private final Telemetry telemetry;
+    private final long startNanos = System.nanoTime();
+    private final List<DeviceListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile MigState state;
+    private volatile boolean armed;
+    private volatile boolean gone;
+    private volatile String lost;
+    private volatile boolean closed;
+
+    RemoteDevice(RemoteHost host, AgentConnection connection, JsonNode opened, RemoteOptions options) {
+        this.host = host;
+        this.connection = connection;
+        this.session = opened.path("session").asLong();
+        this.info = Codec.info(opened.get("info"));
+        this.features = Codec.features(opened, "features");
+        this.state = Codec.state(opened, "state");
+        this.passive = opened.path("passive").asBoolean();
+        this.dmaLoggingSupported = opened.path("dma_logging_supported").asBoolean();
+        this.armed = options.armed() && !passive;
+        this.telemetry = new Telemetry(options.historyCapacity());
+        connection.register(session, new AgentConnection.Pushes() {
+            @Override
+            public void pushed(JsonNode m) {
+                onPush(m);
+            }
+
+            @Override
+            public void lost(String reason) {
+                lost = reason;
+            }
+        });
+    }
+
+    /** The host the device is on. */
+    public RemoteHost host() {
+        return host;
+    }
+
+    @Override
+    public String id() {
+        return info.id();
+    }
+
+    @Override
+    public DeviceInfo info() {
+        return info;
+    }
+
+    @Override
+    public MigFeatures features() {
+        return features;
+    }
+
+    @Override
+    public MigState state() {
+        return state;
+    }
+
+    @Override
+    public Telemetry telemetry() {
+        return telemetry;
+    }
+
+    @Override
+    public long startNanos() {
+        return startNanos;
+    }
+
+    @Override
+    public void addListener(DeviceListener listener) {
+        listeners.add(listener);
+    }
+
+    /** The device went away there, or the connection to its host did. */
+    @Override
+    public boolean isGone() {
+        return gone || lost != null;
+    }
+
+    /** Why the connection ended, or empty while it holds. */
+    public Optional<String> lost() {
+        return Optional.ofNullable(lost);
+    }
+
+    /** True when the far side only watches the device (another process holds it). */
+    public boolean isPassive() {
+        return passive;
+    }
+
+    @Override
+    public Optional<DeviceControl> control() {
+        return passive ? Optional.empty() : Optional.of(this);
+    }
+
+    @Override
+    public boolean isArmed() {
+        return armed;
+    }
+
+    /** Arms or disarms the far session too: a change reaches the device only when it is armed there. */
+    @Override
+    public void setArmed(boolean a) {
+        armed = a && !passive;
+        connection.request(Protocol.ARM, args().put("armed", armed));
+    }
+
+    /** GET MIG_DEVICE_STATE there, now. */
+    public CompletableFuture<MigState> refreshState() {
+        return connection.request(Protocol.STATE, args()).thenApply(r -> {
+            state = Codec.state(r, "state");
+            return state;
+        });
+    }
+
+    @Override
+    public CompletableFuture<TransitionResult> transition(MigState target) {
+        return changed(connection.request(Protocol.TRANSITION, args().put("target", target.name())));
+    }
+
+    @Override
+    public CompletableFuture<TransitionResult> reset() {
+        return changed(connection.request(Protocol.RESET, args()));
+    }
+
+    /** Streams are not carried by agent protocol 1: the result says so, nothing is sent and no file is made. */
+    @Override
+    public CompletableFuture<StreamResult> save(Path file, MigState then, Progress progress, Cancellation cancel) {
+        return notCarried(file, "save");
+    }
+
+    @Override
+    public CompletableFuture<StreamResult> resume(Path file, MigState then, Progress progress, Cancellation cancel) {
+        return notCarried(file, "resume");
+    }
+
+    @Override
+    public boolean isDmaLoggingSupported() {
+        return dmaLoggingSupported;
+    }
+
+    @Override
+    public boolean isDmaLogging() {
+        return false;
+    }
+
+    /** DMA logging is not carried by agent protocol 1: the reply says so and nothing is sent. */
+    @Override
+    public CompletableFuture<Optional<VfioError>> startDmaLogging(long pageSize, List<IovaRange> ranges) {
+        return CompletableFuture.completedFuture(Optional.of(notCarried("DMA_LOGGING_START")));
+    }
+
+    @Override
+    public CompletableFuture<Optional<VfioError>> stopDmaLogging() {
+        return CompletableFuture.completedFuture(Optional.of(notCarried("DMA_LOGGING_STOP")));
+    }
+
+    /** A simulated device's controls stay on its host. */
+    @Override
+    public Optional<SimulationControls> simulation() {
+        return Optional.empty();
+    }
+
+    @Override
+    public CompletableFuture<Void> simulate(Consumer<SimulationControls> action) {
+        return CompletableFuture.failedFuture(new VfioException(notCarried("simulate")));
+    }
+
+    /** Closes the session there; the connection stays for the host's other devices. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        connection.unregister(session);
+        if (lost == null) {
+            try {
+                RemoteHost.await(connection.request(Protocol.CLOSE, args()));
+            } catch (VfioException e) {
+                // the connection ended meanwhile: the far side closes the device itself
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    ObjectNode args() {
+        return Json.object().put("session", session);
+    }
+
+    void setState(MigState s) {
+        if (s != null) {
+            state = s;
+        }
+    }
+
+    private CompletableFuture<TransitionResult> changed(CompletableFuture<JsonNode> reply) {
+        return reply.thenApply(r -> {
+            TransitionResult t = Codec.transition(r.get("result"));
+            setState(t.finalState());
+            return t;
+        });
+    }
+
+    private void onPush(JsonNode m) {
+        switch (m.path("type").asText()) {
+            case Protocol.SAMPLE -> telemetry.append(Codec.sample(m));
+            case Protocol.EVENT -> {
+                DeviceEvent e = Codec.event(m.get("event"));
+                setState(e.finalState());
+                if (e.kind() == DeviceEvent.Kind.DEVICE_GONE) {
+                    gone = true;
+                }
+                listeners.forEach(l -> l.onEvent(e));
+            }
+            default -> {
+                // a push this side does not know: the protocol version says both sides know the same ones
+            }
+        }
+    }
+
+    private CompletableFuture<StreamResult> notCarried(Path file, String call) {
+        return CompletableFuture.completedFuture(new StreamResult(file, List.of(), List.of(), state,
+                notCarried(call), false, java.time.Duration.ZERO));
+    }
+
+    private VfioError notCarried(String call) {
+        return VfioError.of(Errno.EOPNOTSUPP, call, id(), "not carried over --host by agent protocol "
+                + Protocol.VERSION + "; run migscope on " + host.target().host() + " itself for it");
+    }
+}

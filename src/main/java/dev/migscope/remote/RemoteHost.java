@@ -1,0 +1,120 @@
+package dev.migscope.remote;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.migscope.device.DeviceInfo;
+import dev.migscope.device.Errno;
+import dev.migscope.device.VfioError;
+import dev.migscope.device.VfioException;
+import dev.migscope.json.Json;
+import dev.migscope.remote.protocol.Codec;
+import dev.migscope.remote.protocol.Protocol;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+
+/**
+ * A host reached through ssh and its {@code migscope agent}: its devices, and views of the ones
+ * opened there. Every device id is checked ({@link SafeName}) before it is sent.
+ */
+public final class RemoteHost implements AutoCloseable {
+
+    private final SshTarget target;
+    private final AgentConnection connection;
+
+    private RemoteHost(SshTarget target, AgentConnection connection) {
+        this.target = target;
+        this.connection = connection;
+    }
+
+    /**
+     * Runs ssh and checks the agent's greeting.
+     *
+     * @param sshMessages gets ssh's own messages, line by line, as ssh wrote them
+     * @throws HostException ssh could not connect, migscope is missing there, or speaks another protocol
+     */
+    public static RemoteHost connect(SshTarget target, SshSettings settings, String localVersion,
+            Consumer<String> sshMessages) throws HostException {
+        return new RemoteHost(target, AgentConnection.start(target, settings, localVersion, sshMessages));
+    }
+
+    public SshTarget target() {
+        return target;
+    }
+
+    /** The far side's migscope version. */
+    public String farVersion() {
+        return connection.hello().path("migscope").asText();
+    }
+
+    /** The far side's kernel release. */
+    public String kernel() {
+        return connection.hello().path("kernel").asText();
+    }
+
+    public List<DeviceInfo> list(boolean sim) throws VfioException {
+        JsonNode r = call(Protocol.LIST, Json.object().put("sim", sim));
+        List<DeviceInfo> devices = new ArrayList<>();
+        r.path("devices").forEach(d -> devices.add(Codec.info(d)));
+        return devices;
+    }
+
+    /** Opens {@code id} there (or watches it, when busy and allowed); the view lives until closed. */
+    public RemoteDevice open(String id, RemoteOptions o) throws VfioException {
+        ObjectNode args = Json.object().put("device", checked(id, Protocol.OPEN)).put("sim", o.sim())
+                .put("armed", o.armed()).put("kernel_walk", o.kernelWalk())
+                .put("sample_interval_nanos", o.sampleInterval().toNanos())
+                .put("precopy_max_nanos", o.precopyMax().toNanos()).put("precopy_threshold", o.precopyThreshold())
+                .put("watch_if_busy", o.watchIfBusy());
+        return new RemoteDevice(this, connection, call(Protocol.OPEN, args), o);
+    }
+
+    /** The conformance report, run there, as text or JSON. */
+    public record ConformReply(String report, boolean failed) {
+    }
+
+    public ConformReply conform(String id, String peer, int repeats, long maxStreamBytes, boolean json, boolean sim)
+            throws VfioException {
+        ObjectNode args = Json.object().put("device", checked(id, Protocol.CONFORM)).put("sim", sim)
+                .put("repeats", repeats).put("max_stream_bytes", maxStreamBytes).put("json", json);
+        if (peer != null) {
+            args.put("peer", checked(peer, Protocol.CONFORM));
+        }
+        JsonNode r = call(Protocol.CONFORM, args);
+        return new ConformReply(r.path("report").asText(), r.path("failed").asBoolean());
+    }
+
+    /** Ends the agent (it closes what it holds open) and ssh. */
+    @Override
+    public void close() {
+        connection.close();
+    }
+
+    JsonNode call(String op, ObjectNode args) throws VfioException {
+        return await(connection.request(op, args));
+    }
+
+    static JsonNode await(CompletableFuture<JsonNode> f) throws VfioException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof VfioException v) {
+                throw v;
+            }
+            throw new VfioException(VfioError.of(Errno.EIO, "agent", null, VfioException.describe(e)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VfioException(VfioError.of(Errno.ECANCELED, "agent", null, "interrupted"));
+        }
+    }
+
+    private String checked(String id, String op) throws VfioException {
+        String problem = SafeName.deviceIdProblem(id);
+        if (problem != null) {
+            throw new VfioException(VfioError.of(Errno.EINVAL, op + " on " + target.display(), null, problem));
+        }
+        return id;
+    }
+}
