@@ -120,8 +120,10 @@ final class SysfsScanner {
         if (groupName.isPresent() && isNumber(groupName.get())) {
             group = Integer.valueOf(groupName.get());
             Path noiommuNode = roots.dev().resolve("vfio/noiommu-" + group);
-            noiommu = Files.exists(noiommuNode) || read(roots.sys().resolve("kernel/iommu_groups/" + group + "/name"))
-                    .filter("vfio-noiommu"::equals).isPresent();
+            // The vfio group device is named noiommu-N only for a no-IOMMU group (vfio_create_group).
+            // Not the IOMMU group's name: vfio_noiommu_group_alloc names it "vfio-noiommu" for the
+            // emulated groups of mdevs (mtty) too, whose node is the plain /dev/vfio/N.
+            noiommu = Files.exists(noiommuNode) || Files.isDirectory(roots.sys().resolve("class/vfio/noiommu-" + group));
             groupNode = noiommu ? noiommuNode : roots.dev().resolve("vfio/" + group);
         }
         Path cdevNode = children(dev.resolve("vfio-dev")).stream()

@@ -70,7 +70,10 @@ final class FakeHost {
         return d;
     }
 
-    /** The iommu_group link, the group in /sys/kernel/iommu_groups and its /dev/vfio node. */
+    /**
+     * The iommu_group link, the group in /sys/kernel/iommu_groups, the vfio group device in
+     * /sys/class/vfio and its /dev/vfio node.
+     */
     void group(Path device, int group, boolean noiommu) {
         Path g = sys.resolve("kernel/iommu_groups").resolve(Integer.toString(group));
         mkdirs(g);
@@ -78,7 +81,18 @@ final class FakeHost {
             write(g.resolve("name"), "vfio-noiommu\n");
         }
         link(device.resolve("iommu_group"), device.relativize(g));
-        write(dev.resolve("vfio").resolve(noiommu ? "noiommu-" + group : Integer.toString(group)), "");
+        String node = noiommu ? "noiommu-" + group : Integer.toString(group);
+        mkdirs(sys.resolve("class/vfio").resolve(node));
+        write(dev.resolve("vfio").resolve(node), "");
+    }
+
+    /**
+     * An mdev's emulated IOMMU group, as vfio_noiommu_group_alloc(VFIO_EMULATED_IOMMU) makes it:
+     * named "vfio-noiommu" like a no-IOMMU group, but its node is the plain /dev/vfio/N.
+     */
+    void emulatedGroup(Path device, int group) {
+        group(device, group, false);
+        write(sys.resolve("kernel/iommu_groups").resolve(group + "/name"), "vfio-noiommu\n");
     }
 
     /** vfio-dev/vfioN in sysfs, and its /dev/vfio/devices node when {@code node}. */

@@ -276,6 +276,27 @@ class LinuxBackendDiscoveryTest {
         assertThat(list()).containsKey("0000:00:06.0");
     }
 
+    /**
+     * What the rig found on Linux 7.3: mtty's emulated group is named "vfio-noiommu" in sysfs like
+     * a no-IOMMU group, yet its node is /dev/vfio/N. Taken for no-IOMMU, the holder of /dev/vfio/N
+     * went unseen and the EBUSY sentence said "run as root" to root.
+     */
+    @Test
+    void anMdevsEmulatedGroupIsNoNoIommuGroup() {
+        Path a = host.mdev(UUID_1, "mtty", "mtty-2", "Dual port serial");
+        host.emulatedGroup(a, 7);
+        host.cdev(a, 0, true);
+        host.process(4242, "qemu-system-x86", host.dev.resolve("vfio/7"));
+        host.runAs(1000);   // no CAP_SYS_RAWIO, which only a no-IOMMU group would need
+
+        LinuxDevice device = new SysfsScanner(host.roots(), p -> true).scan().get(0);
+
+        assertThat(device.noiommu()).isFalse();
+        assertThat(device.groupNode()).isEqualTo(host.dev.resolve("vfio/7"));
+        assertThat(device.info().owner()).isEqualTo(new Owner(4242, "qemu-system-x86"));
+        assertThat(device.info().access()).isNull();
+    }
+
     /** The listing names a holder of the group node, the cdev or (6.18+) a device fd. */
     @Test
     void theOwnerIsFoundThroughGroupNodeOrDeviceFd() {
