@@ -49,8 +49,16 @@ public final class QemuProcess implements AutoCloseable {
         cmd.addAll(List.of(extra));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+        // A destination is ready when its migration socket listens too: QEMU binds it after its QMP
+        // sockets, and a migrate sent in between fails with "Failed to connect".
+        List<Path> ready = new ArrayList<>(List.of(qmp, control));
+        for (int i = 0; i + 1 < extra.length; i++) {
+            if (extra[i].equals("-incoming") && extra[i + 1].startsWith("unix:")) {
+                ready.add(Path.of(extra[i + 1].substring("unix:".length())));
+            }
+        }
         long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!(Files.exists(qmp) && Files.exists(control))) {
+        while (!ready.stream().allMatch(Files::exists)) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
                 p.destroyForcibly();
                 fail(BINARY + " did not start (exit " + (p.isAlive() ? "none" : p.exitValue()) + "): "
