@@ -29,6 +29,7 @@ import dev.migscope.ui.teaching.TeachingView;
 import dev.migscope.view.DeviceEvent;
 import dev.migscope.view.DeviceView;
 import dev.migscope.view.StreamResult;
+import dev.migscope.view.TelemetryKind;
 import dev.migscope.view.TransitionResult;
 import java.nio.file.Path;
 import java.util.List;
@@ -166,7 +167,7 @@ public final class InspectorWindow {
         graph.currentProperty().bind(selected.stateProperty());
         selected.viewProperty().addListener((o, was, v) -> {
             graph.featuresProperty().set(v == null ? null : v.features());
-            charts.setTelemetry(v == null ? null : v.telemetry());
+            charts.setTelemetry(v == null ? null : v.telemetry(), v == null ? TelemetryKind.DEVICE : v.telemetryKind());
             charts.update();
             if (conformance != null) {
                 conformance.refresh();
