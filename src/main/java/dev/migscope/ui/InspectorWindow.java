@@ -171,7 +171,8 @@ public final class InspectorWindow {
         graph.currentProperty().bind(selected.stateProperty());
         selected.viewProperty().addListener((o, was, v) -> {
             graph.featuresProperty().set(v == null ? null : v.features());
-            charts.setTelemetry(v == null ? null : v.telemetry(), v == null ? TelemetryKind.DEVICE : v.telemetryKind());
+            charts.setTelemetry(v == null ? null : v.telemetry(),
+                    v == null ? TelemetryKind.DEVICE : v.telemetryKind());
             charts.update();
             if (conformance != null) {
                 conformance.refresh();

@@ -139,7 +139,8 @@ public final class DeviceListView extends VBox {
      */
     public boolean select(String id) {
         for (Row r : list.getItems()) {
-            if (r instanceof Device d && d.info().id().equals(id) || r instanceof Observed o && o.view().id().equals(id)) {
+            if (r instanceof Device d && d.info().id().equals(id)
+                    || r instanceof Observed o && o.view().id().equals(id)) {
                 list.getSelectionModel().select(r);
                 list.scrollTo(r);
                 return true;
@@ -262,7 +263,8 @@ public final class DeviceListView extends VBox {
             } else if (item instanceof Observed o) {
                 DeviceInfo d = o.view().info();
                 name.setText(d.displayName());
-                detail.setText(d.id() + "  \u00b7  " + o.view().state() + (o.view().isGone() ? "  \u00b7  QEMU gone" : "")
+                detail.setText(d.id() + "  \u00b7  " + o.view().state()
+                        + (o.view().isGone() ? "  \u00b7  QEMU gone" : "")
                         + "\n" + d.knownFeatures().map(Object::toString).orElse("features unknown")
                         + "\nfollowed over QMP (read-only)");
                 setGraphic(box);
