@@ -2,8 +2,9 @@
 # The benchmarks of docs/BENCHMARKS.md, each figure a ratio against its baseline run beside it in
 # the same invocation, interleaved (baseline, ours, baseline, ours, ...), reported as the median
 # ratio with its min-max over the rounds.
-#   benchmarks/run.sh [bitmap] [datapath] [jnacall] [memory] [firstframe] [charts] [control]   (none: all)
-# Env: ROUNDS (default 5; control: CONTROL_ROUNDS, default 3), DATA_MIB (default 512),
+#   benchmarks/run.sh [bitmap] [datapath] [jnacall] [memory] [firstframe] [charts] [control] [attach] [eventscreen]
+#   (none: all; attach needs qemu-system-x86_64 10 on PATH)
+# Env: ROUNDS (default 5; control: CONTROL_ROUNDS, default 3), DATA_MIB (default 512), QEMU_MIB (attach, default 256),
 #      BENCH_DIR (tmpfs for the data-path file, default /dev/shm).
 # Writes the table to target/bench/results.md (paste into docs/BENCHMARKS.md) and the raw
 # per-round figures to target/bench/*.txt.
@@ -15,13 +16,13 @@ out=target/bench
 stats() { python3 benchmarks/stats.py "$@"; }
 
 names=("$@")
-((${#names[@]})) || names=(bitmap datapath jnacall memory firstframe charts control)
+((${#names[@]})) || names=(bitmap datapath jnacall memory firstframe charts control attach eventscreen)
 needs_package=0
 for n in "${names[@]}"; do
   case "$n" in
-    bitmap|datapath|jnacall|memory|charts) ;;
+    bitmap|datapath|jnacall|memory|charts|attach|eventscreen) ;;
     control|firstframe) needs_package=1 ;;
-    *) echo "run.sh: unknown benchmark '$n' (bitmap, datapath, jnacall, memory, firstframe, charts, control)" >&2; exit 2 ;;
+    *) echo "run.sh: unknown benchmark '$n' (bitmap, datapath, jnacall, memory, firstframe, charts, control, attach, eventscreen)" >&2; exit 2 ;;
   esac
 done
 
@@ -247,6 +248,29 @@ bench_charts() {
   busy=$(sed 's/^busy=\([0-9.]*\).*/\1/' "$raw" | sort -n | awk '{ a[NR] = $1 } END { printf "%.3f [%.3f-%.3f]", a[int((NR + 1) / 2)], a[1], a[NR] }')
   p99=$(sed 's/.*p99_ms=\([0-9.]*\).*/\1/' "$raw" | sort -n | awk '{ a[NR] = $1 } END { printf "%.0f [%.0f-%.0f]", a[int((NR + 1) / 2)], a[1], a[NR] }')
   row "UI: FX-thread busy fraction, 4 charts, 1 h window, 20 Hz sampling, 72,000-sample history (headless) | $busy | - | p99 frame (AnimationTimer to end of layout): $p99 ms, $rounds rounds | <= 10 % | $(met "${busy%% *}" 0.10 '<=')"
+}
+
+bench_attach() {
+  local raw="$out/attach.txt"
+  # one JVM, interleaved inside it: baseline then attached, ROUNDS times, each a fresh pair of QEMUs
+  "${java[@]}" dev.migscope.qemu.AttachOverheadBench "$rounds" "${QEMU_MIB:-256}" | tee "$out/attach-rounds.txt"
+  sed -n 's/^round=\([0-9]*\) baseline_ms=\([0-9]*\) attached_ms=\([0-9]*\)$/\1 \2 \3/p' "$out/attach-rounds.txt" > "$raw"
+  local cmed jmed rmed rmin rmax n
+  read -r cmed jmed rmed rmin rmax n < <(stats < "$raw")
+  row "QEMU: RAM-only migration of a ${QEMU_MIB:-256} MiB TCG VM over a UNIX socket, QEMU's total-time with migscope attached to both sides (query-migrate at 20 Hz) (ms) | $jmed | not attached $cmed | $rmed [$rmin-$rmax], $n | <= 1.02 | $(met "$rmed" 1.02 '<=')"
+}
+
+bench_eventscreen() {
+  local raw="$out/eventscreen.txt" flags
+  flags=$(sed -n 's:.*<testfx.argLine>\(.*\)</testfx.argLine>.*:\1:p' pom.xml)
+  : > "$raw"
+  for ((r = 1; r <= rounds; r++)); do
+    "${java[@]}" $flags dev.migscope.ui.QemuEventToScreenBench 400 2>/dev/null | grep '^n=' | tee -a "$raw"
+  done
+  local p99 p50
+  p99=$(sed 's/.*p99_ms=\([0-9.]*\).*/\1/' "$raw" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f [%.1f-%.1f]", a[int((NR + 1) / 2)], a[1], a[NR] }')
+  p50=$(sed 's/.*p50_ms=\([0-9.]*\).*/\1/' "$raw" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] }')
+  row "UI: VFIO_MIGRATION event (scripted QEMU's write) to the graph showing the state (end of that pulse's layout), headless, p99 (ms) | $p99 | - | p50 $p50 ms, 400 events, $rounds rounds | <= 20 ms | $(met "${p99%% *}" 20 '<=')"
 }
 
 bench_memory() {

@@ -2,6 +2,9 @@ package dev.migscope.cli;
 
 import dev.migscope.ui.InspectorApp;
 import dev.migscope.ui.common.Theme;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -10,13 +13,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code migscope window [--device ID] [--theme light|dark]}: the window {@code migscope} with no
- * command opens, with a device opened at once (also one no listing shows, such as the broken
- * simulated drivers) and a theme chosen. The id is checked here, so a typo is one line on stderr
+ * {@code migscope window [--device ID] [--attach SOCKET...] [--theme light|dark]}: the window
+ * {@code migscope} with no command opens, with a device opened at once (also one no listing shows,
+ * such as the broken simulated drivers), QEMUs followed at once, and a theme chosen. The id is checked here, so a typo is one line on stderr
  * and exit code 3, not a window with an error in its log.
  */
 @Command(name = "window", description = "Open the inspector window (what migscope with no command does), "
-        + "with a device opened at once and a theme chosen. It lists the simulated devices too, and returns "
+        + "with a device opened at once, QEMUs followed at once, and a theme chosen. It lists the simulated devices too, and returns "
         + "when the window closes.")
 @UsesTheWindow
 final class WindowCommand implements Callable<Integer> {
@@ -27,6 +30,11 @@ final class WindowCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "ID", description = "Open this device at once: an id `migscope list "
             + "--sim` shows, or one that opens by id only (the broken simulated drivers, sim:broken-*).")
     String device;
+
+    @Option(names = "--attach", paramLabel = "SOCKET", arity = "1..*", description = "Follow the QEMU behind "
+            + "each QMP socket, as File > Attach to QEMU... does: each QEMU a node of the device list with its "
+            + "VFIO devices below it; read-only, the VM is never changed (docs/QEMU.md).")
+    List<Path> attach = new ArrayList<>();
 
     @Option(names = "--theme", paramLabel = "light|dark",
             description = "Colour theme (default: the one the window last used, else light).")
@@ -46,7 +54,7 @@ final class WindowCommand implements Callable<Integer> {
         if (noDisplay.isPresent()) {
             throw new CliFailure(ExitCode.FAILED, noDisplay.get());
         }
-        InspectorApp.launch(device, t);
+        InspectorApp.launch(device, attach, t);
         return ExitCode.OK;
     }
 

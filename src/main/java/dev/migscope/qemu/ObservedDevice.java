@@ -12,6 +12,7 @@ import dev.migscope.view.DeviceEvent;
 import dev.migscope.view.DeviceEvent.Kind;
 import dev.migscope.view.DeviceListener;
 import dev.migscope.view.DeviceView;
+import dev.migscope.view.TelemetryKind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,6 +96,11 @@ public final class ObservedDevice implements DeviceView {
     @Override
     public Telemetry telemetry() {
         return telemetry;
+    }
+
+    @Override
+    public TelemetryKind telemetryKind() {
+        return TelemetryKind.QEMU_MIGRATION;
     }
 
     @Override

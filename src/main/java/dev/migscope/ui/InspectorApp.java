@@ -8,9 +8,12 @@ import javafx.stage.Stage;
 
 /**
  * The desktop entry: {@code migscope} with no command, and {@code migscope window}, open this
- * window. Parameters: {@code --theme=dark} (or light), {@code --device=ID} to open a device at once.
+ * window. Parameters: {@code --theme=dark} (or light), {@code --device=ID} to open a device at once,
+ * {@code --attach=SOCKET} (repeated) to follow QEMUs at once.
  */
 public final class InspectorApp extends Application {
+
+    private static final String ATTACH = "--attach=";
 
     private InspectorWindow window;
     private final UserFiles files = UserFiles.fromEnvironment(System.getenv());
@@ -21,11 +24,15 @@ public final class InspectorApp extends Application {
     }
 
     /**
-     * {@link #launch(String...)} with the device to open and the theme given; null leaves either as
-     * without them (no device; the theme the window last used, else light).
+     * {@link #launch(String...)} with the device to open, the QMP sockets to attach to and the theme
+     * given; null leaves device or theme as without them (no device; the theme the window last used,
+     * else light).
      */
-    public static void launch(String deviceId, Theme theme) {
+    public static void launch(String deviceId, java.util.List<java.nio.file.Path> attach, Theme theme) {
         java.util.List<String> args = new java.util.ArrayList<>();
+        for (java.nio.file.Path p : attach) {
+            args.add(ATTACH + p);
+        }
         if (deviceId != null) {
             args.add("--device=" + deviceId);
         }
@@ -43,6 +50,11 @@ public final class InspectorApp extends Application {
                 .or(() -> Theme.parse(settings.getProperty("theme")))
                 .orElse(Theme.LIGHT);
         window = show(stage, DeviceRegistry.load(true), theme, named.get("device"));
+        java.util.List<java.nio.file.Path> sockets = getParameters().getRaw().stream().filter(a -> a.startsWith(ATTACH))
+                .map(a -> java.nio.file.Path.of(a.substring(ATTACH.length()))).toList();
+        if (!sockets.isEmpty()) {
+            window.attachQemu(sockets);
+        }
         window.log().setSink(line -> {
             try {
                 files.appendToLog(line);

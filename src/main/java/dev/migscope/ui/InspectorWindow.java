@@ -6,6 +6,7 @@ import dev.migscope.device.Errno;
 import dev.migscope.device.VfioError;
 import dev.migscope.fsm.Arc;
 import dev.migscope.fsm.MigState;
+import dev.migscope.qemu.AttachedQemu;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.session.demo.DemoScenario;
@@ -20,6 +21,7 @@ import dev.migscope.ui.mainwindow.ActionsController;
 import dev.migscope.ui.mainwindow.DeviceCalls;
 import dev.migscope.ui.mainwindow.DeviceListController;
 import dev.migscope.ui.mainwindow.ExportController;
+import dev.migscope.ui.mainwindow.QemuController;
 import dev.migscope.ui.mainwindow.RecordingController;
 import dev.migscope.ui.mainwindow.SelectedDevice;
 import dev.migscope.ui.mainwindow.SimulationController;
@@ -29,6 +31,7 @@ import dev.migscope.ui.teaching.TeachingView;
 import dev.migscope.view.DeviceEvent;
 import dev.migscope.view.DeviceView;
 import dev.migscope.view.StreamResult;
+import dev.migscope.view.TelemetryKind;
 import dev.migscope.view.TransitionResult;
 import java.nio.file.Path;
 import java.util.List;
@@ -78,6 +81,7 @@ public final class InspectorWindow {
     private final RecordingController recording;
     private final ExportController exports;
     private final SimulationController simulation;
+    private final QemuController qemus;
     /** Built when its tab is first shown (or asked for): the first frame shows only the Inspector. */
     private TeachingView teaching;
     private ConformanceView conformance;
@@ -120,6 +124,7 @@ public final class InspectorWindow {
         conform.setId("tab-conformance");
         TabPane tabs = new TabPane(inspect, teach, conform);
         tabs.setId("tabs");
+        qemus = new QemuController(devices, registry, log, tabs);
 
         SplitPane main = new SplitPane(devices, tabs);
         main.setDividerPositions(0.2);
@@ -128,7 +133,7 @@ public final class InspectorWindow {
         devices.setPrefWidth(260);
 
         root.setTop(new VBox(
-                actions.menus(streams, recording, exports, simulation, deviceList::rescan, this::applyTheme, charts,
+                actions.menus(streams, recording, exports, simulation, qemus, deviceList::rescan, this::applyTheme, charts,
                         () -> root.getScene() == null ? null : root.getScene().getWindow()),
                 actions.toolbar(streams, recording, exports, simulation)));
         root.setCenter(main);
@@ -166,7 +171,8 @@ public final class InspectorWindow {
         graph.currentProperty().bind(selected.stateProperty());
         selected.viewProperty().addListener((o, was, v) -> {
             graph.featuresProperty().set(v == null ? null : v.features());
-            charts.setTelemetry(v == null ? null : v.telemetry());
+            charts.setTelemetry(v == null ? null : v.telemetry(),
+                    v == null ? TelemetryKind.DEVICE : v.telemetryKind());
             charts.update();
             if (conformance != null) {
                 conformance.refresh();
@@ -252,6 +258,19 @@ public final class InspectorWindow {
             }
             return s;
         });
+    }
+
+    /**
+     * Attaches to QEMUs by their QMP sockets ({@code migscope window --attach}), as File -> Attach
+     * to QEMU... does: each a node of the device list; read-only. Completes on the FX thread.
+     */
+    public CompletableFuture<List<AttachedQemu>> attachQemu(List<Path> sockets) {
+        return qemus.attach(sockets);
+    }
+
+    /** The QEMUs the window follows. */
+    public QemuController qemus() {
+        return qemus;
     }
 
     // ---------------------------------------------------------------- commands
@@ -391,6 +410,7 @@ public final class InspectorWindow {
             conformance.dispose();
         }
         deviceList.dispose();
+        qemus.dispose();
         tasks.shutdown();
     }
 }

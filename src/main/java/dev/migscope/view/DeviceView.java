@@ -26,6 +26,11 @@ public interface DeviceView {
     /** Samples on the view's own clock; times are relative to {@link #startNanos()}. */
     Telemetry telemetry();
 
+    /** Which figures {@link #telemetry()} carries: the charts a front end shows for it. */
+    default TelemetryKind telemetryKind() {
+        return TelemetryKind.DEVICE;
+    }
+
     /** The view's time zero, in {@link System#nanoTime()} terms. */
     long startNanos();
 

@@ -3,13 +3,16 @@ package dev.migscope.ui.charts;
 import dev.migscope.telemetry.Bytes;
 import dev.migscope.telemetry.Metric;
 import dev.migscope.telemetry.Sample;
+import dev.migscope.view.TelemetryKind;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * What one chart plots: its id ({@code #chart-throughput}), title, and a left axis with its
- * series and optionally a right one. The charts of the window are {@link #CATALOGUE}; their
- * colours come from the theme's palette by each series' {@code colour} name.
+ * series and optionally a right one. The charts of the window are {@link #CATALOGUE} for a
+ * device's own telemetry and {@link #QEMU_MIGRATION} for a migration QEMU runs, chosen by the
+ * view's {@link TelemetryKind} ({@link #catalogue}); their colours come from the theme's palette by
+ * each series' {@code colour} name.
  *
  * @param title       the title above the chart, from the newest sample and the link bandwidth
  * @param leftLabel   the left axis' label (its unit)
@@ -43,13 +46,16 @@ public record ChartSpec(String id, Title title, String leftLabel, List<Series> l
         /** Bytes (or bytes/s) as MiB (MiB/s): binary units, as {@link Bytes} writes them. */
         MIB,
         /** A stop_copy_length in bytes as the milliseconds it takes over the link. */
-        DOWNTIME_MS;
+        DOWNTIME_MS,
+        /** Seconds as milliseconds. */
+        MS;
 
         double apply(double v, double linkBytesPerSecond) {
             return switch (this) {
                 case ONE -> v;
                 case MIB -> Bytes.mebibytes(v);
                 case DOWNTIME_MS -> v / linkBytesPerSecond * 1000;
+                case MS -> v * 1000;
             };
         }
     }
@@ -65,7 +71,7 @@ public record ChartSpec(String id, Title title, String leftLabel, List<Series> l
         }
     }
 
-    /** The four charts of the window, in reading order (left to right, top to bottom). */
+    /** The four charts of a device's own telemetry, in reading order (left to right, top to bottom). */
     public static final List<ChartSpec> CATALOGUE = List.of(
             new ChartSpec("chart-throughput", Title.fixed("Migration data throughput"), "MiB/s", List.of(
                     new Series(Metric.PRE_COPY_THROUGHPUT, "PRE_COPY", Scale.MIB, "series-pre-copy", false),
@@ -85,6 +91,47 @@ public record ChartSpec(String id, Title title, String leftLabel, List<Series> l
                     new Series(Metric.STOP_COPY_LENGTH, "stop_copy_length", Scale.MIB, "series-stop-copy", false)),
                     "ms", List.of(
                     new Series(Metric.STOP_COPY_LENGTH, "downtime at link", Scale.DOWNTIME_MS, "series-resume", true))));
+
+    /**
+     * The four charts of a migration QEMU runs, from its query-migrate polls: vfio.transferred (all
+     * of the QEMU's VFIO devices) as bytes/s by the device's phase, so pre-copy and stop-copy show
+     * apart; guest RAM; RAM dirty pages; QEMU's expected downtime against its downtime-limit.
+     */
+    public static final List<ChartSpec> QEMU_MIGRATION = List.of(
+            new ChartSpec("chart-qemu-vfio", Title.fixed("VFIO data (query-migrate vfio.transferred)"), "MiB/s",
+                    List.of(
+                    new Series(Metric.PRE_COPY_THROUGHPUT, "pre-copy", Scale.MIB, "series-pre-copy", false),
+                    new Series(Metric.STOP_COPY_THROUGHPUT, "stop-copy", Scale.MIB, "series-stop-copy", false)),
+                    "total MiB", List.of(
+                    new Series(Metric.TOTAL_BYTES, "vfio.transferred", Scale.MIB, "series-total", true))),
+            new ChartSpec("chart-qemu-ram", Title.fixed("Guest RAM sent"), "MiB/s", List.of(
+                    new Series(Metric.RAM_THROUGHPUT, "RAM", Scale.MIB, "series-resume", false)),
+                    "", List.of()),
+            new ChartSpec("chart-qemu-dirty", Title.fixed("Guest RAM dirty pages rate"), "pages/s", List.of(
+                    new Series(Metric.RAM_DIRTY_PAGES_RATE, "dirty pages", Scale.ONE, "series-dma", false)),
+                    "", List.of()),
+            new ChartSpec("chart-qemu-downtime", ChartSpec::expectedDowntimeTitle, "ms", List.of(
+                    new Series(Metric.DOWNTIME_ESTIMATE, "expected downtime", Scale.MS, "series-stop-copy", false),
+                    new Series(Metric.DOWNTIME_LIMIT, "downtime-limit", Scale.MS, "series-total", true)),
+                    "", List.of()));
+
+    /** The charts that fit a view's telemetry. */
+    public static List<ChartSpec> catalogue(TelemetryKind kind) {
+        return switch (kind) {
+            case DEVICE -> CATALOGUE;
+            case QEMU_MIGRATION -> QEMU_MIGRATION;
+        };
+    }
+
+    /** The downtime chart says QEMU's newest estimate against its limit. */
+    static String expectedDowntimeTitle(Sample latest, double linkBytesPerSecond) {
+        double expected = latest == null ? Double.NaN : latest.get(Metric.DOWNTIME_ESTIMATE);
+        double limit = latest == null ? Double.NaN : latest.get(Metric.DOWNTIME_LIMIT);
+        return Double.isNaN(expected) ? "Expected downtime and downtime-limit"
+                : String.format(Locale.ROOT, "Expected downtime %.0f ms", Scale.MS.apply(expected, 0))
+                        + (Double.isNaN(limit) ? "" : String.format(Locale.ROOT, " \u00b7 limit %.0f ms",
+                                Scale.MS.apply(limit, 0)));
+    }
 
     /** The stop-copy chart says what a switch-over now would move and cost. */
     static String stopCopyTitle(Sample latest, double linkBytesPerSecond) {

@@ -6,11 +6,13 @@ import dev.migscope.telemetry.Telemetry;
 import dev.migscope.telemetry.WindowDecimator;
 import dev.migscope.ui.common.Theme;
 import dev.migscope.ui.common.Tooltips;
+import dev.migscope.view.TelemetryKind;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Paint;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,8 +40,8 @@ import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
 
 /**
- * The live charts of {@link ChartSpec#CATALOGUE}, of one device view's telemetry (whatever kind of
- * view: driven, observed or remote). Telemetry is pulled: {@link #update} runs once per animation frame on the
+ * The live charts of one device view's telemetry (whatever kind of view: driven, observed or
+ * remote), the catalogue that fits the figures it carries ({@link ChartSpec#catalogue}). Telemetry is pulled: {@link #update} runs once per animation frame on the
  * FX thread, folds the samples appended since the last frame into a {@link WindowDecimator}
  * (min/max per time bucket, only the plotted metrics) and replaces each chart's datasets; a
  * {@link ChartView} redraws once in the pulse's layout pass whatever changed.
@@ -124,7 +126,14 @@ public final class ChartsPane extends VBox {
         }
     }
 
-    private final Map<String, Chart> charts = new LinkedHashMap<>();
+    /** The charts shown: those of {@link #kind}. */
+    private Map<String, Chart> charts;
+    /** Each catalogue's charts, built the first time a view of its kind is shown. */
+    private final Map<TelemetryKind, Map<String, Chart>> built = new EnumMap<>(TelemetryKind.class);
+    private TelemetryKind kind = TelemetryKind.DEVICE;
+    private final GridPane grid = new GridPane();
+    private Theme theme = Theme.LIGHT;
+    private boolean drawing;
     private final ToggleGroup windowGroup = new ToggleGroup();
     private final ComboBox<Double> linkGbit = new ComboBox<>();
     private Telemetry telemetry;
@@ -139,11 +148,7 @@ public final class ChartsPane extends VBox {
     public ChartsPane() {
         getStyleClass().add("charts-pane");
         setId("charts");
-        for (ChartSpec spec : ChartSpec.CATALOGUE) {
-            charts.put(spec.id(), new Chart(spec));
-        }
-
-        GridPane grid = new GridPane();
+        charts = charts(kind);
         grid.setHgap(6);
         grid.setVgap(6);
         for (int i = 0; i < 2; i++) {
@@ -156,11 +161,7 @@ public final class ChartsPane extends VBox {
             r.setVgrow(Priority.ALWAYS);
             grid.getRowConstraints().add(r);
         }
-        int i = 0;
-        for (Chart c : charts.values()) {
-            grid.add(c.viewer, i % 2, i / 2);
-            i++;
-        }
+        layOut();
         VBox.setVgrow(grid, Priority.ALWAYS);
 
         HBox controls = new HBox(6);
@@ -221,8 +222,34 @@ public final class ChartsPane extends VBox {
      * AWT's text, and the window calls this after its first frame so that frame is not held back.
      */
     public void startDrawing() {
+        drawing = true;
         for (Chart c : charts.values()) {
             c.viewer.startDrawing();
+        }
+    }
+
+    /** The charts of a catalogue, built (themed, drawing once the window's are) on first use. */
+    private Map<String, Chart> charts(TelemetryKind k) {
+        return built.computeIfAbsent(k, x -> {
+            Map<String, Chart> m = new LinkedHashMap<>();
+            for (ChartSpec spec : ChartSpec.catalogue(x)) {
+                Chart c = new Chart(spec);
+                paint(c, theme);
+                if (drawing) {
+                    c.viewer.startDrawing();
+                }
+                m.put(spec.id(), c);
+            }
+            return m;
+        });
+    }
+
+    private void layOut() {
+        grid.getChildren().clear();
+        int i = 0;
+        for (Chart c : charts.values()) {
+            grid.add(c.viewer, i % 2, i / 2);
+            i++;
         }
     }
 
@@ -231,11 +258,21 @@ public final class ChartsPane extends VBox {
         return (g == null || g <= 0 ? 10.0 : g) * 1e9 / 8;
     }
 
-    /**
-     * Plots {@code t} from the next {@link #update} on: a device view's telemetry, whatever kind of
-     * view it is; null clears the charts.
-     */
+    /** {@link #setTelemetry(Telemetry, TelemetryKind)} with a device's own figures. */
     public void setTelemetry(Telemetry t) {
+        setTelemetry(t, TelemetryKind.DEVICE);
+    }
+
+    /**
+     * Plots {@code t} from the next {@link #update} on, in the charts that fit {@code k}: a device
+     * view's telemetry, whatever kind of view it is; null clears the charts.
+     */
+    public void setTelemetry(Telemetry t, TelemetryKind k) {
+        if (k != kind) {
+            kind = k;
+            charts = charts(k);
+            layOut();
+        }
         this.telemetry = t;
         decimator = null;
         seenVersion = -1;
@@ -390,34 +427,41 @@ public final class ChartsPane extends VBox {
      * Colours the charts with the theme's palette (JFreeChart paints with AWT, not CSS: the
      * colours are read from the theme's palette file).
      */
-    public void applyTheme(Theme theme) {
+    public void applyTheme(Theme t) {
+        theme = t;
+        for (Map<String, Chart> m : built.values()) {
+            for (Chart c : m.values()) {
+                paint(c, t);
+            }
+        }
+    }
+
+    private static void paint(Chart c, Theme theme) {
         Paint bg = awt(theme, "chart-bg");
         Paint plotBg = awt(theme, "chart-plot");
-        Paint grid = awt(theme, "chart-grid");
+        Paint gridLines = awt(theme, "chart-grid");
         Paint text = awt(theme, "chart-text");
         Paint muted = awt(theme, "chart-muted");
         Font tick = new Font(Font.SANS_SERIF, Font.PLAIN, 9);
         Font label = new Font(Font.SANS_SERIF, Font.PLAIN, 10);
-        for (Chart c : charts.values()) {
-            JFreeChart ch = c.chart;
-            ch.setBackgroundPaint(bg);
-            ch.getTitle().setPaint(text);
-            ch.getLegend().setBackgroundPaint(bg);
-            ch.getLegend().setItemPaint(text);
-            XYPlot p = ch.getXYPlot();
-            p.setBackgroundPaint(plotBg);
-            p.setDomainGridlinePaint(grid);
-            p.setRangeGridlinePaint(grid);
-            p.setOutlinePaint(grid);
-            paintSeries(p.getRenderer(0), c.spec.left(), theme);
-            if (c.rightData != null) {
-                paintSeries(p.getRenderer(1), c.spec.right(), theme);
-            }
-            for (int i = 0; i < p.getRangeAxisCount(); i++) {
-                style(p.getRangeAxis(i), muted, tick, label);
-            }
-            style(p.getDomainAxis(), muted, tick, label);
+        JFreeChart ch = c.chart;
+        ch.setBackgroundPaint(bg);
+        ch.getTitle().setPaint(text);
+        ch.getLegend().setBackgroundPaint(bg);
+        ch.getLegend().setItemPaint(text);
+        XYPlot p = ch.getXYPlot();
+        p.setBackgroundPaint(plotBg);
+        p.setDomainGridlinePaint(gridLines);
+        p.setRangeGridlinePaint(gridLines);
+        p.setOutlinePaint(gridLines);
+        paintSeries(p.getRenderer(0), c.spec.left(), theme);
+        if (c.rightData != null) {
+            paintSeries(p.getRenderer(1), c.spec.right(), theme);
         }
+        for (int i = 0; i < p.getRangeAxisCount(); i++) {
+            style(p.getRangeAxis(i), muted, tick, label);
+        }
+        style(p.getDomainAxis(), muted, tick, label);
     }
 
     private static void paintSeries(XYItemRenderer r, List<ChartSpec.Series> series, Theme theme) {

@@ -4,6 +4,7 @@ import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceKind;
 import dev.migscope.fsm.MigState;
 import dev.migscope.ui.common.Tooltips;
+import dev.migscope.view.DeviceView;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -20,13 +21,15 @@ import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
 
 /**
- * The device list: real devices, then simulated ones, each under a heading; a filter box matches
- * id, driver, name, features and state. Selecting a device only reports it: the window opens it.
+ * The device list: real devices, then simulated ones, each under a heading, then each attached
+ * QEMU as a node with the VFIO devices it migrates below it; a filter box matches id, driver,
+ * name, features and state. Selecting a device only reports it: the window opens it, or shows
+ * the attached QEMU's device.
  */
 public final class DeviceListView extends VBox {
 
-    /** A row: a group heading or a device. */
-    private sealed interface Row permits Heading, Device {
+    /** A row: a group heading, a device, an attached QEMU or a device it migrates. */
+    private sealed interface Row permits Heading, Device, Qemu, Observed {
     }
 
     private record Heading(String title) implements Row {
@@ -35,11 +38,32 @@ public final class DeviceListView extends VBox {
     private record Device(DeviceInfo info) implements Row {
     }
 
+    private record Qemu(Attached qemu) implements Row {
+    }
+
+    private record Observed(DeviceView view) implements Row {
+    }
+
+    /**
+     * An attached QEMU, a node of the list.
+     *
+     * @param title   {@code QEMU vm1}
+     * @param detail  its version, role and pid when known, its socket
+     * @param devices its VFIO devices, as the window shows them
+     */
+    public record Attached(String title, String detail, List<DeviceView> devices) {
+        public Attached {
+            devices = List.copyOf(devices);
+        }
+    }
+
     private final TextField filter = new TextField();
     private final ListView<Row> list = new ListView<>();
     private final ReadOnlyObjectWrapper<DeviceInfo> selected = new ReadOnlyObjectWrapper<>(this, "selected");
     private List<DeviceInfo> devices = List.of();
+    private List<Attached> attached = List.of();
     private Consumer<DeviceInfo> onSelect = d -> { };
+    private Consumer<DeviceView> onSelectObserved = v -> { };
     private boolean rebuilding;
 
     public DeviceListView() {
@@ -60,7 +84,10 @@ public final class DeviceListView extends VBox {
             if (b instanceof Device d) {
                 selected.set(d.info());
                 onSelect.accept(d.info());
-            } else if (b instanceof Heading) {
+            } else if (b instanceof Observed obs) {
+                selected.set(null);
+                onSelectObserved.accept(obs.view());
+            } else if (b instanceof Heading || b instanceof Qemu) {
                 list.getSelectionModel().select(a);
             }
         });
@@ -72,6 +99,22 @@ public final class DeviceListView extends VBox {
 
     public void setOnSelect(Consumer<DeviceInfo> handler) {
         this.onSelect = handler == null ? d -> { } : handler;
+    }
+
+    /** What selecting a device of an attached QEMU does. */
+    public void setOnSelectObserved(Consumer<DeviceView> handler) {
+        this.onSelectObserved = handler == null ? v -> { } : handler;
+    }
+
+    /** Replaces the attached QEMUs and their devices. FX thread. */
+    public void setAttached(List<Attached> all) {
+        this.attached = List.copyOf(all);
+        rebuild();
+    }
+
+    /** Draws the rows again: an attached QEMU's device changed state. */
+    public void refreshRows() {
+        list.refresh();
     }
 
     /** Replaces the listing (after a scan). FX thread. */
@@ -90,10 +133,14 @@ public final class DeviceListView extends VBox {
         rebuild();
     }
 
-    /** Selects a device by id (keyboard users, tests, {@code screenshot --device}). */
+    /**
+     * Selects a device by id (keyboard users, tests, {@code screenshot --device}): a listed
+     * device's id, or an attached QEMU's device's view id.
+     */
     public boolean select(String id) {
         for (Row r : list.getItems()) {
-            if (r instanceof Device d && d.info().id().equals(id)) {
+            if (r instanceof Device d && d.info().id().equals(id)
+                    || r instanceof Observed o && o.view().id().equals(id)) {
                 list.getSelectionModel().select(r);
                 list.scrollTo(r);
                 return true;
@@ -114,9 +161,22 @@ public final class DeviceListView extends VBox {
         return filter;
     }
 
-    /** The device ids shown after filtering, in order. */
+    /** The device ids shown after filtering, in order (an attached QEMU's devices by view id). */
     public List<String> shownIds() {
-        return list.getItems().stream().filter(r -> r instanceof Device).map(r -> ((Device) r).info().id()).toList();
+        List<String> ids = new ArrayList<>();
+        for (Row r : list.getItems()) {
+            if (r instanceof Device d) {
+                ids.add(d.info().id());
+            } else if (r instanceof Observed o) {
+                ids.add(o.view().id());
+            }
+        }
+        return ids;
+    }
+
+    /** The attached QEMUs' nodes shown, as their titles say. */
+    public List<String> shownQemus() {
+        return list.getItems().stream().filter(r -> r instanceof Qemu).map(r -> ((Qemu) r).qemu().title()).toList();
     }
 
     private void rebuild() {
@@ -132,13 +192,19 @@ public final class DeviceListView extends VBox {
             rows.add(new Heading("Simulated devices (" + sim.size() + ")"));
             sim.forEach(d -> rows.add(new Device(d)));
         }
-        DeviceInfo keep = selected.get();
+        for (Attached a : attached) {
+            rows.add(new Qemu(a));
+            a.devices().stream().filter(v -> matches(v.info(), q)).forEach(v -> rows.add(new Observed(v)));
+        }
+        Object keep = selected.get() != null ? selected.get().id()
+                : list.getSelectionModel().getSelectedItem() instanceof Observed o ? o.view() : null;
         rebuilding = true;
         try {
             list.getItems().setAll(rows);
             if (keep != null) {
                 for (Row r : rows) {
-                    if (r instanceof Device d && d.info().id().equals(keep.id())) {
+                    if (r instanceof Device d && d.info().id().equals(keep)
+                            || r instanceof Observed o && o.view() == keep) {
                         list.getSelectionModel().select(r);
                     }
                 }
@@ -159,7 +225,12 @@ public final class DeviceListView extends VBox {
         return hay.contains(q);
     }
 
-    private static final class DeviceCell extends ListCell<Row> {
+    /** The host ids of the devices an attached QEMU migrates: their own entries say so. */
+    private boolean heldByAttached(DeviceInfo d) {
+        return attached.stream().flatMap(a -> a.devices().stream()).anyMatch(v -> v.info().id().equals(d.id()));
+    }
+
+    private final class DeviceCell extends ListCell<Row> {
         private final Label name = new Label();
         private final Label detail = new Label();
         private final VBox box = new VBox(1, name, detail);
@@ -172,7 +243,8 @@ public final class DeviceListView extends VBox {
         @Override
         protected void updateItem(Row item, boolean empty) {
             super.updateItem(item, empty);
-            getStyleClass().removeAll("device-heading", "device-row", "device-busy", "device-error");
+            getStyleClass().removeAll("device-heading", "device-row", "device-busy", "device-error", "qemu-node",
+                    "device-observed");
             setText(null);
             setTooltip(null);
             if (empty || item == null) {
@@ -183,14 +255,31 @@ public final class DeviceListView extends VBox {
                 l.getStyleClass().add("heading-text");
                 setGraphic(l);
                 getStyleClass().add("device-heading");
+            } else if (item instanceof Qemu node) {
+                name.setText(node.qemu().title());
+                detail.setText(node.qemu().detail() + (node.qemu().devices().isEmpty() ? "\nno vfio-pci device" : ""));
+                setGraphic(box);
+                getStyleClass().add("qemu-node");
+            } else if (item instanceof Observed o) {
+                DeviceInfo d = o.view().info();
+                name.setText(d.displayName());
+                detail.setText(d.id() + "  \u00b7  " + o.view().state()
+                        + (o.view().isGone() ? "  \u00b7  QEMU gone" : "")
+                        + "\n" + d.knownFeatures().map(Object::toString).orElse("features unknown")
+                        + "\nfollowed over QMP (read-only)");
+                setGraphic(box);
+                getStyleClass().addAll("device-row", "device-observed");
             } else if (item instanceof Device dev) {
                 DeviceInfo d = dev.info();
                 name.setText(d.id());
                 StringBuilder sb = new StringBuilder(d.driver());
                 d.knownState().ifPresent(s -> sb.append("  \u00b7  ").append(s));
                 sb.append("\n").append(d.knownFeatures().map(Object::toString).orElse("features unknown"));
-                d.ownerIfBusy().ifPresent(o -> sb.append(o.pid() == ProcessHandle.current().pid()
-                        ? "\nopen in this window" : "\nbusy: held by " + o));
+                boolean attachedHolder = heldByAttached(d);
+                d.ownerIfBusy().ifPresentOrElse(o -> sb.append(o.pid() == ProcessHandle.current().pid()
+                        ? "\nopen in this window" : attachedHolder
+                        ? "\nheld by " + o.command() + ", pid " + o.pid() + " (attached)" : "\nbusy: held by " + o),
+                        () -> sb.append(attachedHolder ? "\nheld by an attached QEMU (attached)" : ""));
                 if (d.access() != null) {
                     sb.append("\n").append(d.access());
                 }

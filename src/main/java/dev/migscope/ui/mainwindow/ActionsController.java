@@ -177,8 +177,8 @@ public final class ActionsController {
      * @param window    the window to close on Quit
      */
     public MenuBar menus(StreamController streams, RecordingController recording, ExportController exports,
-                         SimulationController simulation, Runnable rescan, Consumer<Theme> theme, ChartsPane charts,
-                         Supplier<Window> window) {
+                         SimulationController simulation, QemuController qemus, Runnable rescan,
+                         Consumer<Theme> theme, ChartsPane charts, Supplier<Window> window) {
         MenuItem quit = item("Quit", "Shortcut+Q", () -> {
             Window w = window.get();
             if (w != null) {
@@ -188,6 +188,7 @@ public final class ActionsController {
         Menu file = new Menu("File", null,
                 drivingItem(item("Save stream to file\u2026", "Shortcut+S", streams::chooseAndSave)),
                 drivingItem(item("Resume from file\u2026", "Shortcut+O", streams::chooseAndResume)),
+                item("Attach to QEMU\u2026", "Shortcut+Shift+A", qemus::chooseAndAttach),
                 recording.menuItem(), new SeparatorMenuItem(),
                 item("Export graph as PNG\u2026", "Shortcut+G", exports::chooseAndExportGraph),
                 item("Export charts as PNG\u2026", "Shortcut+Shift+G", exports::chooseAndExportCharts),

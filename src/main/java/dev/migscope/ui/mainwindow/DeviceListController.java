@@ -51,10 +51,13 @@ public final class DeviceListController {
         this.log = log;
         this.tasks = tasks;
         list.setOnSelect(d -> open(d.id()));
+        list.setOnSelectObserved(this::showObserved);
         selected.stateProperty().addListener((o, was, st) -> {
             DeviceView v = selected.view();
-            if (v != null) {
+            if (v != null && v == session) {
                 list.update(v.info().withState(st));
+            } else if (v != null) {
+                list.refreshRows();
             }
         });
     }
@@ -166,6 +169,25 @@ public final class DeviceListController {
     public CompletableFuture<MigrationSession> reopen(String id) {
         list.setDisable(false);
         return open(id);
+    }
+
+    /**
+     * Shows a device an attached QEMU migrates (closing the window's session): a read-only view,
+     * so the driving actions are off.
+     */
+    public void showObserved(DeviceView v) {
+        if (selected.view() == v) {
+            return;
+        }
+        MigrationSession old = session;
+        wanted = v.id();
+        detach();
+        if (old != null) {
+            tasks.execute(old::close);
+        }
+        selected.viewProperty().set(v);
+        log.note("showing " + v.info().displayName() + " (" + v.id() + "): followed over QMP, read-only; state "
+                + v.state());
     }
 
     private void attach(MigrationSession s) {

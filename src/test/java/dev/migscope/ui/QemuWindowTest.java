@@ -1,0 +1,203 @@
+package dev.migscope.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.migscope.device.DeviceBackend;
+import dev.migscope.device.DeviceInfo;
+import dev.migscope.device.DeviceKind;
+import dev.migscope.device.DeviceRegistry;
+import dev.migscope.device.DeviceSession;
+import dev.migscope.device.Errno;
+import dev.migscope.device.Owner;
+import dev.migscope.device.VfioError;
+import dev.migscope.device.VfioException;
+import dev.migscope.fsm.MigFeatures;
+import dev.migscope.fsm.MigState;
+import dev.migscope.json.Json;
+import dev.migscope.qemu.AttachedQemu;
+import dev.migscope.testsupport.FakeQmpServer;
+import dev.migscope.testsupport.QemuProcess;
+import dev.migscope.ui.common.Theme;
+import dev.migscope.ui.log.EventLogView;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import javafx.scene.control.MenuBar;
+import javafx.scene.control.MenuItem;
+import javafx.scene.control.TextArea;
+import javafx.stage.Stage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.testfx.api.FxRobot;
+import org.testfx.framework.junit5.ApplicationExtension;
+import org.testfx.framework.junit5.Start;
+import org.testfx.util.WaitForAsyncUtils;
+
+/**
+ * The window following QEMUs: a real QEMU 10 on this host (no VFIO device can exist here), and a
+ * scripted one that reports a vfio-pci device and its VFIO_MIGRATION events.
+ */
+@ExtendWith(ApplicationExtension.class)
+class QemuWindowTest {
+
+    private static final long WAIT_S = QemuProcess.WAIT.toSeconds();
+    private static final String UUID = "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001";
+    private static final String QOM = "/machine/peripheral/mtty0";
+    private static final long T0 = 1_713_771_323L;
+    private static final int QEMU_PID = 4242;
+
+    @TempDir
+    Path dir;
+
+    private InspectorWindow window;
+
+    @Start
+    void start(Stage stage) {
+        window = new InspectorWindow(new DeviceRegistry(List.of(), List.of(new HostWithMtty()), true), Theme.LIGHT);
+        stage.setScene(window.scene());
+        stage.show();
+    }
+
+    @AfterEach
+    void close(FxRobot robot) {
+        robot.interact(window::dispose);
+    }
+
+    private static <T> T onFx(Callable<T> c) throws Exception {
+        return WaitForAsyncUtils.asyncFx(c).get(WAIT_S, TimeUnit.SECONDS);
+    }
+
+    private static void await(Callable<Boolean> c) throws Exception {
+        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(c));
+    }
+
+    private String logText() throws Exception {
+        return onFx(() -> window.log().text());
+    }
+
+    @Test
+    void aRealQemuIsANodeOfTheDeviceListAndItsEventsReachTheLog() throws Exception {
+        try (QemuProcess vm = QemuProcess.start(dir, "vm1")) {
+            List<AttachedQemu> attached = onFx(() -> window.attachQemu(List.of(vm.qmp())))
+                    .get(WAIT_S, TimeUnit.SECONDS);
+            assertThat(attached).extracting(AttachedQemu::name).containsExactly("vm1");
+            await(() -> window.devices().shownQemus().contains("QEMU vm1"));
+            assertThat(logText()).contains("vm1  attached: QEMU 10.");
+
+            // The user's own client (not migscope) pauses the VM: QEMU's STOP event is a line of the log.
+            vm.control().call("stop", null);
+            await(() -> window.log().lines().stream().anyMatch(l -> l.text().contains("vm1  STOP")));
+            assertThat(onFx(() -> window.devices().shownIds())).noneMatch(id -> id.startsWith("qemu:"));
+        }
+    }
+
+    @Test
+    void aFakeQemusVfioDeviceIsShownReadOnlyAndTheGraphFollowsItsEvents(FxRobot robot) throws Exception {
+        AtomicReference<String> migrate = new AtomicReference<>("{\"status\": \"active\", \"ram\": "
+                + "{\"transferred\": 1000, \"dirty-pages-rate\": 12}, \"vfio\": {\"transferred\": 96}, "
+                + "\"expected-downtime\": 40}");
+        try (FakeQmpServer qemu = fakeQemu(migrate)) {
+            onFx(() -> window.attachQemu(List.of(dir.resolve("vm.qmp")))).get(WAIT_S, TimeUnit.SECONDS);
+            String viewId = "qemu:vm1:mtty0";
+            await(() -> window.devices().shownIds().contains(viewId));
+            assertThat(onFx(() -> window.devices().shownQemus())).containsExactly("QEMU vm1");
+            assertThat(robot.lookup(".qemu-node .device-detail").queryLabeled().getText())
+                    .contains("QEMU 10.0.0, source, pid " + QEMU_PID);
+            // The host's own entry for the mdev names QEMU as its holder, attached.
+            assertThat(robot.lookup(".device-detail").queryAllAs(javafx.scene.control.Label.class))
+                    .anyMatch(l -> l.getText().contains("held by qemu-system-x86_64, pid " + QEMU_PID + " (attached)"));
+
+            robot.interact(() -> window.devices().select(viewId));
+            await(() -> window.graph().currentProperty().get() == MigState.RUNNING);
+            assertThat(onFx(() -> window.session())).isNull();
+            assertThat(onFx(() -> window.charts().chartIds())).containsExactly("chart-qemu-vfio", "chart-qemu-ram",
+                    "chart-qemu-dirty", "chart-qemu-downtime");
+            assertThat(drivingItemsEnabled(robot)).isEmpty();
+
+            qemu.vfioMigration(T0, 100_000, "mtty0", QOM, "pre-copy");
+            await(() -> window.graph().currentProperty().get() == MigState.PRE_COPY);
+            qemu.vfioMigration(T0, 300_000, "mtty0", QOM, "stop-copy");
+            await(() -> window.graph().currentProperty().get() == MigState.STOP_COPY);
+            qemu.vfioMigration(T0, 337_000, "mtty0", QOM, "stop");
+            await(() -> window.graph().currentProperty().get() == MigState.STOP);
+            assertThat(onFx(() -> window.log().lines())).extracting(EventLogView.Line::text)
+                    .anyMatch(t -> t.contains("STOP_COPY") && t.contains("device-state=stop-copy"));
+
+            // Completion: the report is a tab, and saved as JSON.
+            migrate.set("{\"status\": \"completed\", \"total-time\": 410, \"setup-time\": 7, \"downtime\": 37, "
+                    + "\"ram\": {\"transferred\": 2000}, \"vfio\": {\"transferred\": 96}}");
+            await(() -> robot.lookup("#qemu-report").tryQuery().isPresent()
+                    && ((TextArea) robot.lookup("#qemu-report").query()).getText().contains("completed"));
+            Path file = dir.resolve("report.json");
+            onFx(() -> window.qemus().saveReport(file)).get(WAIT_S, TimeUnit.SECONDS);
+            JsonNode report = Json.mapper().readTree(Files.readString(file)).path("qemus").get(0);
+            assertThat(report.path("outcome").asText()).isEqualTo("completed");
+            assertThat(report.path("devices").get(0).path("host_device").asText()).isEqualTo(UUID);
+            assertThat(report.path("devices").get(0).path("states")).extracting(s -> s.path("qemu_state").asText())
+                    .containsExactly("pre-copy", "stop-copy", "stop");
+            assertThat(dir.toFile().list()).noneMatch(n -> n.endsWith(".tmp"));
+        }
+    }
+
+    /** The File and Device menu items that drive a device and are enabled now. */
+    private List<String> drivingItemsEnabled(FxRobot robot) throws Exception {
+        MenuBar bar = robot.lookup(".menu-bar").queryAs(MenuBar.class);
+        return onFx(() -> bar.getMenus().stream().flatMap(m -> m.getItems().stream())
+                .filter(i -> !i.isDisable()).map(MenuItem::getText).filter(t -> t != null
+                        && (t.startsWith("Save stream") || t.startsWith("Reset") || t.startsWith("Inject")))
+                .toList());
+    }
+
+    /** A QEMU 10 source with one mtty device (vfio-pci, migration-events on), answering from a script. */
+    private FakeQmpServer fakeQemu(AtomicReference<String> migrate) throws Exception {
+        return FakeQmpServer.start(dir.resolve("vm.qmp"), FakeQmpServer.greeting(10, 0, 0))
+                .reply("qmp_capabilities", "{}")
+                .reply("query-name", "{\"name\": \"vm1\"}")
+                .reply("query-status", "{\"status\": \"running\", \"running\": true}")
+                .reply("query-migrate-parameters", "{\"downtime-limit\": 300}")
+                .reply("query-migrate-capabilities", "[{\"capability\": \"events\", \"state\": false}]")
+                .reply("query-migrate", a -> migrate.get())
+                .reply("qom-list", a -> a.path("path").asText().equals("/machine/peripheral")
+                        ? "[{\"name\": \"type\", \"type\": \"string\"}, {\"name\": \"mtty0\", "
+                                + "\"type\": \"child<vfio-pci>\"}]"
+                        : "[{\"name\": \"type\", \"type\": \"string\"}]")
+                .reply("qom-get", a -> switch (a.path("property").asText()) {
+                    case "sysfsdev" -> "\"/sys/bus/mdev/devices/" + UUID + "\"";
+                    case "host" -> "\"\"";
+                    default -> "true";
+                });
+    }
+
+    /** The host's listing: the mdev the fake QEMU migrates, held by a QEMU. */
+    private static final class HostWithMtty implements DeviceBackend {
+        private static final DeviceInfo MTTY = new DeviceInfo(UUID, DeviceKind.MDEV, "mtty", null, "mtty-2", null,
+                null, 7, null, new Owner(QEMU_PID, "qemu-system-x86_64"),
+                MigFeatures.ALL, null, null);
+
+        @Override
+        public String name() {
+            return "host";
+        }
+
+        @Override
+        public List<DeviceInfo> list() {
+            return List.of(MTTY);
+        }
+
+        @Override
+        public boolean owns(String id) {
+            return id.equals(UUID);
+        }
+
+        @Override
+        public DeviceSession open(String id) throws VfioException {
+            throw new VfioException(VfioError.of(Errno.EBUSY, "open", id, "QEMU holds it"));
+        }
+    }
+}
