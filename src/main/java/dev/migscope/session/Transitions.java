@@ -91,15 +91,9 @@ final class Transitions {
             }
         }
         // After any errno the device may be anywhere on (or off) the path: only a GET tells.
-        MigState finalState;
-        try {
-            finalState = ctx.readState();
-        } catch (VfioException e) {
-            finalState = null;
-            if (error == null) {
-                error = e.error();
-            }
-        }
+        Reread after = reread(error);
+        MigState finalState = after.state();
+        error = after.error();
         if (finalState == null || !finalState.isSaving() && finalState != MigState.RESUMING) {
             ctx.closeStream();
         }
@@ -141,19 +135,27 @@ final class Transitions {
         }
         MigState finalState = ctx.state;
         if (refusal.isEmpty()) {
-            try {
-                finalState = ctx.readState();
-            } catch (VfioException e) {
-                finalState = null;
-                if (error == null) {
-                    error = e.error();
-                }
-            }
+            Reread after = reread(error);
+            finalState = after.state();
+            error = after.error();
         }
         TransitionResult r = new TransitionResult(ctx.id, call, from, MigState.RUNNING, steps, finalState, null,
                 error, -1, since(t0));
         emitResult(Kind.RESET, r, List.of(from, MigState.RUNNING));
         return r;
+    }
+
+    /** The state a GET returned (null when it failed too), and the call's first error. */
+    private record Reread(MigState state, VfioError error) {
+    }
+
+    /** GET MIG_DEVICE_STATE after a call; the call's own error, when it had one, stays the one reported. */
+    private Reread reread(VfioError callError) {
+        try {
+            return new Reread(ctx.readState(), callError);
+        } catch (VfioException e) {
+            return new Reread(null, callError != null ? callError : e.error());
+        }
     }
 
     private void emitStep(Step step) {
