@@ -39,8 +39,13 @@ class DiscoveryVmTest {
         assertThat(pci.vendorId()).startsWith("0x");
         assertThat(pci.deviceId()).startsWith("0x");
         assertThat(pci.iommuGroup()).isNotNull();
-        // No-IOMMU devices get no cdev (vfio_device_add), only /dev/vfio/noiommu-N.
-        assertThat(pci.cdev()).isNull();
+        // Linux 6.12 gives no-IOMMU devices no cdev (vfio_device_add), only /dev/vfio/noiommu-N; 7.3 adds
+        // a cdev named noiommu-vfioN (IOMMUFD_NOIOMMU: vfio_device_set_noiommu_and_name in vfio_main.c).
+        if (VmRig.kernelAtLeast(7, 3)) {
+            assertThat(pci.cdev()).startsWith("/dev/vfio/devices/noiommu-vfio");
+        } else {
+            assertThat(pci.cdev()).isNull();
+        }
         assertThat(Files.exists(Path.of("/dev/vfio/noiommu-" + pci.iommuGroup()))).isTrue();
         assertThat(pci.access()).isNull();
         // vfio-pci has no migration ops, so debugfs has no migration/state for it.
