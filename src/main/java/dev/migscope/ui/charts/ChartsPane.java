@@ -30,12 +30,15 @@ import javafx.scene.layout.RowConstraints;
 import javafx.scene.layout.VBox;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYItemRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.ui.RectangleAnchor;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.chart.ui.TextAnchor;
 
 /**
  * The live charts of {@link ChartSpec#CATALOGUE}, of one device view's telemetry (whatever kind of
@@ -78,6 +81,8 @@ public final class ChartsPane extends VBox {
         final BatchXYDataset leftData;
         final BatchXYDataset rightData;
         final NumberAxis xAxis = new NumberAxis("time (s)");
+        /** The times of the markers drawn now; null forces a redraw of them. */
+        List<Double> markerTimes = List.of();
 
         Chart(ChartSpec spec) {
             this.spec = spec;
@@ -135,6 +140,8 @@ public final class ChartsPane extends VBox {
     private boolean dirty = true;
     private long redraws;
     private long lastRedrawNanos;
+    /** The palette markers are painted from; null until the first {@link #applyTheme}. */
+    private Theme theme;
 
     public ChartsPane() {
         getStyleClass().add("charts-pane");
@@ -304,6 +311,7 @@ public final class ChartsPane extends VBox {
             if (c.rightData != null) {
                 c.rightData.setAll(series(c.spec.right(), link));
             }
+            markers(c);
         }
         redraws++;
         return true;
@@ -312,8 +320,44 @@ public final class ChartsPane extends VBox {
     /** The metrics some series plots: the only ones copied out of the telemetry. */
     private Metric[] plottedMetrics() {
         return charts.values().stream()
-                .flatMap(c -> Stream.concat(c.spec.left().stream(), c.spec.right().stream()))
-                .map(ChartSpec.Series::metric).distinct().toArray(Metric[]::new);
+                .flatMap(c -> Stream.concat(Stream.concat(c.spec.left().stream(), c.spec.right().stream())
+                        .map(ChartSpec.Series::metric), c.spec.markers().stream().map(ChartSpec.Marker::metric)))
+                .distinct().toArray(Metric[]::new);
+    }
+
+    /** A vertical line at each decimated sample that has a marker's bit; the plot changes only when they moved. */
+    private void markers(Chart c) {
+        List<Double> times = new ArrayList<>();
+        List<ValueMarker> lines = new ArrayList<>();
+        for (ChartSpec.Marker m : c.spec.markers()) {
+            double[][] xy = decimator.series(m.metric());
+            for (int i = 0; i < xy[0].length; i++) {
+                // A bucket's min and max share its time: one line for both.
+                if (m.at(xy[1][i]) && (times.isEmpty() || times.get(times.size() - 1) != xy[0][i])) {
+                    times.add(xy[0][i]);
+                    ValueMarker line = new ValueMarker(xy[0][i], theme == null ? Color.GRAY : awt(theme, m.colour()),
+                            new BasicStroke(1.2f));
+                    line.setLabel(m.label());
+                    line.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 9));
+                    line.setLabelPaint(line.getPaint());
+                    line.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
+                    line.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+                    lines.add(line);
+                }
+            }
+        }
+        if (times.equals(c.markerTimes)) {
+            return;
+        }
+        c.markerTimes = times;
+        XYPlot p = c.chart.getXYPlot();
+        p.clearDomainMarkers();
+        lines.forEach(p::addDomainMarker);
+    }
+
+    /** The times (s) of the markers a chart ({@code chart-precopy}) draws now. */
+    public List<Double> markers(String chartId) {
+        return List.copyOf(charts.get(chartId).markerTimes);
     }
 
     private List<double[][]> series(List<ChartSpec.Series> specs, double link) {
@@ -391,6 +435,7 @@ public final class ChartsPane extends VBox {
      * colours are read from the theme's palette file).
      */
     public void applyTheme(Theme theme) {
+        this.theme = theme;
         Paint bg = awt(theme, "chart-bg");
         Paint plotBg = awt(theme, "chart-plot");
         Paint grid = awt(theme, "chart-grid");
@@ -417,6 +462,7 @@ public final class ChartsPane extends VBox {
                 style(p.getRangeAxis(i), muted, tick, label);
             }
             style(p.getDomainAxis(), muted, tick, label);
+            c.markerTimes = null; // repainted in the new palette at the next update
         }
     }
 
