@@ -103,7 +103,7 @@ final class WatchCommand implements Callable<Integer> {
         return Double.isNaN(abi) ? null : MigState.fromAbi((int) abi).map(Enum::name).orElse("?" + (int) abi);
     }
 
-    private static String textLine(TelemetrySnapshot s, int i) {
+    static String textLine(TelemetrySnapshot s, int i) {
         String st = stateName(s.values(Metric.STATE)[i]);
         return String.format(Locale.ROOT, "%8.3fs  %-12s  %10s  %10s  %10s  %12s  %10s  %9s",
                 s.times()[i] / 1e9,
@@ -121,7 +121,7 @@ final class WatchCommand implements Callable<Integer> {
         return !Double.isNaN(flags) && ((int) flags & PrecopyInfo.REINIT) != 0;
     }
 
-    private static String jsonLine(TelemetrySnapshot s, int i) {
+    static String jsonLine(TelemetrySnapshot s, int i) {
         ObjectNode o = Json.object();
         o.set("t", Json.number(s.times()[i] / 1e9));
         o.put("state", stateName(s.values(Metric.STATE)[i]));
