@@ -113,8 +113,8 @@ final class ShowCommand implements Callable<Integer> {
         String unknown = problem == null ? "unknown" : "unknown (" + problem.errnoName() + ")";
         rows.add(new String[] {"  features", features == null ? unknown : features.toString()});
         rows.add(new String[] {"  state", state == null ? unknown : state.name()});
-        rows.add(new String[] {"  PRECOPY_INFOv2", optIn});
         Table.print(out, rows);
+        out.println("  PRECOPY_INFOv2: " + optIn);
         if (features == null || !features.isValid()) {
             return;
         }

@@ -62,7 +62,7 @@ final class PathChecker implements Checker {
                 }
             }
         }
-        c.add("paths.shortest", "paths", "every multi-step path of the kernel's table is a shortest one and passes "
+        c.add("paths.shortest", "fsm-table", "every multi-step path of the kernel's table is a shortest one and passes "
                 + "through no saving state", Rule.SHORTEST_PATH, wrong.isEmpty() ? Status.PASS : Status.FAIL,
                 wrong.isEmpty() ? paths + " paths for " + c.features() : String.join("; ", wrong));
     }

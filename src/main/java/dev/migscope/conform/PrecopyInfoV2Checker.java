@@ -15,7 +15,8 @@ import java.util.Optional;
  * refused without PRE_COPY ({@link Rule#PRECOPY_INFO_V2}); "VFIO_PRECOPY_INFO_REINIT can be reported
  * only after userspace opts in" ({@link Rule#REINIT_AFTER_OPT_IN}); after it the flags are output
  * only, zeroed by the core before the driver fills them ({@link Rule#PRECOPY_FLAGS_OUTPUT}), and
- * initial_bytes may grow again only with REINIT ({@link Rule#REINIT_INITIAL_BYTES}). The opt-in
+ * initial_bytes may grow again only with REINIT ({@link Rule#INITIAL_BYTES}: its 7.x
+ * sentence, which precopy.initial-bytes cannot see before the opt-in). The opt-in
  * lasts until the device is closed, so the check without it comes first. On a kernel without the
  * feature (PROBE: ENOTTY) none applies.
  */
@@ -105,7 +106,7 @@ final class PrecopyInfoV2Checker implements Checker {
                     (w.otherFlags == null ? String.format("0x%x went in each time; none came back; ", flagsIn)
                             : w.otherFlags + " (the driver echoes the flags userspace passed in); ") + read);
             c.add(INITIAL_BYTES, GROUP, "after the opt-in initial_bytes grows only with REINIT",
-                    Rule.REINIT_INITIAL_BYTES, w.grew == null && w.error == null ? Status.PASS : Status.FAIL,
+                    Rule.INITIAL_BYTES, w.grew == null && w.error == null ? Status.PASS : Status.FAIL,
                     (w.grew == null ? "" : w.grew + "; ") + w.reinits + " REINIT"
                             + (w.firstReinit == null ? "" : " (first: " + w.firstReinit + ")") + "; " + read);
         } catch (VfioException e) {

@@ -41,10 +41,13 @@ public enum Rule {
     PRECOPY_INFO_STATES("precopy-info-states", "vfio.h: VFIO_MIG_GET_PRECOPY_INFO",
             "This ioctl is valid only in PRE_COPY states and kernel driver should return -EINVAL from any other "
                     + "migration state."),
-    INITIAL_BYTES("initial-bytes", "vfio.h: VFIO_MIG_GET_PRECOPY_INFO",
+    INITIAL_BYTES("initial-bytes", "vfio.h: VFIO_MIG_GET_PRECOPY_INFO (REINIT: vfio.h 7.x)",
             "The initial_bytes field indicates the amount of initial precopy data available from the device. "
                     + "This field should have a non-zero initial value and decrease as migration data is read from "
-                    + "the device."),
+                    + "the device. The presence of the VFIO_PRECOPY_INFO_REINIT output flag indicates that new "
+                    + "initial data is present on the stream. [...] In that case initial_bytes may report a non-zero "
+                    + "value irrespective of any previously reported values [...] dirty_bytes is also reset to zero "
+                    + "and represents the state change of the device relative to the new initial_bytes."),
     PRECOPY_TEMPORARY_END("precopy-temporary-end", "vfio.h: VFIO_MIG_GET_PRECOPY_INFO",
             "During pre-copy the migration data FD has a temporary \"end of stream\" that is reached when both "
                     + "initial_bytes and dirty_byte are zero. [...] the kernel driver should return ENOMSG from "
@@ -90,11 +93,6 @@ public enum Rule {
             "VFIO_PRECOPY_INFO_REINIT can be reported only after userspace opts in to "
                     + "VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2. Without this opt-in, the flags field of struct "
                     + "vfio_precopy_info is reserved for bug-compatibility reasons."),
-    REINIT_INITIAL_BYTES("reinit-initial-bytes", "vfio.h 7.x: VFIO_MIG_GET_PRECOPY_INFO",
-            "The presence of the VFIO_PRECOPY_INFO_REINIT output flag indicates that new initial data is present "
-                    + "on the stream. [...] In that case initial_bytes may report a non-zero value irrespective of "
-                    + "any previously reported values [...] dirty_bytes is also reset to zero and represents the "
-                    + "state change of the device relative to the new initial_bytes."),
     DMA_LOGGING_RANGES("dma-logging-ranges", "vfio_main.c: vfio_ioctl_device_feature_logging_start()",
             "Ranges must be aligned to page_size and must not overlap (-EINVAL); more ranges than fit into one "
                     + "kernel page (LOG_MAX_RANGES) are refused with -E2BIG.");

@@ -21,8 +21,8 @@ class PrecopyInfoV2CommandsTest {
         CliHarness.Run xe = cli.run("show", "sim:xe-0");
 
         assertThat(mlx5.code()).isEqualTo(ExitCode.OK);
-        assertThat(mlx5.out()).contains("PRECOPY_INFOv2  accepted: PRECOPY_INFO flags are output (REINIT)");
-        assertThat(xe.out()).contains("PRECOPY_INFOv2  not asked: the device has no PRE_COPY");
+        assertThat(mlx5.out()).contains("PRECOPY_INFOv2: accepted: PRECOPY_INFO flags are output (REINIT)");
+        assertThat(xe.out()).contains("PRECOPY_INFOv2: not asked: the device has no PRE_COPY");
     }
 
     @Test
