@@ -30,6 +30,16 @@ public enum PrecopyInfoV2 {
         return jsonName;
     }
 
+    /** The constant {@link #jsonName()} names; {@link #UNKNOWN} for any other text (an agent that predates it). */
+    public static PrecopyInfoV2 fromJsonName(String name) {
+        for (PrecopyInfoV2 v : values()) {
+            if (v.jsonName.equals(name)) {
+                return v;
+            }
+        }
+        return UNKNOWN;
+    }
+
     /** What a person reads in {@code show}. */
     public String sentence() {
         return sentence;
