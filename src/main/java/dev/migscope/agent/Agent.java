@@ -174,6 +174,7 @@ public final class Agent {
         o.put("state", s.state().name());
         o.put("passive", s.isPassive());
         o.put("dma_logging_supported", s.isDmaLoggingSupported());
+        o.put("precopy_info_v2", s.precopyInfoV2().jsonName());
         a.start();
         return o;
     }

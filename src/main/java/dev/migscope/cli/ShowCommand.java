@@ -16,6 +16,7 @@ import dev.migscope.fsm.MigrationFsm;
 import dev.migscope.fsm.Refusal;
 import dev.migscope.json.Json;
 import dev.migscope.session.SessionOptions;
+import dev.migscope.view.PrecopyInfoV2;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -40,7 +41,9 @@ import picocli.CommandLine.Spec;
     "Show one device: identity, migration features, state, the direct arcs of its feature set, "
             + "what the kernel refuses (EINVAL), and the path it walks from the current state to each target.",
     "When the listing does not know the features or the state, the device is opened to read them "
-            + "(GET MIGRATION, GET MIG_DEVICE_STATE); nothing is changed."})
+            + "(GET MIGRATION, GET MIG_DEVICE_STATE); nothing is changed.",
+    "A device with PRE_COPY is opened too, to say whether it accepts the PRECOPY_INFOv2 opt-in (Linux 7.1+: "
+            + "PRECOPY_INFO then says REINIT); the opt-in lasts only until the device is closed."})
 final class ShowCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -64,18 +67,29 @@ final class ShowCommand implements Callable<Integer> {
         MigFeatures features = info.features();
         MigState state = info.state();
         VfioError problem = null;
-        if (features == null || state == null) {
+        PrecopyInfoV2 optIn = PrecopyInfoV2.UNKNOWN;
+        String optInProblem = "";
+        boolean needed = features == null || state == null;
+        // The PRECOPY_INFOv2 opt-in can only be asked of an open device; it lasts until the close.
+        if (needed || features.has(MigFeature.PRE_COPY)) {
             try (OpenDevice s = root.tryOpen(id, SessionOptions.defaults(), false)) {
                 features = s.view().features();
                 state = s.view().state();
+                optIn = s.view().precopyInfoV2();
             } catch (VfioException e) {
-                problem = e.error();
+                if (needed) {
+                    problem = e.error();
+                } else {
+                    optInProblem = " (" + e.error().errnoName() + ": could not open the device to ask)";
+                }
             }
+        } else {
+            optIn = PrecopyInfoV2.NO_PRE_COPY;
         }
         if (json) {
-            printJson(out, info, features, state);
+            printJson(out, info, features, state, optIn);
         } else {
-            printText(out, info, features, state, problem);
+            printText(out, info, features, state, problem, optIn.sentence() + optInProblem);
         }
         out.flush();
         if (problem != null) {
@@ -85,7 +99,7 @@ final class ShowCommand implements Callable<Integer> {
     }
 
     private static void printText(PrintWriter out, DeviceInfo d, MigFeatures features, MigState state,
-            VfioError problem) {
+            VfioError problem, String optIn) {
         out.println(d.id() + "  " + d.displayName());
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"  kind", d.kind().jsonName()});
@@ -100,6 +114,7 @@ final class ShowCommand implements Callable<Integer> {
         rows.add(new String[] {"  features", features == null ? unknown : features.toString()});
         rows.add(new String[] {"  state", state == null ? unknown : state.name()});
         Table.print(out, rows);
+        out.println("  PRECOPY_INFOv2: " + optIn);
         if (features == null || !features.isValid()) {
             return;
         }
@@ -129,7 +144,8 @@ final class ShowCommand implements Callable<Integer> {
         }
     }
 
-    private static void printJson(PrintWriter out, DeviceInfo d, MigFeatures features, MigState state) {
+    private static void printJson(PrintWriter out, DeviceInfo d, MigFeatures features, MigState state,
+            PrecopyInfoV2 optIn) {
         ObjectNode o = DeviceJson.identity(d);
         if (features != null) {
             o.set("features", Json.strings(features.list().stream().map(MigFeature::cliName).toList()));
@@ -137,6 +153,7 @@ final class ShowCommand implements Callable<Integer> {
         if (state != null) {
             o.put("state", state.name());
         }
+        o.put("precopy_info_v2", optIn.jsonName());
         if (features != null && features.isValid()) {
             ArrayNode arcs = o.putArray("direct_arcs");
             for (Arc a : sortedArcs(features)) {

@@ -2,6 +2,7 @@ package dev.migscope.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.fsm.MigState;
+import dev.migscope.device.PrecopyInfo;
 import dev.migscope.json.Json;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.telemetry.Bytes;
@@ -25,11 +26,15 @@ import picocli.CommandLine.Spec;
             + "10 Gbit/s link. Nothing is changed.",
     "A device another process holds (EBUSY) is watched passively through debugfs where the kernel allows it.",
     "--json prints one JSON object per line: t (s), state, total_bytes, initial_bytes, dirty_bytes, "
-            + "dirty_rate (B/s), stop_copy_length, downtime_estimate (s); null when not measured."})
+            + "dirty_rate (B/s), stop_copy_length, downtime_estimate (s), precopy_flags (the PRECOPY_INFO flags "
+            + "since the last line after the PRECOPY_INFOv2 opt-in; 1 is REINIT); null when not measured.",
+    "A line whose PRECOPY_INFO said REINIT (new initial data: initial_bytes may grow, dirty_bytes restarts) "
+            + "ends with REINIT."})
 final class WatchCommand implements Callable<Integer> {
 
     private static final Metric[] METRICS = {Metric.STATE, Metric.TOTAL_BYTES, Metric.INITIAL_BYTES,
-        Metric.DIRTY_BYTES, Metric.DIRTY_RATE, Metric.STOP_COPY_LENGTH, Metric.DOWNTIME_ESTIMATE};
+        Metric.DIRTY_BYTES, Metric.DIRTY_RATE, Metric.STOP_COPY_LENGTH, Metric.DOWNTIME_ESTIMATE,
+        Metric.PRECOPY_FLAGS};
 
     @ParentCommand
     MigscopeCli root;
@@ -98,7 +103,7 @@ final class WatchCommand implements Callable<Integer> {
         return Double.isNaN(abi) ? null : MigState.fromAbi((int) abi).map(Enum::name).orElse("?" + (int) abi);
     }
 
-    private static String textLine(TelemetrySnapshot s, int i) {
+    static String textLine(TelemetrySnapshot s, int i) {
         String st = stateName(s.values(Metric.STATE)[i]);
         return String.format(Locale.ROOT, "%8.3fs  %-12s  %10s  %10s  %10s  %12s  %10s  %9s",
                 s.times()[i] / 1e9,
@@ -108,10 +113,15 @@ final class WatchCommand implements Callable<Integer> {
                 Bytes.format(s.values(Metric.DIRTY_BYTES)[i]),
                 Bytes.rate(s.values(Metric.DIRTY_RATE)[i]),
                 Bytes.format(s.values(Metric.STOP_COPY_LENGTH)[i]),
-                Format.seconds(s.values(Metric.DOWNTIME_ESTIMATE)[i]));
+                Format.seconds(s.values(Metric.DOWNTIME_ESTIMATE)[i]))
+                + (reinit(s.values(Metric.PRECOPY_FLAGS)[i]) ? "  REINIT" : "");
     }
 
-    private static String jsonLine(TelemetrySnapshot s, int i) {
+    private static boolean reinit(double flags) {
+        return !Double.isNaN(flags) && ((int) flags & PrecopyInfo.REINIT) != 0;
+    }
+
+    static String jsonLine(TelemetrySnapshot s, int i) {
         ObjectNode o = Json.object();
         o.set("t", Json.number(s.times()[i] / 1e9));
         o.put("state", stateName(s.values(Metric.STATE)[i]));
@@ -121,6 +131,7 @@ final class WatchCommand implements Callable<Integer> {
         o.set("dirty_rate", Json.number(s.values(Metric.DIRTY_RATE)[i]));
         o.set("stop_copy_length", Json.number(s.values(Metric.STOP_COPY_LENGTH)[i]));
         o.set("downtime_estimate", Json.number(s.values(Metric.DOWNTIME_ESTIMATE)[i]));
+        o.set("precopy_flags", Json.number(s.values(Metric.PRECOPY_FLAGS)[i]));
         return Json.write(o);
     }
 }

@@ -23,8 +23,8 @@ public final class ConformanceRun {
      * first because the arcs out of RESUMING and the resume checks load the stream it saves.
      */
     private static final List<Checker> CHECKERS = List.of(new StopCopyChecker(), new ArcChecker(),
-            new PathChecker(), new RefusalChecker(), new PrecopyChecker(), new ResumeChecker(), new ResetChecker(),
-            new DmaLoggingChecker());
+            new PathChecker(), new RefusalChecker(), new PrecopyChecker(), new PrecopyInfoV2Checker(),
+            new ResumeChecker(), new ResetChecker(), new DmaLoggingChecker());
 
     private final DeviceRegistry registry;
     private final String deviceId;

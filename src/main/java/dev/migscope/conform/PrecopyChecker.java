@@ -6,7 +6,6 @@ import dev.migscope.device.PrecopyInfo;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigFeature;
 import dev.migscope.fsm.MigState;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
 
@@ -23,7 +22,7 @@ final class PrecopyChecker implements Checker {
     private static final String GROUP = "precopy";
     private static final String INFO_TITLE = "VFIO_MIG_GET_PRECOPY_INFO works in ";
     /** Reads this small, each followed by PRECOPY_INFO, so a growing initial_bytes is seen as it grows. */
-    private static final int PRECOPY_CHUNK = 64 * 1024;
+    static final int PRECOPY_CHUNK = 64 * 1024;
 
     @Override
     public void check(CheckContext c) {
@@ -107,56 +106,18 @@ final class PrecopyChecker implements Checker {
         }
     }
 
-    /** PRECOPY_INFO after every read of the PRE_COPY stream: initial_bytes must never grow. */
-    private static final class InitialBytesWatch implements CheckContext.ChunkSink {
-        private final MigrationStream stream;
-        /** Bytes read before PRE_COPY counts as not converging; checked after each read, so each asks a whole chunk. */
-        private final long limit;
-        private long read;
-        private long lastInitial;
-        private String grew;
-        private VfioException error;
-        private int reads;
-
-        InitialBytesWatch(MigrationStream stream, PrecopyInfo first, long limit) {
-            this.stream = stream;
-            this.limit = limit;
-            this.lastInitial = first.initialBytes();
-        }
-
-        @Override
-        public boolean accept(ByteBuffer chunk) {
-            reads++;
-            read += chunk.remaining();
-            try {
-                PrecopyInfo i = stream.precopyInfo();
-                if (i.initialBytes() > lastInitial && grew == null) {
-                    grew = "initial_bytes grew from " + lastInitial + " to " + i.initialBytes() + " after " + read
-                            + " bytes were read";
-                }
-                lastInitial = i.initialBytes();
-                return read < limit;
-            } catch (VfioException e) {
-                error = e;
-                return false;
-            }
-        }
-    }
-
     /** Reads the PRE_COPY stream to its temporary end, asking PRECOPY_INFO after every read. */
     private static void initialBytes(CheckContext c, MigrationStream s, PrecopyInfo first) {
-        String title = "initial_bytes never grows while the PRE_COPY stream is read";
+        String title = "initial_bytes never grows while the PRE_COPY stream is read, unless PRECOPY_INFO says REINIT";
         String endTitle = "reading PRE_COPY reaches a temporary end (read() 0 or ENOMSG), and the fd stays usable";
-        long limit = Math.min(c.options.maxStreamBytes(),
-                4 * (first.initialBytes() + first.dirtyBytes()) + (64L << 20));
-        InitialBytesWatch watch = new InitialBytesWatch(s, first, limit);
-        CheckContext.Drain d = c.drain(s, Long.MAX_VALUE, PRECOPY_CHUNK, watch);
+        PrecopyWatch watch = PrecopyWatch.run(c, s, first, 0, PRECOPY_CHUNK);
+        CheckContext.Drain d = watch.drain;
         boolean tempEnd = d.ended() || d.enomsg();
         // The read that found the end counts as a read, as those that brought bytes do.
         int reads = watch.reads + (tempEnd ? 1 : 0);
         VfioException error = d.error() != null ? d.error() : watch.error;
         String progress = reads + " reads, " + d.bytes() + " bytes; initial_bytes " + first.initialBytes() + " -> "
-                + watch.lastInitial;
+                + watch.lastInitial + (watch.reinits == 0 ? "" : "; " + watch.reinits + " REINIT");
         if (error != null) {
             c.add("precopy.initial-bytes", GROUP, title, Rule.INITIAL_BYTES, Status.FAIL,
                     progress + "; then " + error.error().describe());

@@ -2,7 +2,7 @@ package dev.migscope.conform;
 
 /**
  * The uAPI rules the checks come from, each with where it is written (include/uapi/linux/vfio.h
- * of Linux 6.12 unless said) and the sentence itself, so that a failure names what it breaks.
+ * of Linux 6.12 unless said; "vfio.h 7.x" is Linux 7.3's) and the sentence itself, so that a failure names what it breaks.
  */
 public enum Rule {
     MIGRATION_FEATURE("migration-feature", "vfio.h: VFIO_DEVICE_FEATURE_MIGRATION",
@@ -41,10 +41,13 @@ public enum Rule {
     PRECOPY_INFO_STATES("precopy-info-states", "vfio.h: VFIO_MIG_GET_PRECOPY_INFO",
             "This ioctl is valid only in PRE_COPY states and kernel driver should return -EINVAL from any other "
                     + "migration state."),
-    INITIAL_BYTES("initial-bytes", "vfio.h: VFIO_MIG_GET_PRECOPY_INFO",
+    INITIAL_BYTES("initial-bytes", "vfio.h: VFIO_MIG_GET_PRECOPY_INFO (REINIT: vfio.h 7.x)",
             "The initial_bytes field indicates the amount of initial precopy data available from the device. "
                     + "This field should have a non-zero initial value and decrease as migration data is read from "
-                    + "the device."),
+                    + "the device. The presence of the VFIO_PRECOPY_INFO_REINIT output flag indicates that new "
+                    + "initial data is present on the stream. [...] In that case initial_bytes may report a non-zero "
+                    + "value irrespective of any previously reported values [...] dirty_bytes is also reset to zero "
+                    + "and represents the state change of the device relative to the new initial_bytes."),
     PRECOPY_TEMPORARY_END("precopy-temporary-end", "vfio.h: VFIO_MIG_GET_PRECOPY_INFO",
             "During pre-copy the migration data FD has a temporary \"end of stream\" that is reached when both "
                     + "initial_bytes and dirty_byte are zero. [...] the kernel driver should return ENOMSG from "
@@ -73,6 +76,23 @@ public enum Rule {
     DMA_LOGGING("dma-logging", "vfio.h: VFIO_DEVICE_FEATURE_DMA_LOGGING_START/STOP/REPORT",
             "A single call to start device DMA logging can be issued and a matching stop should follow at the "
                     + "end. [...] Query the device's DMA log for written pages within the given IOVA range."),
+    SHORTEST_PATH("shortest-path", "vfio.h: FSM, combination transitions",
+            "As there are multiple paths through the FSM arcs the path should be selected based on the following "
+                    + "rules: - Select the shortest path. - The path cannot have saving group states as interior "
+                    + "arcs, only starting/end states."),
+    PRECOPY_INFO_V2("precopy-info-v2", "vfio.h 7.x: VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2; vfio_main.c: "
+            + "vfio_ioctl_device_feature_migration_precopy_info_v2()",
+            "On SET, enables the v2 pre_copy_info behaviour, where the vfio_precopy_info.flags is a valid output "
+                    + "field. (The kernel refuses it with -EINVAL when the device lacks VFIO_MIGRATION_PRE_COPY.)"),
+    PRECOPY_FLAGS_OUTPUT("precopy-flags-output", "vfio.h 7.x: struct vfio_precopy_info; include/linux/vfio.h: "
+            + "vfio_check_precopy_ioctl()",
+            "#define VFIO_PRECOPY_INFO_REINIT (1 << 0) /* output - new initial data is present */ [...] where the "
+                    + "vfio_precopy_info.flags is a valid output field. (After the opt-in the core sets flags to 0 "
+                    + "before the driver fills them.)"),
+    REINIT_AFTER_OPT_IN("reinit-after-opt-in", "vfio.h 7.x: VFIO_MIG_GET_PRECOPY_INFO",
+            "VFIO_PRECOPY_INFO_REINIT can be reported only after userspace opts in to "
+                    + "VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2. Without this opt-in, the flags field of struct "
+                    + "vfio_precopy_info is reserved for bug-compatibility reasons."),
     DMA_LOGGING_RANGES("dma-logging-ranges", "vfio_main.c: vfio_ioctl_device_feature_logging_start()",
             "Ranges must be aligned to page_size and must not overlap (-EINVAL); more ranges than fit into one "
                     + "kernel page (LOG_MAX_RANGES) are refused with -E2BIG.");

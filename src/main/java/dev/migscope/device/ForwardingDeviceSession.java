@@ -68,6 +68,16 @@ public abstract class ForwardingDeviceSession implements DeviceSession {
     }
 
     @Override
+    public void probePrecopyInfoV2() throws VfioException {
+        inner.probePrecopyInfoV2();
+    }
+
+    @Override
+    public void enablePrecopyInfoV2() throws VfioException {
+        inner.enablePrecopyInfoV2();
+    }
+
+    @Override
     public void reset() throws VfioException {
         inner.reset();
     }

@@ -38,8 +38,22 @@ public interface MigrationStream extends AutoCloseable {
     /** Writes resume data; returns the bytes the driver accepted. */
     int write(ByteBuffer src) throws VfioException;
 
-    /** VFIO_MIG_GET_PRECOPY_INFO: valid in PRE_COPY and PRE_COPY_P2P only (EINVAL elsewhere). */
-    PrecopyInfo precopyInfo() throws VfioException;
+    /**
+     * VFIO_MIG_GET_PRECOPY_INFO: valid in PRE_COPY and PRE_COPY_P2P only (EINVAL elsewhere). The
+     * struct's flags go in as 0, so a driver that echoes them (allowed without the PRECOPY_INFOv2
+     * opt-in, "reserved for bug-compatibility reasons") gives 0 back.
+     */
+    default PrecopyInfo precopyInfo() throws VfioException {
+        return precopyInfo(0);
+    }
+
+    /**
+     * VFIO_MIG_GET_PRECOPY_INFO with {@code flagsIn} in the struct's flags on the way in. Only the
+     * conformance run passes anything but 0: after the opt-in the kernel zeroes the flags before the
+     * driver fills them (vfio_check_precopy_ioctl), so bits that come back as they went in show a
+     * driver that echoes them.
+     */
+    PrecopyInfo precopyInfo(int flagsIn) throws VfioException;
 
     /**
      * A direct buffer of {@code size} bytes starting on a page boundary, as dd's is: what every

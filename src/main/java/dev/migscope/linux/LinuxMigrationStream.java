@@ -110,10 +110,11 @@ final class LinuxMigrationStream implements MigrationStream {
     }
 
     @Override
-    public PrecopyInfo precopyInfo() throws VfioException {
+    public PrecopyInfo precopyInfo(int flagsIn) throws VfioException {
         ensureOpen("VFIO_MIG_GET_PRECOPY_INFO");
         precopy.clear();
         precopy.setInt(Uapi.VFIO_PRECOPY_INFO_ARGSZ, Uapi.SIZEOF_VFIO_PRECOPY_INFO);
+        precopy.setInt(Uapi.VFIO_PRECOPY_INFO_FLAGS, flagsIn);
         try {
             LibC.ioctl(fd, Uapi.VFIO_MIG_GET_PRECOPY_INFO, precopy);
         } catch (LastErrorException e) {
@@ -124,7 +125,7 @@ final class LinuxMigrationStream implements MigrationStream {
                     : VfioErrors.call(errno, "VFIO_MIG_GET_PRECOPY_INFO", deviceId, false);
             throw new VfioException(err);
         }
-        // flags went in as 0: drivers before 7.1 (and without the opt-in) echo them, so 0 comes back.
+        // Drivers before 7.1 (and any without the opt-in) echo the flags that went in.
         return new PrecopyInfo(precopy.getLong(Uapi.VFIO_PRECOPY_INFO_INITIAL_BYTES),
                 precopy.getLong(Uapi.VFIO_PRECOPY_INFO_DIRTY_BYTES), precopy.getInt(Uapi.VFIO_PRECOPY_INFO_FLAGS));
     }

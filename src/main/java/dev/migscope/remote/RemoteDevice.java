@@ -19,6 +19,7 @@ import dev.migscope.view.DeviceControl;
 import dev.migscope.view.DeviceEvent;
 import dev.migscope.view.DeviceListener;
 import dev.migscope.view.DeviceView;
+import dev.migscope.view.PrecopyInfoV2;
 import dev.migscope.view.Progress;
 import dev.migscope.view.StreamResult;
 import dev.migscope.view.TransitionResult;
@@ -44,6 +45,7 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
     private final MigFeatures features;
     private final boolean passive;
     private final boolean dmaLoggingSupported;
+    private final PrecopyInfoV2 precopyInfoV2;
     private final Telemetry telemetry;
     private final long startNanos = System.nanoTime();
     private final List<DeviceListener> listeners = new CopyOnWriteArrayList<>();
@@ -62,6 +64,7 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
         this.state = Codec.state(opened, "state");
         this.passive = opened.path("passive").asBoolean();
         this.dmaLoggingSupported = opened.path("dma_logging_supported").asBoolean();
+        this.precopyInfoV2 = PrecopyInfoV2.fromJsonName(opened.path("precopy_info_v2").asText());
         this.armed = options.armed() && !passive;
         this.telemetry = new Telemetry(options.historyCapacity());
         connection.register(session, new AgentConnection.Pushes() {
@@ -177,6 +180,12 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
     @Override
     public CompletableFuture<StreamResult> resume(Path file, MigState then, Progress progress, Cancellation cancel) {
         return notCarried(file, "resume");
+    }
+
+    /** The far side's session opened the device and says what became of the opt-in. */
+    @Override
+    public PrecopyInfoV2 precopyInfoV2() {
+        return precopyInfoV2;
     }
 
     @Override

@@ -6,16 +6,19 @@ import dev.migscope.device.DeviceSession;
 import dev.migscope.device.Errno;
 import dev.migscope.device.IovaRange;
 import dev.migscope.device.MigrationStream;
+import dev.migscope.device.PrecopyInfo;
 import dev.migscope.device.StreamIo;
 import dev.migscope.device.VfioCall;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
+import dev.migscope.fsm.MigFeature;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
 import dev.migscope.telemetry.Telemetry;
 import dev.migscope.view.DeviceEvent;
 import dev.migscope.view.DeviceEvent.Kind;
 import dev.migscope.view.DeviceListener;
+import dev.migscope.view.PrecopyInfoV2;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -52,6 +55,7 @@ final class DeviceContext {
     volatile boolean gone;
     volatile boolean closed;
     volatile boolean dmaLogging;
+    volatile PrecopyInfoV2 precopyInfoV2 = PrecopyInfoV2.UNKNOWN;
     private volatile ScheduledFuture<?> sampling;
 
     // Device-thread-only state.
@@ -60,6 +64,8 @@ final class DeviceContext {
     List<IovaRange> dmaRanges = List.of();
     long dmaPageSize;
     private boolean migDataSizeSupported = true;
+    /** The flags of the PRECOPY_INFOs read since the sampler last took them, or-ed. */
+    private int precopyFlags;
 
     DeviceContext(String id, DeviceInfo info, DeviceSession device, DeviceBackend watchBackend, MigFeatures features,
             boolean dmaLoggingSupported, MigState initial, SessionOptions options) {
@@ -155,6 +161,43 @@ final class DeviceContext {
     /** False once MIG_DATA_SIZE answered ENOTTY: the driver does not implement it. */
     boolean migDataSizeSupported() {
         return migDataSizeSupported;
+    }
+
+    /**
+     * Opts in to PRECOPY_INFOv2 when the device has PRE_COPY and the kernel the feature (a PROBE says
+     * so), so that PRECOPY_INFO's flags say REINIT. A kernel before 7.1 answers the PROBE with ENOTTY:
+     * the session goes on without flags.
+     */
+    void optInPrecopyInfoV2() {
+        if (!features.has(MigFeature.PRE_COPY)) {
+            precopyInfoV2 = PrecopyInfoV2.NO_PRE_COPY;
+            return;
+        }
+        try {
+            device.probePrecopyInfoV2();
+            device.enablePrecopyInfoV2();
+            precopyInfoV2 = PrecopyInfoV2.ACCEPTED;
+        } catch (VfioException e) {
+            precopyInfoV2 = e.error().is(Errno.ENOTTY) ? PrecopyInfoV2.NOT_IN_KERNEL : PrecopyInfoV2.REFUSED;
+        }
+    }
+
+    /** VFIO_MIG_GET_PRECOPY_INFO, the one way the session asks it: keeps its flags and logs each REINIT. */
+    PrecopyInfo precopyInfo(MigrationStream s) throws VfioException {
+        PrecopyInfo pi = s.precopyInfo();
+        precopyFlags |= pi.flags();
+        if (pi.reinit()) {
+            emit(Kind.REINIT, VfioCall.VFIO_MIG_GET_PRECOPY_INFO.text(), null, null, Duration.ZERO, null,
+                    "REINIT: new initial data on the stream; initial_bytes may grow, dirty_bytes restarts");
+        }
+        return pi;
+    }
+
+    /** The flags of the PRECOPY_INFOs read since the last call, or-ed; for the sampler. */
+    int takePrecopyFlags() {
+        int f = precopyFlags;
+        precopyFlags = 0;
+        return f;
     }
 
     /** The data_fd, or EBADF naming the call that needed one. */

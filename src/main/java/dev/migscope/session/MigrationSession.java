@@ -20,6 +20,7 @@ import dev.migscope.view.DeviceControl;
 import dev.migscope.view.DeviceEvent.Kind;
 import dev.migscope.view.DeviceListener;
 import dev.migscope.view.DeviceView;
+import dev.migscope.view.PrecopyInfoV2;
 import dev.migscope.view.Progress;
 import dev.migscope.view.StreamResult;
 import dev.migscope.view.TransitionResult;
@@ -93,8 +94,9 @@ public final class MigrationSession implements DeviceView, DeviceControl, AutoCl
                 try {
                     MigFeatures f = d.migrationFeatures();
                     MigState s = d.getState();
-                    return new MigrationSession(new DeviceContext(id, d.info(), d, null, f, d.dmaLoggingSupported(),
-                            s, options), thread).startSampling();
+                    DeviceContext ctx = new DeviceContext(id, d.info(), d, null, f, d.dmaLoggingSupported(), s, options);
+                    ctx.optInPrecopyInfoV2();
+                    return new MigrationSession(ctx, thread).startSampling();
                 } catch (VfioException e) {
                     d.close();
                     if (e.error().is(Errno.ENOTTY)) {
@@ -191,6 +193,12 @@ public final class MigrationSession implements DeviceView, DeviceControl, AutoCl
     /** True once the device disappeared (ENODEV); sampling has stopped. */
     public boolean isGone() {
         return ctx.gone;
+    }
+
+    /** What became of the PRECOPY_INFOv2 opt-in made at open ({@link PrecopyInfoV2#UNKNOWN} when passive). */
+    @Override
+    public PrecopyInfoV2 precopyInfoV2() {
+        return ctx.precopyInfoV2;
     }
 
     public boolean isDmaLoggingSupported() {

@@ -12,6 +12,7 @@ import dev.migscope.fsm.MigState;
 import dev.migscope.telemetry.Metric;
 import dev.migscope.telemetry.Sample;
 import dev.migscope.view.DeviceEvent.Kind;
+import dev.migscope.view.PrecopyInfoV2;
 import java.time.Duration;
 
 /**
@@ -111,6 +112,10 @@ final class Sampler {
                 s.set(Metric.DOWNTIME_ESTIMATE, (double) size / ctx.options.linkBandwidth());
             }
         }
+        if (ctx.precopyInfoV2 == PrecopyInfoV2.ACCEPTED) {
+            // PRECOPY_INFOs read between ticks (a save reads one a chunk) count too: a REINIT is never lost.
+            s.set(Metric.PRECOPY_FLAGS, ctx.takePrecopyFlags());
+        }
         if (ctx.dmaLogging && dt > 0) {
             dmaDirtyPages(s, dt);
         }
@@ -124,11 +129,11 @@ final class Sampler {
     private void precopy(Sample s, MigrationStream stream, double dt) {
         PrecopyInfo previous = stream == lastPrecopyStream ? lastPrecopy : null;
         try {
-            PrecopyInfo pi = stream.precopyInfo();
+            PrecopyInfo pi = ctx.precopyInfo(stream);
             s.set(Metric.INITIAL_BYTES, pi.initialBytes());
             s.set(Metric.DIRTY_BYTES, pi.dirtyBytes());
-            if (previous != null && dt > 0) {
-                // pending(t) = pending(t0) - read + dirtied, so dirtied = Δpending + read.
+            if (previous != null && dt > 0 && !pi.reinit()) {
+                // After a REINIT the new initial data is no dirtying. pending(t) = pending(t0) - read + dirtied, so dirtied = Δpending + read.
                 long read = preCopyBytes - lastPrecopyBytesRead;
                 double dirtied = pi.pendingBytes() - previous.pendingBytes() + read;
                 s.set(Metric.DIRTY_RATE, Math.max(0, dirtied / dt));

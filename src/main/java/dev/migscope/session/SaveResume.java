@@ -94,7 +94,7 @@ final class SaveResume {
                         sampler.moved(MigState.PRE_COPY, n);
                     }
                     sampler.sampleIfDue();
-                    PrecopyInfo pi = stream.precopyInfo();
+                    PrecopyInfo pi = ctx.precopyInfo(stream);
                     if (n > 0) {
                         estimate[0] = estimate(estimate[0], bytes[0], pi);
                         progress.update("PRE_COPY", bytes[0], estimate[0]);

@@ -19,9 +19,13 @@ final class BrokenSession extends ForwardingDeviceSession {
 
     private final Defect defect;
 
-    BrokenSession(SimSession inner, Defect defect) {
+    BrokenSession(SimSession inner, Defect defect) throws VfioException {
         super(inner);
         this.defect = defect;
+        if (defect == Defect.REINIT_WITHOUT_OPT_IN) {
+            // The device behaves as if userspace had opted in: its PRECOPY_INFO says REINIT regardless.
+            inner.enablePrecopyInfoV2();
+        }
     }
 
     @Override
@@ -40,7 +44,7 @@ final class BrokenSession extends ForwardingDeviceSession {
 
     private MigrationStream wrap(MigrationStream s) {
         return switch (defect) {
-            case INITIAL_BYTES_GROWS, ENDLESS_STREAM, ENOMSG_IN_STOP_COPY -> new BrokenStream(s);
+            case INITIAL_BYTES_GROWS, ENDLESS_STREAM, ENOMSG_IN_STOP_COPY, PRECOPY_FLAGS_ECHOED -> new BrokenStream(s);
             default -> s;
         };
     }
@@ -99,8 +103,11 @@ final class BrokenSession extends ForwardingDeviceSession {
         }
 
         @Override
-        public PrecopyInfo precopyInfo() throws VfioException {
-            PrecopyInfo i = s.precopyInfo();
+        public PrecopyInfo precopyInfo(int flagsIn) throws VfioException {
+            PrecopyInfo i = s.precopyInfo(flagsIn);
+            if (defect == Defect.PRECOPY_FLAGS_ECHOED) {
+                return new PrecopyInfo(i.initialBytes(), i.dirtyBytes(), flagsIn);
+            }
             if (defect == Defect.INITIAL_BYTES_GROWS) {
                 infoCalls++;
                 return new PrecopyInfo(i.initialBytes() + infoCalls * SimProfile.PAGE_BYTES, i.dirtyBytes());
@@ -144,7 +151,7 @@ final class BrokenSession extends ForwardingDeviceSession {
         }
 
         @Override
-        public PrecopyInfo precopyInfo() throws VfioException {
+        public PrecopyInfo precopyInfo(int flagsIn) throws VfioException {
             throw new VfioException(VfioError.of(Errno.EINVAL, VfioCall.VFIO_MIG_GET_PRECOPY_INFO.text(), info().id(),
                     "this data_fd belongs to no saving session"));
         }

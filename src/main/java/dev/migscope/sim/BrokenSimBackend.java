@@ -38,7 +38,11 @@ public final class BrokenSimBackend implements DeviceBackend {
 
     private static SimProfile profile(Defect d) {
         long kib = 1024;
-        Set<Quirk> quirks = d == Defect.ENOMSG_IN_STOP_COPY ? Set.of(Quirk.ENOMSG_AT_PRE_COPY_END) : Set.of();
+        Set<Quirk> quirks = switch (d) {
+            case ENOMSG_IN_STOP_COPY -> Set.of(Quirk.ENOMSG_AT_PRE_COPY_END);
+            case REINIT_WITHOUT_OPT_IN -> Set.of(Quirk.REINIT_IN_PRE_COPY);
+            default -> Set.of();
+        };
         return new SimProfile("sim_broken", MigFeatures.ALL, "migscope", "Broken driver (simulated): " + d.what(),
                 1024 * kib, 512 * kib, 64 * kib, 256 * 1024 * kib, true, 100, quirks);
     }
@@ -66,7 +70,13 @@ public final class BrokenSimBackend implements DeviceBackend {
             throw new VfioException(VfioError.of(Errno.ENODEV, "open", id, "no such broken simulated device; they are "
                     + String.join(", ", defects.keySet())));
         }
-        return new BrokenSession((SimSession) devices.open(id), d);
+        SimSession s = (SimSession) devices.open(id);
+        try {
+            return new BrokenSession(s, d);
+        } catch (VfioException e) {
+            s.close();
+            throw e;
+        }
     }
 
     @Override

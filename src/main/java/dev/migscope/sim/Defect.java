@@ -22,7 +22,18 @@ public enum Defect {
      * Quirk#ENOMSG_AT_PRE_COPY_END} (right at PRE_COPY's temporary end, as mlx5 does) that forgets
      * to check its state there. Its device carries that quirk.
      */
-    ENOMSG_IN_STOP_COPY("enomsg", "returns ENOMSG, not 0, at the end of its STOP_COPY stream");
+    ENOMSG_IN_STOP_COPY("enomsg", "returns ENOMSG, not 0, at the end of its STOP_COPY stream"),
+    /**
+     * PRECOPY_INFO hands back the flags userspace put in the struct even after the PRECOPY_INFOv2
+     * opt-in: the "bug-compatibility" of drivers before 7.1, kept by a driver that does not call
+     * vfio_check_precopy_ioctl(), which zeroes them.
+     */
+    PRECOPY_FLAGS_ECHOED("echo-flags", "echoes the PRECOPY_INFO flags userspace passed in, even after the opt-in"),
+    /**
+     * Reports REINIT whether or not userspace opted in to PRECOPY_INFOv2. Its device carries {@link
+     * Quirk#REINIT_IN_PRE_COPY}.
+     */
+    REINIT_WITHOUT_OPT_IN("reinit", "reports REINIT in PRECOPY_INFO without the PRECOPY_INFOv2 opt-in");
 
     private final String shortName;
     private final String what;

@@ -118,7 +118,7 @@ final class ResumeStream extends SimStream {
     }
 
     @Override
-    public PrecopyInfo precopyInfo() throws VfioException {
+    public PrecopyInfo precopyInfo(int flagsIn) throws VfioException {
         throw device.error(Errno.ENOTTY, "VFIO_MIG_GET_PRECOPY_INFO",
                 "a resuming data_fd has no PRE_COPY information; ask the saving data_fd");
     }

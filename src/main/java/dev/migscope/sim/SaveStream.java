@@ -35,6 +35,10 @@ final class SaveStream extends SimStream {
     private ByteBuffer current;
     private boolean currentIsInitial;
     private int seq;
+    /** {@link Quirk#REINIT_IN_PRE_COPY}: the device reconfigured on this fd (once). */
+    private boolean reinitialised;
+    /** A REINIT the next PRECOPY_INFO reports. */
+    private boolean reinitUnreported;
 
     SaveStream(SimDevice device, int fd, boolean stopCopy) {
         super(device, fd);
@@ -127,7 +131,7 @@ final class SaveStream extends SimStream {
     }
 
     @Override
-    public PrecopyInfo precopyInfo() throws VfioException {
+    public PrecopyInfo precopyInfo(int flagsIn) throws VfioException {
         device.lock.lock();
         try {
             String call = "VFIO_MIG_GET_PRECOPY_INFO";
@@ -144,7 +148,14 @@ final class SaveStream extends SimStream {
                     + (long) (initialPages - initialNext) * recordBytes;
             long dirty = (!currentIsInitial && current != null ? current.remaining() : 0)
                     + (long) dirtySinceSent.cardinality() * recordBytes;
-            return new PrecopyInfo(initial, dirty);
+            // Without the opt-in the flags are reserved and go back as they came, as every driver echoed them
+            // before 7.1; after it they are output, zeroed first (vfio_check_precopy_ioctl).
+            int flags = flagsIn;
+            if (device.precopyInfoV2()) {
+                flags = reinitUnreported ? PrecopyInfo.REINIT : 0;
+                reinitUnreported = false;
+            }
+            return new PrecopyInfo(initial, dirty, flags);
         } finally {
             device.lock.unlock();
         }
@@ -171,6 +182,10 @@ final class SaveStream extends SimStream {
 
     private ByteBuffer nextRecord() {
         if (!stopCopy) {
+            if (initialNext == initialPages && !reinitialised
+                    && device.profile.quirks().contains(Quirk.REINIT_IN_PRE_COPY)) {
+                reinitialise();
+            }
             if (initialNext < initialPages) {
                 currentIsInitial = true;
                 return send(initialNext++);
@@ -191,6 +206,19 @@ final class SaveStream extends SimStream {
             return StreamFormat.endRecord(seq++, image);
         }
         return null;
+    }
+
+    /** Under the device lock: the device reconfigured, and its initial data is new. */
+    private void reinitialise() {
+        reinitialised = true;
+        if (device.precopyInfoV2()) {
+            initialNext = 0;
+            dirtySinceSent.clear(); // dirty_bytes is relative to the new initial data
+            reinitUnreported = true;
+        } else {
+            // The driver may not say REINIT: the new data is state that changed since it was sent.
+            dirtySinceSent.set(0, initialPages);
+        }
     }
 
     private ByteBuffer send(int page) {

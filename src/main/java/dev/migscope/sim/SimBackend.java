@@ -46,7 +46,10 @@ public final class SimBackend implements DeviceBackend {
         });
     }
 
-    /** sim:mlx5-0, sim:mlx5-1, sim:hisi-0, sim:pds-0, sim:stopcopy-0, sim:nonconv-0, in listing order. */
+    /**
+     * sim:mlx5-0, sim:mlx5-1, sim:hisi-0, sim:pds-0, sim:stopcopy-0, sim:nonconv-0, sim:mlx5-reinit-0,
+     * sim:xe-0, in listing order.
+     */
     public static Map<String, SimProfile> standardDevices() {
         Map<String, SimProfile> m = new LinkedHashMap<>();
         m.put("sim:mlx5-0", SimProfile.mlx5());
@@ -55,6 +58,8 @@ public final class SimBackend implements DeviceBackend {
         m.put("sim:pds-0", SimProfile.pds());
         m.put("sim:stopcopy-0", SimProfile.stopCopyOnly());
         m.put("sim:nonconv-0", SimProfile.nonConverging());
+        m.put("sim:mlx5-reinit-0", SimProfile.mlx5Reinit());
+        m.put("sim:xe-0", SimProfile.xe());
         return m;
     }
 

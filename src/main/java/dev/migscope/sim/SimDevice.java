@@ -54,6 +54,8 @@ final class SimDevice {
     private double dirtyBytesOwed;
     private long lastAdvance;
     private long linkFreeAt;
+    /** The PRECOPY_INFOv2 opt-in; like the kernel's device->precopy_info_v2 it lasts until the device is closed. */
+    private boolean precopyInfoV2;
 
     /** An injected failure of one arc, used once. */
     private record Fault(Errno errno, boolean leaveInError, String origin) {
@@ -112,9 +114,21 @@ final class SimDevice {
         }
     }
 
-    private static boolean running(MigState s) {
-        return s == MigState.RUNNING || s == MigState.RUNNING_P2P || s == MigState.PRE_COPY
-                || s == MigState.PRE_COPY_P2P;
+    private boolean running(MigState s) {
+        if (s == MigState.RUNNING_P2P) {
+            return !profile.quirks().contains(Quirk.RUNNING_P2P_IS_STOP);
+        }
+        return s == MigState.RUNNING || s == MigState.PRE_COPY || s == MigState.PRE_COPY_P2P;
+    }
+
+    /** Under the lock: SET MIG_PRECOPY_INFOv2 succeeded (the caller checked PRE_COPY). */
+    void enablePrecopyInfoV2() {
+        precopyInfoV2 = true;
+    }
+
+    /** Under the lock: PRECOPY_INFO's flags are output (REINIT) rather than reserved. */
+    boolean precopyInfoV2() {
+        return precopyInfoV2;
     }
 
     /**
@@ -300,6 +314,7 @@ final class SimDevice {
             }
             if (holder == session) {
                 holder = null;
+                precopyInfoV2 = false;
             }
         } finally {
             lock.unlock();

@@ -67,6 +67,28 @@ public record SimProfile(
                 48 * MIB, 32 * MIB, 20 * MIB, 200 * MIB, true, 2_000);
     }
 
+    /**
+     * mlx5 that reconfigures during PRE_COPY ({@link Quirk#REINIT_IN_PRE_COPY}): after the
+     * PRECOPY_INFOv2 opt-in it reports REINIT, as mlx5_vfio_pci does on Linux 7.1+ with firmware
+     * support.
+     */
+    public static SimProfile mlx5Reinit() {
+        return new SimProfile("sim_mlx5", MigFeatures.ALL, "Mellanox Technologies",
+                "ConnectX VF (simulated, imitates mlx5_vfio_pci reconfiguring during PRE_COPY: REINIT)",
+                48 * MIB, 32 * MIB, 20 * MIB, 200 * MIB, true, 2_000,
+                Set.of(Quirk.REINIT_IN_PRE_COPY));
+    }
+
+    /**
+     * Imitates xe_vfio_pci (Intel Xe VFs, Linux 6.19; its data_fd is {@code xe_vfio_mig}): STOP_COPY
+     * and P2P without PRE_COPY, and RUNNING_P2P behaves as STOP.
+     */
+    public static SimProfile xe() {
+        return new SimProfile("sim_xe", MigFeatures.parse("stop-copy,p2p"), "Intel Corporation",
+                "Xe VF (simulated, imitates xe_vfio_pci)",
+                32 * MIB, 0, 16 * MIB, 200 * MIB, false, 0, Set.of(Quirk.RUNNING_P2P_IS_STOP));
+    }
+
     /** Imitates hisi_acc_vfio_pci: PRE_COPY without P2P, no device DMA tracking. */
     public static SimProfile hisiAcc() {
         return new SimProfile("sim_hisi_acc", MigFeatures.parse("stop-copy,pre-copy"), "HiSilicon",

@@ -98,10 +98,16 @@ public final class SimSession implements DeviceSession, SimulationControls {
         precopyInfoV2(VfioCall.PROBE_MIG_PRECOPY_INFO_V2.text());
     }
 
-    /** Accepted as Linux 7.1 accepts it; the simulated devices report no flags yet (no REINIT). */
+    /** Accepted as Linux 7.1 accepts it: from now on PRECOPY_INFO's flags are output (REINIT). */
     @Override
     public void enablePrecopyInfoV2() throws VfioException {
         precopyInfoV2(VfioCall.SET_MIG_PRECOPY_INFO_V2.text());
+        device.lock.lock();
+        try {
+            device.enablePrecopyInfoV2();
+        } finally {
+            device.lock.unlock();
+        }
     }
 
     /** vfio_ioctl_device_feature_migration_precopy_info_v2: EINVAL without PRE_COPY. */

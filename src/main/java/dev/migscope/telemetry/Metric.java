@@ -29,7 +29,12 @@ public enum Metric {
     /** Guest RAM pages dirtied per second (query-migrate ram.dirty-pages-rate). */
     RAM_DIRTY_PAGES_RATE("RAM dirty pages", "pages/s"),
     /** The downtime a QEMU migration may not exceed (query-migrate-parameters downtime-limit). */
-    DOWNTIME_LIMIT("downtime limit", "s");
+    DOWNTIME_LIMIT("downtime limit", "s"),
+    /**
+     * The flags of the PRECOPY_INFOs read since the previous sample, or-ed (after the PRECOPY_INFOv2
+     * opt-in; 0 before it): bit 0, REINIT, marks a re-initialisation on the charts.
+     */
+    PRECOPY_FLAGS("PRECOPY_INFO flags", "");
 
     private final String label;
     private final String unit;

@@ -39,7 +39,11 @@ public record DeviceEvent(
         int dataFd,
         String message) {
 
-    public enum Kind { STEP, TRANSITION, RESET, SAVE, RESUME, DMA_LOGGING, STATE_OBSERVED, DEVICE_GONE, CLOSE }
+    public enum Kind {
+        STEP, TRANSITION, RESET, SAVE, RESUME, DMA_LOGGING, STATE_OBSERVED, DEVICE_GONE, CLOSE,
+        /** VFIO_MIG_GET_PRECOPY_INFO reported REINIT: the device has new initial data. */
+        REINIT
+    }
 
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());

@@ -40,6 +40,11 @@ public interface DeviceView {
     /** True once the device (or the process that held it) went away; the view then stays as it last was. */
     boolean isGone();
 
+    /** Whether the device accepted the PRECOPY_INFOv2 opt-in; a view that did not open the device cannot tell. */
+    default PrecopyInfoV2 precopyInfoV2() {
+        return PrecopyInfoV2.UNKNOWN;
+    }
+
     /** Present when this view may change the device (still subject to arming); empty for a read-only view. */
     Optional<DeviceControl> control();
 }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class DeviceCommandsTest {
 
     private static final List<String> SIM_IDS = List.of("sim:mlx5-0", "sim:mlx5-1", "sim:hisi-0", "sim:pds-0",
-            "sim:stopcopy-0", "sim:nonconv-0");
+            "sim:stopcopy-0", "sim:nonconv-0", "sim:mlx5-reinit-0", "sim:xe-0");
 
     private final CliHarness cli = CliHarness.simulated();
 

@@ -10,6 +10,8 @@ import dev.migscope.fsm.Arc;
 import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.MigrationFsm;
 import dev.migscope.sim.Defect;
+import dev.migscope.sim.ManualClock;
+import dev.migscope.sim.SimBackend;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The conformance run against correct simulated devices and against each deliberately broken driver. */
 class ConformanceRunTest {
@@ -29,7 +32,9 @@ class ConformanceRunTest {
             Defect.ENDLESS_STREAM, Rule.STOP_COPY_END,
             Defect.RESET_LEAVES_STOP, Rule.RESET_RUNNING,
             Defect.ESTIMATE_TOO_LOW, Rule.MIG_DATA_SIZE,
-            Defect.ENOMSG_IN_STOP_COPY, Rule.STOP_COPY_NO_ENOMSG);
+            Defect.ENOMSG_IN_STOP_COPY, Rule.STOP_COPY_NO_ENOMSG,
+            Defect.PRECOPY_FLAGS_ECHOED, Rule.PRECOPY_FLAGS_OUTPUT,
+            Defect.REINIT_WITHOUT_OPT_IN, Rule.REINIT_AFTER_OPT_IN);
 
     static Stream<String> correctDevices() {
         return Conformance.ONE_PER_FEATURE_SET.keySet().stream();
@@ -58,6 +63,20 @@ class ConformanceRunTest {
             assertThat(x.state()).isEqualTo(MigState.RUNNING);
         });
         assertThat(rig.sim().watchState(id)).contains(MigState.RUNNING);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sim:mlx5-reinit-0", "sim:xe-0"})
+    void theLinux7DevicesPassEveryCheckTheirFeaturesAllow(String id) throws Exception {
+        ManualClock clock = new ManualClock();
+        DeviceRegistry standard = new DeviceRegistry(List.of(), List.of(new SimBackend(clock)), true);
+        ConformanceReport r = new ConformanceRun(standard, id, null, new ConformanceOptions(1, 256L << 20)).run();
+        assertThat(r.results().stream().filter(c -> c.status() != Status.PASS).toList())
+                .as(ReportText.format(r)).isEmpty();
+        assertThat(result(r, "precopy-v2.opt-in").status()).isEqualTo(Status.PASS);
+        if (id.equals("sim:mlx5-reinit-0")) {
+            assertThat(result(r, "precopy-v2.initial-bytes").evidence()).contains("1 REINIT");
+        }
     }
 
     @ParameterizedTest(name = "{0}")

@@ -29,9 +29,9 @@ class SimSessionTest {
     void listsTheFixedDevicesRunningWithTheirFeatures() {
         List<DeviceInfo> list = backend.list();
         assertThat(list).extracting(DeviceInfo::id).containsExactly("sim:mlx5-0", "sim:mlx5-1", "sim:hisi-0",
-                "sim:pds-0", "sim:stopcopy-0", "sim:nonconv-0");
+                "sim:pds-0", "sim:stopcopy-0", "sim:nonconv-0", "sim:mlx5-reinit-0", "sim:xe-0");
         assertThat(list).extracting(DeviceInfo::driver).containsExactly("sim_mlx5", "sim_mlx5", "sim_hisi_acc",
-                "sim_pds", "sim_stop_copy", "sim_mlx5");
+                "sim_pds", "sim_stop_copy", "sim_mlx5", "sim_mlx5", "sim_xe");
         assertThat(list).allSatisfy(d -> {
             assertThat(d.kind()).isEqualTo(DeviceKind.SIM);
             assertThat(d.state()).isEqualTo(MigState.RUNNING);

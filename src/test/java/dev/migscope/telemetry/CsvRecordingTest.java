@@ -13,7 +13,7 @@ class CsvRecordingTest {
 
     private static final String HEADER = "time_s,state,pre_copy_throughput,stop_copy_throughput,resume_throughput,"
             + "total_bytes,initial_bytes,dirty_bytes,dirty_rate,stop_copy_length,downtime_estimate,dma_dirty_pages_rate,"
-            + "ram_throughput,ram_dirty_pages_rate,downtime_limit";
+            + "ram_throughput,ram_dirty_pages_rate,downtime_limit,precopy_flags";
 
     private static String name(int abi) {
         return abi == 2 ? "RUNNING" : abi == 6 ? "PRE_COPY" : "S" + abi;
@@ -33,8 +33,8 @@ class CsvRecordingTest {
 
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         assertThat(lines).containsExactly(HEADER,
-                "0.200,RUNNING,,,,2,,,,,,,,,",
-                "1.250,PRE_COPY,,,,1048576,,,,,0.013,,,,");
+                "0.200,RUNNING,,,,2,,,,,,,,,,",
+                "1.250,PRE_COPY,,,,1048576,,,,,0.013,,,,,");
     }
 
     @Test
@@ -50,7 +50,7 @@ class CsvRecordingTest {
 
         // the ring holds the newest four
         assertThat(Files.readAllLines(file, StandardCharsets.UTF_8)).hasSize(5)
-                .element(1).isEqualTo("2.000,RUNNING,,,,,,,,,,,,,");
+                .element(1).isEqualTo("2.000,RUNNING,,,,,,,,,,,,,,");
     }
 
     @Test
@@ -62,6 +62,6 @@ class CsvRecordingTest {
 
         r.write(file, abi -> "never");
 
-        assertThat(Files.readAllLines(file, StandardCharsets.UTF_8)).element(1).isEqualTo("0.000,,,,,7,,,,,,,,,");
+        assertThat(Files.readAllLines(file, StandardCharsets.UTF_8)).element(1).isEqualTo("0.000,,,,,7,,,,,,,,,,");
     }
 }

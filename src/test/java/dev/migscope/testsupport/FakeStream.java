@@ -183,7 +183,7 @@ final class FakeStream implements MigrationStream {
     }
 
     @Override
-    public PrecopyInfo precopyInfo() throws VfioException {
+    public PrecopyInfo precopyInfo(int flagsIn) throws VfioException {
         synchronized (device) {
             check(VfioCall.VFIO_MIG_GET_PRECOPY_INFO);
             MigState state = device.state();

@@ -1,5 +1,6 @@
 package dev.migscope.ui.charts;
 
+import dev.migscope.device.PrecopyInfo;
 import dev.migscope.telemetry.Bytes;
 import dev.migscope.telemetry.Metric;
 import dev.migscope.telemetry.Sample;
@@ -17,13 +18,34 @@ import java.util.Locale;
  * @param title       the title above the chart, from the newest sample and the link bandwidth
  * @param leftLabel   the left axis' label (its unit)
  * @param rightLabel  the right axis' label; unused when {@code right} is empty
+ * @param markers     events drawn as vertical lines where a sample has them
  */
 public record ChartSpec(String id, Title title, String leftLabel, List<Series> left, String rightLabel,
-                        List<Series> right) {
+                        List<Series> right, List<Marker> markers) {
 
     public ChartSpec {
         left = List.copyOf(left);
         right = List.copyOf(right);
+        markers = List.copyOf(markers);
+    }
+
+    /** A chart without markers. */
+    public ChartSpec(String id, Title title, String leftLabel, List<Series> left, String rightLabel,
+            List<Series> right) {
+        this(id, title, leftLabel, left, rightLabel, right, List.of());
+    }
+
+    /**
+     * A vertical line at each sample whose {@code metric} has {@code bit} set, labelled {@code label}.
+     *
+     * @param colour the palette colour's name without {@code -ms-}
+     */
+    public record Marker(Metric metric, int bit, String label, String colour) {
+
+        /** True when the decimated value {@code v} (a bucket's min or max of the flags) has the bit. */
+        public boolean at(double v) {
+            return !Double.isNaN(v) && ((long) v & bit) != 0;
+        }
     }
 
     /**
@@ -82,7 +104,8 @@ public record ChartSpec(String id, Title title, String leftLabel, List<Series> l
             new ChartSpec("chart-precopy", Title.fixed("PRE_COPY info"), "MiB", List.of(
                     new Series(Metric.INITIAL_BYTES, "initial_bytes", Scale.MIB, "series-stop-copy", false),
                     new Series(Metric.DIRTY_BYTES, "dirty_bytes", Scale.MIB, "series-pre-copy", false)),
-                    "", List.of()),
+                    "", List.of(), List.of(
+                    new Marker(Metric.PRECOPY_FLAGS, PrecopyInfo.REINIT, "REINIT", "series-resume"))),
             new ChartSpec("chart-dirty", Title.fixed("Dirty rate"), "MiB/s", List.of(
                     new Series(Metric.DIRTY_RATE, "device state dirtied", Scale.MIB, "series-pre-copy", false)),
                     "pages/s", List.of(

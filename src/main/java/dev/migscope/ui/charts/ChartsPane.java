@@ -8,9 +8,7 @@ import dev.migscope.ui.common.Theme;
 import dev.migscope.ui.common.Tooltips;
 import dev.migscope.view.TelemetryKind;
 import java.awt.BasicStroke;
-import java.awt.Color;
 import java.awt.Font;
-import java.awt.Paint;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -32,12 +30,14 @@ import javafx.scene.layout.RowConstraints;
 import javafx.scene.layout.VBox;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
-import org.jfree.chart.renderer.xy.XYItemRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.ui.RectangleAnchor;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.chart.ui.TextAnchor;
 
 /**
  * The live charts of one device view's telemetry (whatever kind of view: driven, observed or
@@ -80,6 +80,8 @@ public final class ChartsPane extends VBox {
         final BatchXYDataset leftData;
         final BatchXYDataset rightData;
         final NumberAxis xAxis = new NumberAxis("time (s)");
+        /** The times of the markers drawn now; null forces a redraw of them. */
+        List<Double> markerTimes = List.of();
 
         Chart(ChartSpec spec) {
             this.spec = spec;
@@ -234,7 +236,7 @@ public final class ChartsPane extends VBox {
             Map<String, Chart> m = new LinkedHashMap<>();
             for (ChartSpec spec : ChartSpec.catalogue(x)) {
                 Chart c = new Chart(spec);
-                paint(c, theme);
+                ChartPalette.paint(c.chart, c.spec, c.rightData != null, theme);
                 if (drawing) {
                     c.viewer.startDrawing();
                 }
@@ -341,6 +343,7 @@ public final class ChartsPane extends VBox {
             if (c.rightData != null) {
                 c.rightData.setAll(series(c.spec.right(), link));
             }
+            markers(c);
         }
         redraws++;
         return true;
@@ -349,8 +352,47 @@ public final class ChartsPane extends VBox {
     /** The metrics some series plots: the only ones copied out of the telemetry. */
     private Metric[] plottedMetrics() {
         return charts.values().stream()
-                .flatMap(c -> Stream.concat(c.spec.left().stream(), c.spec.right().stream()))
-                .map(ChartSpec.Series::metric).distinct().toArray(Metric[]::new);
+                .flatMap(c -> Stream.concat(Stream.concat(c.spec.left().stream(), c.spec.right().stream())
+                        .map(ChartSpec.Series::metric), c.spec.markers().stream().map(ChartSpec.Marker::metric)))
+                .distinct().toArray(Metric[]::new);
+    }
+
+    /** A vertical line at each decimated sample that has a marker's bit; the plot changes only when they moved. */
+    private void markers(Chart c) {
+        if (c.spec.markers().isEmpty()) {
+            return;
+        }
+        List<Double> times = new ArrayList<>();
+        List<ValueMarker> lines = new ArrayList<>();
+        for (ChartSpec.Marker m : c.spec.markers()) {
+            double[][] xy = decimator.series(m.metric());
+            for (int i = 0; i < xy[0].length; i++) {
+                // A bucket's min and max share its time: one line for both.
+                if (m.at(xy[1][i]) && (times.isEmpty() || times.get(times.size() - 1) != xy[0][i])) {
+                    times.add(xy[0][i]);
+                    ValueMarker line = new ValueMarker(xy[0][i], ChartPalette.awt(theme, m.colour()),
+                            new BasicStroke(1.2f));
+                    line.setLabel(m.label());
+                    line.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 9));
+                    line.setLabelPaint(line.getPaint());
+                    line.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
+                    line.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+                    lines.add(line);
+                }
+            }
+        }
+        if (times.equals(c.markerTimes)) {
+            return;
+        }
+        c.markerTimes = times;
+        XYPlot p = c.chart.getXYPlot();
+        p.clearDomainMarkers();
+        lines.forEach(p::addDomainMarker);
+    }
+
+    /** The times (s) of the markers a chart ({@code chart-precopy}) draws now. */
+    public List<Double> markers(String chartId) {
+        return List.copyOf(charts.get(chartId).markerTimes);
     }
 
     private List<double[][]> series(List<ChartSpec.Series> specs, double link) {
@@ -431,60 +473,10 @@ public final class ChartsPane extends VBox {
         theme = t;
         for (Map<String, Chart> m : built.values()) {
             for (Chart c : m.values()) {
-                paint(c, t);
+                ChartPalette.paint(c.chart, c.spec, c.rightData != null, t);
+                c.markerTimes = null; // repainted in the new palette at the next update
             }
         }
-    }
-
-    private static void paint(Chart c, Theme theme) {
-        Paint bg = awt(theme, "chart-bg");
-        Paint plotBg = awt(theme, "chart-plot");
-        Paint gridLines = awt(theme, "chart-grid");
-        Paint text = awt(theme, "chart-text");
-        Paint muted = awt(theme, "chart-muted");
-        Font tick = new Font(Font.SANS_SERIF, Font.PLAIN, 9);
-        Font label = new Font(Font.SANS_SERIF, Font.PLAIN, 10);
-        JFreeChart ch = c.chart;
-        ch.setBackgroundPaint(bg);
-        ch.getTitle().setPaint(text);
-        ch.getLegend().setBackgroundPaint(bg);
-        ch.getLegend().setItemPaint(text);
-        XYPlot p = ch.getXYPlot();
-        p.setBackgroundPaint(plotBg);
-        p.setDomainGridlinePaint(gridLines);
-        p.setRangeGridlinePaint(gridLines);
-        p.setOutlinePaint(gridLines);
-        paintSeries(p.getRenderer(0), c.spec.left(), theme);
-        if (c.rightData != null) {
-            paintSeries(p.getRenderer(1), c.spec.right(), theme);
-        }
-        for (int i = 0; i < p.getRangeAxisCount(); i++) {
-            style(p.getRangeAxis(i), muted, tick, label);
-        }
-        style(p.getDomainAxis(), muted, tick, label);
-    }
-
-    private static void paintSeries(XYItemRenderer r, List<ChartSpec.Series> series, Theme theme) {
-        for (int i = 0; i < series.size(); i++) {
-            r.setSeriesPaint(i, awt(theme, series.get(i).colour()));
-        }
-    }
-
-    private static Color awt(Theme theme, String name) {
-        javafx.scene.paint.Color c = theme.colour(name);
-        return new Color((float) c.getRed(), (float) c.getGreen(), (float) c.getBlue(), (float) c.getOpacity());
-    }
-
-    private static void style(org.jfree.chart.axis.ValueAxis a, Paint muted, Font tick, Font label) {
-        if (a == null) {
-            return;
-        }
-        a.setTickLabelPaint(muted);
-        a.setLabelPaint(muted);
-        a.setTickLabelFont(tick);
-        a.setLabelFont(label);
-        a.setAxisLinePaint(muted);
-        a.setTickMarkPaint(muted);
     }
 
     /** The chart as a JFreeChart, for PNG export at any size. */
