@@ -33,6 +33,8 @@ final class ProcOwners {
     private static final String DEVICE_FD = "anon_inode:[vfio-device]";
     /** The fdinfo line of a device fd, Linux 6.18+ (vfio_device_show_fdinfo). */
     private static final String SYSPATH = "vfio-device-syspath:";
+    /** include/linux/sched.h: comm's buffer, its terminating NUL included. */
+    private static final int TASK_COMM_LEN = 16;
 
     /**
      * How a process holds a device: the owner and what it holds open, for a sentence.
@@ -170,8 +172,20 @@ final class ProcOwners {
                 .orElse(-1);
     }
 
+    /**
+     * The process's command: its comm, which the kernel cuts to 15 bytes (TASK_COMM_LEN), so that
+     * qemu-system-x86_64 reads "qemu-system-x86"; a cut comm is completed from the file name of
+     * argv[0] when that begins with it.
+     */
     private static String comm(Path pidDir) {
-        return read(pidDir.resolve("comm")).map(String::trim).orElse("?");
+        String comm = read(pidDir.resolve("comm")).map(String::trim).orElse("?");
+        if (comm.length() < TASK_COMM_LEN - 1) {
+            return comm;
+        }
+        return read(pidDir.resolve("cmdline")).map(c -> c.split("\0", 2)[0])
+                .map(argv0 -> argv0.substring(argv0.lastIndexOf('/') + 1))
+                .filter(name -> name.startsWith(comm))
+                .orElse(comm);
     }
 
     private static Optional<String> read(Path p) {

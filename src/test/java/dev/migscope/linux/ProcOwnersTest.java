@@ -42,6 +42,20 @@ class ProcOwnersTest {
         assertThat(h.through()).isEqualTo(group.toString());
     }
 
+    /** comm is cut to 15 bytes; argv[0]'s file name completes it, and only a name that begins with it. */
+    @Test
+    void aCutCommIsCompletedFromArgv0() {
+        host.process(4242, "qemu-system-x86", group);
+        FakeHost.write(host.proc.resolve("4242/cmdline"), "/usr/bin/qemu-system-x86_64\0-machine\0q35\0");
+        host.process(4343, "kworker/u8:1-ev", cdev);
+        FakeHost.write(host.proc.resolve("4343/cmdline"), "/usr/bin/other\0");
+
+        assertThat(scan().holderOf(UUID, null, group).map(ProcOwners.Holding::owner))
+                .contains(new Owner(4242, "qemu-system-x86_64"));
+        assertThat(scan().holderOf(UUID, cdev, null).map(ProcOwners.Holding::owner))
+                .contains(new Owner(4343, "kworker/u8:1-ev"));
+    }
+
     @Test
     void aHolderOfTheCdev() {
         host.process(77, "dpdk-testpmd", cdev);
