@@ -52,6 +52,7 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
     private volatile boolean gone;
     private volatile String lost;
     private volatile boolean closed;
+    private final RemoteStreams streams;
 
     RemoteDevice(RemoteHost host, AgentConnection connection, JsonNode opened, RemoteOptions options) {
         this.host = host;
@@ -64,6 +65,7 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
         this.dmaLoggingSupported = opened.path("dma_logging_supported").asBoolean();
         this.armed = options.armed() && !passive;
         this.telemetry = new Telemetry(options.historyCapacity());
+        this.streams = new RemoteStreams(this, connection);
         connection.register(session, new AgentConnection.Pushes() {
             @Override
             public void pushed(JsonNode m) {
@@ -168,15 +170,19 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
         return changed(connection.request(Protocol.RESET, args()));
     }
 
-    /** Streams are not carried by agent protocol 1: the result says so, nothing is sent and no file is made. */
+    /**
+     * The save runs there as a local one; its file crosses as checked chunks into a hidden file next
+     * to {@code file}, renamed into place once the total, the SHA-256 and the format check out.
+     */
     @Override
     public CompletableFuture<StreamResult> save(Path file, MigState then, Progress progress, Cancellation cancel) {
-        return notCarried(file, "save");
+        return streams.save(file, then, progress, cancel);
     }
 
+    /** The whole file is verified here before its first byte is sent, and there again before the device sees it. */
     @Override
     public CompletableFuture<StreamResult> resume(Path file, MigState then, Progress progress, Cancellation cancel) {
-        return notCarried(file, "resume");
+        return streams.resume(file, then, progress, cancel);
     }
 
     @Override
@@ -251,6 +257,7 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
     private void onPush(JsonNode m) {
         switch (m.path("type").asText()) {
             case Protocol.SAMPLE -> telemetry.append(Codec.sample(m));
+            case Protocol.CHUNK, Protocol.PROGRESS -> streams.pushed(m);
             case Protocol.EVENT -> {
                 DeviceEvent e = Codec.event(m.get("event"));
                 setState(e.finalState());
@@ -263,11 +270,6 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
                 // a push this side does not know: the protocol version says both sides know the same ones
             }
         }
-    }
-
-    private CompletableFuture<StreamResult> notCarried(Path file, String call) {
-        return CompletableFuture.completedFuture(new StreamResult(file, List.of(), List.of(), state,
-                notCarried(call), false, java.time.Duration.ZERO));
     }
 
     private VfioError notCarried(String call) {
