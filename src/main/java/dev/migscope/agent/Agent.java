@@ -57,6 +57,7 @@ public final class Agent {
         t.setDaemon(true);
         return t;
     });
+    private final AgentStreams streams;
     private long nextSession = 1;
 
     /**
@@ -71,6 +72,7 @@ public final class Agent {
         this.in = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         this.out = new AgentOutput(out);
         this.log = log;
+        this.streams = new AgentStreams(this.out, work);
     }
 
     /** Greets, serves until stdin ends, then winds every session down. Returns the exit code. */
@@ -98,6 +100,10 @@ public final class Agent {
             log.println("migscope agent: not a protocol line, ignored: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
             return;
         }
+        if (Protocol.CHUNK.equals(req.path("type").asText())) {
+            streams.chunk(req);
+            return;
+        }
         long id = req.path("id").asLong();
         String op = req.path("op").asText();
         try {
@@ -123,11 +129,19 @@ public final class Agent {
                     reply(id, Json.object());
                 }
                 case Protocol.CONFORM -> later(id, CompletableFuture.supplyAsync(() -> conform(req), work));
+                case Protocol.SAVE -> later(id, streams.save(session(req).id(), session(req).session(), req));
+                case Protocol.RESUME -> later(id, streams.resume(session(req).id(), session(req).session(), req));
+                case Protocol.CANCEL -> {
+                    streams.cancel(req.path("session").asLong());
+                    reply(id, Json.object());
+                }
                 default -> fail(id, VfioError.of(Errno.EOPNOTSUPP, op, null, "this agent (migscope " + version
                         + ", protocol " + Protocol.VERSION + ") has no request \"" + op + "\""));
             }
         } catch (VfioException e) {
             fail(id, e.error());
+        } catch (IOException e) {
+            fail(id, VfioError.of(Errno.EIO, op, null, "no scratch file on this host: " + e.getMessage()));
         }
     }
 
@@ -230,6 +244,7 @@ public final class Agent {
 
     /** The connection is gone: cancel, let running calls end, re-read each state, close, and say where each is. */
     private void windDown() {
+        streams.cancelAll();
         for (AgentSession s : sessions.values()) {
             MigState st = s.rereadState();
             s.close();
@@ -237,6 +252,7 @@ public final class Agent {
                     + (st == null ? "in an unknown state (GET failed)" : st) + " when migscope closed it");
         }
         sessions.clear();
+        streams.close();
         work.shutdownNow();
         try {
             work.awaitTermination(5, TimeUnit.SECONDS);
@@ -244,16 +260,5 @@ public final class Agent {
             Thread.currentThread().interrupt();
         }
         log.flush();
-    }
-
-    /** A request's failure as a value, through a CompletableFuture. */
-    private static final class AgentFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        private final transient VfioError error;
-
-        AgentFailure(VfioError error) {
-            super(error.describe(), null, false, false);
-            this.error = error;
-        }
     }
 }

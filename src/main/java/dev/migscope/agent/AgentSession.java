@@ -43,6 +43,10 @@ final class AgentSession {
         });
     }
 
+    long id() {
+        return id;
+    }
+
     MigrationSession session() {
         return session;
     }

@@ -44,7 +44,8 @@ final class ResumeCommand implements Callable<Integer> {
             StreamResult r = StreamCommands.run(root, spec.commandLine().getErr(),
                     a -> s.control().resume(source, then, a.progress(), a.cancel()));
             if (!r.ok()) {
-                throw new CliFailure(StreamCommands.exitCode(r, source), StreamCommands.failureLine(r));
+                throw new CliFailure(StreamCommands.exitCode(r, source), StreamCommands.failureLine(r,
+                        s.view().isGone()));
             }
             out.println("resumed " + source + " into " + id + ": " + StreamCommands.phases(r));
             StreamCommands.printTransitions(out, r);

@@ -53,7 +53,8 @@ final class SaveCommand implements Callable<Integer> {
             StreamResult r = StreamCommands.run(root, spec.commandLine().getErr(),
                     a -> s.control().save(target, then, a.progress(), a.cancel()));
             if (!r.ok()) {
-                throw new CliFailure(StreamCommands.exitCode(r, target), StreamCommands.failureLine(r));
+                throw new CliFailure(StreamCommands.exitCode(r, target), StreamCommands.failureLine(r,
+                        s.view().isGone()));
             }
             out.println("saved " + id + " to " + target + ": " + StreamCommands.phases(r));
             StreamCommands.printTransitions(out, r);

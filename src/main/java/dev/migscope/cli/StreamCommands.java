@@ -78,10 +78,14 @@ final class StreamCommands {
         return e != null && e.call() != null && e.call().endsWith(file.toString()) ? ExitCode.FILE : ExitCode.FAILED;
     }
 
-    /** The one stderr line: the error, and where the device is now. */
-    static String failureLine(StreamResult r) {
+    /**
+     * The one stderr line: the error, and where the device is now; or, once it cannot be asked any
+     * more ({@code gone}: the device or the connection to its host went away), where it last was.
+     */
+    static String failureLine(StreamResult r, boolean gone) {
         String what = r.error() != null ? r.error().describe() : "cancelled";
-        return what + "; device is " + (r.finalState() == null ? "in an unknown state (GET failed)" : r.finalState());
+        return what + (gone ? "; last known state " : "; device is ")
+                + (r.finalState() == null ? "in an unknown state (GET failed)" : r.finalState());
     }
 
     static void printTransitions(PrintWriter out, StreamResult r) {

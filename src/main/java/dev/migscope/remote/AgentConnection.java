@@ -108,6 +108,23 @@ final class AgentConnection implements AutoCloseable {
         return f;
     }
 
+    /** Sends one line that gets no reply (a stream chunk); fails once the connection is gone. */
+    void send(ObjectNode message) throws VfioException {
+        String reason = lost;
+        if (reason == null) {
+            try {
+                synchronized (out) {
+                    out.write((Json.write(message) + "\n").getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                }
+                return;
+            } catch (IOException e) {
+                reason = lostReason();
+            }
+        }
+        throw new VfioException(lostError(message.path("type").asText(), reason));
+    }
+
     void register(long session, Pushes pushes) {
         sessions.put(session, pushes);
     }
@@ -192,9 +209,10 @@ final class AgentConnection implements AutoCloseable {
         }
         String reason = lostReason();
         lost = reason;
+        // Sessions first: a request's failure is handled knowing that its device can no longer be asked.
+        sessions.values().forEach(s -> s.lost(reason));
         pending.values().forEach(f -> f.completeExceptionally(new VfioException(lostError("request", reason))));
         pending.clear();
-        sessions.values().forEach(s -> s.lost(reason));
     }
 
     private void dispatch(JsonNode m) {

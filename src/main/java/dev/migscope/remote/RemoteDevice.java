@@ -54,6 +54,7 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
     private volatile boolean gone;
     private volatile String lost;
     private volatile boolean closed;
+    private final RemoteStreams streams;
 
     RemoteDevice(RemoteHost host, AgentConnection connection, JsonNode opened, RemoteOptions options) {
         this.host = host;
@@ -67,6 +68,7 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
         this.precopyInfoV2 = PrecopyInfoV2.fromJsonName(opened.path("precopy_info_v2").asText());
         this.armed = options.armed() && !passive;
         this.telemetry = new Telemetry(options.historyCapacity());
+        this.streams = new RemoteStreams(this, connection);
         connection.register(session, new AgentConnection.Pushes() {
             @Override
             public void pushed(JsonNode m) {
@@ -171,15 +173,19 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
         return changed(connection.request(Protocol.RESET, args()));
     }
 
-    /** Streams are not carried by agent protocol 1: the result says so, nothing is sent and no file is made. */
+    /**
+     * The save runs there as a local one; its file crosses as checked chunks into a hidden file next
+     * to {@code file}, renamed into place once the total, the SHA-256 and the format check out.
+     */
     @Override
     public CompletableFuture<StreamResult> save(Path file, MigState then, Progress progress, Cancellation cancel) {
-        return notCarried(file, "save");
+        return streams.save(file, then, progress, cancel);
     }
 
+    /** The whole file is verified here before its first byte is sent, and there again before the device sees it. */
     @Override
     public CompletableFuture<StreamResult> resume(Path file, MigState then, Progress progress, Cancellation cancel) {
-        return notCarried(file, "resume");
+        return streams.resume(file, then, progress, cancel);
     }
 
     /** The far side's session opened the device and says what became of the opt-in. */
@@ -260,6 +266,7 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
     private void onPush(JsonNode m) {
         switch (m.path("type").asText()) {
             case Protocol.SAMPLE -> telemetry.append(Codec.sample(m));
+            case Protocol.CHUNK, Protocol.PROGRESS -> streams.pushed(m);
             case Protocol.EVENT -> {
                 DeviceEvent e = Codec.event(m.get("event"));
                 setState(e.finalState());
@@ -272,11 +279,6 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
                 // a push this side does not know: the protocol version says both sides know the same ones
             }
         }
-    }
-
-    private CompletableFuture<StreamResult> notCarried(Path file, String call) {
-        return CompletableFuture.completedFuture(new StreamResult(file, List.of(), List.of(), state,
-                notCarried(call), false, java.time.Duration.ZERO));
     }
 
     private VfioError notCarried(String call) {

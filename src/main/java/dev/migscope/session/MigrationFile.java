@@ -1,5 +1,7 @@
 package dev.migscope.session;
 
+import dev.migscope.device.Errno;
+import dev.migscope.device.VfioError;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
 import java.io.ByteArrayOutputStream;
@@ -8,8 +10,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -196,6 +201,44 @@ public final class MigrationFile {
         }
     }
 
+    /** Where a file for {@code target} is written until it is complete: hidden, in the same directory. */
+    public static Path temporaryFor(Path target) {
+        Path t = target.toAbsolutePath();
+        return t.getParent().resolve("." + t.getFileName() + "." + ProcessHandle.current().pid() + ".part");
+    }
+
+    /** Makes a complete temporary file the target: fsync, close, rename (atomic where the file system can). */
+    public static void install(FileChannel ch, Path temp, Path target) throws IOException {
+        ch.force(true);
+        ch.close();
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Turns a file-system failure into an error that names the file and the fix. */
+    public static VfioError fileError(IOException e, Path file, String op, String deviceId) {
+        String reason = e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason()
+                : String.valueOf(e.getMessage());
+        if (e instanceof AccessDeniedException) {
+            return VfioError.of(Errno.EACCES, op + " " + file, deviceId, "permission denied on " + file
+                    + "; choose a directory you can write to");
+        }
+        if (e instanceof NoSuchFileException) {
+            return VfioError.of(Errno.ENOENT, op + " " + file, deviceId, "no such file or directory: " + file);
+        }
+        if (reason.contains("No space left")) {
+            return VfioError.of(Errno.ENOSPC, op + " " + file, deviceId, "no space left on the file system of "
+                    + file + "; nothing was kept: free some space or save elsewhere");
+        }
+        if (reason.contains("Read-only file system")) {
+            return VfioError.of(Errno.EROFS, op + " " + file, deviceId, file + " is on a read-only file system");
+        }
+        return VfioError.of(Errno.EIO, op + " " + file, deviceId, reason);
+    }
+
     /** Opens a channel for the temporary file; tests substitute one that fails (a full disk). */
     @FunctionalInterface
     public interface ChannelOpener {
@@ -231,7 +274,7 @@ public final class MigrationFile {
             this.lengths = new long[phases.size()];
             this.crcs = new CRC32C[phases.size()];
             Path dir = this.target.getParent();
-            this.temp = dir.resolve("." + this.target.getFileName() + "." + ProcessHandle.current().pid() + ".part");
+            this.temp = temporaryFor(this.target);
             this.ch = opener.open(temp);
             byte[] header = header(0);
             this.headerLength = header.length - FIXED;
@@ -273,13 +316,7 @@ public final class MigrationFile {
                 throw new IllegalStateException("header size changed");
             }
             writeFully(ByteBuffer.wrap(header), 0);
-            ch.force(true);
-            ch.close();
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            install(ch, temp, target);
             done = true;
         }
 

@@ -16,9 +16,6 @@ import dev.migscope.view.StreamResult;
 import dev.migscope.view.TransitionResult;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -331,24 +328,7 @@ final class SaveResume {
         return out;
     }
 
-    /** Turns a file-system failure into an error that names the file and the fix. */
     private VfioError fileError(IOException e, Path file, String op) {
-        String reason = e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason()
-                : String.valueOf(e.getMessage());
-        if (e instanceof AccessDeniedException) {
-            return VfioError.of(Errno.EACCES, op + " " + file, ctx.id, "permission denied on " + file
-                    + "; choose a directory you can write to");
-        }
-        if (e instanceof NoSuchFileException) {
-            return VfioError.of(Errno.ENOENT, op + " " + file, ctx.id, "no such file or directory: " + file);
-        }
-        if (reason.contains("No space left")) {
-            return VfioError.of(Errno.ENOSPC, op + " " + file, ctx.id, "no space left on the file system of " + file
-                    + "; nothing was kept: free some space or save elsewhere");
-        }
-        if (reason.contains("Read-only file system")) {
-            return VfioError.of(Errno.EROFS, op + " " + file, ctx.id, file + " is on a read-only file system");
-        }
-        return VfioError.of(Errno.EIO, op + " " + file, ctx.id, reason);
+        return MigrationFile.fileError(e, file, op, ctx.id);
     }
 }

@@ -67,7 +67,8 @@ final class HouseRules {
                 .whereLayer("session").mayOnlyAccessLayers("view", "device", "fsm", "telemetry")
                 // QMP and the agent's protocol are JSON.
                 .whereLayer("qemu").mayOnlyAccessLayers("view", "device", "fsm", "telemetry", "json")
-                .whereLayer("remote").mayOnlyAccessLayers("view", "device", "fsm", "telemetry", "json")
+                // A save over --host writes, and a resume verifies, the same stream file as a local one.
+                .whereLayer("remote").mayOnlyAccessLayers("session", "view", "device", "fsm", "telemetry", "json")
                 .whereLayer("view").mayOnlyAccessLayers("device", "fsm", "telemetry")
                 .whereLayer("linux").mayOnlyAccessLayers("device", "fsm")
                 .whereLayer("sim").mayOnlyAccessLayers("device", "fsm")

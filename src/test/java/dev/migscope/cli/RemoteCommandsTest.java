@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.remote.SshSettings;
+import dev.migscope.remote.protocol.Protocol;
+import dev.migscope.session.MigrationFile;
 import dev.migscope.testsupport.Sshd;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -127,6 +129,121 @@ class RemoteCommandsTest {
         }
     }
 
+    /** A save's file name, and its byte counts: a simulated device dirties with wall time. */
+    private static String streamed(String s, Path file) {
+        return normalized(s.replace(file.toString(), "FILE")).replaceAll("\\d+ B\\b", "N B")
+                .replaceAll("\\(\\d+(\\.\\d+)? [KMG]?i?B\\)", "(N)");
+    }
+
+    @Test
+    void saveOverHostWritesTheLocalSavesFileAndResumeTakesItIntoAnotherDevice() throws Exception {
+        Path here = dir.resolve("here.mig");
+        Path there = dir.resolve("there.mig");
+        CliHarness.Run saveHere = local("--sim", "save", "sim:mlx5-0", here.toString());
+        CliHarness.Run saveThere = remote(ssh, "--sim", "save", "sim:mlx5-0", there.toString());
+        assertThat(saveThere.code()).isEqualTo(saveHere.code()).isEqualTo(ExitCode.OK);
+        assertThat(streamed(saveThere.out(), there)).isEqualTo(streamed(saveHere.out(), here));
+        assertThat(saveThere.err()).isEqualTo(saveHere.err());
+        assertSameStream(there, here);
+
+        CliHarness.Run resumeHere = local("--sim", "resume", "sim:mlx5-1", here.toString());
+        CliHarness.Run resumeThere = remote(ssh, "--sim", "resume", "sim:mlx5-1", there.toString());
+        assertThat(resumeThere.code()).isEqualTo(resumeHere.code()).isEqualTo(ExitCode.OK);
+        assertThat(streamed(resumeThere.out(), there)).isEqualTo(streamed(resumeHere.out(), here))
+                .contains("RESUMING -> STOP", "device is RUNNING");
+
+        // A file that fails verification here is refused before ssh is asked for anything.
+        Path cut = dir.resolve("cut.mig");
+        Files.write(cut, java.util.Arrays.copyOf(Files.readAllBytes(there), (int) Files.size(there) - 1));
+        Path ran = dir.resolve("ssh-ran-resume");
+        Path fakeSsh = dir.resolve("recording-ssh");
+        Files.writeString(fakeSsh, "#!/bin/sh\ntouch '" + ran + "'\nexec ssh \"$@\"\n");
+        fakeSsh.toFile().setExecutable(true);
+        SshSettings recording = new SshSettings(fakeSsh.toString(), sshd.clientOptions(), ssh.remoteCommand());
+        CliHarness.Run refusedHere = local("--sim", "resume", "sim:mlx5-1", cut.toString());
+        CliHarness.Run refusedThere = remote(recording, "--sim", "resume", "sim:mlx5-1", cut.toString());
+        assertThat(refusedThere.code()).isEqualTo(refusedHere.code()).isEqualTo(ExitCode.FILE);
+        assertThat(refusedThere.err()).isEqualTo(refusedHere.err()).contains("truncated", "not touched");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".part"));
+        }
+    }
+
+    /**
+     * Both files are stream files of the same device in the same format and layout (a simulated device
+     * dirties with wall time, so two saves differ in length; the chunks' CRC32C and the SHA-256 over the
+     * whole file make the transfer itself verbatim).
+     */
+    private static void assertSameStream(Path a, Path b) throws Exception {
+        MigrationFile.Verified va = MigrationFile.verify(a);
+        MigrationFile.Verified vb = MigrationFile.verify(b);
+        assertThat(va.source()).isEqualTo(vb.source());
+        assertThat(va.phases()).extracting(MigrationFile.Phase::state)
+                .isEqualTo(vb.phases().stream().map(MigrationFile.Phase::state).toList());
+        assertThat(va.dataOffset()).isEqualTo(vb.dataOffset());
+    }
+
+    @Test
+    void aDroppedConnectionMidSaveLeavesNoFileAndSaysTheLastKnownState() throws Exception {
+        Path target = dir.resolve("dropped.mig");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = MigscopeCli.commandLine(sim -> null, false, ssh);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        List<Path> before = agentScratchDirs();
+        // The non-converging device pre-copies until --precopy-max: the save is still running when ssh dies.
+        CompletableFuture<Integer> save = CompletableFuture.supplyAsync(() -> cl.execute("--host", sshd.host(),
+                "--sim", "save", "sim:nonconv-0", target.toString(), "--precopy-max", "60s"));
+        List<ProcessHandle> far = awaitAgent();
+        Path scratch = awaitScratchFile(before);
+        sshd.sessionProcesses().forEach(ProcessHandle::destroyForcibly);
+
+        assertThat(save.get(30, TimeUnit.SECONDS)).isEqualTo(ExitCode.FAILED);
+        assertThat(target).doesNotExist();
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".dropped.mig"));
+        }
+        assertThat(err.toString().lines().filter(l -> l.startsWith("migscope save: ")).toList()).singleElement()
+                .asString().contains("the connection to " + sshd.host() + " was lost",
+                        "the save did not finish and no file was kept", "last known state PRE_COPY")
+                .doesNotContain("Exception");
+        for (ProcessHandle p : far) {
+            assertThat(p.onExit().get(20, TimeUnit.SECONDS).isAlive()).isFalse();
+        }
+        assertThat(scratch.getParent()).as("the far side's scratch file").doesNotExist();
+    }
+
+    /** The far agents' scratch directories (this test's sshd runs them as this user, on this machine). */
+    private static List<Path> agentScratchDirs() throws Exception {
+        try (var dirs = Files.newDirectoryStream(Path.of(System.getProperty("java.io.tmpdir")), "migscope-agent-*")) {
+            List<Path> all = new ArrayList<>();
+            dirs.forEach(all::add);
+            return all;
+        }
+    }
+
+    /** The far save's scratch file once it holds pre-copy data (more than its header): PRE_COPY is under way. */
+    private static Path awaitScratchFile(List<Path> before) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            for (Path d : agentScratchDirs()) {
+                if (!before.contains(d)) {
+                    try (var files = Files.list(d)) {
+                        var started = files.filter(f -> f.toFile().length() > (1 << 20)).findFirst();
+                        if (started.isPresent()) {
+                            return started.get();
+                        }
+                    } catch (java.io.IOException e) {
+                        // the directory went meanwhile
+                    }
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the far side's save did not start within 60 s");
+    }
+
     @Test
     void anotherProtocolVersionOrNoMigscopeThereIsOneLineNamingHostVersionsAndFix() throws Exception {
         Path old = dir.resolve("old-migscope");
@@ -136,13 +253,14 @@ class RemoteCommandsTest {
         CliHarness.Run r = remote(settings(old + " agent"), "list");
         assertThat(r.code()).isEqualTo(ExitCode.NO_DEVICE);
         assertThat(r.errLines()).hasSize(1);
-        assertThat(r.err()).contains(sshd.host(), "migscope 9.9", "protocol 99", "protocol 1",
+        assertThat(r.err()).contains(sshd.host(), "migscope 9.9", "protocol 99", "protocol " + Protocol.VERSION,
                 VersionProvider.version(), "install migscope " + VersionProvider.version() + " on 127.0.0.1");
 
         r = remote(settings(dir.resolve("nowhere/migscope") + " agent"), "list");
         assertThat(r.code()).isEqualTo(ExitCode.NO_DEVICE);
         assertThat(r.err().lines().filter(l -> l.startsWith("migscope list: ")).toList()).singleElement()
-                .asString().contains(sshd.host(), "migscope is not installed there", "protocol 1", "install migscope");
+                .asString().contains(sshd.host(), "migscope is not installed there", "protocol " + Protocol.VERSION,
+                        "install migscope");
     }
 
     @Test

@@ -4,20 +4,24 @@ package dev.migscope.remote.protocol;
  * The agent protocol (docs/REMOTE.md): one JSON object per line over the agent's stdin and stdout.
  * The agent greets first with its {@link #HELLO}; the near side sends {@link #REQUEST}s, each with
  * an id, and gets one {@link #REPLY} per id; between replies the agent pushes {@link #SAMPLE}s,
- * and {@link #EVENT}s of an open session. A change of any message's meaning
+ * and {@link #EVENT}s of an open session, and {@link #PROGRESS} of its save or resume. A stream file
+ * crosses as {@link #CHUNK}s ({@link StreamFrames}): agent to near side before a save's reply, near
+ * side to agent before the resume request that names them. A change of any message's meaning
  * is a new {@link #VERSION}; both sides refuse a version other than their own.
  */
 public final class Protocol {
 
     /** The protocol this migscope speaks. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
-    /** The far side's first line: {@code {"type":"hello","protocol":1,"migscope":"0.4.0","kernel":"6.12.0"}}. */
+    /** The far side's first line: {@code {"type":"hello","protocol":2,"migscope":"0.4.0","kernel":"6.12.0"}}. */
     public static final String HELLO = "hello";
     public static final String REQUEST = "request";
     public static final String REPLY = "reply";
     public static final String SAMPLE = "sample";
     public static final String EVENT = "event";
+    public static final String PROGRESS = "progress";
+    public static final String CHUNK = "chunk";
 
     /** Requests ({@code op}). */
     public static final String LIST = "list";
@@ -28,6 +32,9 @@ public final class Protocol {
     public static final String RESET = "reset";
     public static final String CLOSE = "close";
     public static final String CONFORM = "conform";
+    public static final String SAVE = "save";
+    public static final String RESUME = "resume";
+    public static final String CANCEL = "cancel";
 
     private Protocol() {
     }
