@@ -51,7 +51,18 @@ class ArmingSafetyTest {
             }
             boolean get = (flags & Uapi.VFIO_DEVICE_FEATURE_GET) != 0;
             boolean probe = (flags & Uapi.VFIO_DEVICE_FEATURE_PROBE) != 0;
-            return !get && !probe;
+            return !get && !probe && !selectsPrecopyInfoAbi();
+        }
+
+        /**
+         * The SET of MIG_PRECOPY_INFOv2 (Linux 7.1) changes nothing of the device: it makes
+         * vfio_precopy_info.flags an output for this opener, and the kernel clears it at the last
+         * close (vfio_df_device_last_close: device->precopy_info_v2 = 0). A disarmed session may send
+         * it; it is the only SET it may send.
+         */
+        boolean selectsPrecopyInfoAbi() {
+            return request == Uapi.VFIO_DEVICE_FEATURE && feature() == Uapi.VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2
+                    && (flags & Uapi.VFIO_DEVICE_FEATURE_SET) != 0;
         }
 
         int feature() {
@@ -144,8 +155,11 @@ class ArmingSafetyTest {
         assertThat(calls.stream().map(Call::request).distinct()).containsOnly(Uapi.VFIO_DEVICE_BIND_IOMMUFD,
                 Uapi.IOMMU_IOAS_ALLOC, Uapi.VFIO_DEVICE_ATTACH_IOMMUFD_PT, Uapi.VFIO_DEVICE_FEATURE);
         assertThat(MigState.fromAbi(state)).contains(MigState.RUNNING);
+        assertThat(calls.stream().filter(c -> c.request() == Uapi.VFIO_DEVICE_FEATURE
+                && (c.flags() & (Uapi.VFIO_DEVICE_FEATURE_GET | Uapi.VFIO_DEVICE_FEATURE_PROBE)) == 0))
+                .allMatch(Call::selectsPrecopyInfoAbi);
         System.out.println("arming safety: " + calls.size() + " ioctls recorded from a disarmed session, "
-                + "none of them SET or RESET");
+                + "no SET but the PRECOPY_INFOv2 opt-in, no RESET");
 
         // The recorder is not blind: armed, the SETs and the RESET are there.
         session.setArmed(true);
