@@ -1,9 +1,6 @@
 package dev.migscope.ui.common;
 
-import dev.migscope.device.VfioException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -79,17 +76,5 @@ public final class FxTasks {
                 });
             }
         };
-    }
-
-    /** The sentence a user reads for a failed task: a VFIO error's own, else the cause's message. */
-    public static String describe(Throwable err) {
-        Throwable c = err;
-        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
-            c = c.getCause();
-        }
-        if (c instanceof VfioException v) {
-            return v.error().describe();
-        }
-        return String.valueOf(c.getMessage() != null ? c.getMessage() : c);
     }
 }

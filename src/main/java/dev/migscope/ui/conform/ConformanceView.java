@@ -284,8 +284,8 @@ public final class ConformanceView extends VBox {
                     runningOn = null;
                     running.set(false);
                     if (err != null) {
-                        summary.setText("Not run: " + FxTasks.describe(err));
-                        log.problem("conformance on " + id + " not run: " + FxTasks.describe(err));
+                        summary.setText("Not run: " + VfioException.describe(err));
+                        log.problem("conformance on " + id + " not run: " + VfioException.describe(err));
                     } else {
                         show(r);
                         log.note("conformance on " + id + ": " + r.summaryLine());
@@ -353,7 +353,7 @@ public final class ConformanceView extends VBox {
             }
         }).whenComplete((p, err) -> {
             if (err != null) {
-                log.problem("conformance JSON not written: " + FxTasks.describe(err));
+                log.problem("conformance JSON not written: " + VfioException.describe(err));
             } else {
                 log.note("conformance JSON written to " + p);
             }

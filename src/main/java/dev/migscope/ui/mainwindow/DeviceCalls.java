@@ -1,5 +1,6 @@
 package dev.migscope.ui.mainwindow;
 
+import dev.migscope.device.VfioException;
 import dev.migscope.ui.common.FxTasks;
 import dev.migscope.ui.log.EventLogView;
 import dev.migscope.view.DeviceControl;
@@ -41,7 +42,7 @@ public final class DeviceCalls {
         return FxTasks.onFx(call).whenComplete((r, err) -> {
             pending--;
             if (err != null) {
-                log.problem(FxTasks.describe(err));
+                log.problem(VfioException.describe(err));
             }
             selected.changed();
         });

@@ -66,7 +66,7 @@ public final class DeviceListController {
     public CompletableFuture<List<DeviceInfo>> rescan() {
         return tasks.supply(registry::list).whenComplete((listed, err) -> {
             if (err != null) {
-                log.problem("listing devices failed: " + FxTasks.describe(err));
+                log.problem("listing devices failed: " + VfioException.describe(err));
             } else {
                 list.setDevices(withOpenedById(listed));
                 if (listed.isEmpty()) {
@@ -135,7 +135,7 @@ public final class DeviceListController {
             }
             activity.set("");
             if (err != null) {
-                log.problem(FxTasks.describe(err));
+                log.problem(VfioException.describe(err));
                 shown.completeExceptionally(err);
                 return;
             }

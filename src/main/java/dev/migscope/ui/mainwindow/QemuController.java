@@ -1,5 +1,6 @@
 package dev.migscope.ui.mainwindow;
 
+import dev.migscope.device.VfioException;
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.qemu.AttachedQemu;
 import dev.migscope.qemu.ObservedDevice;
@@ -112,7 +113,7 @@ public final class QemuController {
             }
         }).handle((q, err) -> {
             if (err != null) {
-                log.problem(FxTasks.describe(err));
+                log.problem(VfioException.describe(err));
                 return null;
             }
             attached.add(q);
@@ -186,7 +187,7 @@ public final class QemuController {
             }
         }).whenComplete((p, err) -> {
             if (err != null) {
-                log.problem(FxTasks.describe(err));
+                log.problem(VfioException.describe(err));
             } else {
                 log.note("saved the QEMU report to " + p);
             }

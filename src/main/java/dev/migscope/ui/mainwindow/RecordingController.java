@@ -1,5 +1,6 @@
 package dev.migscope.ui.mainwindow;
 
+import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigState;
 import dev.migscope.telemetry.CsvRecording;
 import dev.migscope.ui.common.FileDialogs;
@@ -106,7 +107,7 @@ public final class RecordingController {
             }
         }).whenComplete((p, err) -> {
             if (err != null) {
-                log.problem("CSV not written: " + FxTasks.describe(err));
+                log.problem("CSV not written: " + VfioException.describe(err));
             } else {
                 log.note("recorded session written to " + p);
             }
