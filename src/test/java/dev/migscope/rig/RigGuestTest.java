@@ -2,6 +2,7 @@ package dev.migscope.rig;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.migscope.testsupport.RunningKernel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +58,7 @@ class RigGuestTest {
     String group = Files.readSymbolicLink(device.resolve("iommu_group")).getFileName().toString();
     assertThat(Path.of("/dev/vfio", "noiommu-" + group)).exists();
     List<String> vfioDevices = names(device.resolve("vfio-dev"));
-    if (kernelAtLeast(7, 3)) {
+    if (RunningKernel.atLeast(7, 3)) {
       // Linux 7.3 gives a no-IOMMU device a cdev too, named noiommu-vfioN (IOMMUFD_NOIOMMU, which
       // VFIO_NOIOMMU selects with VFIO_DEVICE_CDEV: vfio_device_set_noiommu_and_name in vfio_main.c).
       assertThat(vfioDevices).singleElement().asString().startsWith("noiommu-vfio");
@@ -68,12 +69,6 @@ class RigGuestTest {
       assertThat(vfioDevices).singleElement().asString().startsWith("vfio");
       assertThat(Path.of("/dev/vfio/devices", vfioDevices.get(0))).doesNotExist();
     }
-  }
-
-  private static boolean kernelAtLeast(int major, int minor) {
-    String[] v = System.getProperty("os.version").split("[.-]");
-    int runningMajor = Integer.parseInt(v[0]);
-    return runningMajor > major || runningMajor == major && Integer.parseInt(v[1]) >= minor;
   }
 
   @Test

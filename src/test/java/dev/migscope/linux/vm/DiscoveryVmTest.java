@@ -1,5 +1,6 @@
 package dev.migscope.linux.vm;
 
+import dev.migscope.testsupport.RunningKernel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.migscope.device.DeviceInfo;
@@ -41,7 +42,7 @@ class DiscoveryVmTest {
         assertThat(pci.iommuGroup()).isNotNull();
         // Linux 6.12 gives no-IOMMU devices no cdev (vfio_device_add), only /dev/vfio/noiommu-N; 7.3 adds
         // a cdev named noiommu-vfioN (IOMMUFD_NOIOMMU: vfio_device_set_noiommu_and_name in vfio_main.c).
-        if (VmRig.kernelAtLeast(7, 3)) {
+        if (RunningKernel.atLeast(7, 3)) {
             assertThat(pci.cdev()).startsWith("/dev/vfio/devices/noiommu-vfio");
         } else {
             assertThat(pci.cdev()).isNull();
@@ -55,7 +56,7 @@ class DiscoveryVmTest {
     /** Linux 6.18's debugfs migration/features: the listing carries the features without an open. */
     @Test
     void featuresComeFromDebugfsFrom618On() {
-        boolean featuresFile = VmRig.kernelAtLeast(6, 18);
+        boolean featuresFile = RunningKernel.atLeast(6, 18);
         for (DeviceInfo d : VmRig.mttys()) {
             assertThat(d.features()).as("features of %s on Linux %s", d.id(), System.getProperty("os.version"))
                     .isEqualTo(featuresFile ? MigFeatures.ALL : null);

@@ -1,5 +1,6 @@
 package dev.migscope.linux.vm;
 
+import dev.migscope.testsupport.RunningKernel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -36,7 +37,7 @@ class PrecopyInfoV2VmTest {
 
     /** The running kernel has the opt-in: Linux 7.1 or later. */
     static boolean kernelHasPrecopyInfoV2() {
-        return VmRig.kernelAtLeast(7, 1);
+        return RunningKernel.atLeast(7, 1);
     }
 
     /** ioctl(2) straight from JNA, to pass PRECOPY_INFO a flags value the backend never sends. */

@@ -31,14 +31,6 @@ final class VmRig {
     private VmRig() {
     }
 
-    /** The running kernel is Linux {@code major.minor} or later, by its release (os.version, e.g. 7.3.4). */
-    static boolean kernelAtLeast(int major, int minor) {
-        String[] v = System.getProperty("os.version").split("[.-]");
-        int runningMajor = Integer.parseInt(v[0]);
-        int runningMinor = Integer.parseInt(v[1]);
-        return runningMajor > major || (runningMajor == major && runningMinor >= minor);
-    }
-
     /** The mtty mdevs, sorted by UUID; the rig creates two. */
     static List<DeviceInfo> mttys() {
         List<DeviceInfo> mttys = BACKEND.list().stream()
