@@ -218,6 +218,20 @@ public final class MigrationFile {
         }
     }
 
+    /** Drops an incomplete temporary file: closes it and deletes it; the target is untouched. */
+    public static void discard(FileChannel ch, Path temp) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // closing a file we are deleting: nothing to report
+        }
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException ignored) {
+            // the directory became unwritable; the .part file name says what it is
+        }
+    }
+
     /** Turns a file-system failure into an error that names the file and the fix. */
     public static VfioError fileError(IOException e, Path file, String op, String deviceId) {
         String reason = e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason()
@@ -322,16 +336,7 @@ public final class MigrationFile {
 
         /** Removes the temporary file; the target is untouched. */
         public void abort() {
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // closing a file we are deleting: nothing to report
-            }
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException ignored) {
-                // the directory became unwritable; the .part file name says what it is
-            }
+            discard(ch, temp);
             done = true;
         }
 

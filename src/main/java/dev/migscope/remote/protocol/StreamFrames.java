@@ -144,16 +144,7 @@ public final class StreamFrames {
         /** Removes the temporary file; the target is untouched. */
         public void abort() {
             done = true;
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // closing a file we are deleting: nothing to report
-            }
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException ignored) {
-                // the directory became unwritable; the .part file name says what it is
-            }
+            MigrationFile.discard(ch, temp);
         }
 
         @Override
