@@ -65,7 +65,7 @@ class RemoteCommandsTest {
     }
 
     /** Times differ from run to run; everything else must not. */
-    private static String normalized(String s) {
+    static String normalized(String s) {
         return s.replaceAll("\\d+\\.\\d+ ?(ms|µs|us|s)", "T$1").replaceAll("\"(nanos|t|micros|millis)\":[0-9.]+",
                 "\"$1\":T");
     }
@@ -130,7 +130,7 @@ class RemoteCommandsTest {
     }
 
     /** A save's file name, and its byte counts: a simulated device dirties with wall time. */
-    private static String streamed(String s, Path file) {
+    static String streamed(String s, Path file) {
         return normalized(s.replace(file.toString(), "FILE")).replaceAll("\\d+ B\\b", "N B")
                 .replaceAll("\\(\\d+(\\.\\d+)? [KMG]?i?B\\)", "(N)");
     }
@@ -174,7 +174,7 @@ class RemoteCommandsTest {
      * dirties with wall time, so two saves differ in length; the chunks' CRC32C and the SHA-256 over the
      * whole file make the transfer itself verbatim).
      */
-    private static void assertSameStream(Path a, Path b) throws Exception {
+    static void assertSameStream(Path a, Path b) throws Exception {
         MigrationFile.Verified va = MigrationFile.verify(a);
         MigrationFile.Verified vb = MigrationFile.verify(b);
         assertThat(va.source()).isEqualTo(vb.source());
