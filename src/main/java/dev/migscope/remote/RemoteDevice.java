@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -286,10 +287,16 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
         });
     }
 
+    /** The far side's answer as a local session gives it: a value, also when the request itself failed. */
     private CompletableFuture<Optional<VfioError>> dmaLoggingReplied(CompletableFuture<JsonNode> reply) {
-        return reply.thenApply(r -> {
-            dmaLogging = r.path("dma_logging").asBoolean();
-            return Optional.ofNullable(Codec.error(r.get("refused")));
+        return reply.handle((r, e) -> {
+            if (e == null) {
+                dmaLogging = r.path("dma_logging").asBoolean();
+                return Optional.ofNullable(Codec.error(r.get("refused")));
+            }
+            Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            return Optional.of(c instanceof VfioException v ? v.error()
+                    : VfioError.of(Errno.EIO, "DMA logging", id(), VfioException.describe(c)));
         });
     }
 

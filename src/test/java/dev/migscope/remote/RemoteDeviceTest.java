@@ -175,7 +175,7 @@ class RemoteDeviceTest {
     }
 
     @Test
-    void aControlOnALostConnectionFailsTheSimulateWithTheLostConnection() throws Exception {
+    void onALostConnectionSimulateFailsAndDmaLoggingAnswersWithTheLostConnection() throws Exception {
         RemoteHost own = RemoteHost.connect(SshTarget.parse(sshd.host()),
                 new SshSettings("ssh", sshd.clientOptions(), List.of(Sshd.launcher(dir).toString(), "agent")),
                 "test", line -> { });
@@ -185,6 +185,11 @@ class RemoteDeviceTest {
 
         assertThatThrownBy(() -> get(d.simulate(c -> c.setDirtyRate(1)))).isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOf(dev.migscope.device.VfioException.class).hasMessageContaining("was lost");
+        // As a local session answers DMA logging: a value, here the lost connection's.
+        assertThat(get(d.startDmaLogging(4096, RANGES))).hasValueSatisfying(e -> {
+            assertThat(e.is(Errno.EPIPE)).isTrue();
+            assertThat(e.message()).contains("was lost");
+        });
         d.close();
     }
 }
