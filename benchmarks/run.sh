@@ -2,9 +2,10 @@
 # The benchmarks of docs/BENCHMARKS.md, each figure a ratio against its baseline run beside it in
 # the same invocation, interleaved (baseline, ours, baseline, ours, ...), reported as the median
 # ratio with its min-max over the rounds.
-#   benchmarks/run.sh [bitmap] [datapath] [jnacall] [memory] [firstframe] [charts] [control] [attach] [eventscreen]
-#   (none: all; attach needs qemu-system-x86_64 10 on PATH)
+#   benchmarks/run.sh [bitmap] [datapath] [jnacall] [memory] [firstframe] [charts] [control] [attach] [eventscreen] [remote]
+#   (none: all; attach needs qemu-system-x86_64 10 on PATH, remote /usr/sbin/sshd: openssh-server)
 # Env: ROUNDS (default 5; control: CONTROL_ROUNDS, default 3), DATA_MIB (default 512), QEMU_MIB (attach, default 256),
+#      REMOTE_N (remote: SETs per round, default 200), REMOTE_SECONDS (remote: telemetry per round, default 20),
 #      BENCH_DIR (tmpfs for the data-path file, default /dev/shm).
 # Writes the table to target/bench/results.md (paste into docs/BENCHMARKS.md) and the raw
 # per-round figures to target/bench/*.txt.
@@ -16,13 +17,13 @@ out=target/bench
 stats() { python3 benchmarks/stats.py "$@"; }
 
 names=("$@")
-((${#names[@]})) || names=(bitmap datapath jnacall memory firstframe charts control attach eventscreen)
+((${#names[@]})) || names=(bitmap datapath jnacall memory firstframe charts control attach eventscreen remote)
 needs_package=0
 for n in "${names[@]}"; do
   case "$n" in
-    bitmap|datapath|jnacall|memory|charts|attach|eventscreen) ;;
+    bitmap|datapath|jnacall|memory|charts|attach|eventscreen|remote) ;;
     control|firstframe) needs_package=1 ;;
-    *) echo "run.sh: unknown benchmark '$n' (bitmap, datapath, jnacall, memory, firstframe, charts, control, attach, eventscreen)" >&2; exit 2 ;;
+    *) echo "run.sh: unknown benchmark '$n' (bitmap, datapath, jnacall, memory, firstframe, charts, control, attach, eventscreen, remote)" >&2; exit 2 ;;
   esac
 done
 
@@ -271,6 +272,21 @@ bench_eventscreen() {
   p99=$(sed 's/.*p99_ms=\([0-9.]*\).*/\1/' "$raw" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f [%.1f-%.1f]", a[int((NR + 1) / 2)], a[1], a[NR] }')
   p50=$(sed 's/.*p50_ms=\([0-9.]*\).*/\1/' "$raw" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] }')
   row "UI: VFIO_MIGRATION event (scripted QEMU's write) to the graph showing the state (end of that pulse's layout), headless, p99 (ms) | $p99 | - | p50 $p50 ms, 400 events, $rounds rounds | <= 20 ms | $(met "${p99%% *}" 20 '<=')"
+}
+
+bench_remote() {
+  local raw="$out/remote-rounds.txt"
+  # The far side's launcher runs this JVM's class path (testsupport.Sshd.launcher): absolute paths.
+  java -cp "$PWD/target/test-classes:$PWD/target/classes:$(cat "$out/classpath.txt")" dev.migscope.remote.RemoteBench \
+    "$rounds" "${REMOTE_N:-200}" 10 "${REMOTE_SECONDS:-20}" 2>/dev/null | tee "$raw"
+  local cmed jmed rmed rmin rmax n
+  read -r cmed jmed rmed rmin rmax n < <(sed -n 's/^round=\([0-9]*\) raw_ms=\([0-9.]*\) set_ms=\([0-9.]*\).*/\1 \2 \3/p' "$raw" | stats)
+  row "remote: SET round trip through --host (sim:mlx5-0, STOP <-> RUNNING, one open ssh connection to 127.0.0.1) (ms) | $jmed | raw request round trip on the same connection (agent arm, no device call) $cmed | $rmed [$rmin-$rmax], $n | (none in the issue) | -"
+  read -r cmed jmed rmed rmin rmax n < <(sed -n 's/^round=\([0-9]*\) .*set_ms=\([0-9.]*\) ssh_true_ms=\([0-9.]*\)$/\1 \3 \2/p' "$raw" | stats --invert)
+  row "remote: variant: the same SET against \`ssh HOST true\` (a new connection per command; ratio: how many SETs one ssh HOST true costs) (ms) | $jmed | ssh HOST true $cmed | $rmed [$rmin-$rmax], $n | (none in the issue) | -"
+  med() { sed -n "s/^telemetry .*$1=\([0-9.]*\).*/\1/p" "$raw" | sort -n | awk '{ a[NR] = $1 } END { printf "%s [%s-%s]", a[int((NR + 1) / 2)], a[1], a[NR] }'; }
+  row "remote: 20 Hz telemetry over ssh, one device: the agent's sample lines (B/s) | $(med payload_Bps) | - | ssh's reads from its socket $(med ssh_socket_Bps) B/s, $rounds rounds of ${REMOTE_SECONDS:-20} s | (none in the issue) | -"
+  row "remote: 20 Hz telemetry over ssh: lag from the far sampler's reading to its arrival here (upper bound), p50 / p99 (ms) | $(med lag_p50_ms) / $(med lag_p99_ms) | - | max $(med lag_max_ms) ms; bound's slack (the open's round trip) $(med open_ms) ms | (none in the issue) | -"
 }
 
 bench_memory() {

@@ -131,6 +131,8 @@ public final class Agent {
                 case Protocol.CONFORM -> later(id, CompletableFuture.supplyAsync(() -> conform(req), work));
                 case Protocol.SAVE -> later(id, streams.save(session(req).id(), session(req).session(), req));
                 case Protocol.RESUME -> later(id, streams.resume(session(req).id(), session(req).session(), req));
+                case Protocol.DMA_LOGGING_START, Protocol.DMA_LOGGING_STOP -> later(id, session(req).dmaLogging(req));
+                case Protocol.SIMULATE -> later(id, session(req).simulate(req));
                 case Protocol.CANCEL -> {
                     streams.cancel(req.path("session").asLong());
                     reply(id, Json.object());
@@ -188,6 +190,8 @@ public final class Agent {
         o.put("state", s.state().name());
         o.put("passive", s.isPassive());
         o.put("dma_logging_supported", s.isDmaLoggingSupported());
+        o.put("dma_logging", s.isDmaLogging());
+        o.put("simulated", s.simulation().isPresent());
         o.put("precopy_info_v2", s.precopyInfoV2().jsonName());
         a.start();
         return o;

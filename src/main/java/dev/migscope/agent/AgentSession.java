@@ -1,6 +1,11 @@
 package dev.migscope.agent;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.migscope.device.Errno;
+import dev.migscope.device.SimulationControls;
+import dev.migscope.device.VfioError;
+import dev.migscope.fsm.Arc;
 import dev.migscope.fsm.MigState;
 import dev.migscope.json.Json;
 import dev.migscope.remote.protocol.Codec;
@@ -10,11 +15,14 @@ import dev.migscope.telemetry.Metric;
 import dev.migscope.telemetry.Sample;
 import dev.migscope.telemetry.TelemetrySnapshot;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One session the agent holds open for the near side: its events are pushed as they happen, its
@@ -51,9 +59,14 @@ final class AgentSession {
         return session;
     }
 
-    /** Starts pushing: after the open's reply is sent, so that the near side knows the session first. */
+    /**
+     * Starts pushing: after the open's reply is sent, so that the near side knows the session first.
+     * Each event carries whether DMA logging is on after it: a reset or a failed report ends it here
+     * without a request from the near side.
+     */
     void start() {
-        session.addListener(e -> out.send((ObjectNode) message(Protocol.EVENT).set("event", Codec.event(e))));
+        session.addListener(e -> out.send((ObjectNode) message(Protocol.EVENT)
+                .put("dma_logging", session.isDmaLogging()).set("event", Codec.event(e))));
         pusher.scheduleAtFixedRate(this::pushSamples, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
     }
 
@@ -66,6 +79,42 @@ final class AgentSession {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
+        }
+    }
+
+    /** DMA_LOGGING_START or _STOP: the reply says whether the device refused, and whether logging is on. */
+    CompletableFuture<ObjectNode> dmaLogging(JsonNode req) {
+        CompletableFuture<Optional<VfioError>> call = Protocol.DMA_LOGGING_START.equals(req.path("op").asText())
+                ? session.startDmaLogging(req.path("page_size").asLong(), Codec.ranges(req.path("ranges")))
+                : session.stopDmaLogging();
+        return call.thenApply(refused -> {
+            ObjectNode o = Json.object().put("dma_logging", session.isDmaLogging());
+            refused.ifPresent(e -> o.set("refused", Codec.error(e)));
+            return o;
+        });
+    }
+
+    /** One control of the simulated device, run on its device thread as a local simulate() runs it. */
+    CompletableFuture<ObjectNode> simulate(JsonNode req) {
+        String control = req.path("control").asText();
+        AtomicLong digest = new AtomicLong();
+        return session.simulate(c -> apply(c, control, req, digest)).thenApply(v ->
+                Protocol.STATE_DIGEST.equals(control) ? Json.object().put("digest", digest.get()) : Json.object());
+    }
+
+    private static void apply(SimulationControls c, String control, JsonNode req, AtomicLong digest) {
+        switch (control) {
+            case Protocol.INJECT_FAULT -> c.injectFault(new Arc(MigState.valueOf(req.path("from").asText()),
+                    MigState.valueOf(req.path("to").asText())), Errno.valueOf(req.path("errno").asText()),
+                    req.path("leave_in_error").asBoolean());
+            case Protocol.CLEAR_FAULTS -> c.clearFaults();
+            case Protocol.SET_STATE_DELAY -> c.setSetStateDelay(Duration.ofNanos(req.path("nanos").asLong()));
+            case Protocol.DIRTY_RATE -> c.setDirtyRate(req.path("bytes_per_second").asLong());
+            case Protocol.LINK_BANDWIDTH -> c.setLinkBandwidth(req.path("bytes_per_second").asLong());
+            case Protocol.UNPLUG -> c.unplug();
+            case Protocol.STATE_DIGEST -> digest.set(c.stateDigest());
+            default -> throw new AgentFailure(VfioError.of(Errno.EOPNOTSUPP, Protocol.SIMULATE, null,
+                    "this agent (protocol " + Protocol.VERSION + ") has no simulation control \"" + control + "\""));
         }
     }
 

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -45,12 +46,14 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
     private final MigFeatures features;
     private final boolean passive;
     private final boolean dmaLoggingSupported;
+    private final Optional<SimulationControls> simulation;
     private final PrecopyInfoV2 precopyInfoV2;
     private final Telemetry telemetry;
     private final long startNanos = System.nanoTime();
     private final List<DeviceListener> listeners = new CopyOnWriteArrayList<>();
     private volatile MigState state;
     private volatile boolean armed;
+    private volatile boolean dmaLogging;
     private volatile boolean gone;
     private volatile String lost;
     private volatile boolean closed;
@@ -65,6 +68,9 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
         this.state = Codec.state(opened, "state");
         this.passive = opened.path("passive").asBoolean();
         this.dmaLoggingSupported = opened.path("dma_logging_supported").asBoolean();
+        this.dmaLogging = opened.path("dma_logging").asBoolean();
+        this.simulation = opened.path("simulated").asBoolean() ? Optional.of(new RemoteSimulation(this))
+                : Optional.empty();
         this.precopyInfoV2 = PrecopyInfoV2.fromJsonName(opened.path("precopy_info_v2").asText());
         this.armed = options.armed() && !passive;
         this.telemetry = new Telemetry(options.historyCapacity());
@@ -199,31 +205,45 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
         return dmaLoggingSupported;
     }
 
+    /** As the far session last said: after a start or stop here, and with each of its events. */
     @Override
     public boolean isDmaLogging() {
-        return false;
+        return dmaLogging;
     }
 
-    /** DMA logging is not carried by agent protocol 1: the reply says so and nothing is sent. */
+    /** DMA_LOGGING_START there; the samples then carry its dirty page rate, as a local session's do. */
     @Override
     public CompletableFuture<Optional<VfioError>> startDmaLogging(long pageSize, List<IovaRange> ranges) {
-        return CompletableFuture.completedFuture(Optional.of(notCarried("DMA_LOGGING_START")));
+        return dmaLoggingReplied(connection.request(Protocol.DMA_LOGGING_START,
+                args().put("page_size", pageSize).set("ranges", Codec.ranges(ranges))));
     }
 
     @Override
     public CompletableFuture<Optional<VfioError>> stopDmaLogging() {
-        return CompletableFuture.completedFuture(Optional.of(notCarried("DMA_LOGGING_STOP")));
+        return dmaLoggingReplied(connection.request(Protocol.DMA_LOGGING_STOP, args()));
     }
 
-    /** A simulated device's controls stay on its host. */
+    /**
+     * The far device's controls when it is simulated. Each call is a round trip that blocks until
+     * the far device thread has run it: call them inside {@link #simulate}, never on the FX thread.
+     */
     @Override
     public Optional<SimulationControls> simulation() {
-        return Optional.empty();
+        return simulation;
     }
 
+    /** Runs {@code action} on a thread of its own; each control it calls runs there on the device thread. */
     @Override
     public CompletableFuture<Void> simulate(Consumer<SimulationControls> action) {
-        return CompletableFuture.failedFuture(new VfioException(notCarried("simulate")));
+        if (simulation.isEmpty()) {
+            return CompletableFuture.failedFuture(new VfioException(VfioError.of(Errno.EOPNOTSUPP, "simulate", id(),
+                    id() + " on " + host.target().display() + " is not a simulated device")));
+        }
+        return CompletableFuture.runAsync(() -> action.accept(simulation.get()), r -> {
+            Thread t = new Thread(r, "migscope-remote-simulate");
+            t.setDaemon(true);
+            t.start();
+        });
     }
 
     /** Closes the session there; the connection stays for the host's other devices. */
@@ -249,6 +269,10 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
         return Json.object().put("session", session);
     }
 
+    JsonNode call(String op, ObjectNode a) throws VfioException {
+        return RemoteHost.await(connection.request(op, a));
+    }
+
     void setState(MigState s) {
         if (s != null) {
             state = s;
@@ -263,12 +287,26 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
         });
     }
 
+    /** The far side's answer as a local session gives it: a value, also when the request itself failed. */
+    private CompletableFuture<Optional<VfioError>> dmaLoggingReplied(CompletableFuture<JsonNode> reply) {
+        return reply.handle((r, e) -> {
+            if (e == null) {
+                dmaLogging = r.path("dma_logging").asBoolean();
+                return Optional.ofNullable(Codec.error(r.get("refused")));
+            }
+            Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            return Optional.of(c instanceof VfioException v ? v.error()
+                    : VfioError.of(Errno.EIO, "DMA logging", id(), VfioException.describe(c)));
+        });
+    }
+
     private void onPush(JsonNode m) {
         switch (m.path("type").asText()) {
             case Protocol.SAMPLE -> telemetry.append(Codec.sample(m));
             case Protocol.CHUNK, Protocol.PROGRESS -> streams.pushed(m);
             case Protocol.EVENT -> {
                 DeviceEvent e = Codec.event(m.get("event"));
+                dmaLogging = m.path("dma_logging").asBoolean(dmaLogging);
                 setState(e.finalState());
                 if (e.kind() == DeviceEvent.Kind.DEVICE_GONE) {
                     gone = true;
@@ -279,10 +317,5 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
                 // a push this side does not know: the protocol version says both sides know the same ones
             }
         }
-    }
-
-    private VfioError notCarried(String call) {
-        return VfioError.of(Errno.EOPNOTSUPP, call, id(), "not carried over --host by agent protocol "
-                + Protocol.VERSION + "; run migscope on " + host.target().host() + " itself for it");
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceKind;
+import dev.migscope.device.IovaRange;
 import dev.migscope.device.Owner;
 import dev.migscope.device.VfioError;
 import dev.migscope.fsm.MigFeatures;
@@ -176,6 +177,20 @@ public final class Codec {
                 state(o, "final"), steps, nanos(o), error(o.get("error")),
                 o.hasNonNull("refusal") ? Refusal.valueOf(text(o, "refusal")) : null, o.path("data_fd").asInt(-1),
                 o.hasNonNull("message") ? text(o, "message") : "");
+    }
+
+    // ---------------------------------------------------------------- DMA logging
+
+    public static ArrayNode ranges(List<IovaRange> ranges) {
+        ArrayNode a = Json.array();
+        ranges.forEach(r -> a.addObject().put("iova", r.iova()).put("length", r.length()));
+        return a;
+    }
+
+    public static List<IovaRange> ranges(JsonNode a) {
+        List<IovaRange> ranges = new ArrayList<>();
+        a.forEach(r -> ranges.add(new IovaRange(r.path("iova").asLong(), r.path("length").asLong())));
+        return ranges;
     }
 
     // ---------------------------------------------------------------- Sample

@@ -12,9 +12,9 @@ package dev.migscope.remote.protocol;
 public final class Protocol {
 
     /** The protocol this migscope speaks. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
-    /** The far side's first line: {@code {"type":"hello","protocol":2,"migscope":"0.4.0","kernel":"6.12.0"}}. */
+    /** The far side's first line: {@code {"type":"hello","protocol":3,"migscope":"0.4.0","kernel":"6.12.0"}}. */
     public static final String HELLO = "hello";
     public static final String REQUEST = "request";
     public static final String REPLY = "reply";
@@ -35,6 +35,19 @@ public final class Protocol {
     public static final String SAVE = "save";
     public static final String RESUME = "resume";
     public static final String CANCEL = "cancel";
+    /** Since protocol 3: DMA logging of an open session, and a simulated device's controls. */
+    public static final String DMA_LOGGING_START = "dma_logging_start";
+    public static final String DMA_LOGGING_STOP = "dma_logging_stop";
+    public static final String SIMULATE = "simulate";
+
+    /** A {@link #SIMULATE} request's {@code control}: one method of SimulationControls each. */
+    public static final String INJECT_FAULT = "inject_fault";
+    public static final String CLEAR_FAULTS = "clear_faults";
+    public static final String SET_STATE_DELAY = "set_state_delay";
+    public static final String DIRTY_RATE = "dirty_rate";
+    public static final String LINK_BANDWIDTH = "link_bandwidth";
+    public static final String UNPLUG = "unplug";
+    public static final String STATE_DIGEST = "state_digest";
 
     private Protocol() {
     }
