@@ -83,9 +83,13 @@ public record UserFiles(Path configDir, Path stateDir) implements RemoteControll
             lines = Files.readAllLines(hostsFile(), StandardCharsets.UTF_8);
         } catch (java.nio.file.NoSuchFileException e) {
             return List.of();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            problems.accept("could not read the remembered hosts in " + hostsFile() + ": it is not text (damaged?); "
+                    + "connecting to a host writes it anew");
+            return List.of();
         } catch (IOException e) {
-            problems.accept("could not read the remembered hosts in " + hostsFile() + " (" + e
-                    + "); connecting to a host writes it anew");
+            problems.accept("could not read the remembered hosts in " + hostsFile() + ": " + e.getMessage()
+                    + "; connecting to a host writes it anew");
             return List.of();
         }
         List<String> hosts = new ArrayList<>();
