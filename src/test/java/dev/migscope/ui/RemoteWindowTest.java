@@ -125,7 +125,7 @@ class RemoteWindowTest {
         assertThat(onFx(() -> window.session())).isNull();
         assertThat(robot.lookup("#status-device").queryLabeled().getText()).isEqualTo("sim:mlx5-0 on " + host);
         assertThat(robot.lookup("#status-armed").queryLabeled().getText()).isEqualTo("ARMED");
-        // The far session's samples reach the charts.
+        // The far session pushes its samples: the charts draw from them.
         WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> far.telemetry().size() > 3);
 
         // The window's action goes to the far device: the far session's GET says STOP.
@@ -149,21 +149,33 @@ class RemoteWindowTest {
         assertThat(saved.finalState()).isEqualTo(MigState.STOP);
         assertThat(MigrationFile.verify(file).source().deviceId()).isEqualTo("sim:mlx5-0");
 
+        // Resume takes it into another device there, selected in the list; the far side ends RUNNING.
+        robot.interact(() -> window.devices().select(host + "/sim:mlx5-1"));
+        await(() -> window.remotes().shown() != null && window.remotes().shown().id().equals("sim:mlx5-1"));
+        RemoteDevice other = onFx(() -> window.remotes().shown());
+        StreamResult resumed = onFx(() -> window.resumeFrom(file)).get(WAIT_S, TimeUnit.SECONDS);
+        assertThat(resumed.error()).isNull();
+        assertThat(other.refreshState().get(WAIT_S, TimeUnit.SECONDS)).isEqualTo(MigState.RUNNING);
+        await(() -> window.log().text().contains("RESUMING -> STOP"));
+        TransitionResult stopAgain = onFx(() -> window.requestTransition(MigState.STOP)).get(WAIT_S, TimeUnit.SECONDS);
+        assertThat(stopAgain.finalState()).isEqualTo(MigState.STOP);
+
         // The sshd session dies: the node and the rows say disconnected, with the last known state; the log once.
         sshd.sessionProcesses().forEach(ProcessHandle::destroyForcibly);
-        await(() -> far.isGone());
+        await(() -> other.isGone());
         await(() -> texts(robot, ".device-member .device-detail").stream()
                 .anyMatch(t -> t.contains("disconnected: last known state STOP")));
         assertThat(texts(robot, ".device-member .device-detail"))
                 .allSatisfy(t -> assertThat(t).contains("disconnected: last known state"));
         assertThat(texts(robot, ".host-node .device-detail")).singleElement().asString()
-                .contains("disconnected: last known state STOP (sim:mlx5-0)");
+                .contains("disconnected: last known state STOP (sim:mlx5-1)");
         await(() -> logLines("the connection to " + host + " was lost") == 1);
         assertThat(robot.lookup("#status-access").queryLabeled().getText()).contains("disconnected");
 
         // Reconnect lists the host again and opens the device shown again (a new agent: its device is RUNNING).
         onFx(() -> window.remotes().reconnect(host)).get(WAIT_S, TimeUnit.SECONDS);
-        await(() -> window.remotes().shown() != null && window.remotes().shown() != far
+        await(() -> window.remotes().shown() != null && window.remotes().shown() != other
+                && window.remotes().shown().id().equals("sim:mlx5-1")
                 && window.graph().currentProperty().get() == MigState.RUNNING);
         await(() -> texts(robot, ".device-member .device-detail").stream().noneMatch(t -> t.contains("disconnected")));
         assertThat(logLines("the connection to " + host + " was lost")).isEqualTo(1);
