@@ -159,6 +159,9 @@ class RemoteWindowTest {
         await(() -> window.log().text().contains("RESUMING -> STOP"));
         TransitionResult stopAgain = onFx(() -> window.requestTransition(MigState.STOP)).get(WAIT_S, TimeUnit.SECONDS);
         assertThat(stopAgain.finalState()).isEqualTo(MigState.STOP);
+        // The Conformance tab runs here only: for a remote device it names the command that runs there.
+        assertThat(onFx(() -> window.conformance().run()).get(WAIT_S, TimeUnit.SECONDS)).isNull();
+        assertThat(onFx(() -> window.log().text())).doesNotContain("conformance: closing");
 
         // The sshd session dies: the node and the rows say disconnected, with the last known state; the log once.
         sshd.sessionProcesses().forEach(ProcessHandle::destroyForcibly);
@@ -172,8 +175,10 @@ class RemoteWindowTest {
         await(() -> logLines("the connection to " + host + " was lost") == 1);
         assertThat(robot.lookup("#status-access").queryLabeled().getText()).contains("disconnected");
 
-        // Reconnect lists the host again and opens the device shown again (a new agent: its device is RUNNING).
-        onFx(() -> window.remotes().reconnect(host)).get(WAIT_S, TimeUnit.SECONDS);
+        // Reconnect (the host's context menu) lists the host again and opens the device shown again (a new
+        // agent: its device is RUNNING).
+        robot.interact(() -> robot.lookup(".host-node").queryAs(javafx.scene.control.ListCell.class).getContextMenu()
+                .getItems().stream().filter(m -> m.getText().equals("Reconnect")).findFirst().orElseThrow().fire());
         await(() -> window.remotes().shown() != null && window.remotes().shown() != other
                 && window.remotes().shown().id().equals("sim:mlx5-1")
                 && window.graph().currentProperty().get() == MigState.RUNNING);
