@@ -135,8 +135,8 @@ public final class RemoteController {
         if (h.connecting != null) {
             return h.connecting;
         }
-        if (h.remote != null && !h.lost) {
-            return CompletableFuture.completedFuture(h.remote);
+        if (h.remote != null) {
+            return h.lost ? reconnect(h.display()) : CompletableFuture.completedFuture(h.remote);
         }
         return connect(h);
     }
