@@ -73,7 +73,8 @@ public final class DeviceListView extends VBox {
 
         /** An attached QEMU's node. */
         public Attached(String title, String detail, List<DeviceView> devices) {
-            this(title, detail, devices, List.of(), List.of(), "qemu-node");
+            this(title, detail + (devices.isEmpty() ? "\nno vfio-pci device" : ""), devices, List.of(), List.of(),
+                    "qemu-node");
         }
     }
 
@@ -329,8 +330,7 @@ public final class DeviceListView extends VBox {
                 getStyleClass().add("device-heading");
             } else if (item instanceof Qemu node) {
                 name.setText(node.qemu().title());
-                detail.setText(node.qemu().detail() + (node.qemu().devices().isEmpty()
-                        && node.qemu().styleClass().equals("qemu-node") ? "\nno vfio-pci device" : ""));
+                detail.setText(node.qemu().detail());
                 setGraphic(box);
                 nodeClass = node.qemu().styleClass();
                 getStyleClass().add(nodeClass);
