@@ -197,7 +197,9 @@ public final class RemoteController {
             try {
                 memory.rememberHost(h.display());
             } catch (IOException e) {
-                FxTasks.FX.execute(() -> log.problem("could not remember " + h.display() + ": " + e));
+                FxTasks.FX.execute(() -> log.problem("could not remember " + h.display()
+                        + " for the next Connect to host (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                        + "); it stays connected"));
             }
         });
         showNodes();
@@ -325,11 +327,6 @@ public final class RemoteController {
     /** The remote view the window shows, or null. */
     public RemoteDevice shown() {
         return shown;
-    }
-
-    /** The hosts in the list, connected or not, as their nodes are titled. */
-    public List<String> hosts() {
-        return List.copyOf(hosts.keySet());
     }
 
     /** A host's connection while it holds. */
