@@ -64,7 +64,7 @@ final class ConformCommand implements Callable<Integer> {
         if (id.equals(peer)) {
             throw new ParameterException(spec.commandLine(), "--peer must name another device than DEV");
         }
-        if (root.host != null) {
+        if (root.host() != null) {
             return remote();
         }
         ConformanceReport r;

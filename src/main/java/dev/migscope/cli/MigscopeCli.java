@@ -14,6 +14,7 @@ import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.session.TransitionMode;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -50,8 +51,8 @@ public final class MigscopeCli implements Callable<Integer> {
     @Option(names = "--host", scope = ScopeType.INHERIT, paramLabel = "[USER@]HOST[:PORT]",
             converter = Converters.Host.class,
             description = "The devices of another host, through ssh (an ssh_config alias works too) and "
-                    + "`migscope agent` there; see docs/REMOTE.md.")
-    SshTarget host;
+                    + "`migscope agent` there; see docs/REMOTE.md. `window` takes it more than once.")
+    List<SshTarget> hosts = new ArrayList<>();
 
     @Spec
     CommandSpec spec;
@@ -169,15 +170,24 @@ public final class MigscopeCli implements Callable<Integer> {
         return stderrIsTerminal;
     }
 
+    /** The one {@code --host} of a command, or null; a device command works on one host, the window on several. */
+    SshTarget host() {
+        if (hosts.size() > 1) {
+            throw new CliFailure(ExitCode.USAGE, "--host is given " + hosts.size() + " times: a command works on "
+                    + "the devices of one host (only `migscope window` connects to several)");
+        }
+        return hosts.isEmpty() ? null : hosts.get(0);
+    }
+
     /** The {@code --host}, connected on first use; empty without {@code --host}. */
     Optional<RemoteHost> remote() {
-        if (host == null) {
+        if (host() == null) {
             return Optional.empty();
         }
         if (remote == null) {
             PrintWriter err = spec.commandLine().getErr();
             try {
-                remote = RemoteHost.connect(host, ssh, VersionProvider.version(), line -> {
+                remote = RemoteHost.connect(host(), ssh, VersionProvider.version(), line -> {
                     err.println(line);
                     err.flush();
                 });
@@ -200,9 +210,9 @@ public final class MigscopeCli implements Callable<Integer> {
      * here it is only looked up, so any id passes.
      */
     String checkedId(String id) {
-        String problem = host == null ? null : SafeName.deviceIdProblem(id);
+        String problem = host() == null ? null : SafeName.deviceIdProblem(id);
         if (problem != null) {
-            throw new CliFailure(ExitCode.USAGE, host.display() + ": " + problem);
+            throw new CliFailure(ExitCode.USAGE, host().display() + ": " + problem);
         }
         return id;
     }
@@ -222,14 +232,14 @@ public final class MigscopeCli implements Callable<Integer> {
 
     Optional<DeviceInfo> find(String id) {
         checkedId(id);
-        return host == null ? registry().find(id) : devices().stream().filter(d -> d.id().equals(id)).findFirst();
+        return host() == null ? registry().find(id) : devices().stream().filter(d -> d.id().equals(id)).findFirst();
     }
 
     /** Opens a session on this host for a command that needs one here (the demo drives the simulator's controls). */
     MigrationSession openHere(String command, String id, SessionOptions options) {
-        if (host != null) {
+        if (host() != null) {
             throw new CliFailure(ExitCode.USAGE, command + " runs on this host only; run `migscope " + command
-                    + "` on " + host.host() + " itself");
+                    + "` on " + host().host() + " itself");
         }
         try {
             return MigrationSession.open(registry(), id, options);
@@ -260,7 +270,7 @@ public final class MigscopeCli implements Callable<Integer> {
      * backend (debugfs), as far as the backend can.
      */
     OpenDevice openOrWatch(String id, SessionOptions options) {
-        if (host != null) {
+        if (host() != null) {
             return open(id, options, true);
         }
         try {

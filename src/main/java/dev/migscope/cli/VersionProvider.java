@@ -1,13 +1,10 @@
 package dev.migscope.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.Properties;
+import dev.migscope.remote.MigscopeVersion;
 import picocli.CommandLine.IVersionProvider;
 
 /**
- * {@code migscope --version}: the jar manifest's Implementation-Version; run from classes (an IDE,
- * the tests) it falls back to the pom's version, which the build writes into version.properties.
+ * {@code migscope --version}: {@link MigscopeVersion}, the one the agent's greeting carries.
  */
 final class VersionProvider implements IVersionProvider {
 
@@ -17,22 +14,6 @@ final class VersionProvider implements IVersionProvider {
     }
 
     static String version() {
-        String v = MigscopeCli.class.getPackage().getImplementationVersion();
-        if (v != null && !v.isBlank()) {
-            return v;
-        }
-        try (InputStream in = MigscopeCli.class.getResourceAsStream("/dev/migscope/version.properties")) {
-            if (in != null) {
-                Properties p = new Properties();
-                p.load(in);
-                String pv = p.getProperty("version");
-                if (pv != null && !pv.isBlank() && !pv.startsWith("${")) {
-                    return pv;
-                }
-            }
-        } catch (IOException e) {
-            return "unknown (" + e.getMessage() + ")";
-        }
-        return "unknown";
+        return MigscopeVersion.current();
     }
 }

@@ -1,5 +1,6 @@
 package dev.migscope.cli;
 
+import dev.migscope.remote.SshTarget;
 import dev.migscope.ui.InspectorApp;
 import dev.migscope.ui.common.Theme;
 import java.nio.file.Path;
@@ -13,14 +14,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code migscope window [--device ID] [--attach SOCKET...] [--theme light|dark]}: the window
- * {@code migscope} with no command opens, with a device opened at once (also one no listing shows,
- * such as the broken simulated drivers), QEMUs followed at once, and a theme chosen. The id is checked here, so a typo is one line on stderr
+ * {@code migscope window [--device ID] [--attach SOCKET...] [--host HOST]... [--theme light|dark]}:
+ * the window {@code migscope} with no command opens, with a device opened at once (also one no
+ * listing shows, such as the broken simulated drivers), QEMUs followed at once, other hosts
+ * connected at once (the inherited {@code --host}, given once per host), and a theme chosen. The id is checked here, so a typo is one line on stderr
  * and exit code 3, not a window with an error in its log.
  */
 @Command(name = "window", description = "Open the inspector window (what migscope with no command does), "
-        + "with a device opened at once, QEMUs followed at once, and a theme chosen. It lists the simulated devices too, and returns "
-        + "when the window closes.")
+        + "with a device opened at once, QEMUs followed at once, other hosts connected at once (--host HOST, once "
+        + "per host, as File > Connect to host... does; docs/REMOTE.md), and a theme chosen. It lists the simulated "
+        + "devices too, and returns when the window closes.")
 @UsesTheWindow
 final class WindowCommand implements Callable<Integer> {
 
@@ -54,7 +57,7 @@ final class WindowCommand implements Callable<Integer> {
         if (noDisplay.isPresent()) {
             throw new CliFailure(ExitCode.FAILED, noDisplay.get());
         }
-        InspectorApp.launch(device, attach, t);
+        InspectorApp.launch(device, attach, root.hosts.stream().map(SshTarget::display).toList(), t);
         return ExitCode.OK;
     }
 

@@ -47,6 +47,7 @@ final class AgentConnection implements AutoCloseable {
     private final Thread sshErr;
     private volatile String lastSshLine = "";
     private volatile String lost;
+    private final CompletableFuture<String> ended = new CompletableFuture<>();
 
     private AgentConnection(SshTarget target, Process ssh, Consumer<String> sshMessages, String localVersion)
             throws HostException {
@@ -138,6 +139,11 @@ final class AgentConnection implements AutoCloseable {
         return lost;
     }
 
+    /** Completes with why, once the connection has ended (lost, or closed here), after the sessions heard it. */
+    CompletableFuture<String> ended() {
+        return ended;
+    }
+
     /** Ends the agent by ending its stdin (it winds its sessions down), then waits for ssh. */
     @Override
     public void close() {
@@ -213,6 +219,7 @@ final class AgentConnection implements AutoCloseable {
         sessions.values().forEach(s -> s.lost(reason));
         pending.values().forEach(f -> f.completeExceptionally(new VfioException(lostError("request", reason))));
         pending.clear();
+        ended.complete(reason);
     }
 
     private void dispatch(JsonNode m) {

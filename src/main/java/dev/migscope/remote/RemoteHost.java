@@ -54,6 +54,14 @@ public final class RemoteHost implements AutoCloseable {
         return connection.hello().path("kernel").asText();
     }
 
+    /**
+     * Completes, on the connection's reader thread, with why once the connection has ended: lost
+     * (network, sshd, the far side gone) or closed here. Each open view is gone by then.
+     */
+    public CompletableFuture<String> ended() {
+        return connection.ended();
+    }
+
     public List<DeviceInfo> list(boolean sim) throws VfioException {
         JsonNode r = call(Protocol.LIST, Json.object().put("sim", sim));
         List<DeviceInfo> devices = new ArrayList<>();

@@ -9,11 +9,13 @@ import javafx.stage.Stage;
 /**
  * The desktop entry: {@code migscope} with no command, and {@code migscope window}, open this
  * window. Parameters: {@code --theme=dark} (or light), {@code --device=ID} to open a device at once,
- * {@code --attach=SOCKET} (repeated) to follow QEMUs at once.
+ * {@code --attach=SOCKET} (repeated) to follow QEMUs at once, {@code --host=HOST} (repeated) to
+ * connect to other hosts at once.
  */
 public final class InspectorApp extends Application {
 
     private static final String ATTACH = "--attach=";
+    private static final String HOST = "--host=";
 
     private InspectorWindow window;
     private final UserFiles files = UserFiles.fromEnvironment(System.getenv());
@@ -24,14 +26,18 @@ public final class InspectorApp extends Application {
     }
 
     /**
-     * {@link #launch(String...)} with the device to open, the QMP sockets to attach to and the theme
-     * given; null leaves device or theme as without them (no device; the theme the window last used,
-     * else light).
+     * {@link #launch(String...)} with the device to open, the QMP sockets to attach to, the hosts to
+     * connect to and the theme given; null leaves device or theme as without them (no device; the
+     * theme the window last used, else light).
      */
-    public static void launch(String deviceId, java.util.List<java.nio.file.Path> attach, Theme theme) {
+    public static void launch(String deviceId, java.util.List<java.nio.file.Path> attach,
+            java.util.List<String> hosts, Theme theme) {
         java.util.List<String> args = new java.util.ArrayList<>();
         for (java.nio.file.Path p : attach) {
             args.add(ATTACH + p);
+        }
+        for (String h : hosts) {
+            args.add(HOST + h);
         }
         if (deviceId != null) {
             args.add("--device=" + deviceId);
@@ -62,6 +68,8 @@ public final class InspectorApp extends Application {
                 // the on-screen log still has the line; losing the file copy must not disturb the window
             }
         });
+        getParameters().getRaw().stream().filter(a -> a.startsWith(HOST))
+                .forEach(a -> window.connectHost(a.substring(HOST.length())));
     }
 
     /**

@@ -7,6 +7,8 @@ import dev.migscope.device.VfioError;
 import dev.migscope.fsm.Arc;
 import dev.migscope.fsm.MigState;
 import dev.migscope.qemu.AttachedQemu;
+import dev.migscope.remote.RemoteHost;
+import dev.migscope.remote.SshSettings;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.session.demo.DemoScenario;
@@ -23,6 +25,7 @@ import dev.migscope.ui.mainwindow.DeviceListController;
 import dev.migscope.ui.mainwindow.ExportController;
 import dev.migscope.ui.mainwindow.QemuController;
 import dev.migscope.ui.mainwindow.RecordingController;
+import dev.migscope.ui.mainwindow.RemoteController;
 import dev.migscope.ui.mainwindow.SelectedDevice;
 import dev.migscope.ui.mainwindow.SimulationController;
 import dev.migscope.ui.mainwindow.StatusBarController;
@@ -82,6 +85,7 @@ public final class InspectorWindow {
     private final ExportController exports;
     private final SimulationController simulation;
     private final QemuController qemus;
+    private final RemoteController remotes;
     /** Built when its tab is first shown (or asked for): the first frame shows only the Inspector. */
     private TeachingView teaching;
     private ConformanceView conformance;
@@ -96,6 +100,16 @@ public final class InspectorWindow {
 
     /** {@code options} is the template for each session the window opens (armed is decided per device). */
     public InspectorWindow(DeviceRegistry registry, Theme theme, SessionOptions options) {
+        this(registry, theme, options, UserFiles.fromEnvironment(System.getenv()),
+                () -> SshSettings.fromEnvironment(System.getenv()));
+    }
+
+    /**
+     * @param hosts where the hosts connected to are remembered
+     * @param ssh   how ssh runs for Connect to host (read at each connect)
+     */
+    public InspectorWindow(DeviceRegistry registry, Theme theme, SessionOptions options,
+            RemoteController.HostMemory hosts, Supplier<SshSettings> ssh) {
         this.registry = registry;
         this.theme = theme;
         deviceList = new DeviceListController(devices, registry, options, selected, log, tasks);
@@ -125,6 +139,7 @@ public final class InspectorWindow {
         TabPane tabs = new TabPane(inspect, teach, conform);
         tabs.setId("tabs");
         qemus = new QemuController(devices, registry, log, tabs);
+        remotes = new RemoteController(devices, selected, deviceList, log, options, ssh, hosts);
 
         SplitPane main = new SplitPane(devices, tabs);
         main.setDividerPositions(0.2);
@@ -133,7 +148,8 @@ public final class InspectorWindow {
         devices.setPrefWidth(260);
 
         root.setTop(new VBox(
-                actions.menus(streams, recording, exports, simulation, qemus, deviceList::rescan, this::applyTheme, charts,
+                actions.menus(streams, recording, exports, simulation, qemus, remotes, deviceList::rescan,
+                        this::applyTheme, charts,
                         () -> root.getScene() == null ? null : root.getScene().getWindow()),
                 actions.toolbar(streams, recording, exports, simulation)));
         root.setCenter(main);
@@ -271,6 +287,20 @@ public final class InspectorWindow {
     /** The QEMUs the window follows. */
     public QemuController qemus() {
         return qemus;
+    }
+
+    /**
+     * Connects to another host ({@code [USER@]HOST[:PORT]} or an ssh_config alias; {@code migscope
+     * window --host}), as File -> Connect to host... does: a node of the device list with its
+     * devices. Completes on the FX thread.
+     */
+    public CompletableFuture<RemoteHost> connectHost(String host) {
+        return remotes.connect(host);
+    }
+
+    /** The other hosts the window reaches. */
+    public RemoteController remotes() {
+        return remotes;
     }
 
     // ---------------------------------------------------------------- commands
@@ -411,6 +441,7 @@ public final class InspectorWindow {
         }
         deviceList.dispose();
         qemus.dispose();
+        remotes.dispose();
         tasks.shutdown();
     }
 }

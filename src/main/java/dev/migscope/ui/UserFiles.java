@@ -1,5 +1,7 @@
 package dev.migscope.ui;
 
+import dev.migscope.remote.SshTarget;
+import dev.migscope.ui.mainwindow.RemoteController;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
@@ -8,16 +10,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Consumer;
 
 /**
  * Where the window keeps what outlives it, by the XDG base directory specification and nowhere
  * else: settings in {@code $XDG_CONFIG_HOME/migscope/settings.properties} (default
- * {@code ~/.config}), the event log in {@code $XDG_STATE_HOME/migscope/events.log} (default
- * {@code ~/.local/state}), rotated at 1 MiB to {@code events.log.1}.
+ * {@code ~/.config}), the hosts connected to in {@code $XDG_CONFIG_HOME/migscope/hosts}, the event
+ * log in {@code $XDG_STATE_HOME/migscope/events.log} (default {@code ~/.local/state}), rotated at
+ * 1 MiB to {@code events.log.1}. What is rewritten is written atomically.
  */
-public record UserFiles(Path configDir, Path stateDir) {
+public record UserFiles(Path configDir, Path stateDir) implements RemoteController.HostMemory {
+
+    /** The most hosts remembered: the dialog offers them all. */
+    static final int MAX_HOSTS = 20;
 
     static final long LOG_ROTATE_BYTES = 1 << 20;
 
@@ -37,6 +46,11 @@ public record UserFiles(Path configDir, Path stateDir) {
         return configDir.resolve("settings.properties");
     }
 
+    /** The hosts connected to, one {@code [USER@]HOST[:PORT]} or ssh_config alias a line, most recent first. */
+    public Path hostsFile() {
+        return configDir.resolve("hosts");
+    }
+
     public Path eventLog() {
         return stateDir.resolve("events.log");
     }
@@ -52,15 +66,70 @@ public record UserFiles(Path configDir, Path stateDir) {
         return p;
     }
 
-    /** Writes the settings atomically (temporary file, then rename): a crash never leaves half a file. */
+    /** Writes the settings atomically: a crash never leaves half a file. */
     public void saveSettings(Properties p) throws IOException {
-        Files.createDirectories(configDir);
-        Path tmp = Files.createTempFile(configDir, ".settings", ".tmp");
+        writeAtomically(settingsFile(), w -> p.store(w, "migscope window settings"));
+    }
+
+    /**
+     * The remembered hosts, most recent first. A line that is no host (the file edited by hand, or
+     * damaged) is left out, an unreadable file counts as none; either is one sentence to
+     * {@code problems}, never a throw.
+     */
+    @Override
+    public List<String> loadHosts(Consumer<String> problems) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(hostsFile(), StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return List.of();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            problems.accept("could not read the remembered hosts in " + hostsFile() + ": it is not text (damaged?); "
+                    + "connecting to a host writes it anew");
+            return List.of();
+        } catch (IOException e) {
+            problems.accept("could not read the remembered hosts in " + hostsFile() + ": " + e.getMessage()
+                    + "; connecting to a host writes it anew");
+            return List.of();
+        }
+        List<String> hosts = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || hosts.contains(line)) {
+                continue;
+            }
+            try {
+                SshTarget.parse(line);
+                hosts.add(line);
+            } catch (IllegalArgumentException e) {
+                problems.accept(hostsFile() + " line " + (i + 1) + " left out: " + e.getMessage());
+            }
+        }
+        return hosts;
+    }
+
+    /** Puts {@code host} first among the remembered hosts (once), then writes them atomically. */
+    @Override
+    public void rememberHost(String host) throws IOException {
+        SshTarget.parse(host);
+        List<String> hosts = new ArrayList<>(List.of(host));
+        loadHosts(problem -> { }).stream().filter(h -> !h.equals(host)).limit(MAX_HOSTS - 1).forEach(hosts::add);
+        writeAtomically(hostsFile(), w -> w.write(String.join("\n", hosts) + "\n"));
+    }
+
+    private interface Content {
+        void writeTo(Writer w) throws IOException;
+    }
+
+    /** A temporary file beside {@code file}, then a rename over it: readers see the old file or the new one. */
+    private void writeAtomically(Path file, Content content) throws IOException {
+        Files.createDirectories(file.getParent());
+        Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
         try {
             try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                p.store(w, "migscope window settings");
+                content.writeTo(w);
             }
-            Files.move(tmp, settingsFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
         }

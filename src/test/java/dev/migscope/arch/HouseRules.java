@@ -56,10 +56,10 @@ final class HouseRules {
                 .whereLayer("entry point").mayOnlyAccessLayers("cli", "ui")
                 .whereLayer("cli").mayOnlyAccessLayers("agent", "conform", "session", "qemu", "remote", "view",
                         "device", "fsm", "telemetry", "json")
-                // The window attaches to QEMUs (File -> Attach to QEMU...) as it opens sessions; graph,
-                // charts and log still read only the view.
-                .whereLayer("ui").mayOnlyAccessLayers("conform", "session", "qemu", "view", "device", "fsm",
-                        "telemetry")
+                // The window attaches to QEMUs (File -> Attach to QEMU...) and connects to hosts (File ->
+                // Connect to host...) as it opens sessions; graph, charts and log still read only the view.
+                .whereLayer("ui").mayOnlyAccessLayers("conform", "session", "qemu", "remote", "view", "device",
+                        "fsm", "telemetry")
                 // The agent, a front end on the far side, runs what the CLI runs there and speaks remote's protocol.
                 .whereLayer("agent").mayOnlyAccessLayers("conform", "session", "remote", "view", "device", "fsm",
                         "telemetry", "json")

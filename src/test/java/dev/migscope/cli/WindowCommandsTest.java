@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import dev.migscope.device.DeviceRegistry;
+import dev.migscope.remote.SshTarget;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,5 +78,17 @@ class WindowCommandsTest {
         CliHarness.Run r = cli.run("demo", "--device", "0000:3b:00.1");
         assertThat(r.code()).isEqualTo(ExitCode.USAGE);
         assertThat(r.err()).contains("simulated device");
+    }
+
+    @Test
+    void windowTakesHostMoreThanOnceAndADeviceCommandRefusesThat() {
+        picocli.CommandLine cl = MigscopeCli.commandLine(DeviceRegistry::load, false);
+        cl.parseArgs("window", "--host", "lab7", "--host", "root@lab8:2222", "--theme", "dark");
+        assertThat(((MigscopeCli) cl.getCommand()).hosts).extracting(SshTarget::display)
+                .containsExactly("lab7", "root@lab8:2222");
+
+        CliHarness.Run r = cli.run("--host", "lab7", "--host", "lab8", "--sim", "show", "sim:pds-0");
+        assertThat(r.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(r.err()).contains("--host is given 2 times", "only `migscope window` connects to several");
     }
 }

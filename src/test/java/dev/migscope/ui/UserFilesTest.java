@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
@@ -53,5 +55,57 @@ class UserFilesTest {
         assertThat(f.stateDir().resolve("events.log.1")).exists();
         assertThat(Files.size(f.eventLog())).isLessThan(UserFiles.LOG_ROTATE_BYTES);
         assertThat(Files.readAllLines(f.eventLog())).last().isEqualTo("after rotation");
+    }
+
+    @Test
+    void rememberedHostsAreMostRecentFirstOnceEachAndWrittenByRename() throws Exception {
+        UserFiles f = UserFiles.fromEnvironment(Map.of("HOME", home.toString(),
+                "XDG_CONFIG_HOME", home.resolve("c").toString()));
+        assertThat(f.hostsFile()).isEqualTo(home.resolve("c/migscope/hosts"));
+        List<String> problems = new ArrayList<>();
+        assertThat(f.loadHosts(problems::add)).isEmpty();
+
+        f.rememberHost("lab7");
+        f.rememberHost("root@10.0.0.2:2222");
+        f.rememberHost("[::1]:22");
+        f.rememberHost("lab7");
+        assertThat(f.loadHosts(problems::add)).containsExactly("lab7", "[::1]:22", "root@10.0.0.2:2222");
+        assertThat(Files.readAllLines(f.hostsFile())).containsExactly("lab7", "[::1]:22", "root@10.0.0.2:2222");
+
+        // A new file is renamed over the old one: a reader holding the old one still reads it whole.
+        Path old = home.resolve("old-hosts");
+        Files.createLink(old, f.hostsFile());
+        f.rememberHost("lab8");
+        assertThat(Files.readAllLines(old)).containsExactly("lab7", "[::1]:22", "root@10.0.0.2:2222");
+        assertThat(Files.readAllLines(f.hostsFile())).containsExactly("lab8", "lab7", "[::1]:22",
+                "root@10.0.0.2:2222");
+        try (var files = Files.list(f.configDir())) {
+            assertThat(files.map(x -> x.getFileName().toString())).containsExactly("hosts");
+        }
+        for (int i = 0; i < UserFiles.MAX_HOSTS + 5; i++) {
+            f.rememberHost("host" + i);
+        }
+        assertThat(f.loadHosts(problems::add)).hasSize(UserFiles.MAX_HOSTS).first().isEqualTo("host24");
+        assertThat(problems).isEmpty();
+    }
+
+    @Test
+    void aDamagedHostsFileIsAProblemToTellNeverAThrow() throws Exception {
+        UserFiles f = UserFiles.fromEnvironment(Map.of("HOME", home.toString()));
+        Files.createDirectories(f.configDir());
+        Files.writeString(f.hostsFile(), "lab7\n\n-oProxyCommand=sh\nlab7\nroot@lab8\n");
+        List<String> problems = new ArrayList<>();
+        assertThat(f.loadHosts(problems::add)).containsExactly("lab7", "root@lab8");
+        assertThat(problems).singleElement().asString().contains(f.hostsFile() + " line 3 left out",
+                "\"-oProxyCommand=sh\" is not a host name");
+
+        // Not text at all (bytes that are no UTF-8): one sentence, no host; the next connect writes it anew.
+        Files.write(f.hostsFile(), new byte[] {(byte) 0xff, (byte) 0xfe, 0, 10, (byte) 0xc3});
+        problems.clear();
+        assertThat(f.loadHosts(problems::add)).isEmpty();
+        assertThat(problems).singleElement().asString().startsWith("could not read the remembered hosts in "
+                + f.hostsFile());
+        f.rememberHost("lab9");
+        assertThat(f.loadHosts(problems::add)).containsExactly("lab9");
     }
 }

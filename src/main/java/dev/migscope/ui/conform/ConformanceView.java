@@ -11,6 +11,7 @@ import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceKind;
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.VfioException;
+import dev.migscope.remote.RemoteDevice;
 import dev.migscope.ui.common.FileDialogs;
 import dev.migscope.ui.common.FxTasks;
 import dev.migscope.ui.log.EventLogView;
@@ -252,6 +253,13 @@ public final class ConformanceView extends VBox {
         }
         if (s.control().isEmpty()) {
             summary.setText(s.id() + " is a read-only watch: a conformance run needs the device itself.");
+            return CompletableFuture.completedFuture(null);
+        }
+        if (s instanceof RemoteDevice r) {
+            // The run belongs next to the device (its latencies are the device's); this tab runs here only.
+            String there = r.host().target().display();
+            summary.setText(s.id() + " is on " + there + ": run `migscope --host " + there + " conform " + s.id()
+                    + "` (the checks run there, next to the device).");
             return CompletableFuture.completedFuture(null);
         }
         boolean sim = s.info().kind() == DeviceKind.SIM;

@@ -6,30 +6,36 @@ import dev.migscope.fsm.MigState;
 import dev.migscope.ui.common.Tooltips;
 import dev.migscope.view.DeviceView;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.geometry.Insets;
+import javafx.scene.control.ContextMenu;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
 import javafx.scene.control.ListView;
+import javafx.scene.control.MenuItem;
 import javafx.scene.control.TextField;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
 
 /**
- * The device list: real devices, then simulated ones, each under a heading, then each attached
- * QEMU as a node with the VFIO devices it migrates below it; a filter box matches id, driver,
- * name, features and state. Selecting a device only reports it: the window opens it, or shows
- * the attached QEMU's device.
+ * The device list: real devices, then simulated ones, each under a heading, then nodes that are
+ * not this host's own devices (an attached QEMU with the VFIO devices it migrates, another host
+ * with its devices) with their devices below them; a filter box matches id, driver, name,
+ * features and state. Selecting a device only reports it: the window opens it, or shows the
+ * attached QEMU's device.
  */
 public final class DeviceListView extends VBox {
 
-    /** A row: a group heading, a device, an attached QEMU or a device it migrates. */
-    private sealed interface Row permits Heading, Device, Qemu, Observed {
+    /** A row: a group heading, a device, a node (an attached QEMU, a host), a view or a member under a node. */
+    private sealed interface Row permits Heading, Device, Qemu, Observed, Listed {
     }
 
     private record Heading(String title) implements Row {
@@ -44,26 +50,57 @@ public final class DeviceListView extends VBox {
     private record Observed(DeviceView view) implements Row {
     }
 
+    private record Listed(Member member) implements Row {
+    }
+
     /**
-     * An attached QEMU, a node of the list.
+     * A node of the list: an attached QEMU, or another host.
      *
-     * @param title   {@code QEMU vm1}
-     * @param detail  its version, role and pid when known, its socket
-     * @param devices its VFIO devices, as the window shows them
+     * @param title      {@code QEMU vm1}, {@code root@lab7}
+     * @param detail     what it is: version, role, socket; kernel; or why it is not connected
+     * @param devices    its devices as views the window shows when selected (an attached QEMU's)
+     * @param members    its devices as rows whose selection the node's owner handles (another host's)
+     * @param actions    its context menu (Reconnect, Disconnect)
+     * @param styleClass the node row's style class
      */
-    public record Attached(String title, String detail, List<DeviceView> devices) {
+    public record Attached(String title, String detail, List<DeviceView> devices, List<Member> members,
+            List<NodeAction> actions, String styleClass) {
         public Attached {
             devices = List.copyOf(devices);
+            members = List.copyOf(members);
+            actions = List.copyOf(actions);
         }
+
+        /** An attached QEMU's node. */
+        public Attached(String title, String detail, List<DeviceView> devices) {
+            this(title, detail + (devices.isEmpty() ? "\nno vfio-pci device" : ""), devices, List.of(), List.of(),
+                    "qemu-node");
+        }
+    }
+
+    /**
+     * A device under a node, selected through {@link #setOnSelectMember}.
+     *
+     * @param id     its id in this list, unique across nodes ({@code root@lab7/0000:3b:00.1})
+     * @param info   what its node last listed of it (the filter matches it)
+     * @param detail the lines under its name, read each time the row is drawn
+     */
+    public record Member(String id, DeviceInfo info, Supplier<String> detail) {
+    }
+
+    /** An entry of a node's context menu. */
+    public record NodeAction(String label, Runnable action) {
     }
 
     private final TextField filter = new TextField();
     private final ListView<Row> list = new ListView<>();
     private final ReadOnlyObjectWrapper<DeviceInfo> selected = new ReadOnlyObjectWrapper<>(this, "selected");
     private List<DeviceInfo> devices = List.of();
-    private List<Attached> attached = List.of();
+    /** Nodes by who owns them (the QEMUs, the hosts), each owner replacing only its own. */
+    private final Map<String, List<Attached>> attached = new LinkedHashMap<>();
     private Consumer<DeviceInfo> onSelect = d -> { };
     private Consumer<DeviceView> onSelectObserved = v -> { };
+    private Consumer<Member> onSelectMember = m -> { };
     private boolean rebuilding;
 
     public DeviceListView() {
@@ -87,6 +124,9 @@ public final class DeviceListView extends VBox {
             } else if (b instanceof Observed obs) {
                 selected.set(null);
                 onSelectObserved.accept(obs.view());
+            } else if (b instanceof Listed l) {
+                selected.set(null);
+                onSelectMember.accept(l.member());
             } else if (b instanceof Heading || b instanceof Qemu) {
                 list.getSelectionModel().select(a);
             }
@@ -106,9 +146,19 @@ public final class DeviceListView extends VBox {
         this.onSelectObserved = handler == null ? v -> { } : handler;
     }
 
+    /** What selecting a device under a node's {@link Attached#members} does. */
+    public void setOnSelectMember(Consumer<Member> handler) {
+        this.onSelectMember = handler == null ? m -> { } : handler;
+    }
+
     /** Replaces the attached QEMUs and their devices. FX thread. */
     public void setAttached(List<Attached> all) {
-        this.attached = List.copyOf(all);
+        setAttached("qemu", all);
+    }
+
+    /** Replaces the nodes {@code owner} shows, leaving other owners' nodes. FX thread. */
+    public void setAttached(String owner, List<Attached> all) {
+        attached.put(owner, List.copyOf(all));
         rebuild();
     }
 
@@ -140,7 +190,8 @@ public final class DeviceListView extends VBox {
     public boolean select(String id) {
         for (Row r : list.getItems()) {
             if (r instanceof Device d && d.info().id().equals(id)
-                    || r instanceof Observed o && o.view().id().equals(id)) {
+                    || r instanceof Observed o && o.view().id().equals(id)
+                    || r instanceof Listed l && l.member().id().equals(id)) {
                 list.getSelectionModel().select(r);
                 list.scrollTo(r);
                 return true;
@@ -169,6 +220,8 @@ public final class DeviceListView extends VBox {
                 ids.add(d.info().id());
             } else if (r instanceof Observed o) {
                 ids.add(o.view().id());
+            } else if (r instanceof Listed l) {
+                ids.add(l.member().id());
             }
         }
         return ids;
@@ -176,7 +229,13 @@ public final class DeviceListView extends VBox {
 
     /** The attached QEMUs' nodes shown, as their titles say. */
     public List<String> shownQemus() {
-        return list.getItems().stream().filter(r -> r instanceof Qemu).map(r -> ((Qemu) r).qemu().title()).toList();
+        return shownNodes("qemu-node");
+    }
+
+    /** The nodes of a style class shown, as their titles say. */
+    public List<String> shownNodes(String styleClass) {
+        return list.getItems().stream().filter(r -> r instanceof Qemu q && q.qemu().styleClass().equals(styleClass))
+                .map(r -> ((Qemu) r).qemu().title()).toList();
     }
 
     private void rebuild() {
@@ -192,19 +251,22 @@ public final class DeviceListView extends VBox {
             rows.add(new Heading("Simulated devices (" + sim.size() + ")"));
             sim.forEach(d -> rows.add(new Device(d)));
         }
-        for (Attached a : attached) {
+        for (Attached a : nodes()) {
             rows.add(new Qemu(a));
             a.devices().stream().filter(v -> matches(v.info(), q)).forEach(v -> rows.add(new Observed(v)));
+            a.members().stream().filter(m -> matches(m.info(), q)).forEach(m -> rows.add(new Listed(m)));
         }
         Object keep = selected.get() != null ? selected.get().id()
-                : list.getSelectionModel().getSelectedItem() instanceof Observed o ? o.view() : null;
+                : list.getSelectionModel().getSelectedItem() instanceof Observed o ? o.view()
+                : list.getSelectionModel().getSelectedItem() instanceof Listed l ? l.member().id() : null;
         rebuilding = true;
         try {
             list.getItems().setAll(rows);
             if (keep != null) {
                 for (Row r : rows) {
                     if (r instanceof Device d && d.info().id().equals(keep)
-                            || r instanceof Observed o && o.view() == keep) {
+                            || r instanceof Observed o && o.view() == keep
+                            || r instanceof Listed l && l.member().id().equals(keep)) {
                         list.getSelectionModel().select(r);
                     }
                 }
@@ -225,15 +287,21 @@ public final class DeviceListView extends VBox {
         return hay.contains(q);
     }
 
+    private List<Attached> nodes() {
+        return attached.values().stream().flatMap(List::stream).toList();
+    }
+
     /** The host ids of the devices an attached QEMU migrates: their own entries say so. */
     private boolean heldByAttached(DeviceInfo d) {
-        return attached.stream().flatMap(a -> a.devices().stream()).anyMatch(v -> v.info().id().equals(d.id()));
+        return nodes().stream().flatMap(a -> a.devices().stream()).anyMatch(v -> v.info().id().equals(d.id()));
     }
 
     private final class DeviceCell extends ListCell<Row> {
         private final Label name = new Label();
         private final Label detail = new Label();
         private final VBox box = new VBox(1, name, detail);
+        /** The style class of the node this cell last drew, removed when it draws another row. */
+        private String nodeClass;
 
         DeviceCell() {
             name.getStyleClass().add("device-name");
@@ -243,10 +311,15 @@ public final class DeviceListView extends VBox {
         @Override
         protected void updateItem(Row item, boolean empty) {
             super.updateItem(item, empty);
-            getStyleClass().removeAll("device-heading", "device-row", "device-busy", "device-error", "qemu-node",
-                    "device-observed");
+            getStyleClass().removeAll("device-heading", "device-row", "device-busy", "device-error",
+                    "device-observed", "device-member");
+            if (nodeClass != null) {
+                getStyleClass().remove(nodeClass);
+                nodeClass = null;
+            }
             setText(null);
             setTooltip(null);
+            setContextMenu(null);
             if (empty || item == null) {
                 setGraphic(null);
                 setDisable(false);
@@ -257,9 +330,24 @@ public final class DeviceListView extends VBox {
                 getStyleClass().add("device-heading");
             } else if (item instanceof Qemu node) {
                 name.setText(node.qemu().title());
-                detail.setText(node.qemu().detail() + (node.qemu().devices().isEmpty() ? "\nno vfio-pci device" : ""));
+                detail.setText(node.qemu().detail());
                 setGraphic(box);
-                getStyleClass().add("qemu-node");
+                nodeClass = node.qemu().styleClass();
+                getStyleClass().add(nodeClass);
+                if (!node.qemu().actions().isEmpty()) {
+                    ContextMenu menu = new ContextMenu();
+                    for (NodeAction a : node.qemu().actions()) {
+                        MenuItem m = new MenuItem(a.label());
+                        m.setOnAction(e -> a.action().run());
+                        menu.getItems().add(m);
+                    }
+                    setContextMenu(menu);
+                }
+            } else if (item instanceof Listed l) {
+                name.setText(l.member().info().id());
+                detail.setText(l.member().detail().get());
+                setGraphic(box);
+                getStyleClass().addAll("device-row", "device-member");
             } else if (item instanceof Observed o) {
                 DeviceInfo d = o.view().info();
                 name.setText(d.displayName());

@@ -177,7 +177,8 @@ public final class ActionsController {
      * @param window    the window to close on Quit
      */
     public MenuBar menus(StreamController streams, RecordingController recording, ExportController exports,
-                         SimulationController simulation, QemuController qemus, Runnable rescan,
+                         SimulationController simulation, QemuController qemus, RemoteController remotes,
+                         Runnable rescan,
                          Consumer<Theme> theme, ChartsPane charts, Supplier<Window> window) {
         MenuItem quit = item("Quit", "Shortcut+Q", () -> {
             Window w = window.get();
@@ -189,6 +190,7 @@ public final class ActionsController {
                 drivingItem(item("Save stream to file\u2026", "Shortcut+S", streams::chooseAndSave)),
                 drivingItem(item("Resume from file\u2026", "Shortcut+O", streams::chooseAndResume)),
                 item("Attach to QEMU\u2026", "Shortcut+Shift+A", qemus::chooseAndAttach),
+                item("Connect to host\u2026", "Shortcut+Shift+H", remotes::chooseAndConnect), remotes.reconnectMenu(),
                 recording.menuItem(), new SeparatorMenuItem(),
                 item("Export graph as PNG\u2026", "Shortcut+G", exports::chooseAndExportGraph),
                 item("Export charts as PNG\u2026", "Shortcut+Shift+G", exports::chooseAndExportCharts),

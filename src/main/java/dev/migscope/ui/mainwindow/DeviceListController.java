@@ -179,15 +179,29 @@ public final class DeviceListController {
         if (selected.view() == v) {
             return;
         }
+        want(v.id());
+        selected.viewProperty().set(v);
+        log.note("showing " + v.info().displayName() + " (" + v.id() + "): followed over QMP, read-only; state "
+                + v.state());
+    }
+
+    /**
+     * The user asked for a device another controller shows ({@code key}, e.g. a remote one's):
+     * closes the window's session, shows none, and makes an open still running for another device
+     * close what it opens. Null: the user asked for none.
+     */
+    public void want(String key) {
         MigrationSession old = session;
-        wanted = v.id();
+        wanted = key;
         detach();
         if (old != null) {
             tasks.execute(old::close);
         }
-        selected.viewProperty().set(v);
-        log.note("showing " + v.info().displayName() + " (" + v.id() + "): followed over QMP, read-only; state "
-                + v.state());
+    }
+
+    /** Whether {@code key} is still the device the user asked for last: an open that completes for another is closed. */
+    public boolean wants(String key) {
+        return key != null && key.equals(wanted);
     }
 
     private void attach(MigrationSession s) {

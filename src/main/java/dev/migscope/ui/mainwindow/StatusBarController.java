@@ -1,6 +1,7 @@
 package dev.migscope.ui.mainwindow;
 
 import dev.migscope.fsm.MigState;
+import dev.migscope.remote.RemoteDevice;
 import dev.migscope.view.DeviceControl;
 import dev.migscope.view.DeviceView;
 import java.util.Optional;
@@ -67,7 +68,9 @@ public final class StatusBarController {
     private void refresh() {
         DeviceView v = selected.view();
         Optional<DeviceControl> c = selected.control();
-        device.setText(v == null ? "No device" : v.id());
+        RemoteDevice remote = v instanceof RemoteDevice r ? r : null;
+        device.setText(v == null ? "No device" : remote != null ? v.id() + " on " + remote.host().target().display()
+                : v.id());
         MigState st = selected.stateProperty().get();
         state.setText(st == null ? "state \u2014" : "state " + st);
         state.getStyleClass().remove("status-error");
@@ -81,8 +84,9 @@ public final class StatusBarController {
         if (isArmed) {
             armed.getStyleClass().add("status-armed");
         }
-        access.setText(v == null ? "" : v.info().access() != null ? v.info().access()
-                : c.isEmpty() ? "watching via debugfs" : "read-write");
+        access.setText(v == null ? "" : remote != null && remote.lost().isPresent() ? "disconnected: last known state"
+                : v.info().access() != null ? v.info().access()
+                : c.isEmpty() ? "watching via debugfs" : remote != null ? "read-write, over ssh" : "read-write");
         int n = calls.pending();
         busy.setText(!activity.get().isEmpty() ? activity.get()
                 : v != null && n > 0 ? "device busy (" + n + " call" + (n == 1 ? "" : "s") + " queued)" : "");
