@@ -57,6 +57,9 @@ public final class DeviceListView extends VBox {
         }
     }
 
+    /** How an armed QEMU's node detail begins; the node is then drawn armed. */
+    public static final String ARMED = "ARMED";
+
     private final TextField filter = new TextField();
     private final ListView<Row> list = new ListView<>();
     private final ReadOnlyObjectWrapper<DeviceInfo> selected = new ReadOnlyObjectWrapper<>(this, "selected");
@@ -64,6 +67,7 @@ public final class DeviceListView extends VBox {
     private List<Attached> attached = List.of();
     private Consumer<DeviceInfo> onSelect = d -> { };
     private Consumer<DeviceView> onSelectObserved = v -> { };
+    private Consumer<Attached> onSelectQemu = n -> { };
     private boolean rebuilding;
 
     public DeviceListView() {
@@ -87,7 +91,10 @@ public final class DeviceListView extends VBox {
             } else if (b instanceof Observed obs) {
                 selected.set(null);
                 onSelectObserved.accept(obs.view());
-            } else if (b instanceof Heading || b instanceof Qemu) {
+            } else if (b instanceof Qemu n) {
+                selected.set(null);
+                onSelectQemu.accept(n.qemu());
+            } else if (b instanceof Heading) {
                 list.getSelectionModel().select(a);
             }
         });
@@ -104,6 +111,11 @@ public final class DeviceListView extends VBox {
     /** What selecting a device of an attached QEMU does. */
     public void setOnSelectObserved(Consumer<DeviceView> handler) {
         this.onSelectObserved = handler == null ? v -> { } : handler;
+    }
+
+    /** What selecting an attached QEMU's node does. */
+    public void setOnSelectQemu(Consumer<Attached> handler) {
+        this.onSelectQemu = handler == null ? n -> { } : handler;
     }
 
     /** Replaces the attached QEMUs and their devices. FX thread. */
@@ -135,12 +147,13 @@ public final class DeviceListView extends VBox {
 
     /**
      * Selects a device by id (keyboard users, tests, {@code screenshot --device}): a listed
-     * device's id, or an attached QEMU's device's view id.
+     * device's id, an attached QEMU's device's view id, or an attached QEMU's node title.
      */
     public boolean select(String id) {
         for (Row r : list.getItems()) {
             if (r instanceof Device d && d.info().id().equals(id)
-                    || r instanceof Observed o && o.view().id().equals(id)) {
+                    || r instanceof Observed o && o.view().id().equals(id)
+                    || r instanceof Qemu n && n.qemu().title().equals(id)) {
                 list.getSelectionModel().select(r);
                 list.scrollTo(r);
                 return true;
@@ -196,15 +209,17 @@ public final class DeviceListView extends VBox {
             rows.add(new Qemu(a));
             a.devices().stream().filter(v -> matches(v.info(), q)).forEach(v -> rows.add(new Observed(v)));
         }
-        Object keep = selected.get() != null ? selected.get().id()
-                : list.getSelectionModel().getSelectedItem() instanceof Observed o ? o.view() : null;
+        Row was = list.getSelectionModel().getSelectedItem();
+        Object keep = selected.get() != null ? selected.get().id() : was instanceof Observed o ? o.view()
+                : was instanceof Qemu n ? n.qemu().title() : null;
         rebuilding = true;
         try {
             list.getItems().setAll(rows);
             if (keep != null) {
                 for (Row r : rows) {
                     if (r instanceof Device d && d.info().id().equals(keep)
-                            || r instanceof Observed o && o.view() == keep) {
+                            || r instanceof Observed o && o.view() == keep
+                            || r instanceof Qemu n && n.qemu().title().equals(keep)) {
                         list.getSelectionModel().select(r);
                     }
                 }
@@ -244,7 +259,7 @@ public final class DeviceListView extends VBox {
         protected void updateItem(Row item, boolean empty) {
             super.updateItem(item, empty);
             getStyleClass().removeAll("device-heading", "device-row", "device-busy", "device-error", "qemu-node",
-                    "device-observed");
+                    "qemu-armed", "device-observed");
             setText(null);
             setTooltip(null);
             if (empty || item == null) {
@@ -260,6 +275,9 @@ public final class DeviceListView extends VBox {
                 detail.setText(node.qemu().detail() + (node.qemu().devices().isEmpty() ? "\nno vfio-pci device" : ""));
                 setGraphic(box);
                 getStyleClass().add("qemu-node");
+                if (node.qemu().detail().startsWith(ARMED)) {
+                    getStyleClass().add("qemu-armed");
+                }
             } else if (item instanceof Observed o) {
                 DeviceInfo d = o.view().info();
                 name.setText(d.displayName());
