@@ -100,7 +100,9 @@ public final class InspectorWindow {
         this.theme = theme;
         deviceList = new DeviceListController(devices, registry, options, selected, log, tasks);
         calls = new DeviceCalls(selected, log);
-        actions = new ActionsController(selected, calls, log);
+        TabPane tabs = new TabPane();
+        qemus = new QemuController(devices, registry, log, tabs, selected, deviceList::showNone);
+        actions = new ActionsController(selected, calls, log, qemus);
         StatusBarController status = new StatusBarController(selected, calls, deviceList.activityProperty());
         streams = new StreamController(calls, log, status, root);
         recording = new RecordingController(selected, log, tasks, root);
@@ -122,9 +124,8 @@ public final class InspectorWindow {
         conform.setClosable(false);
         fillOnFirstSelection(conform, this::conformance);
         conform.setId("tab-conformance");
-        TabPane tabs = new TabPane(inspect, teach, conform);
+        tabs.getTabs().addAll(inspect, teach, conform);
         tabs.setId("tabs");
-        qemus = new QemuController(devices, registry, log, tabs);
 
         SplitPane main = new SplitPane(devices, tabs);
         main.setDividerPositions(0.2);
@@ -133,7 +134,7 @@ public final class InspectorWindow {
         devices.setPrefWidth(260);
 
         root.setTop(new VBox(
-                actions.menus(streams, recording, exports, simulation, qemus, deviceList::rescan, this::applyTheme, charts,
+                actions.menus(streams, recording, exports, simulation, deviceList::rescan, this::applyTheme, charts,
                         () -> root.getScene() == null ? null : root.getScene().getWindow()),
                 actions.toolbar(streams, recording, exports, simulation)));
         root.setCenter(main);

@@ -179,15 +179,21 @@ public final class DeviceListController {
         if (selected.view() == v) {
             return;
         }
-        MigrationSession old = session;
+        showNone();
         wanted = v.id();
+        selected.viewProperty().set(v);
+        log.note("showing " + v.info().displayName() + " (" + v.id() + "): followed over QMP, read-only; state "
+                + v.state());
+    }
+
+    /** Shows no device (an attached QEMU's node is selected): the window's session is closed. */
+    public void showNone() {
+        MigrationSession old = session;
+        wanted = null;
         detach();
         if (old != null) {
             tasks.execute(old::close);
         }
-        selected.viewProperty().set(v);
-        log.note("showing " + v.info().displayName() + " (" + v.id() + "): followed over QMP, read-only; state "
-                + v.state());
     }
 
     private void attach(MigrationSession s) {
@@ -219,11 +225,6 @@ public final class DeviceListController {
 
     /** Closes the session (off the FX thread); what it still reports is no longer shown. */
     public void dispose() {
-        MigrationSession s = session;
-        wanted = null;
-        detach();
-        if (s != null) {
-            tasks.execute(s::close);
-        }
+        showNone();
     }
 }
