@@ -38,7 +38,7 @@ public final class QemuControl {
 
     /**
      * {@code migrate uri=URI}: QEMU starts migrating its VM to the destination listening there.
-     * Refused on the incoming side (a QEMU started with {@code -incoming} waits for a migration).
+     * Refused on the incoming side.
      */
     public Observation migrate(String uri) throws QmpException {
         refuseUnlessArmed("start a migration");
@@ -46,18 +46,18 @@ public final class QemuControl {
             throw refused("no destination URI: give the one the destination QEMU listens on "
                     + "(its -incoming, e.g. unix:/tmp/mig.sock or tcp:HOST:PORT)");
         }
-        String runState = qemu.qmp().call("query-status", null).path("status").asText("?");
-        if (runState.equals("inmigrate")) {
-            throw refused("it is the incoming side of a migration (run state inmigrate, started with -incoming): "
-                    + "start the migration on the source QEMU");
-        }
+        refuseIfIncoming("start");
         qemu.qmp().call("migrate", Json.object().put("uri", uri));
         return sent("migrate uri=" + uri, Json.object().put("command", "migrate").put("uri", uri));
     }
 
-    /** {@code migrate_cancel}; refused when no migration is running (QEMU would ignore it silently). */
+    /**
+     * {@code migrate_cancel}, on the source; refused when no migration is running (QEMU would
+     * ignore it silently).
+     */
     public Observation cancel() throws QmpException {
         refuseUnlessArmed("cancel the migration");
+        refuseIfIncoming("cancel");
         String status = qemu.qmp().call("query-migrate", null).path("status").asText("none");
         if (!MigrationStatus.parse(status).map(MigrationStatus::isRunning).orElse(true)) {
             throw refused("no migration is running (status " + status + "): nothing to cancel");
@@ -89,6 +89,15 @@ public final class QemuControl {
         if (!armed) {
             throw refused("not armed: migscope does not " + what + " on a QEMU it only follows; arm it first "
                     + "(the window's Arm, Ctrl+A, on the QEMU's node)");
+        }
+    }
+
+    /** A QEMU started with -incoming waits for a migration: the source starts and cancels it. */
+    private void refuseIfIncoming(String what) throws QmpException {
+        String runState = qemu.qmp().call("query-status", null).path("status").asText("?");
+        if (runState.equals("inmigrate")) {
+            throw refused("it is the incoming side of a migration (run state inmigrate, started with -incoming): "
+                    + what + " the migration on the source QEMU");
         }
     }
 
