@@ -222,7 +222,7 @@ public final class QemuController {
             return Optional.of(node);
         }
         DeviceView v = selected.view();
-        return attached.stream().filter(c -> c.qemu().devices().contains(v)).findFirst();
+        return v == null ? Optional.empty() : attached.stream().filter(c -> c.qemu().devices().contains(v)).findFirst();
     }
 
     /** Arms or disarms the selected QEMU; false when none is selected (a device is armed instead). */
