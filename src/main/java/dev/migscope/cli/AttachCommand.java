@@ -36,8 +36,8 @@ import picocli.CommandLine.Spec;
             + "once attached: downtime-limit first, then the migration; the others are only followed.",
     "A QMP socket serves one client at a time: give QEMU a second -qmp unix:PATH,server=on,wait=off for migscope.",
     "--json prints one JSON object per line: time_us (QEMU's timestamp for its events), qemu, kind (attached, "
-            + "event, device_state, status, warning, gone, command) and the members of that kind; the report comes last "
-            + "with kind report."})
+            + "event, device_state, status, warning, gone, command) and the members of that kind; the report comes "
+            + "last with kind report."})
 final class AttachCommand implements Callable<Integer> {
 
     /** How long QEMU may take to greet and to answer a query. */

@@ -76,8 +76,7 @@ public final class AttachedQemu implements AutoCloseable {
     private String ended;
     private volatile boolean closing;
 
-    private AttachedQemu(Path socket, HostLookup host,
-            Consumer<Observation> observer) {
+    private AttachedQemu(Path socket, HostLookup host, Consumer<Observation> observer) {
         this.socket = socket;
         this.host = host;
         this.observer = observer;
