@@ -30,6 +30,7 @@ import javafx.scene.control.MenuBar;
 import javafx.scene.control.MenuItem;
 import javafx.scene.control.TextArea;
 import javafx.scene.control.ToggleButton;
+import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -201,8 +202,10 @@ class QemuWindowTest {
             assertThat(both.get(1).outcome().get(WAIT_S, TimeUnit.SECONDS)).isEqualTo(AttachedQemu.Outcome.COMPLETED);
             await(() -> ((TextArea) robot.lookup("#qemu-report").query()).getText().contains("migration completed"));
 
-            robot.clickOn("#action-arm");
+            // Ctrl+A, the shortcut devices use, disarms it.
+            robot.press(KeyCode.CONTROL, KeyCode.A).release(KeyCode.A, KeyCode.CONTROL);
             await(() -> robot.lookup(".qemu-armed").tryQuery().isEmpty());
+            assertThat(logText()).contains("QEMU src disarmed");
             assertThat(onFx(() -> window.qemus().enabledCommands())).isEmpty();
         }
     }
