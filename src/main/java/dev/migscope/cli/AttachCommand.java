@@ -6,6 +6,7 @@ import dev.migscope.qemu.HostLookup;
 import dev.migscope.qemu.Observation;
 import dev.migscope.qemu.QemuControl;
 import dev.migscope.qemu.QemuReport;
+import dev.migscope.qemu.QmpError;
 import dev.migscope.qemu.QmpException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -124,7 +125,9 @@ final class AttachCommand implements Callable<Integer> {
                 print(out, first.cancel());
             }
         } catch (QmpException e) {
-            throw new CliFailure(ExitCode.FAILED, first.qemu().name() + ": " + e.error().message());
+            throw new CliFailure(ExitCode.FAILED, first.qemu().name() + ": " + e.error().message()
+                    + (sockets.size() > 1 && e.error().kind() == QmpError.Kind.REFUSED
+                            ? " (the flags act on the first SOCKET, " + first.qemu().socket() + ")" : ""));
         }
     }
 

@@ -165,6 +165,11 @@ class AttachCommandTest {
                     + "migration on the source QEMU");
             assertThat(incoming.out.toString()).doesNotContain("armed: sent");
             assertThat(dst.control().call("query-status", null).path("status").asText()).isEqualTo("inmigrate");
+            Live firstIsIncoming = new Live("attach", dst.qmp().toString(), vm.qmp().toString(), "--migrate",
+                    "unix:" + mig);
+            assertThat(firstIsIncoming.exit()).isEqualTo(ExitCode.FAILED);
+            assertThat(firstIsIncoming.err.toString()).contains("dst: it is the incoming side of a migration")
+                    .contains("(the flags act on the first SOCKET, " + dst.qmp() + ")");
 
             Live cancel = new Live("attach", "--json", vm.qmp().toString(), "--cancel");
             assertThat(cancel.exit()).isEqualTo(ExitCode.FAILED);
