@@ -103,7 +103,8 @@ public final class InspectorWindow {
         TabPane tabs = new TabPane();
         qemus = new QemuController(devices, registry, log, tabs, selected, deviceList::showNone);
         actions = new ActionsController(selected, calls, log, qemus);
-        StatusBarController status = new StatusBarController(selected, calls, deviceList.activityProperty());
+        StatusBarController status = new StatusBarController(selected, calls, deviceList.activityProperty(),
+                qemus::selectedQemu);
         streams = new StreamController(calls, log, status, root);
         recording = new RecordingController(selected, log, tasks, root);
         exports = new ExportController(graph, charts, log);

@@ -176,6 +176,8 @@ class QemuWindowTest {
             assertThat(robot.lookup(".qemu-armed .device-name").queryLabeled().getText()).isEqualTo("QEMU src");
             assertThat(robot.lookup(".qemu-armed .device-detail").queryLabeled().getText()).startsWith("ARMED: ");
             assertThat(onFx(arm::isSelected)).isTrue();
+            assertThat(robot.lookup("#status-armed").queryLabeled().getText()).isEqualTo("QEMU ARMED");
+            assertThat(robot.lookup("#status-device").queryLabeled().getText()).isEqualTo("QEMU src");
             assertThat(onFx(() -> window.qemus().enabledCommands())).containsExactly("Start migration to\u2026",
                     "Cancel migration", "Set downtime limit\u2026");
             assertThat(logText()).contains("QEMU src armed");
@@ -188,6 +190,7 @@ class QemuWindowTest {
             // The destination is not armed: selected, its commands are off, and a call is refused, nothing sent.
             robot.interact(() -> window.devices().select("QEMU dst"));
             await(() -> !arm.isSelected());
+            assertThat(robot.lookup("#status-armed").queryLabeled().getText()).isEqualTo("QEMU not armed");
             assertThat(onFx(() -> window.qemus().enabledCommands())).isEmpty();
             Throwable refused = onFx(() -> window.qemus().cancelMigration()).handle((o, e) -> e)
                     .get(WAIT_S, TimeUnit.SECONDS);
