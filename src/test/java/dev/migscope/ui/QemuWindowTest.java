@@ -187,6 +187,12 @@ class QemuWindowTest {
                     .isEqualTo(200);
             assertThat(logText()).contains("src  armed: sent migrate-set-parameters downtime-limit=200");
 
+            // A host device selected instead (QEMU holds it, so it does not open): nothing is armed or armable.
+            robot.interact(() -> window.devices().select(UUID));
+            await(() -> arm.isDisable() && !arm.isSelected());
+            assertThat(onFx(() -> window.qemus().enabledCommands())).isEmpty();
+            assertThat(robot.lookup("#status-armed").queryLabeled().getText()).isEmpty();
+
             // The destination is not armed: selected, its commands are off, and a call is refused, nothing sent.
             robot.interact(() -> window.devices().select("QEMU dst"));
             await(() -> !arm.isSelected());

@@ -87,11 +87,13 @@ public final class QemuController {
         this.showNone = showNone;
         list.setOnSelectQemu(this::showNode);
         selected.viewProperty().addListener((o, was, v) -> {
-            if (v != null && node != null) {
-                node = null;
-                if (reportTab != null && reportTab.isSelected()) {
-                    tabs.getSelectionModel().select(0);
-                }
+            if (v != null) {
+                leaveNode();
+            }
+        });
+        list.selectedProperty().addListener((o, was, d) -> {
+            if (d != null) {
+                leaveNode();
             }
         });
         selected.onChange(this::syncMenu);
@@ -214,6 +216,22 @@ public final class QemuController {
         showReport(List.of(c.qemu()));
         log.note("showing QEMU " + c.qemu().name() + " (" + c.qemu().socket() + "): its report so far"
                 + (c.isArmed() ? "; armed" : "; not armed: Ctrl+A arms it"));
+    }
+
+    /**
+     * A device was selected after a QEMU's node: back to the Inspector, and the parts that showed
+     * the node's QEMU (Arm, the QEMU menu, the status bar) told again, since the selection told
+     * them before this listener ran.
+     */
+    private void leaveNode() {
+        if (node == null) {
+            return;
+        }
+        node = null;
+        if (reportTab != null && reportTab.isSelected()) {
+            tabs.getSelectionModel().select(0);
+        }
+        selected.changed();
     }
 
     /** The QEMU arming and the QEMU menu act on: the selected node's, or the selected device's. */
