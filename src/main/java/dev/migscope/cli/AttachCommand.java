@@ -2,8 +2,11 @@ package dev.migscope.cli;
 
 import dev.migscope.qemu.AttachedQemu;
 import dev.migscope.qemu.AttachedQemu.Outcome;
+import dev.migscope.qemu.HostLookup;
 import dev.migscope.qemu.Observation;
+import dev.migscope.qemu.QemuControl;
 import dev.migscope.qemu.QemuReport;
+import dev.migscope.qemu.QmpError;
 import dev.migscope.qemu.QmpException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -28,11 +31,14 @@ import picocli.CommandLine.Spec;
     "Follow QEMU migrations over QMP: connect to each QEMU's QMP UNIX socket (typically the source's and the "
             + "destination's) and print one line per event: VFIO_MIGRATION device states (with the steps the kernel "
             + "takes by itself), migration status changes, QEMU's other events. query-migrate is polled at 20 Hz "
-            + "while a migration runs. Nothing is sent that changes the VM.",
+            + "while a migration runs. Without --migrate, --cancel or --downtime-limit nothing is sent that changes "
+            + "the VM.",
+    "--migrate, --cancel and --downtime-limit arm the first SOCKET's QEMU (giving them is the act) and act on it "
+            + "once attached: downtime-limit first, then the migration; the others are only followed.",
     "A QMP socket serves one client at a time: give QEMU a second -qmp unix:PATH,server=on,wait=off for migscope.",
     "--json prints one JSON object per line: time_us (QEMU's timestamp for its events), qemu, kind (attached, "
-            + "event, device_state, status, warning, gone) and the members of that kind; the report comes last "
-            + "with kind report."})
+            + "event, device_state, status, warning, gone, command) and the members of that kind; the report comes "
+            + "last with kind report."})
 final class AttachCommand implements Callable<Integer> {
 
     /** How long QEMU may take to greet and to answer a query. */
@@ -63,15 +69,31 @@ final class AttachCommand implements Callable<Integer> {
             + "(atomically: a temporary file, then a rename).")
     Path report;
 
+    @Option(names = "--migrate", paramLabel = "URI", description = "Start a migration on the first SOCKET's QEMU "
+            + "(QMP migrate) to the destination listening on URI (its -incoming: unix:PATH, tcp:HOST:PORT).")
+    String migrate;
+
+    @Option(names = "--cancel", description = "Cancel the migration the first SOCKET's QEMU is running "
+            + "(QMP migrate_cancel).")
+    boolean cancel;
+
+    @Option(names = "--downtime-limit", paramLabel = "MS", description = "Set the first SOCKET's QEMU's "
+            + "downtime-limit (QMP migrate-set-parameters), in milliseconds as QEMU counts it.")
+    Long downtimeLimitMs;
+
     @Override
     public Integer call() throws InterruptedException {
+        if (migrate != null && cancel) {
+            throw new CliFailure(ExitCode.USAGE, "--migrate and --cancel together: give one");
+        }
         PrintWriter out = spec.commandLine().getOut();
         List<AttachedQemu> qemus = new ArrayList<>();
         try {
             for (Path socket : sockets) {
                 qemus.add(AttachedQemu.attach(socket, QMP_TIMEOUT,
-                        id -> root.registry().find(id), o -> print(out, o)));
+                        HostLookup.of(root.registry()), o -> print(out, o)));
             }
+            act(out, new QemuControl(qemus.get(0)));
             boolean timedOut = !await(qemus);
             QemuReport r = QemuReport.of(qemus);
             printReport(out, r);
@@ -83,6 +105,29 @@ final class AttachCommand implements Callable<Integer> {
             throw new CliFailure(ExitCode.NO_DEVICE, e.error().describe());
         } finally {
             qemus.forEach(AttachedQemu::close);
+        }
+    }
+
+    /** The flags' commands, on the first QEMU, armed by them; a refusal is exit 1 and sends nothing more. */
+    private void act(PrintWriter out, QemuControl first) {
+        if (migrate == null && !cancel && downtimeLimitMs == null) {
+            return;
+        }
+        first.setArmed(true);
+        try {
+            if (downtimeLimitMs != null) {
+                print(out, first.setDowntimeLimit(downtimeLimitMs));
+            }
+            if (migrate != null) {
+                print(out, first.migrate(migrate));
+            }
+            if (cancel) {
+                print(out, first.cancel());
+            }
+        } catch (QmpException e) {
+            throw new CliFailure(ExitCode.FAILED, first.qemu().name() + ": " + e.error().message()
+                    + (sockets.size() > 1 && e.error().kind() == QmpError.Kind.REFUSED
+                            ? " (the flags act on the first SOCKET, " + first.qemu().socket() + ")" : ""));
         }
     }
 

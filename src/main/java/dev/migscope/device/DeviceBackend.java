@@ -1,6 +1,7 @@
 package dev.migscope.device;
 
 import dev.migscope.fsm.MigState;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,6 +25,14 @@ public interface DeviceBackend {
      * Empty when this backend cannot watch it.
      */
     default Optional<MigState> watchState(String id) {
+        return Optional.empty();
+    }
+
+    /**
+     * The process listening on a UNIX socket (an attached QEMU's QMP socket), found as device
+     * holders are: in /proc. Empty when this backend has no /proc or cannot see that process.
+     */
+    default Optional<Owner> socketListener(Path socket) {
         return Optional.empty();
     }
 }

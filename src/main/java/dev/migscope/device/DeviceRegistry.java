@@ -1,5 +1,6 @@
 package dev.migscope.device;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -58,6 +59,11 @@ public final class DeviceRegistry {
     /** The listing entry of {@code id}. */
     public Optional<DeviceInfo> find(String id) {
         return backendFor(id).flatMap(b -> b.list().stream().filter(d -> d.id().equals(id)).findFirst());
+    }
+
+    /** The process listening on {@code socket}, as the first real backend that sees it names it. */
+    public Optional<Owner> socketListener(Path socket) {
+        return real.stream().map(b -> b.socketListener(socket)).flatMap(Optional::stream).findFirst();
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.migscope.linux;
 import dev.migscope.device.DeviceBackend;
 import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceSession;
+import dev.migscope.device.Owner;
 import dev.migscope.device.Errno;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
@@ -68,6 +69,11 @@ public final class LinuxBackend implements DeviceBackend {
             return Optional.empty();
         }
         return SysfsScanner.debugfsState(roots, id);
+    }
+
+    @Override
+    public Optional<Owner> socketListener(Path socket) {
+        return ProcOwners.socketListener(roots.proc(), socket);
     }
 
     private synchronized List<LinuxDevice> devices() {

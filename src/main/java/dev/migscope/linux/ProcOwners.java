@@ -35,6 +35,8 @@ final class ProcOwners {
     private static final String SYSPATH = "vfio-device-syspath:";
     /** include/linux/sched.h: comm's buffer, its terminating NUL included. */
     private static final int TASK_COMM_LEN = 16;
+    /** include/linux/net.h: the flag /proc/net/unix shows on a listening socket. */
+    private static final long SO_ACCEPTCON = 1L << 16;
 
     /**
      * How a process holds a device: the owner and what it holds open, for a sentence.
@@ -154,6 +156,61 @@ final class ProcOwners {
             }
         });
         return out;
+    }
+
+    /**
+     * The process listening on a UNIX socket bound to {@code socket}: /proc/net/unix names the
+     * listening socket's inode (the entry with __SO_ACCEPTCON among its flags, bound to that path),
+     * and the process holds it as an fd linking to {@code socket:[INODE]}. Only this network
+     * namespace's sockets, only processes whose fds this user can read (its own; every one as root),
+     * and only a socket bound by its absolute path (a relative bind names it relative to QEMU's cwd).
+     */
+    static Optional<Owner> socketListener(Path proc, Path socket) {
+        String path = socket.toAbsolutePath().normalize().toString();
+        Optional<String> inode = read(proc.resolve("net/unix")).flatMap(table -> table.lines().skip(1)
+                .map(l -> l.trim().split("\\s+", 8))
+                // Num RefCount Protocol Flags Type St Inode Path
+                .filter(f -> f.length == 8 && f[7].equals(path) && (parseHex(f[3]) & SO_ACCEPTCON) != 0)
+                .map(f -> f[6]).findFirst());
+        if (inode.isEmpty()) {
+            return Optional.empty();
+        }
+        String link = "socket:[" + inode.get() + "]";
+        try (DirectoryStream<Path> pids = Files.newDirectoryStream(proc, p -> isPid(p.getFileName().toString()))) {
+            for (Path pidDir : pids) {
+                if (holds(pidDir, link)) {
+                    return Optional.of(new Owner(Integer.parseInt(pidDir.getFileName().toString()), comm(pidDir)));
+                }
+            }
+        } catch (IOException e) {
+            // No /proc: nobody can be named.
+        }
+        return Optional.empty();
+    }
+
+    private static boolean holds(Path pidDir, String link) {
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(pidDir.resolve("fd"))) {
+            for (Path fd : fds) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().equals(link)) {
+                        return true;
+                    }
+                } catch (IOException | UnsupportedOperationException e) {
+                    // closed while we looked
+                }
+            }
+        } catch (IOException e) {
+            // Another user's process, or one that exited.
+        }
+        return false;
+    }
+
+    private static long parseHex(String s) {
+        try {
+            return Long.parseLong(s, 16);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** Root sees every process's fds; anyone else sees only their own processes. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.device.DeviceInfo;
+import dev.migscope.device.Owner;
 import dev.migscope.fsm.MigState;
 import dev.migscope.qemu.Observation.Kind;
 import dev.migscope.telemetry.Telemetry;
@@ -23,7 +24,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * One QEMU followed over QMP, read-only: its events, its migration's status and figures from
@@ -43,7 +43,7 @@ public final class AttachedQemu implements AutoCloseable {
     public enum Outcome { COMPLETED, FAILED, GONE }
 
     private final Path socket;
-    private final Function<String, Optional<DeviceInfo>> hostDevices;
+    private final HostLookup host;
     private final Consumer<Observation> observer;
     private final ScheduledExecutorService thread;
     private final long startMicros = Micros.now();
@@ -58,6 +58,8 @@ public final class AttachedQemu implements AutoCloseable {
     private String name;
     private QemuVersion version;
     private Role role;
+    /** QEMU's process: its host device's holder, else the socket's listener; null when neither is visible. */
+    private Owner process;
     private Long downtimeLimitMs;
     private MigrationInfo lastInfo = MigrationInfo.NONE;
     private long lastPollMicros = -1;
@@ -74,10 +76,9 @@ public final class AttachedQemu implements AutoCloseable {
     private String ended;
     private volatile boolean closing;
 
-    private AttachedQemu(Path socket, Function<String, Optional<DeviceInfo>> hostDevices,
-            Consumer<Observation> observer) {
+    private AttachedQemu(Path socket, HostLookup host, Consumer<Observation> observer) {
         this.socket = socket;
-        this.hostDevices = hostDevices;
+        this.host = host;
         this.observer = observer;
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "qemu " + socket);
@@ -91,12 +92,12 @@ public final class AttachedQemu implements AutoCloseable {
      * that changes the VM: only queries (query-*, qom-list, qom-get).
      *
      * @param timeout     how long QEMU may take to greet and to answer each query
-     * @param hostDevices the host's listing of a device by its id (`migscope list`), when it has one
+     * @param host        the host's listing of a device by its id (`migscope list`), and who listens on the socket
      * @param observer    receives every observation on the observer thread; must not block
      */
     public static AttachedQemu attach(Path socket, Duration timeout,
-            Function<String, Optional<DeviceInfo>> hostDevices, Consumer<Observation> observer) throws QmpException {
-        AttachedQemu q = new AttachedQemu(socket, hostDevices, observer);
+            HostLookup host, Consumer<Observation> observer) throws QmpException {
+        AttachedQemu q = new AttachedQemu(socket, host, observer);
         try {
             q.thread.submit(() -> {
                 q.start(timeout);
@@ -140,6 +141,8 @@ public final class AttachedQemu implements AutoCloseable {
         for (VfioPciDevice d : VfioPciDevice.find(qmp)) {
             add(d, initial);
         }
+        process = devices.values().stream().flatMap(d -> d.info().ownerIfBusy().stream()).findFirst()
+                .or(() -> host.socketListener(socket)).orElse(null);
         ObjectNode j = Json.object().put("socket", socket.toString())
                 .put("version", version.toString()).put("package", version.packageName())
                 .put("run_state", runState).put("role", role.name().toLowerCase(java.util.Locale.ROOT))
@@ -157,8 +160,8 @@ public final class AttachedQemu implements AutoCloseable {
     }
 
     private ObservedDevice add(VfioPciDevice d, MigState initial) {
-        DeviceInfo host = d.hostDeviceId() == null ? null : hostDevices.apply(d.hostDeviceId()).orElse(null);
-        ObservedDevice o = new ObservedDevice(name, d, host, initial, startMicros, startNanos);
+        DeviceInfo listed = d.hostDeviceId() == null ? null : host.device(d.hostDeviceId()).orElse(null);
+        ObservedDevice o = new ObservedDevice(name, d, listed, initial, startMicros, startNanos);
         devices.put(d.qomPath(), o);
         return o;
     }
@@ -381,7 +384,7 @@ public final class AttachedQemu implements AutoCloseable {
         outcome.complete(s == MigrationStatus.COMPLETED ? Outcome.COMPLETED : Outcome.FAILED);
     }
 
-    private void readDowntimeLimit() {
+    synchronized void readDowntimeLimit() {
         try {
             JsonNode limit = qmp.call("query-migrate-parameters", null).get("downtime-limit");
             downtimeLimitMs = limit != null && limit.isNumber() ? limit.asLong() : null;
@@ -449,6 +452,15 @@ public final class AttachedQemu implements AutoCloseable {
 
     public synchronized Role role() {
         return role;
+    }
+
+    public synchronized Optional<Owner> process() {
+        return Optional.ofNullable(process);
+    }
+
+    /** For the commands an armed {@link QemuControl} sends: QEMU serves one client per socket. */
+    synchronized QmpClient qmp() {
+        return qmp;
     }
 
     public long startMicros() {

@@ -27,7 +27,9 @@ public record Observation(long timeMicros, String qemu, Kind kind, String text, 
         /** Something the user should know: an old QEMU, migration-events off, an unknown device. */
         WARNING,
         /** QEMU went away (exited, killed, closed the socket, sent bad JSON). */
-        GONE
+        GONE,
+        /** migscope, armed by the user, sent a command that changes the VM (migrate, migrate_cancel, ...). */
+        COMMAND
     }
 
     /** {@code 16:02:11.123456  srcvm  text}. */

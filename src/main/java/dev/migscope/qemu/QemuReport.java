@@ -44,6 +44,7 @@ public final class QemuReport {
         ObjectNode o = Json.object().put("name", q.name()).put("socket", q.socket().toString())
                 .put("version", q.version().toString()).put("role", q.role().name().toLowerCase(Locale.ROOT))
                 .put("attached_us", q.startMicros());
+        q.process().ifPresentOrElse(p -> o.put("pid", p.pid()).put("command", p.command()), () -> o.putNull("pid"));
         String ended = q.ended();
         o.put("outcome", q.outcome().isDone() ? q.outcome().join().name().toLowerCase(Locale.ROOT) : "pending");
         o.put("ended", ended);
@@ -135,7 +136,9 @@ public final class QemuReport {
         StringBuilder sb = new StringBuilder();
         json.path("qemus").forEach(q -> {
             sb.append("QEMU ").append(q.path("name").asText()).append(" (").append(q.path("version").asText())
-                    .append(", ").append(q.path("role").asText()).append(", ").append(q.path("socket").asText())
+                    .append(", ").append(q.path("role").asText())
+                    .append(q.path("pid").isNumber() ? ", pid " + q.path("pid").asLong() : "")
+                    .append(", ").append(q.path("socket").asText())
                     .append("): ").append(q.path("outcome").asText()).append('\n');
             if (!q.path("ended").isNull()) {
                 sb.append("  ended: ").append(q.path("ended").asText())

@@ -26,7 +26,9 @@ public record QmpError(Kind kind, String socket, String message) {
         /** QEMU did not answer in time. */
         TIMEOUT,
         /** QEMU answered a command with an error. */
-        COMMAND
+        COMMAND,
+        /** migscope did not send a command that changes the VM: the QEMU is not armed, or is the wrong side. */
+        REFUSED
     }
 
     /** {@code SOCKET: message}, the one line a front end shows. */

@@ -114,8 +114,11 @@ public final class InspectorWindow {
         this.theme = theme;
         deviceList = new DeviceListController(devices, registry, options, selected, log, tasks);
         calls = new DeviceCalls(selected, log);
-        actions = new ActionsController(selected, calls, log);
-        StatusBarController status = new StatusBarController(selected, calls, deviceList.activityProperty());
+        TabPane tabs = new TabPane();
+        qemus = new QemuController(devices, registry, log, tabs, selected, () -> deviceList.want(null));
+        actions = new ActionsController(selected, calls, log, qemus);
+        StatusBarController status = new StatusBarController(selected, calls, deviceList.activityProperty(),
+                qemus::selectedQemu);
         streams = new StreamController(calls, log, status, root);
         recording = new RecordingController(selected, log, tasks, root);
         exports = new ExportController(graph, charts, log);
@@ -136,9 +139,8 @@ public final class InspectorWindow {
         conform.setClosable(false);
         fillOnFirstSelection(conform, this::conformance);
         conform.setId("tab-conformance");
-        TabPane tabs = new TabPane(inspect, teach, conform);
+        tabs.getTabs().addAll(inspect, teach, conform);
         tabs.setId("tabs");
-        qemus = new QemuController(devices, registry, log, tabs);
         remotes = new RemoteController(devices, selected, deviceList, log, options, ssh, hosts);
 
         SplitPane main = new SplitPane(devices, tabs);
@@ -148,7 +150,7 @@ public final class InspectorWindow {
         devices.setPrefWidth(260);
 
         root.setTop(new VBox(
-                actions.menus(streams, recording, exports, simulation, qemus, remotes, deviceList::rescan,
+                actions.menus(streams, recording, exports, simulation, remotes, deviceList::rescan,
                         this::applyTheme, charts,
                         () -> root.getScene() == null ? null : root.getScene().getWindow()),
                 actions.toolbar(streams, recording, exports, simulation)));

@@ -132,6 +132,67 @@ class AttachCommandTest {
         }
     }
 
+    /** The flags arm the first SOCKET's QEMU: downtime-limit first, then the migration, followed until done. */
+    @Test
+    void migrateAndDowntimeLimitFlagsActOnTheFirstQemuAndItIsFollowedUntilDone() throws Exception {
+        Path mig = dir.resolve("mig.sock");
+        try (QemuProcess src = QemuProcess.start(dir, "src");
+                QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig)) {
+            Live run = new Live("attach", src.qmp().toString(), dst.qmp().toString(), "--downtime-limit", "250",
+                    "--migrate", "unix:" + mig, "--until-done", "--timeout", "2m");
+
+            assertThat(run.exit()).as(run.err.toString()).isEqualTo(ExitCode.OK);
+            assertThat(run.out.toString().lines().filter(l -> l.contains("armed: sent")).map(l -> l.substring(17)))
+                    .containsExactly("src  armed: sent migrate-set-parameters downtime-limit=250 (QEMU now holds 250 "
+                            + "ms)", "src  armed: sent migrate uri=unix:" + mig);
+            assertThat(run.out.toString()).contains("src  migration completed, total ");
+            assertThat(src.control().call("query-migrate-parameters", null).path("downtime-limit").asLong())
+                    .isEqualTo(250);
+            assertThat(dst.control().call("query-migrate-parameters", null).path("downtime-limit").asLong())
+                    .as("only the first QEMU is acted on").isEqualTo(300);
+        }
+    }
+
+    @Test
+    void refusalsAreOneLineAndExitOneAndSendNothing() throws Exception {
+        Path mig = dir.resolve("mig.sock");
+        try (QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig);
+                QemuProcess vm = QemuProcess.start(dir, "vm")) {
+            Live incoming = new Live("attach", dst.qmp().toString(), "--migrate", "unix:" + mig);
+            assertThat(incoming.exit()).isEqualTo(ExitCode.FAILED);
+            assertThat(incoming.err.toString().lines()).singleElement().asString().isEqualTo("migscope attach: dst: it "
+                    + "is the incoming side of a migration (run state inmigrate, started with -incoming): start the "
+                    + "migration on the source QEMU");
+            assertThat(incoming.out.toString()).doesNotContain("armed: sent");
+            assertThat(dst.control().call("query-status", null).path("status").asText()).isEqualTo("inmigrate");
+            Live firstIsIncoming = new Live("attach", dst.qmp().toString(), vm.qmp().toString(), "--migrate",
+                    "unix:" + mig);
+            assertThat(firstIsIncoming.exit()).isEqualTo(ExitCode.FAILED);
+            assertThat(firstIsIncoming.err.toString()).contains("dst: it is the incoming side of a migration")
+                    .contains("(the flags act on the first SOCKET, " + dst.qmp() + ")");
+
+            Live cancel = new Live("attach", "--json", vm.qmp().toString(), "--cancel");
+            assertThat(cancel.exit()).isEqualTo(ExitCode.FAILED);
+            assertThat(cancel.err.toString().lines()).singleElement().asString().isEqualTo("migscope attach: vm: no "
+                    + "migration is running (status none): nothing to cancel");
+            Live cancelIncoming = new Live("attach", dst.qmp().toString(), "--cancel");
+            assertThat(cancelIncoming.exit()).isEqualTo(ExitCode.FAILED);
+            assertThat(cancelIncoming.err.toString()).contains("dst: it is the incoming side of a migration")
+                    .contains("cancel the migration on the source QEMU");
+
+            Live range = new Live("attach", dst.qmp().toString(), "--downtime-limit", "3000000");
+            assertThat(range.exit()).isEqualTo(ExitCode.FAILED);
+            assertThat(range.err.toString()).contains("downtime-limit 3000000 ms is out of range: QEMU takes 0 to "
+                    + "2000000 ms");
+            assertThat(dst.control().call("query-migrate-parameters", null).path("downtime-limit").asLong())
+                    .isEqualTo(300);
+        }
+        Live both = new Live("attach", dir.resolve("none.qmp").toString(), "--migrate", "unix:x", "--cancel");
+        assertThat(both.exit()).isEqualTo(ExitCode.USAGE);
+        assertThat(both.err.toString().lines()).singleElement().asString()
+                .isEqualTo("migscope attach: --migrate and --cancel together: give one");
+    }
+
     @Test
     void aSocketThatIsNotQmpIsOneLineAndExitThree() throws Exception {
         Path sock = dir.resolve("ssh.sock");

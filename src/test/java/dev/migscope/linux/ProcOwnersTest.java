@@ -3,6 +3,7 @@ package dev.migscope.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.migscope.device.Owner;
+import dev.migscope.testsupport.QemuProcess;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -125,5 +126,38 @@ class ProcOwnersTest {
         assertThat(MigrationDrivers.ALL).extracting(MigrationDrivers.Driver::dataFd).containsExactlyInAnyOrder(
                 "mlx5vf_mig", "hisi_acc_vf_mig", "pds_vfio_lm", "virtiovf_mig", "qat_vf_mig", "xe_vfio_mig", "mtty_mig");
         assertThat(MigrationDrivers.ALL).extracting(MigrationDrivers.Driver::name).doesNotHaveDuplicates();
+    }
+
+    /**
+     * A QEMU's QMP socket: /proc/net/unix lists the listening socket (flag __SO_ACCEPTCON) and the
+     * connection QEMU accepted on it under the same path; only the listening one's holder is QEMU.
+     */
+    @Test
+    void theListenerOfAUnixSocketIsTheHolderOfItsListeningInode() {
+        Path sock = tmp.resolve("vm.qmp");
+        FakeHost.write(host.proc.resolve("net/unix"), "Num       RefCount Protocol Flags    Type St Inode Path\n"
+                + "0000000000000000: 00000002 00000000 00000000 0001 03 88001 " + sock + "\n"
+                + "0000000000000000: 00000002 00000000 00010000 0001 01 88000 " + sock + "\n"
+                + "0000000000000000: 00000002 00000000 00010000 0001 01 77000 /run/other.sock\n"
+                + "0000000000000000: 00000003 00000000 00000000 0001 03 66000\n");
+        host.anonFd(4343, "bash", 3, "[eventfd]");
+        FakeHost.link(host.proc.resolve("4343/fd/4"), Path.of("socket:[88001]"));
+        host.anonFd(4242, "qemu-system-x86", 3, "[eventfd]");
+        FakeHost.link(host.proc.resolve("4242/fd/9"), Path.of("socket:[88000]"));
+        FakeHost.write(host.proc.resolve("4242/cmdline"), "/usr/bin/qemu-system-x86_64\0-qmp\0");
+
+        assertThat(ProcOwners.socketListener(host.proc, sock)).contains(new Owner(4242, "qemu-system-x86_64"));
+        assertThat(ProcOwners.socketListener(host.proc, tmp.resolve("none.qmp"))).isEmpty();
+        assertThat(ProcOwners.socketListener(host.proc, Path.of("/run/other.sock"))).as("nobody visible holds it")
+                .isEmpty();
+    }
+
+    /** The real thing: this host's /proc names the QEMU a test started as its QMP socket's listener. */
+    @Test
+    void aRealQemuIsTheListenerOfItsQmpSocket() throws Exception {
+        try (QemuProcess vm = QemuProcess.start(tmp, "vm1")) {
+            assertThat(new LinuxBackend(LinuxRoots.system()).socketListener(vm.qmp()))
+                    .contains(new Owner((int) vm.pid(), QemuProcess.BINARY));
+        }
     }
 }

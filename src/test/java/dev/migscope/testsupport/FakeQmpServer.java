@@ -13,8 +13,10 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -32,6 +34,7 @@ public final class FakeQmpServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Map<String, Function<JsonNode, String>> replies = new ConcurrentHashMap<>();
     private final CountDownLatch connected = new CountDownLatch(1);
+    private final List<String> received = new CopyOnWriteArrayList<>();
     private volatile SocketChannel client;
 
     private FakeQmpServer(ServerSocketChannel server) {
@@ -67,6 +70,11 @@ public final class FakeQmpServer implements AutoCloseable {
         return reply(command, args -> returnJson);
     }
 
+    /** Every command the client sent, in order: what migscope asked QEMU. */
+    public List<String> received() {
+        return List.copyOf(received);
+    }
+
     /** Sends raw text to the client (an event line, half a JSON object, ...). */
     public void send(String raw) throws IOException, InterruptedException {
         connected.await(QemuProcess.WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -97,6 +105,7 @@ public final class FakeQmpServer implements AutoCloseable {
             while ((line = in.readLine()) != null) {
                 JsonNode cmd = MAPPER.readTree(line);
                 String name = cmd.path("execute").asText();
+                received.add(name);
                 Function<JsonNode, String> r = replies.get(name);
                 String body = r == null
                         ? "\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command " + name

@@ -29,6 +29,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import javafx.scene.control.MenuBar;
 import javafx.scene.control.MenuItem;
 import javafx.scene.control.TextArea;
+import javafx.scene.control.ToggleButton;
+import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -142,6 +144,78 @@ class QemuWindowTest {
             assertThat(report.path("devices").get(0).path("states")).extracting(s -> s.path("qemu_state").asText())
                     .containsExactly("pre-copy", "stop-copy", "stop");
             assertThat(dir.toFile().list()).noneMatch(n -> n.endsWith(".tmp"));
+        }
+    }
+
+    /**
+     * Arming a QEMU in the window, end to end on two real QEMUs: its node selected shows its report
+     * so far; the Arm button (a device's) arms it and marks its node; only then the QEMU menu
+     * sets downtime-limit and starts a migration, which completes; the other QEMU stays unarmed.
+     */
+    @Test
+    void anArmedQemuSetsDowntimeLimitAndMigratesFromTheWindow(FxRobot robot) throws Exception {
+        Path mig = dir.resolve("mig.sock");
+        try (QemuProcess src = QemuProcess.start(dir, "src");
+                QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig)) {
+            onFx(() -> window.attachQemu(List.of(src.qmp(), dst.qmp()))).get(WAIT_S, TimeUnit.SECONDS);
+            await(() -> window.devices().shownQemus().equals(List.of("QEMU src", "QEMU dst")));
+            ToggleButton arm = robot.lookup("#action-arm").queryAs(ToggleButton.class);
+            assertThat(onFx(arm::isDisable)).as("nothing selected: nothing to arm").isTrue();
+
+            robot.interact(() -> window.devices().select("QEMU src"));
+            await(() -> robot.lookup("#tab-qemu-report").tryQuery().isPresent()
+                    && ((TextArea) robot.lookup("#qemu-report").query()).getText().startsWith("QEMU src (10."));
+            assertThat(((TextArea) robot.lookup("#qemu-report").query()).getText()).doesNotContain("QEMU dst")
+                    .contains("source, " + src.qmp() + "): pending");
+            assertThat(onFx(() -> window.qemus().enabledCommands())).isEmpty();
+            assertThat(onFx(arm::isDisable)).isFalse();
+            assertThat(robot.lookup(".qemu-armed").tryQuery()).isEmpty();
+
+            robot.clickOn("#action-arm");
+            await(() -> robot.lookup(".qemu-armed").tryQuery().isPresent());
+            assertThat(robot.lookup(".qemu-armed .device-name").queryLabeled().getText()).isEqualTo("QEMU src");
+            assertThat(robot.lookup(".qemu-armed .device-detail").queryLabeled().getText()).startsWith("ARMED: ");
+            assertThat(onFx(arm::isSelected)).isTrue();
+            assertThat(robot.lookup("#status-armed").queryLabeled().getText()).isEqualTo("QEMU ARMED");
+            assertThat(robot.lookup("#status-device").queryLabeled().getText()).isEqualTo("QEMU src");
+            assertThat(onFx(() -> window.qemus().enabledCommands())).containsExactly("Start migration to\u2026",
+                    "Cancel migration", "Set downtime limit\u2026");
+            assertThat(logText()).contains("QEMU src armed");
+
+            onFx(() -> window.qemus().setDowntimeLimit(200)).get(WAIT_S, TimeUnit.SECONDS);
+            assertThat(src.control().call("query-migrate-parameters", null).path("downtime-limit").asLong())
+                    .isEqualTo(200);
+            assertThat(logText()).contains("src  armed: sent migrate-set-parameters downtime-limit=200");
+
+            // A host device selected instead (QEMU holds it, so it does not open): nothing is armed or armable.
+            robot.interact(() -> window.devices().select(UUID));
+            await(() -> arm.isDisable() && !arm.isSelected());
+            assertThat(onFx(() -> window.qemus().enabledCommands())).isEmpty();
+            assertThat(robot.lookup("#status-armed").queryLabeled().getText()).isEmpty();
+
+            // The destination is not armed: selected, its commands are off, and a call is refused, nothing sent.
+            robot.interact(() -> window.devices().select("QEMU dst"));
+            await(() -> !arm.isSelected());
+            assertThat(robot.lookup("#status-armed").queryLabeled().getText()).isEqualTo("QEMU not armed");
+            assertThat(onFx(() -> window.qemus().enabledCommands())).isEmpty();
+            Throwable refused = onFx(() -> window.qemus().cancelMigration()).handle((o, e) -> e)
+                    .get(WAIT_S, TimeUnit.SECONDS);
+            assertThat(refused).isNotNull();
+            assertThat(logText()).contains("dst: " + dst.qmp() + ": not armed: migscope does not cancel the migration");
+
+            robot.interact(() -> window.devices().select("QEMU src"));
+            await(arm::isSelected);
+            onFx(() -> window.qemus().migrate("unix:" + mig)).get(WAIT_S, TimeUnit.SECONDS);
+            List<AttachedQemu> both = window.qemus().attached();
+            assertThat(both.get(0).outcome().get(WAIT_S, TimeUnit.SECONDS)).isEqualTo(AttachedQemu.Outcome.COMPLETED);
+            assertThat(both.get(1).outcome().get(WAIT_S, TimeUnit.SECONDS)).isEqualTo(AttachedQemu.Outcome.COMPLETED);
+            await(() -> ((TextArea) robot.lookup("#qemu-report").query()).getText().contains("migration completed"));
+
+            // Ctrl+A, the shortcut devices use, disarms it.
+            robot.press(KeyCode.CONTROL, KeyCode.A).release(KeyCode.A, KeyCode.CONTROL);
+            await(() -> robot.lookup(".qemu-armed").tryQuery().isEmpty());
+            assertThat(logText()).contains("QEMU src disarmed");
+            assertThat(onFx(() -> window.qemus().enabledCommands())).isEmpty();
         }
     }
 

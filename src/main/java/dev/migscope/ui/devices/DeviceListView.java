@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
@@ -92,6 +93,9 @@ public final class DeviceListView extends VBox {
     public record NodeAction(String label, Runnable action) {
     }
 
+    /** How an armed QEMU's node detail begins; the node is then drawn armed. */
+    public static final String ARMED = "ARMED";
+
     private final TextField filter = new TextField();
     private final ListView<Row> list = new ListView<>();
     private final ReadOnlyObjectWrapper<DeviceInfo> selected = new ReadOnlyObjectWrapper<>(this, "selected");
@@ -101,6 +105,7 @@ public final class DeviceListView extends VBox {
     private Consumer<DeviceInfo> onSelect = d -> { };
     private Consumer<DeviceView> onSelectObserved = v -> { };
     private Consumer<Member> onSelectMember = m -> { };
+    private Predicate<Attached> onSelectNode = n -> false;
     private boolean rebuilding;
 
     public DeviceListView() {
@@ -127,6 +132,8 @@ public final class DeviceListView extends VBox {
             } else if (b instanceof Listed l) {
                 selected.set(null);
                 onSelectMember.accept(l.member());
+            } else if (b instanceof Qemu n && onSelectNode.test(n.qemu())) {
+                selected.set(null);
             } else if (b instanceof Heading || b instanceof Qemu) {
                 list.getSelectionModel().select(a);
             }
@@ -149,6 +156,14 @@ public final class DeviceListView extends VBox {
     /** What selecting a device under a node's {@link Attached#members} does. */
     public void setOnSelectMember(Consumer<Member> handler) {
         this.onSelectMember = handler == null ? m -> { } : handler;
+    }
+
+    /**
+     * What selecting a node does: true when the window now shows it (an attached QEMU's report);
+     * false, and the selection goes back to the row selected before.
+     */
+    public void setOnSelectNode(Predicate<Attached> handler) {
+        this.onSelectNode = handler == null ? n -> false : handler;
     }
 
     /** Replaces the attached QEMUs and their devices. FX thread. */
@@ -185,13 +200,14 @@ public final class DeviceListView extends VBox {
 
     /**
      * Selects a device by id (keyboard users, tests, {@code screenshot --device}): a listed
-     * device's id, or an attached QEMU's device's view id.
+     * device's id, an attached QEMU's device's view id, or an attached QEMU's node title.
      */
     public boolean select(String id) {
         for (Row r : list.getItems()) {
             if (r instanceof Device d && d.info().id().equals(id)
                     || r instanceof Observed o && o.view().id().equals(id)
-                    || r instanceof Listed l && l.member().id().equals(id)) {
+                    || r instanceof Listed l && l.member().id().equals(id)
+                    || r instanceof Qemu n && n.qemu().title().equals(id)) {
                 list.getSelectionModel().select(r);
                 list.scrollTo(r);
                 return true;
@@ -256,9 +272,9 @@ public final class DeviceListView extends VBox {
             a.devices().stream().filter(v -> matches(v.info(), q)).forEach(v -> rows.add(new Observed(v)));
             a.members().stream().filter(m -> matches(m.info(), q)).forEach(m -> rows.add(new Listed(m)));
         }
-        Object keep = selected.get() != null ? selected.get().id()
-                : list.getSelectionModel().getSelectedItem() instanceof Observed o ? o.view()
-                : list.getSelectionModel().getSelectedItem() instanceof Listed l ? l.member().id() : null;
+        Row was = list.getSelectionModel().getSelectedItem();
+        Object keep = selected.get() != null ? selected.get().id() : was instanceof Observed o ? o.view()
+                : was instanceof Listed l ? l.member().id() : was instanceof Qemu n ? n.qemu().title() : null;
         rebuilding = true;
         try {
             list.getItems().setAll(rows);
@@ -266,7 +282,8 @@ public final class DeviceListView extends VBox {
                 for (Row r : rows) {
                     if (r instanceof Device d && d.info().id().equals(keep)
                             || r instanceof Observed o && o.view() == keep
-                            || r instanceof Listed l && l.member().id().equals(keep)) {
+                            || r instanceof Listed l && l.member().id().equals(keep)
+                            || r instanceof Qemu n && n.qemu().title().equals(keep)) {
                         list.getSelectionModel().select(r);
                     }
                 }
@@ -312,7 +329,7 @@ public final class DeviceListView extends VBox {
         protected void updateItem(Row item, boolean empty) {
             super.updateItem(item, empty);
             getStyleClass().removeAll("device-heading", "device-row", "device-busy", "device-error",
-                    "device-observed", "device-member");
+                    "device-observed", "device-member", "qemu-armed");
             if (nodeClass != null) {
                 getStyleClass().remove(nodeClass);
                 nodeClass = null;
@@ -334,6 +351,9 @@ public final class DeviceListView extends VBox {
                 setGraphic(box);
                 nodeClass = node.qemu().styleClass();
                 getStyleClass().add(nodeClass);
+                if (node.qemu().detail().startsWith(ARMED)) {
+                    getStyleClass().add("qemu-armed");
+                }
                 if (!node.qemu().actions().isEmpty()) {
                     ContextMenu menu = new ContextMenu();
                     for (NodeAction a : node.qemu().actions()) {

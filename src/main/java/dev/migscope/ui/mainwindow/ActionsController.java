@@ -3,6 +3,7 @@ package dev.migscope.ui.mainwindow;
 import dev.migscope.device.IovaRange;
 import dev.migscope.device.VfioError;
 import dev.migscope.fsm.MigState;
+import dev.migscope.qemu.QemuControl;
 import dev.migscope.ui.charts.ChartsPane;
 import dev.migscope.ui.common.Theme;
 import dev.migscope.ui.common.Tooltips;
@@ -43,6 +44,8 @@ public final class ActionsController {
 
     private final SelectedDevice selected;
     private final DeviceCalls calls;
+    /** Arm applies to the selected attached QEMU when there is one (its node, or one of its devices). */
+    private final QemuController qemus;
     private final EventLogView log;
     private final ToggleButton armButton = new ToggleButton("Arm");
     private final ToggleButton dmaButton = new ToggleButton("DMA logging");
@@ -53,9 +56,10 @@ public final class ActionsController {
     private final List<ButtonBase> driving = new ArrayList<>();
     private final List<MenuItem> drivingItems = new ArrayList<>();
 
-    public ActionsController(SelectedDevice selected, DeviceCalls calls, EventLogView log) {
+    public ActionsController(SelectedDevice selected, DeviceCalls calls, EventLogView log, QemuController qemus) {
         this.selected = selected;
         this.calls = calls;
+        this.qemus = qemus;
         this.log = log;
         selected.onChange(this::sync);
     }
@@ -75,6 +79,9 @@ public final class ActionsController {
 
     public void setArmed(boolean armed) {
         DeviceView v = selected.view();
+        if (qemus.setArmed(armed)) {
+            v = null;
+        }
         if (v != null) {
             Optional<DeviceControl> c = v.control();
             c.ifPresent(d -> d.setArmed(armed));
@@ -103,7 +110,8 @@ public final class ActionsController {
     /** Makes the toggles and the enabled commands match the selected device. */
     private void sync() {
         Optional<DeviceControl> c = selected.control();
-        boolean armed = c.map(DeviceControl::isArmed).orElse(false);
+        Optional<QemuControl> qemu = qemus.selectedQemu();
+        boolean armed = qemu.map(QemuControl::isArmed).orElse(c.map(DeviceControl::isArmed).orElse(false));
         armButton.setSelected(armed);
         armItem.setSelected(armed);
         armButton.setText(armed ? "Armed" : "Arm");
@@ -116,6 +124,8 @@ public final class ActionsController {
         for (MenuItem m : drivingItems) {
             m.setDisable(c.isEmpty());
         }
+        armButton.setDisable(c.isEmpty() && qemu.isEmpty());
+        armItem.setDisable(c.isEmpty() && qemu.isEmpty());
         dmaButton.setDisable(c.map(d -> !d.isDmaLoggingSupported()).orElse(true));
     }
 
@@ -129,7 +139,8 @@ public final class ActionsController {
     public ToolBar toolbar(StreamController streams, RecordingController recording, ExportController exports,
                            SimulationController simulation) {
         armButton.setId("action-arm");
-        Tooltips.install(armButton, "Arm the device (Ctrl+A): nothing changes a device unless it is armed");
+        Tooltips.install(armButton, "Arm the device or the attached QEMU (Ctrl+A): nothing changes a device or a VM "
+                + "unless it is armed");
         armButton.setOnAction(e -> setArmed(armButton.isSelected()));
         dmaButton.setId("action-dma");
         Tooltips.install(dmaButton, "Start or stop DMA_LOGGING (Ctrl+D): device-side dirty page tracking");
@@ -177,7 +188,7 @@ public final class ActionsController {
      * @param window    the window to close on Quit
      */
     public MenuBar menus(StreamController streams, RecordingController recording, ExportController exports,
-                         SimulationController simulation, QemuController qemus, RemoteController remotes,
+                         SimulationController simulation, RemoteController remotes,
                          Runnable rescan,
                          Consumer<Theme> theme, ChartsPane charts, Supplier<Window> window) {
         MenuItem quit = item("Quit", "Shortcut+Q", () -> {
@@ -220,7 +231,7 @@ public final class ActionsController {
                 item("Time window 1 h", null, () -> charts.setWindow(ChartsPane.Window.H1)));
         Menu help = new Menu("Help", null,
                 drivingItem(item("Run the demo scenario", "F9", simulation::runDemo)));
-        MenuBar bar = new MenuBar(file, device, view, help);
+        MenuBar bar = new MenuBar(file, device, qemus.menu(), view, help);
         bar.setId("menu-bar");
         sync();
         return bar;

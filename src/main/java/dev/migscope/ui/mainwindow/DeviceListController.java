@@ -233,11 +233,6 @@ public final class DeviceListController {
 
     /** Closes the session (off the FX thread); what it still reports is no longer shown. */
     public void dispose() {
-        MigrationSession s = session;
-        wanted = null;
-        detach();
-        if (s != null) {
-            tasks.execute(s::close);
-        }
+        want(null);
     }
 }

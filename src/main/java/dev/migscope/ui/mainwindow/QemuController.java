@@ -3,8 +3,9 @@ package dev.migscope.ui.mainwindow;
 import dev.migscope.device.VfioException;
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.qemu.AttachedQemu;
-import dev.migscope.qemu.ObservedDevice;
+import dev.migscope.qemu.HostLookup;
 import dev.migscope.qemu.Observation;
+import dev.migscope.qemu.QemuControl;
 import dev.migscope.qemu.QemuReport;
 import dev.migscope.qemu.QmpException;
 import dev.migscope.ui.common.FileDialogs;
@@ -18,8 +19,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -29,17 +32,23 @@ import javafx.scene.control.Button;
 import javafx.scene.control.ButtonType;
 import javafx.scene.control.Dialog;
 import javafx.scene.control.Label;
+import javafx.scene.control.Menu;
+import javafx.scene.control.MenuItem;
+import javafx.scene.control.SeparatorMenuItem;
 import javafx.scene.control.Tab;
 import javafx.scene.control.TabPane;
 import javafx.scene.control.TextArea;
+import javafx.scene.control.TextInputDialog;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.VBox;
 
 /**
  * The QEMUs the window follows (File -> Attach to QEMU..., {@code migscope window --attach}):
  * attaching off the FX thread, each QEMU a node of the device list with its VFIO devices below it,
- * what it reports in the event log, and its report as a tab once its migration is over. Attaching
- * sends QEMU only queries: the VM is never changed. FX thread.
+ * what it reports in the event log, and its report as a tab once its migration is over; selecting
+ * a QEMU's node shows its report so far. Attaching sends QEMU only queries: the VM is changed only
+ * through the QEMU menu, enabled once the user armed the selected QEMU (Arm, Ctrl+A, on its node or
+ * one of its devices), as a device is armed. FX thread.
  */
 public final class QemuController {
 
@@ -52,15 +61,42 @@ public final class QemuController {
     private final TabPane tabs;
     /** Its own thread: an attach may wait the whole timeout for a greeting, and must not hold up a rescan. */
     private final FxTasks tasks = new FxTasks("migscope-qemu-attach");
-    private final List<AttachedQemu> attached = new ArrayList<>();
+    private final SelectedDevice selected;
+    private final Runnable showNone;
+    private final List<QemuControl> attached = new ArrayList<>();
+    /** The nodes last given to the list, to find the QEMU of the node the user selects. */
+    private final Map<DeviceListView.Attached, QemuControl> byNode = new IdentityHashMap<>();
+    /** The QEMU whose node is selected (no device view is shown then), or null. */
+    private QemuControl node;
+    private final List<MenuItem> armedItems = new ArrayList<>();
     private final TextArea reportText = new TextArea();
     private Tab reportTab;
 
-    public QemuController(DeviceListView list, DeviceRegistry registry, EventLogView log, TabPane tabs) {
+    /**
+     * @param selected the window's selection: a device of a QEMU selected makes that QEMU the one
+     *                 arming and the QEMU menu act on
+     * @param showNone closes the window's device (an attached QEMU's node was selected)
+     */
+    public QemuController(DeviceListView list, DeviceRegistry registry, EventLogView log, TabPane tabs,
+            SelectedDevice selected, Runnable showNone) {
         this.list = list;
         this.registry = registry;
         this.log = log;
         this.tabs = tabs;
+        this.selected = selected;
+        this.showNone = showNone;
+        list.setOnSelectNode(this::showNode);
+        selected.viewProperty().addListener((o, was, v) -> {
+            if (v != null) {
+                leaveNode();
+            }
+        });
+        list.selectedProperty().addListener((o, was, d) -> {
+            if (d != null) {
+                leaveNode();
+            }
+        });
+        selected.onChange(this::syncMenu);
         reportText.setId("qemu-report");
         reportText.setEditable(false);
         reportText.getStyleClass().add("mono");
@@ -88,9 +124,15 @@ public final class QemuController {
         d.showAndWait().filter(s -> !s.isEmpty()).ifPresent(this::attach);
     }
 
-    /** The sockets a dialog's text names: one per line, blank lines skipped. */
+    /**
+     * The sockets a dialog's text names: one per line, blank lines skipped, surrounding blanks
+     * stripped, and QEMU's own spelling {@code unix:PATH[,server=on,...]} taken as PATH, so a line
+     * copied from a -qmp option works.
+     */
     static List<Path> sockets(String text) {
-        return Arrays.stream(text.split("\\R")).map(String::strip).filter(s -> !s.isEmpty()).map(Path::of).toList();
+        return Arrays.stream(text.split("\\R")).map(String::strip).filter(s -> !s.isEmpty())
+                .map(s -> s.startsWith("unix:") ? s.substring("unix:".length()).split(",", 2)[0] : s)
+                .map(Path::of).toList();
     }
 
     /**
@@ -107,7 +149,8 @@ public final class QemuController {
         log.note("attaching to " + socket + " (read-only: migscope sends QEMU only queries)");
         return tasks.supply(() -> {
             try {
-                return AttachedQemu.attach(socket, TIMEOUT, registry::find, o -> FxTasks.FX.execute(() -> seen(o)));
+                return AttachedQemu.attach(socket, TIMEOUT, HostLookup.of(registry),
+                        o -> FxTasks.FX.execute(() -> seen(o)));
             } catch (QmpException e) {
                 throw new CompletionException(e);
             }
@@ -116,7 +159,7 @@ public final class QemuController {
                 log.problem(VfioException.describe(err));
                 return null;
             }
-            attached.add(q);
+            attached.add(new QemuControl(q));
             list.setAttached(nodes());
             q.outcome().whenComplete((o, e) -> FxTasks.FX.execute(this::showReport));
             return q;
@@ -135,27 +178,194 @@ public final class QemuController {
         }
         if (o.kind() == Observation.Kind.GONE) {
             list.setAttached(nodes());
+            syncMenu();
         } else {
             list.refreshRows();
+        }
+        if (node != null && reportTab != null && o.qemu().equals(node.qemu().name())) {
+            reportText.setText(QemuReport.of(List.of(node.qemu())).text());
         }
     }
 
     private List<DeviceListView.Attached> nodes() {
         List<DeviceListView.Attached> out = new ArrayList<>();
-        for (AttachedQemu q : attached) {
-            List<ObservedDevice> devices = q.devices();
-            String pid = devices.stream().map(d -> d.info().ownerIfBusy()).flatMap(Optional::stream)
-                    .findFirst().map(o -> ", pid " + o.pid()).orElse("");
-            String detail = "QEMU " + q.version() + ", " + q.role().name().toLowerCase(Locale.ROOT) + pid + "\n"
-                    + q.socket() + (q.ended() != null ? "\n" + q.ended() : "");
-            out.add(new DeviceListView.Attached("QEMU " + q.name(), detail, List.<DeviceView>copyOf(devices)));
+        byNode.clear();
+        for (QemuControl c : attached) {
+            AttachedQemu q = c.qemu();
+            String detail = (c.isArmed() ? DeviceListView.ARMED + ": migscope may migrate, cancel, set downtime-limit\n"
+                    : "") + "QEMU " + q.version() + ", " + q.role().name().toLowerCase(Locale.ROOT)
+                    + q.process().map(o -> ", pid " + o.pid()).orElse("") + "\n" + q.socket()
+                    + (q.ended() != null ? "\n" + q.ended() : "");
+            DeviceListView.Attached n = new DeviceListView.Attached("QEMU " + q.name(), detail,
+                    List.<DeviceView>copyOf(q.devices()));
+            byNode.put(n, c);
+            out.add(n);
         }
         return out;
     }
 
+    /**
+     * A node selected: if it is an attached QEMU's, no device is shown and the report tab shows this
+     * QEMU's report so far. False for another owner's node (a host), which shows nothing.
+     */
+    private boolean showNode(DeviceListView.Attached n) {
+        QemuControl c = byNode.get(n);
+        if (c == null) {
+            return false;
+        }
+        if (c == node) {
+            return true;
+        }
+        showNone.run();
+        node = c;
+        selected.changed();
+        showReport(List.of(c.qemu()));
+        log.note("showing QEMU " + c.qemu().name() + " (" + c.qemu().socket() + "): its report so far"
+                + (c.isArmed() ? "; armed" : "; not armed: Ctrl+A arms it"));
+        return true;
+    }
+
+    /**
+     * A device was selected after a QEMU's node: back to the Inspector, and the parts that showed
+     * the node's QEMU (Arm, the QEMU menu, the status bar) told again, since the selection told
+     * them before this listener ran.
+     */
+    private void leaveNode() {
+        if (node == null) {
+            return;
+        }
+        node = null;
+        if (reportTab != null && reportTab.isSelected()) {
+            tabs.getSelectionModel().select(0);
+        }
+        selected.changed();
+    }
+
+    /** The QEMU arming and the QEMU menu act on: the selected node's, or the selected device's. */
+    public Optional<QemuControl> selectedQemu() {
+        if (node != null) {
+            return Optional.of(node);
+        }
+        DeviceView v = selected.view();
+        return v == null ? Optional.empty() : attached.stream().filter(c -> c.qemu().devices().contains(v)).findFirst();
+    }
+
+    /** Arms or disarms the selected QEMU; false when none is selected (a device is armed instead). */
+    public boolean setArmed(boolean armed) {
+        Optional<QemuControl> c = selectedQemu();
+        if (c.isEmpty()) {
+            return false;
+        }
+        c.get().setArmed(armed);
+        log.note("QEMU " + c.get().qemu().name() + (armed ? " armed: migscope may start or cancel its migration "
+                + "and set downtime-limit (QEMU menu)" : " disarmed: migscope only follows it"));
+        list.setAttached(nodes());
+        syncMenu();
+        return true;
+    }
+
+    /** {@code migrate} to {@code uri} from the selected QEMU; completes on the FX thread, the outcome logged. */
+    public CompletableFuture<Observation> migrate(String uri) {
+        return command(c -> c.migrate(uri));
+    }
+
+    /** {@code migrate_cancel} on the selected QEMU. */
+    public CompletableFuture<Observation> cancelMigration() {
+        return command(QemuControl::cancel);
+    }
+
+    /** {@code downtime-limit} of the selected QEMU, in ms. */
+    public CompletableFuture<Observation> setDowntimeLimit(long ms) {
+        return command(c -> c.setDowntimeLimit(ms));
+    }
+
+    private interface Command {
+        Observation send(QemuControl c) throws QmpException;
+    }
+
+    private CompletableFuture<Observation> command(Command command) {
+        Optional<QemuControl> c = selectedQemu();
+        if (c.isEmpty()) {
+            log.problem("no attached QEMU is selected: select its node in the device list");
+            return CompletableFuture.completedFuture(null);
+        }
+        return tasks.supply(() -> {
+            try {
+                return command.send(c.get());
+            } catch (QmpException e) {
+                throw new CompletionException(e);
+            }
+        }).whenComplete((o, err) -> {
+            if (err != null) {
+                log.problem(c.get().qemu().name() + ": " + VfioException.describe(err));
+            } else {
+                log.note(o.format());
+            }
+        });
+    }
+
+    /** The QEMU menu: what an armed QEMU lets migscope do, and its report. */
+    public Menu menu() {
+        MenuItem migrate = armedItem("Start migration to\u2026", () -> ask("Start migration",
+                "Destination URI (the destination QEMU's -incoming):", "unix:/tmp/mig.sock")
+                .ifPresent(this::migrate));
+        MenuItem cancel = armedItem("Cancel migration", this::cancelMigration);
+        MenuItem limit = armedItem("Set downtime limit\u2026", () -> selectedQemu().ifPresent(c ->
+                ask("Set downtime limit", "downtime-limit in ms (QEMU's default is 300):",
+                        String.valueOf(Optional.ofNullable(c.qemu().downtimeLimitMs()).orElse(300L)))
+                        .ifPresent(this::downtimeLimit)));
+        MenuItem report = new MenuItem("Show QEMU report");
+        report.setOnAction(e -> showReport());
+        Menu m = new Menu("QEMU", null, migrate, cancel, limit, new SeparatorMenuItem(), report);
+        m.setId("menu-qemu");
+        syncMenu();
+        return m;
+    }
+
+    private MenuItem armedItem(String text, Runnable action) {
+        MenuItem m = new MenuItem(text);
+        m.setOnAction(e -> action.run());
+        armedItems.add(m);
+        return m;
+    }
+
+    private void downtimeLimit(String text) {
+        try {
+            setDowntimeLimit(Long.parseLong(text.strip()));
+        } catch (NumberFormatException e) {
+            log.problem("downtime-limit '" + text + "' is not a number of milliseconds (e.g. 300)");
+        }
+    }
+
+    private Optional<String> ask(String title, String prompt, String value) {
+        TextInputDialog d = new TextInputDialog(value);
+        d.setTitle(title);
+        d.setHeaderText(null);
+        d.setContentText(prompt);
+        if (tabs.getScene() != null) {
+            d.initOwner(tabs.getScene().getWindow());
+        }
+        return d.showAndWait().map(String::strip).filter(s -> !s.isEmpty());
+    }
+
+    /** The QEMU menu's commands are enabled only while the selected QEMU is armed and followed. */
+    private void syncMenu() {
+        boolean armed = selectedQemu().map(c -> c.isArmed() && c.qemu().ended() == null).orElse(false);
+        armedItems.forEach(m -> m.setDisable(!armed));
+    }
+
+    /** The QEMU menu's items enabled now, by their text. */
+    public List<String> enabledCommands() {
+        return armedItems.stream().filter(m -> !m.isDisable()).map(MenuItem::getText).toList();
+    }
+
     /** The report of every attached QEMU so far, as a tab (shown when a migration is over). */
     public void showReport() {
-        reportText.setText(QemuReport.of(List.copyOf(attached)).text());
+        showReport(attached());
+    }
+
+    private void showReport(List<AttachedQemu> qemus) {
+        reportText.setText(QemuReport.of(qemus).text());
         if (reportTab == null) {
             Button save = new Button("Save as JSON\u2026");
             save.setId("save-qemu-report");
@@ -177,7 +387,7 @@ public final class QemuController {
 
     /** Writes the report as JSON (atomically, off the FX thread); completes on the FX thread. */
     public CompletableFuture<Path> saveReport(Path file) {
-        QemuReport report = QemuReport.of(List.copyOf(attached));
+        QemuReport report = QemuReport.of(attached());
         return tasks.supply(() -> {
             try {
                 report.write(file);
@@ -196,18 +406,18 @@ public final class QemuController {
 
     /** The attached QEMUs, in the order they were attached. */
     public List<AttachedQemu> attached() {
-        return List.copyOf(attached);
+        return attached.stream().map(QemuControl::qemu).toList();
     }
 
     /** A device an attached QEMU migrates, by its view id. */
     public Optional<DeviceView> device(String viewId) {
-        return attached.stream().flatMap(q -> q.devices().stream()).filter(d -> d.id().equals(viewId))
+        return attached().stream().flatMap(q -> q.devices().stream()).filter(d -> d.id().equals(viewId))
                 .map(DeviceView.class::cast).findFirst();
     }
 
     /** Stops following every QEMU; they and their VMs are left as they are. */
     public void dispose() {
-        attached.forEach(AttachedQemu::close);
+        attached().forEach(AttachedQemu::close);
         tasks.shutdown();
     }
 }

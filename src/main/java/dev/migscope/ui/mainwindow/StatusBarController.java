@@ -1,10 +1,12 @@
 package dev.migscope.ui.mainwindow;
 
 import dev.migscope.fsm.MigState;
+import dev.migscope.qemu.QemuControl;
 import dev.migscope.remote.RemoteDevice;
 import dev.migscope.view.DeviceControl;
 import dev.migscope.view.DeviceView;
 import java.util.Optional;
+import java.util.function.Supplier;
 import javafx.beans.value.ObservableStringValue;
 import javafx.geometry.Pos;
 import javafx.scene.Node;
@@ -23,6 +25,8 @@ public final class StatusBarController {
     private final SelectedDevice selected;
     private final DeviceCalls calls;
     private final ObservableStringValue activity;
+    /** The attached QEMU selected (its node, or one of its devices): its arming is what the bar shows. */
+    private final Supplier<Optional<QemuControl>> qemu;
     private final Label device = label("status-device");
     private final Label state = label("status-state");
     private final Label features = label("status-features");
@@ -31,11 +35,16 @@ public final class StatusBarController {
     private final Label busy = label("status-busy");
     private final HBox bar;
 
-    /** @param activity what the device list is doing ({@code opening …}), shown instead of the calls queued */
-    public StatusBarController(SelectedDevice selected, DeviceCalls calls, ObservableStringValue activity) {
+    /**
+     * @param activity what the device list is doing ({@code opening …}), shown instead of the calls queued
+     * @param qemu     the attached QEMU selected, if any
+     */
+    public StatusBarController(SelectedDevice selected, DeviceCalls calls, ObservableStringValue activity,
+            Supplier<Optional<QemuControl>> qemu) {
         this.selected = selected;
         this.calls = calls;
         this.activity = activity;
+        this.qemu = qemu;
         Region gap = new Region();
         HBox.setHgrow(gap, Priority.ALWAYS);
         bar = new HBox(14, device, state, features, armed, access, busy, gap);
@@ -68,18 +77,20 @@ public final class StatusBarController {
     private void refresh() {
         DeviceView v = selected.view();
         Optional<DeviceControl> c = selected.control();
+        Optional<QemuControl> q = qemu.get();
         RemoteDevice remote = v instanceof RemoteDevice r ? r : null;
-        device.setText(v == null ? "No device" : remote != null ? v.id() + " on " + remote.host().target().display()
-                : v.id());
+        device.setText(v == null ? q.map(x -> "QEMU " + x.qemu().name()).orElse("No device")
+                : remote != null ? v.id() + " on " + remote.host().target().display() : v.id());
         MigState st = selected.stateProperty().get();
         state.setText(st == null ? "state \u2014" : "state " + st);
         state.getStyleClass().remove("status-error");
         if (st == MigState.ERROR) {
             state.getStyleClass().add("status-error");
         }
-        boolean isArmed = c.map(DeviceControl::isArmed).orElse(false);
+        boolean isArmed = q.map(QemuControl::isArmed).orElse(c.map(DeviceControl::isArmed).orElse(false));
         features.setText(v == null ? "" : "features " + v.features());
-        armed.setText(v == null ? "" : c.isEmpty() ? "read-only watch" : isArmed ? "ARMED" : "not armed");
+        armed.setText(q.isPresent() ? (isArmed ? "QEMU ARMED" : "QEMU not armed")
+                : v == null ? "" : c.isEmpty() ? "read-only watch" : isArmed ? "ARMED" : "not armed");
         armed.getStyleClass().remove("status-armed");
         if (isArmed) {
             armed.getStyleClass().add("status-armed");

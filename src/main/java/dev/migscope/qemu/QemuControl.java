@@ -1,0 +1,111 @@
+package dev.migscope.qemu;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.migscope.json.Json;
+import dev.migscope.qemu.Observation.Kind;
+
+/**
+ * What migscope may change on an attached QEMU, and only once the user armed it: start a
+ * migration ({@code migrate}), cancel it ({@code migrate_cancel}), set {@code downtime-limit}
+ * ({@code migrate-set-parameters}). Not armed (as every QEMU starts), each is refused before
+ * anything is sent, so attaching stays read-only. A command QEMU refuses is its error sentence.
+ * Each call waits for QEMU's reply: call it off the FX thread.
+ */
+public final class QemuControl {
+
+    /** The largest downtime-limit QEMU takes (migration/options.c, MAX_MIGRATE_DOWNTIME: 2000 s). */
+    public static final long MAX_DOWNTIME_LIMIT_MS = 2_000_000;
+
+    private final AttachedQemu qemu;
+    private volatile boolean armed;
+
+    public QemuControl(AttachedQemu qemu) {
+        this.qemu = qemu;
+    }
+
+    public AttachedQemu qemu() {
+        return qemu;
+    }
+
+    public boolean isArmed() {
+        return armed;
+    }
+
+    public void setArmed(boolean armed) {
+        this.armed = armed;
+    }
+
+    /**
+     * {@code migrate uri=URI}: QEMU starts migrating its VM to the destination listening there.
+     * Refused on the incoming side.
+     */
+    public Observation migrate(String uri) throws QmpException {
+        refuseUnlessArmed("start a migration");
+        if (uri == null || uri.isBlank()) {
+            throw refused("no destination URI: give the one the destination QEMU listens on "
+                    + "(its -incoming, e.g. unix:/tmp/mig.sock or tcp:HOST:PORT)");
+        }
+        refuseIfIncoming("start");
+        qemu.qmp().call("migrate", Json.object().put("uri", uri));
+        return sent("migrate uri=" + uri, Json.object().put("command", "migrate").put("uri", uri));
+    }
+
+    /**
+     * {@code migrate_cancel}, on the source; refused when no migration is running (QEMU would
+     * ignore it silently).
+     */
+    public Observation cancel() throws QmpException {
+        refuseUnlessArmed("cancel the migration");
+        refuseIfIncoming("cancel");
+        String status = qemu.qmp().call("query-migrate", null).path("status").asText("none");
+        if (!MigrationStatus.parse(status).map(MigrationStatus::isRunning).orElse(true)) {
+            throw refused("no migration is running (status " + status + "): nothing to cancel");
+        }
+        qemu.qmp().call("migrate_cancel", null);
+        return sent("migrate_cancel (the migration was " + status + ")",
+                Json.object().put("command", "migrate_cancel").put("status", status));
+    }
+
+    /**
+     * {@code migrate-set-parameters downtime-limit=MS}, then reads it back: the value QEMU now holds,
+     * which the downtime chart draws as its limit.
+     */
+    public Observation setDowntimeLimit(long ms) throws QmpException {
+        refuseUnlessArmed("set downtime-limit");
+        if (ms < 0 || ms > MAX_DOWNTIME_LIMIT_MS) {
+            throw refused("downtime-limit " + ms + " ms is out of range: QEMU takes 0 to " + MAX_DOWNTIME_LIMIT_MS
+                    + " ms");
+        }
+        qemu.qmp().call("migrate-set-parameters", Json.object().put("downtime-limit", ms));
+        JsonNode now = qemu.qmp().call("query-migrate-parameters", null).path("downtime-limit");
+        qemu.readDowntimeLimit();
+        return sent("migrate-set-parameters downtime-limit=" + ms + " (QEMU now holds " + now.asText("?") + " ms)",
+                Json.object().put("command", "migrate-set-parameters").put("downtime_limit_ms", ms)
+                        .set("now_ms", now));
+    }
+
+    private void refuseUnlessArmed(String what) throws QmpException {
+        if (!armed) {
+            throw refused("not armed: migscope does not " + what + " on a QEMU it only follows; arm it first "
+                    + "(the window's Arm, Ctrl+A, on the QEMU's node)");
+        }
+    }
+
+    /** A QEMU started with -incoming waits for a migration: the source starts and cancels it. */
+    private void refuseIfIncoming(String what) throws QmpException {
+        String runState = qemu.qmp().call("query-status", null).path("status").asText("?");
+        if (runState.equals("inmigrate")) {
+            throw refused("it is the incoming side of a migration (run state inmigrate, started with -incoming): "
+                    + what + " the migration on the source QEMU");
+        }
+    }
+
+    private QmpException refused(String why) {
+        return new QmpException(new QmpError(QmpError.Kind.REFUSED, qemu.socket().toString(), why));
+    }
+
+    private Observation sent(String text, ObjectNode json) {
+        return new Observation(Micros.now(), qemu.name(), Kind.COMMAND, "armed: sent " + text, json);
+    }
+}
