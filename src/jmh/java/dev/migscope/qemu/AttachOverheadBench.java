@@ -5,7 +5,6 @@ import dev.migscope.json.Json;
 import dev.migscope.testsupport.QemuProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * What following a migration costs it: the same RAM-only migration between two QEMU processes on
@@ -39,9 +38,9 @@ public final class AttachOverheadBench {
             ObjectNode events = Json.object();
             events.putArray("capabilities").addObject().put("capability", "events").put("state", true);
             src.control().call("migrate-set-capabilities", events);
-            AttachedQemu s = attach ? AttachedQemu.attach(src.qmp(), QemuProcess.WAIT, id -> Optional.empty(), o -> { })
+            AttachedQemu s = attach ? AttachedQemu.attach(src.qmp(), QemuProcess.WAIT, QemuProcess.NO_HOST_DEVICES, o -> { })
                     : null;
-            AttachedQemu d = attach ? AttachedQemu.attach(dst.qmp(), QemuProcess.WAIT, id -> Optional.empty(), o -> { })
+            AttachedQemu d = attach ? AttachedQemu.attach(dst.qmp(), QemuProcess.WAIT, QemuProcess.NO_HOST_DEVICES, o -> { })
                     : null;
             try {
                 src.control().call("migrate", Json.object().put("uri", "unix:" + mig));

@@ -70,7 +70,7 @@ final class AttachCommand implements Callable<Integer> {
         try {
             for (Path socket : sockets) {
                 qemus.add(AttachedQemu.attach(socket, QMP_TIMEOUT,
-                        id -> root.registry().find(id), o -> print(out, o)));
+                        root.registry(), o -> print(out, o)));
             }
             boolean timedOut = !await(qemus);
             QemuReport r = QemuReport.of(qemus);

@@ -107,7 +107,7 @@ public final class QemuController {
         log.note("attaching to " + socket + " (read-only: migscope sends QEMU only queries)");
         return tasks.supply(() -> {
             try {
-                return AttachedQemu.attach(socket, TIMEOUT, registry::find, o -> FxTasks.FX.execute(() -> seen(o)));
+                return AttachedQemu.attach(socket, TIMEOUT, registry, o -> FxTasks.FX.execute(() -> seen(o)));
             } catch (QmpException e) {
                 throw new CompletionException(e);
             }
