@@ -158,12 +158,12 @@ public final class QemuReport {
                 sb.append("  device ").append(d.path("device_id").asText()).append(" ")
                         .append(d.path("qom_path").asText()).append(" = host ")
                         .append(d.path("host_device").asText("unknown")).append('\n');
-                d.path("states").forEach(s -> sb.append(String.format(Locale.ROOT, "    %s  %-12s %s%s%n",
+                d.path("states").forEach(s -> sb.append(String.format(Locale.ROOT, "    %s  %-12s %s%s%s%n",
                         Micros.format(s.path("start_us").asLong()), s.path("state").asText(),
                         s.path("duration_us").isNull() ? "(open)" : String.format(Locale.ROOT, "%.3f ms",
                                 s.path("duration_us").asLong() / 1e3),
-                        s.path("kernel_steps").isEmpty() ? "" : "  via " + s.path("kernel_steps").toString())
-                        + (s.path("seen_by").asText().equals("debugfs") ? "  (polled from debugfs)" : "")));
+                        s.path("kernel_steps").isEmpty() ? "" : "  via " + s.path("kernel_steps").toString(),
+                        s.path("seen_by").asText().equals("debugfs") ? "  (polled from debugfs)" : "")));
                 if (d.has("vfio_bytes_polled")) {
                     ObjectNode b = (ObjectNode) d.get("vfio_bytes_polled");
                     sb.append("    VFIO bytes (polled): before STOP_COPY ")
