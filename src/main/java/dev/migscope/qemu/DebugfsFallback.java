@@ -58,7 +58,7 @@ final class DebugfsFallback {
      *
      * @param warn receives each sentence for the user; the fix is in it
      */
-    static DebugfsFallback start(QemuVersion version, Collection<ObservedDevice> devices, DeviceRegistry registry,
+    static void start(QemuVersion version, Collection<ObservedDevice> devices, DeviceRegistry registry,
             ScheduledExecutorService thread, Consumer<String> warn, Log log) {
         boolean qemuHasEvents = version.atLeast(QemuVersion.VFIO_MIGRATION_EVENTS);
         List<Polled> polled = new ArrayList<>();
@@ -91,15 +91,16 @@ final class DebugfsFallback {
                 polled.add(new Polled(d, backend.get(), host));
             }
         }
-        DebugfsFallback f = new DebugfsFallback(polled, log);
-        if (!polled.isEmpty()) {
-            try {
-                f.ticks = thread.scheduleWithFixedDelay(f::poll, 0, EVERY.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException e) {
-                // Detached meanwhile.
-            }
+        if (polled.isEmpty()) {
+            return;
         }
-        return f;
+        DebugfsFallback f = new DebugfsFallback(polled, log);
+        try {
+            // Called on the observer thread: the first poll runs after this, with ticks set.
+            f.ticks = thread.scheduleWithFixedDelay(f::poll, 0, EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // Detached meanwhile.
+        }
     }
 
     /** One read per device; a change moves its graph and logs a line. Ends once every device is gone. */
@@ -123,7 +124,7 @@ final class DebugfsFallback {
                     .put("qom_path", p.device().device().qomPath()).put("from", before.name())
                     .put("state", now.get().name()).put("seen_by", "debugfs"));
         }
-        if (!following && ticks != null) {
+        if (!following) {
             ticks.cancel(false);
         }
     }
