@@ -5,14 +5,16 @@ import dev.migscope.json.Json;
 import dev.migscope.testsupport.QemuProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * What following a migration costs it: the same RAM-only migration between two QEMU processes on
  * this host (TCG, tiny VMs, over a UNIX socket), without migscope and with migscope attached to
  * both sides (query-migrate at 20 Hz while it runs), interleaved. QEMU's own total-time is the
- * figure. Prints one line per round: {@code round=N baseline_ms=X attached_ms=Y}.
- * Usage: AttachOverheadBench [ROUNDS] [MEMORY_MIB]
+ * figure. An idle guest migrates in about 50 ms, too short to tell a poll from noise: a
+ * max-bandwidth (migrate-set-parameters, bytes/s; 0 leaves QEMU's default) stretches the same
+ * migration over seconds. Prints one line per round:
+ * {@code round=N baseline_ms=X attached_ms=Y baseline_ram_bytes=A attached_ram_bytes=B}.
+ * Usage: AttachOverheadBench [ROUNDS] [MEMORY_MIB] [MAX_BANDWIDTH]
  */
 public final class AttachOverheadBench {
 
@@ -22,16 +24,19 @@ public final class AttachOverheadBench {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         String memory = args.length > 1 ? args[1] : "256";
+        long bandwidth = args.length > 2 ? Long.parseLong(args[2]) : 0;
         for (int r = 1; r <= rounds; r++) {
-            long baseline = migrate(memory, false);
-            long attached = migrate(memory, true);
-            System.out.println("round=" + r + " baseline_ms=" + baseline + " attached_ms=" + attached);
+            MigrationInfo baseline = migrate(memory, bandwidth, false);
+            MigrationInfo attached = migrate(memory, bandwidth, true);
+            System.out.println("round=" + r + " baseline_ms=" + baseline.totalTimeMs() + " attached_ms="
+                    + attached.totalTimeMs() + " baseline_ram_bytes=" + baseline.ramTransferred()
+                    + " attached_ram_bytes=" + attached.ramTransferred());
         }
         System.exit(0);
     }
 
-    /** One migration from a fresh source to a fresh destination; QEMU's total-time in ms. */
-    private static long migrate(String memory, boolean attach) throws Exception {
+    /** One migration from a fresh source to a fresh destination; QEMU's figures at its end. */
+    private static MigrationInfo migrate(String memory, long bandwidth, boolean attach) throws Exception {
         Path dir = Files.createTempDirectory("migscope-attach-bench");
         Path mig = dir.resolve("mig.sock");
         try (QemuProcess src = QemuProcess.start(dir, "src", "-m", memory);
@@ -39,9 +44,12 @@ public final class AttachOverheadBench {
             ObjectNode events = Json.object();
             events.putArray("capabilities").addObject().put("capability", "events").put("state", true);
             src.control().call("migrate-set-capabilities", events);
-            AttachedQemu s = attach ? AttachedQemu.attach(src.qmp(), QemuProcess.WAIT, id -> Optional.empty(), o -> { })
+            if (bandwidth > 0) {
+                src.control().call("migrate-set-parameters", Json.object().put("max-bandwidth", bandwidth));
+            }
+            AttachedQemu s = attach ? AttachedQemu.attach(src.qmp(), QemuProcess.WAIT, QemuProcess.NO_HOST_DEVICES, o -> { })
                     : null;
-            AttachedQemu d = attach ? AttachedQemu.attach(dst.qmp(), QemuProcess.WAIT, id -> Optional.empty(), o -> { })
+            AttachedQemu d = attach ? AttachedQemu.attach(dst.qmp(), QemuProcess.WAIT, QemuProcess.NO_HOST_DEVICES, o -> { })
                     : null;
             try {
                 src.control().call("migrate", Json.object().put("uri", "unix:" + mig));
@@ -54,7 +62,7 @@ public final class AttachOverheadBench {
                         throw new IllegalStateException("the migration " + status);
                     }
                 }
-                return src.control().call("query-migrate", null).path("total-time").asLong();
+                return MigrationInfo.of(src.control().call("query-migrate", null));
             } finally {
                 if (s != null) {
                     s.close();

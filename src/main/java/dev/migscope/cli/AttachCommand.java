@@ -2,7 +2,6 @@ package dev.migscope.cli;
 
 import dev.migscope.qemu.AttachedQemu;
 import dev.migscope.qemu.AttachedQemu.Outcome;
-import dev.migscope.qemu.HostLookup;
 import dev.migscope.qemu.Observation;
 import dev.migscope.qemu.QemuControl;
 import dev.migscope.qemu.QemuReport;
@@ -91,7 +90,7 @@ final class AttachCommand implements Callable<Integer> {
         try {
             for (Path socket : sockets) {
                 qemus.add(AttachedQemu.attach(socket, QMP_TIMEOUT,
-                        HostLookup.of(root.registry()), o -> print(out, o)));
+                        root.registry(), o -> print(out, o)));
             }
             act(out, new QemuControl(qemus.get(0)));
             boolean timedOut = !await(qemus);

@@ -35,4 +35,13 @@ public interface DeviceBackend {
     default Optional<Owner> socketListener(Path socket) {
         return Optional.empty();
     }
+
+    /**
+     * Why {@link #watchState} tells nothing of {@code id}, as a sentence that names the fix (not
+     * root, no debugfs); empty when it can tell.
+     */
+    default Optional<String> whyNoWatch(String id) {
+        return watchState(id).isPresent() ? Optional.empty()
+                : Optional.of("the " + name() + " backend cannot read a device's state without opening it");
+    }
 }

@@ -76,6 +76,28 @@ public final class LinuxBackend implements DeviceBackend {
         return ProcOwners.socketListener(roots.proc(), socket);
     }
 
+    /** Not root, debugfs not mounted, or no CONFIG_VFIO_DEBUGFS: each said as it is, with its fix. */
+    @Override
+    public Optional<String> whyNoWatch(String id) {
+        if (!owns(id)) {
+            return Optional.of("no device " + id + " in sysfs on this host");
+        }
+        Path vfio = roots.debugfs().resolve("vfio");
+        Path file = vfio.resolve(id).resolve("migration/state");
+        int uid = ProcOwners.effectiveUid(roots.proc());
+        if (uid != 0) {
+            return Optional.of("reading " + file + " needs root, and migscope runs as uid " + uid);
+        }
+        if (!Files.isDirectory(vfio)) {
+            return Optional.of(vfio + " does not exist: debugfs is not mounted (mount -t debugfs none "
+                    + roots.debugfs() + ") or the kernel lacks CONFIG_VFIO_DEBUGFS");
+        }
+        if (!Files.exists(file)) {
+            return Optional.of(file + " does not exist: the kernel keeps no debugfs migration state for this device");
+        }
+        return watchState(id).isPresent() ? Optional.empty() : Optional.of(file + " holds no state this migscope knows");
+    }
+
     private synchronized List<LinuxDevice> devices() {
         if (scanner == null) {
             // pci.ids is a megabyte: parse it on the first listing, not when the provider is loaded.

@@ -219,7 +219,7 @@ final class ProcOwners {
     }
 
     /** The effective uid from /proc/self/status ({@code Uid: real effective saved fs}); -1 when unknown. */
-    private static int effectiveUid(Path proc) {
+    static int effectiveUid(Path proc) {
         return read(proc.resolve("self/status")).flatMap(status -> status.lines()
                         .filter(l -> l.startsWith("Uid:")).findFirst())
                 .map(l -> l.substring("Uid:".length()).trim().split("\\s+"))

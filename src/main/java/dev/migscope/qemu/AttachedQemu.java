@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.device.DeviceInfo;
+import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.Owner;
 import dev.migscope.fsm.MigState;
 import dev.migscope.qemu.Observation.Kind;
@@ -43,7 +44,7 @@ public final class AttachedQemu implements AutoCloseable {
     public enum Outcome { COMPLETED, FAILED, GONE }
 
     private final Path socket;
-    private final HostLookup host;
+    private final DeviceRegistry registry;
     private final Consumer<Observation> observer;
     private final ScheduledExecutorService thread;
     private final long startMicros = Micros.now();
@@ -76,9 +77,9 @@ public final class AttachedQemu implements AutoCloseable {
     private String ended;
     private volatile boolean closing;
 
-    private AttachedQemu(Path socket, HostLookup host, Consumer<Observation> observer) {
+    private AttachedQemu(Path socket, DeviceRegistry registry, Consumer<Observation> observer) {
         this.socket = socket;
-        this.host = host;
+        this.registry = registry;
         this.observer = observer;
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "qemu " + socket);
@@ -92,12 +93,14 @@ public final class AttachedQemu implements AutoCloseable {
      * that changes the VM: only queries (query-*, qom-list, qom-get).
      *
      * @param timeout     how long QEMU may take to greet and to answer each query
-     * @param host        the host's listing of a device by its id (`migscope list`), and who listens on the socket
+     * @param registry    the host's devices: a QEMU device's listing (`migscope list`), who listens on the
+     *                    socket, and a device's debugfs state
+     *                    when QEMU sends no VFIO_MIGRATION event for it
      * @param observer    receives every observation on the observer thread; must not block
      */
     public static AttachedQemu attach(Path socket, Duration timeout,
-            HostLookup host, Consumer<Observation> observer) throws QmpException {
-        AttachedQemu q = new AttachedQemu(socket, host, observer);
+            DeviceRegistry registry, Consumer<Observation> observer) throws QmpException {
+        AttachedQemu q = new AttachedQemu(socket, registry, observer);
         try {
             q.thread.submit(() -> {
                 q.start(timeout);
@@ -142,7 +145,7 @@ public final class AttachedQemu implements AutoCloseable {
             add(d, initial);
         }
         process = devices.values().stream().flatMap(d -> d.info().ownerIfBusy().stream()).findFirst()
-                .or(() -> host.socketListener(socket)).orElse(null);
+                .or(() -> registry.socketListener(socket)).orElse(null);
         ObjectNode j = Json.object().put("socket", socket.toString())
                 .put("version", version.toString()).put("package", version.packageName())
                 .put("run_state", runState).put("role", role.name().toLowerCase(java.util.Locale.ROOT))
@@ -153,14 +156,14 @@ public final class AttachedQemu implements AutoCloseable {
                 + role.name().toLowerCase(java.util.Locale.ROOT) + ", migration " + lastInfo.status() + ", "
                 + deviceList() + (devices.isEmpty() ? "" : "; their state until QEMU's first event is assumed from the "
                 + "run state: " + initial), j);
-        warnAboutEvents();
+        DebugfsFallback.start(version, devices.values(), registry, thread, this::warn, this::observe);
         statusSeen(lastInfo.status(), Micros.now(), "poll");
         finishIfOver(lastInfo);
         schedulePoll();
     }
 
     private ObservedDevice add(VfioPciDevice d, MigState initial) {
-        DeviceInfo listed = d.hostDeviceId() == null ? null : host.device(d.hostDeviceId()).orElse(null);
+        DeviceInfo listed = d.hostDeviceId() == null ? null : registry.find(d.hostDeviceId()).orElse(null);
         ObservedDevice o = new ObservedDevice(name, d, listed, initial, startMicros, startNanos);
         devices.put(d.qomPath(), o);
         return o;
@@ -176,26 +179,6 @@ public final class AttachedQemu implements AutoCloseable {
             l.add(v.label() + " = host " + (v.hostDeviceId() == null ? "unknown" : v.hostDeviceId()));
         }
         return devices.size() + " vfio-pci device" + (devices.size() == 1 ? "" : "s") + ": " + String.join(", ", l);
-    }
-
-    /** Says, on attach, why a device's state cannot be followed. */
-    private void warnAboutEvents() {
-        if (devices.isEmpty()) {
-            return;
-        }
-        if (!version.atLeast(QemuVersion.VFIO_MIGRATION_EVENTS)) {
-            warn("QEMU " + version + " has no VFIO_MIGRATION event (it came in QEMU "
-                    + QemuVersion.VFIO_MIGRATION_EVENTS.major() + "." + QemuVersion.VFIO_MIGRATION_EVENTS.minor()
-                    + " with vfio-pci's migration-events property): the device states cannot be followed, "
-                    + "only the migration's status and bytes");
-            return;
-        }
-        for (ObservedDevice d : devices.values()) {
-            if (Boolean.FALSE.equals(d.device().migrationEvents())) {
-                warn(d.device().label() + ": migration-events is off, so QEMU sends no VFIO_MIGRATION event for it "
-                        + "and its state cannot be followed; start QEMU with -device vfio-pci,...,migration-events=on");
-            }
-        }
     }
 
     // ---------------------------------------------------------------- on the observer thread

@@ -161,13 +161,29 @@ public final class ObservedDevice implements DeviceView {
             vfioBeforeStopCopy = lastVfioBytes;
             vfioBeforeStopCopyMicros = lastPollMicros;
         }
-        spans.add(new StateSpan(s.state(), s.qapiName(), micros, path.kernelSteps()));
+        spans.add(new StateSpan(s.state(), s.qapiName(), micros, path.kernelSteps(), false));
         MigState from = state;
         state = s.state();
         emit(new DeviceEvent(Micros.instant(micros), Kind.TRANSITION, "VFIO_MIGRATION", from, s.state(), s.state(),
                 path.states(), Duration.ZERO, null, null, -1, "device-state=" + s.qapiName()
                         + (path.allowed() ? "" : "; not a path the kernel's FSM allows for features " + features)));
         return Optional.of(path);
+    }
+
+    /**
+     * A state the kernel's debugfs showed, for a device QEMU sends no VFIO_MIGRATION event for. No
+     * path is drawn: the states between two polls, and which SET QEMU made, are not seen.
+     */
+    synchronized void onPolledState(MigState s, long micros) {
+        if (s == state) {
+            return;
+        }
+        features = new MigFeatures(features.flags() | s.requiredFeatures().flags());
+        spans.add(new StateSpan(s, null, micros, List.of(), true));
+        MigState from = state;
+        state = s;
+        emit(new DeviceEvent(Micros.instant(micros), Kind.STATE_OBSERVED, DebugfsFallback.CALL, from, s, s,
+                List.of(), Duration.ZERO, null, null, -1, DebugfsFallback.POLLED));
     }
 
     /** One query-migrate poll: the device's state and its QEMU's migration figures on the charts. */

@@ -92,7 +92,7 @@ public final class QemuReport {
             StateSpan s = spans.get(k);
             long end = k + 1 < spans.size() ? spans.get(k + 1).startMicros() : endMicros;
             ObjectNode st = states.addObject().put("state", s.state().name()).put("qemu_state", s.qapiName())
-                    .put("start_us", s.startMicros());
+                    .put("seen_by", s.polled() ? "debugfs" : "event").put("start_us", s.startMicros());
             st.put("duration_us", end < 0 ? null : end - s.startMicros());
             ArrayNode kernel = st.putArray("kernel_steps");
             s.kernelSteps().forEach(x -> kernel.add(x.name()));
@@ -161,11 +161,12 @@ public final class QemuReport {
                 sb.append("  device ").append(d.path("device_id").asText()).append(" ")
                         .append(d.path("qom_path").asText()).append(" = host ")
                         .append(d.path("host_device").asText("unknown")).append('\n');
-                d.path("states").forEach(s -> sb.append(String.format(Locale.ROOT, "    %s  %-12s %s%s%n",
+                d.path("states").forEach(s -> sb.append(String.format(Locale.ROOT, "    %s  %-12s %s%s%s%n",
                         Micros.format(s.path("start_us").asLong()), s.path("state").asText(),
                         s.path("duration_us").isNull() ? "(open)" : String.format(Locale.ROOT, "%.3f ms",
                                 s.path("duration_us").asLong() / 1e3),
-                        s.path("kernel_steps").isEmpty() ? "" : "  via " + s.path("kernel_steps").toString())));
+                        s.path("kernel_steps").isEmpty() ? "" : "  via " + s.path("kernel_steps").toString(),
+                        s.path("seen_by").asText().equals("debugfs") ? "  (polled from debugfs)" : "")));
                 if (d.has("vfio_bytes_polled")) {
                     ObjectNode b = (ObjectNode) d.get("vfio_bytes_polled");
                     sb.append("    VFIO bytes (polled): before STOP_COPY ")

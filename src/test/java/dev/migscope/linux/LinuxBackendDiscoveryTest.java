@@ -242,6 +242,24 @@ class LinuxBackendDiscoveryTest {
         assertThat(backend.watchState(UUID_1)).isEmpty();
     }
 
+    /** What attaching to a QEMU without migration-events says when it cannot poll debugfs instead. */
+    @Test
+    void whyTheDebugfsStateCannotBeReadIsSaidExactly() {
+        Path d = host.mdev(UUID_1, "mtty", "mtty-2", "Dual port serial");
+        host.group(d, 7, false);
+        LinuxBackend backend = new LinuxBackend(host.roots(), p -> true);
+        Path file = host.debugfs.resolve("vfio").resolve(UUID_1).resolve("migration/state");
+
+        assertThat(backend.whyNoWatch(UUID_1)).contains(host.debugfs.resolve("vfio") + " does not exist: debugfs "
+                + "is not mounted (mount -t debugfs none " + host.debugfs + ") or the kernel lacks CONFIG_VFIO_DEBUGFS");
+        host.debugfsState(UUID_1, "RUNNING\n");
+        assertThat(backend.whyNoWatch(UUID_1)).isEmpty();
+        assertThat(backend.whyNoWatch("sim:mlx5")).contains("no device sim:mlx5 in sysfs on this host");
+
+        FakeHost.write(host.proc.resolve("self/status"), "Name:\tjava\nUid:\t1000\t1000\t1000\t1000\n");
+        assertThat(backend.whyNoWatch(UUID_1)).contains("reading " + file + " needs root, and migscope runs as uid 1000");
+    }
+
     /** Linux 6.18's debugfs features file: the feature set in the listing, without opening the device. */
     @Test
     void debugfsFeaturesAreListed() {

@@ -11,7 +11,6 @@ import dev.migscope.testsupport.FakeQmpServer;
 import dev.migscope.testsupport.QemuProcess;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -48,7 +47,7 @@ class QemuControlTest {
                 .reply("qom-list", a -> a.path("path").asText().equals("/machine/peripheral")
                         ? "[{\"name\": \"mtty0\", \"type\": \"child<vfio-pci>\"}]" : "[]")
                 .reply("qom-get", a -> "true");
-                AttachedQemu q = AttachedQemu.attach(dir.resolve("vm.qmp"), QemuProcess.WAIT, id -> Optional.empty(),
+                AttachedQemu q = AttachedQemu.attach(dir.resolve("vm.qmp"), QemuProcess.WAIT, QemuProcess.NO_HOST_DEVICES,
                         seen::add)) {
             fake.vfioMigration(1_713_771_323L, 1, "mtty0", QOM, "pre-copy");
             fake.send("{\"timestamp\": {\"seconds\": 1713771323, \"microseconds\": 2}, \"event\": \"MIGRATION\", "
@@ -77,8 +76,8 @@ class QemuControlTest {
         try (QemuProcess src = QemuProcess.start(dir, "src");
                 QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig);
                 AttachedQemu s = AttachedQemu.attach(src.qmp(), QemuProcess.WAIT,
-                        HostLookup.of(DeviceRegistry.load(false)), seen::add);
-                AttachedQemu d = AttachedQemu.attach(dst.qmp(), QemuProcess.WAIT, id -> Optional.empty(),
+                        DeviceRegistry.load(false), seen::add);
+                AttachedQemu d = AttachedQemu.attach(dst.qmp(), QemuProcess.WAIT, QemuProcess.NO_HOST_DEVICES,
                         seen::add)) {
             // No host device names a RAM-only QEMU: its pid is its QMP socket's listener.
             assertThat(s.process()).contains(new Owner((int) src.pid(), QemuProcess.BINARY));
@@ -123,7 +122,7 @@ class QemuControlTest {
             ObjectNode pause = Json.object();
             pause.putArray("capabilities").addObject().put("capability", "pause-before-switchover").put("state", true);
             src.control().call("migrate-set-capabilities", pause);
-            try (AttachedQemu s = AttachedQemu.attach(src.qmp(), QemuProcess.WAIT, id -> Optional.empty(),
+            try (AttachedQemu s = AttachedQemu.attach(src.qmp(), QemuProcess.WAIT, QemuProcess.NO_HOST_DEVICES,
                     seen::add)) {
                 QemuControl source = new QemuControl(s);
                 source.setArmed(true);

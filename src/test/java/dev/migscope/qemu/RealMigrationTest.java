@@ -11,7 +11,6 @@ import dev.migscope.testsupport.QemuProcess;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -34,8 +33,8 @@ class RealMigrationTest {
             ObjectNode events = Json.object();
             events.putArray("capabilities").addObject().put("capability", "events").put("state", true);
             src.control().call("migrate-set-capabilities", events);
-            try (AttachedQemu s = AttachedQemu.attach(src.qmp(), QemuProcess.WAIT, id -> Optional.empty(), seen::add);
-                    AttachedQemu d = AttachedQemu.attach(dst.qmp(), QemuProcess.WAIT, id -> Optional.empty(),
+            try (AttachedQemu s = AttachedQemu.attach(src.qmp(), QemuProcess.WAIT, QemuProcess.NO_HOST_DEVICES, seen::add);
+                    AttachedQemu d = AttachedQemu.attach(dst.qmp(), QemuProcess.WAIT, QemuProcess.NO_HOST_DEVICES,
                             seen::add)) {
                 assertThat(s.role()).isEqualTo(AttachedQemu.Role.SOURCE);
                 assertThat(d.role()).isEqualTo(AttachedQemu.Role.DESTINATION);

@@ -13,12 +13,14 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.telemetry.Metric;
+import dev.migscope.fsm.MigState;
+import dev.migscope.testsupport.FakeBackend;
+import dev.migscope.testsupport.FakeDevice;
 import dev.migscope.testsupport.FakeQmpServer;
 import dev.migscope.testsupport.QemuProcess;
 import dev.migscope.view.DeviceEvent;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -62,7 +64,7 @@ class VfioEventsTest {
     }
 
     private AttachedQemu attach() throws QmpException {
-        return AttachedQemu.attach(dir.resolve("qmp"), QemuProcess.WAIT, id -> Optional.empty(), seen::add);
+        return AttachedQemu.attach(dir.resolve("qmp"), QemuProcess.WAIT, QemuProcess.NO_HOST_DEVICES, seen::add);
     }
 
     @Test
@@ -160,10 +162,13 @@ class VfioEventsTest {
     }
 
     @Test
-    void withoutMigrationEventsAttachSaysSoAndNamesTheProperty() throws Exception {
+    void withoutMigrationEventsAttachSaysSoAndNamesThePropertyAndWhyDebugfsCannotStandIn() throws Exception {
         try (FakeQmpServer f = qemu(10, 0, "running", false); AttachedQemu q = attach()) {
             assertThat(q.warnings()).singleElement().asString()
-                    .contains("vfio_dev1").contains("migration-events=on");
+                    .contains("vfio_dev1: migration-events is off, so QEMU sends no VFIO_MIGRATION event for it")
+                    .contains("the fallback of polling the kernel's debugfs migration state is off: no device "
+                            + UUID + " on this host")
+                    .contains("-device vfio-pci,...,migration-events=on");
         }
     }
 
@@ -172,6 +177,77 @@ class VfioEventsTest {
         try (FakeQmpServer f = qemu(8, 2, "running", false); AttachedQemu q = attach()) {
             assertThat(q.warnings()).singleElement().asString()
                     .contains("QEMU 8.2.0 has no VFIO_MIGRATION event").contains("QEMU 9.1");
+        }
+    }
+
+    /** The host device QEMU's vfio-pci maps to, with the state the kernel's debugfs would show. */
+    private FakeBackend hostWithTheDevice() {
+        return new FakeBackend().add(new FakeDevice(UUID, "mtty", MigFeatures.ALL, new byte[96]));
+    }
+
+    private AttachedQemu attach(FakeBackend host) throws QmpException {
+        return AttachedQemu.attach(dir.resolve("qmp"), QemuProcess.WAIT, FakeBackend.registry(host), seen::add);
+    }
+
+    @Test
+    void withoutMigrationEventsTheDeviceFollowsTheKernelsDebugfsStateMarkedAsPolled() throws Exception {
+        FakeBackend host = hostWithTheDevice().watchable(UUID, RUNNING);
+        List<DeviceEvent> events = new CopyOnWriteArrayList<>();
+        try (FakeQmpServer f = qemu(10, 0, "running", false); AttachedQemu q = attach(host)) {
+            assertThat(q.warnings()).singleElement().asString()
+                    .contains("vfio_dev1: migration-events is off, so QEMU sends no VFIO_MIGRATION event for it")
+                    .contains("the fallback is on, polling host device " + UUID + "'s state in the kernel's debugfs")
+                    .contains("marked as polled").contains("migration-events=on");
+            ObservedDevice d = q.devices().get(0);
+            d.addListener(events::add);
+            for (MigState s : List.of(PRE_COPY, PRE_COPY_P2P, STOP_COPY, STOP)) {
+                host.watchable(UUID, s);
+                eventually(() -> d.state() == s);
+            }
+
+            assertThat(d.spans()).extracting(StateSpan::state).containsExactly(PRE_COPY, PRE_COPY_P2P, STOP_COPY, STOP);
+            assertThat(d.spans()).allMatch(StateSpan::polled).allMatch(sp -> sp.kernelSteps().isEmpty());
+            assertThat(d.features()).isEqualTo(MigFeatures.ALL);
+            assertThat(events).extracting(DeviceEvent::kind, DeviceEvent::call, DeviceEvent::finalState).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple(DeviceEvent.Kind.STATE_OBSERVED, "debugfs migration/state", PRE_COPY),
+                    org.assertj.core.groups.Tuple.tuple(DeviceEvent.Kind.STATE_OBSERVED, "debugfs migration/state", PRE_COPY_P2P),
+                    org.assertj.core.groups.Tuple.tuple(DeviceEvent.Kind.STATE_OBSERVED, "debugfs migration/state", STOP_COPY),
+                    org.assertj.core.groups.Tuple.tuple(DeviceEvent.Kind.STATE_OBSERVED, "debugfs migration/state", STOP));
+            assertThat(events).allMatch(e -> e.message().startsWith("polled: QEMU sends no VFIO_MIGRATION event"));
+            assertThat(seen).filteredOn(o -> o.kind() == Observation.Kind.DEVICE_STATE).extracting(Observation::text)
+                    .containsExactly("debugfs  vfio_dev1  RUNNING -> PRE_COPY  (polled: not QEMU's event)",
+                            "debugfs  vfio_dev1  PRE_COPY -> PRE_COPY_P2P  (polled: not QEMU's event)",
+                            "debugfs  vfio_dev1  PRE_COPY_P2P -> STOP_COPY  (polled: not QEMU's event)",
+                            "debugfs  vfio_dev1  STOP_COPY -> STOP  (polled: not QEMU's event)");
+
+            QemuReport report = QemuReport.of(List.of(q));
+            JsonNode states = report.json().path("qemus").get(0).path("devices").get(0).path("states");
+            assertThat(states).extracting(st -> st.path("seen_by").asText()).containsOnly("debugfs");
+            assertThat(states.get(0).path("qemu_state").isNull()).isTrue();
+            assertThat(report.text().lines().filter(l -> l.contains("STOP_COPY"))).singleElement().asString()
+                    .endsWith("  (polled from debugfs)");
+        }
+    }
+
+    @Test
+    void withMigrationEventsDebugfsIsNotPolled() throws Exception {
+        FakeBackend host = hostWithTheDevice().watchable(UUID, STOP);
+        try (FakeQmpServer f = qemu(10, 0, "running", true); AttachedQemu q = attach(host)) {
+            assertThat(q.warnings()).isEmpty();
+            f.vfioMigration(T0, 100, "vfio_dev1", QOM, "pre-copy");
+            ObservedDevice d = q.devices().get(0);
+            eventually(() -> d.state() == PRE_COPY);
+            assertThat(d.spans()).singleElement().matches(sp -> !sp.polled());
+        }
+    }
+
+    @Test
+    void aHostDeviceDebugfsCannotReadIsSaidWithTheBackendsReason() throws Exception {
+        try (FakeQmpServer f = qemu(10, 0, "running", false); AttachedQemu q = attach(hostWithTheDevice())) {
+            assertThat(q.warnings()).singleElement().asString()
+                    .contains("the fallback of polling the kernel's debugfs migration state is off: "
+                            + "the fake backend cannot read a device's state without opening it")
+                    .contains("only the migration's status and bytes are followed");
         }
     }
 

@@ -9,12 +9,12 @@ import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A backend of {@link FakeDevice}s. Its listing reads their state without a GET, and it can watch a
@@ -33,7 +33,8 @@ public final class FakeBackend implements DeviceBackend {
     private static final int STATE_BYTES = 4 << 20;
 
     private final Map<String, FakeDevice> devices = new LinkedHashMap<>();
-    private final Map<String, MigState> watched = new HashMap<>();
+    /** Set by a test while another thread watches. */
+    private final Map<String, MigState> watched = new ConcurrentHashMap<>();
 
     /**
      * One device per v1 feature set ({@link #STOP_COPY_ONLY}, {@link #P2P}, {@link #PRE_COPY},

@@ -2,6 +2,7 @@ package dev.migscope.testsupport;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.migscope.device.DeviceRegistry;
 import dev.migscope.qemu.QmpClient;
 import dev.migscope.qemu.QmpEvent;
 import dev.migscope.qemu.QmpException;
@@ -26,6 +27,8 @@ public final class QemuProcess implements AutoCloseable {
     public static final String BINARY = "qemu-system-x86_64";
     /** Generous: the machine is shared and TCG is slow to start. */
     public static final Duration WAIT = Duration.ofSeconds(60);
+    /** The host's devices as attaching sees them on a host with no VFIO device (these tests' QEMUs have none). */
+    public static final DeviceRegistry NO_HOST_DEVICES = new DeviceRegistry(List.of(), List.of(), false);
 
     private final Process process;
     private final Path qmp;

@@ -3,7 +3,6 @@ package dev.migscope.ui.mainwindow;
 import dev.migscope.device.VfioException;
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.qemu.AttachedQemu;
-import dev.migscope.qemu.HostLookup;
 import dev.migscope.qemu.Observation;
 import dev.migscope.qemu.QemuControl;
 import dev.migscope.qemu.QemuReport;
@@ -149,8 +148,7 @@ public final class QemuController {
         log.note("attaching to " + socket + " (read-only: migscope sends QEMU only queries)");
         return tasks.supply(() -> {
             try {
-                return AttachedQemu.attach(socket, TIMEOUT, HostLookup.of(registry),
-                        o -> FxTasks.FX.execute(() -> seen(o)));
+                return AttachedQemu.attach(socket, TIMEOUT, registry, o -> FxTasks.FX.execute(() -> seen(o)));
             } catch (QmpException e) {
                 throw new CompletionException(e);
             }

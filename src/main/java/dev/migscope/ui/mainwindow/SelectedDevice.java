@@ -19,7 +19,7 @@ import javafx.beans.property.SimpleObjectProperty;
 
 /**
  * The one selection every part of the main window works from: the device view shown (null for
- * none), its state as last polled, and its events, all on the FX thread. The parts read only the
+ * none), its state as last read, and its events, all on the FX thread. The parts read only the
  * {@link DeviceView}, so a driven, an observed or a remote device shows the same way; what changes
  * a device goes through {@link DeviceView#control()}.
  */
@@ -57,12 +57,15 @@ public final class SelectedDevice {
         return v == null ? Optional.empty() : v.control();
     }
 
-    /** The selected view's state as of the last {@link #poll} (null: none, or unknown). */
+    /** The selected view's state as of the last {@link #poll} or event (null: none, or unknown). */
     public ReadOnlyObjectProperty<MigState> stateProperty() {
         return state.getReadOnlyProperty();
     }
 
-    /** Reads the view's state; once per frame (the view keeps it fresh: a sampler, or what a client reports). */
+    /**
+     * Reads the view's state: the one way the shown state changes. Once per frame, for what a view
+     * learns without an event, and at once for each event of the selected view.
+     */
     public void poll() {
         DeviceView v = view.get();
         MigState st = v == null ? null : v.state();
@@ -96,6 +99,9 @@ public final class SelectedDevice {
         if (source != view.get()) {
             return;
         }
+        // Every view sets its state before it emits, so this reads the event's final state or a newer
+        // one: the graph shows it in the coming pulse and never steps back to an older queued event's.
+        poll();
         for (Consumer<DeviceEvent> h : eventHandlers) {
             h.accept(e);
         }

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.migscope.device.DeviceInfo;
+import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.DeviceSession;
 import dev.migscope.device.Owner;
 import dev.migscope.device.VfioException;
+import dev.migscope.fsm.MigState;
 import dev.migscope.json.Json;
 import dev.migscope.qemu.AttachedQemu;
 import dev.migscope.qemu.MigrationInfo;
@@ -49,9 +51,14 @@ class QemuMigrationVmTest {
         return "vfio-pci,sysfsdev=/sys/bus/mdev/devices/" + uuid + ",id=mtty0,migration-events=on,enable-migration=on";
     }
 
+    /** Without the property QEMU sends no VFIO_MIGRATION event (it defaults to off). */
+    private static String vfioPciWithoutEvents(String uuid) {
+        return "vfio-pci,sysfsdev=/sys/bus/mdev/devices/" + uuid + ",id=mtty0,enable-migration=on";
+    }
+
     private static AttachedQemu attach(QemuProcess q) throws Exception {
-        return AttachedQemu.attach(q.qmp(), QemuProcess.WAIT, id -> VmRig.BACKEND.list().stream()
-                .filter(d -> d.id().equals(id)).findFirst(), o -> System.out.println("  " + o.text()));
+        return AttachedQemu.attach(q.qmp(), QemuProcess.WAIT, new DeviceRegistry(List.of(VmRig.BACKEND), List.of(),
+                false), o -> System.out.println("  " + o.text()));
     }
 
     private static Optional<Owner> holder(String id) {
@@ -110,6 +117,56 @@ class QemuMigrationVmTest {
             assertThat(info.downtimeMs()).isNotNull();
             assertThat(qemus.get(0).path("migrations").get(0).path("vfio_bytes").asLong()).isEqualTo(streamBytes);
             assertThat(qemus.get(0).path("migrations").get(0).path("downtime_ms").isNumber()).isTrue();
+        }
+    }
+
+    /**
+     * Neither QEMU has migration-events=on, so neither sends a VFIO_MIGRATION event: migscope (root
+     * here, debugfs mounted by the rig's init) polls each mtty's debugfs migration/state instead.
+     * A state shorter than a poll may be missed (STOP_COPY lasts about the downtime), so the states
+     * seen must be the kernel's in order, not all of them; the long ones are always seen.
+     */
+    @Test
+    void withoutMigrationEventsBothSidesAreFollowedThroughTheKernelsDebugfsState() throws Exception {
+        String source = VmRig.mtty(0);
+        String destination = VmRig.mtty(1);
+        try (DeviceSession s = VmRig.openFresh(source)) {
+            assertThat(s.info().id()).isEqualTo(source);
+        }
+        Path mig = dir.resolve("mig.sock");
+        try (QemuProcess src = QemuProcess.start(dir, "src", "-device", vfioPciWithoutEvents(source));
+                QemuProcess dst = QemuProcess.start(dir, "dst", "-device", vfioPciWithoutEvents(destination),
+                        "-incoming", "unix:" + mig);
+                AttachedQemu s = attach(src);
+                AttachedQemu d = attach(dst)) {
+            for (AttachedQemu q : List.of(s, d)) {
+                assertThat(q.warnings()).singleElement().asString()
+                        .contains("mtty0: migration-events is off, so QEMU sends no VFIO_MIGRATION event for it")
+                        .contains("the fallback is on, polling host device " + q.devices().get(0).device().hostDeviceId());
+            }
+            src.control().call("migrate", Json.object().put("uri", "unix:" + mig));
+            assertThat(s.outcome().get(OUTCOME_SECONDS, TimeUnit.SECONDS)).isEqualTo(AttachedQemu.Outcome.COMPLETED);
+            assertThat(d.outcome().get(OUTCOME_SECONDS, TimeUnit.SECONDS)).isEqualTo(AttachedQemu.Outcome.COMPLETED);
+            // The destination's device reaches RUNNING as its VM starts, just after the status says completed.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(OUTCOME_SECONDS);
+            while (d.devices().get(0).state() != MigState.RUNNING || s.devices().get(0).state() != MigState.STOP) {
+                assertThat(System.nanoTime()).as("source STOP and destination RUNNING seen").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+
+            QemuReport report = QemuReport.of(List.of(s, d));
+            System.out.println(report.text());
+            JsonNode qemus = report.json().path("qemus");
+            for (JsonNode q : qemus) {
+                assertThat(q.path("devices").get(0).path("states")).isNotEmpty()
+                        .allMatch(st -> st.path("seen_by").asText().equals("debugfs"));
+            }
+            List<String> seenOnSource = states(qemus.get(0));
+            assertThat(List.of("PRE_COPY", "PRE_COPY_P2P", "STOP_COPY", "STOP")).containsSubsequence(seenOnSource);
+            assertThat(seenOnSource).contains("PRE_COPY").endsWith("STOP");
+            List<String> seenOnDestination = states(qemus.get(1));
+            assertThat(List.of("RESUMING", "STOP", "RUNNING_P2P", "RUNNING")).containsSubsequence(seenOnDestination);
+            assertThat(seenOnDestination).contains("RESUMING").endsWith("RUNNING");
         }
     }
 
