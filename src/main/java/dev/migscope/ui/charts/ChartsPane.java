@@ -14,6 +14,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
@@ -83,7 +84,7 @@ public final class ChartsPane extends VBox {
         /** The times of the markers drawn now; null forces a redraw of them. */
         List<Double> markerTimes = List.of();
 
-        Chart(ChartSpec spec) {
+        Chart(ChartSpec spec, BooleanSupplier turn) {
             this.spec = spec;
             this.leftData = new BatchXYDataset(spec.left().stream().map(ChartSpec.Series::label).toList());
             this.rightData = spec.right().isEmpty() ? null
@@ -109,7 +110,7 @@ public final class ChartsPane extends VBox {
             LegendTitle legend = chart.getLegend();
             legend.setPosition(RectangleEdge.BOTTOM);
             legend.setItemFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
-            viewer = new ChartView(chart);
+            viewer = new ChartView(chart, turn);
             viewer.setId(spec.id());
             viewer.setMinSize(160, 140);
             viewer.setPrefSize(320, 240);
@@ -146,6 +147,15 @@ public final class ChartsPane extends VBox {
     private boolean dirty = true;
     private long redraws;
     private long lastRedrawNanos;
+    /**
+     * Chart draws left in the current pulse. A chart's draw is several milliseconds in software;
+     * four in one pulse held the FX thread for up to a frame and more, so the pulse that shows a
+     * state change in the graph waited for them: one chart draws per pulse, and none in a pulse
+     * that {@link #yieldPulse yields}.
+     */
+    private int drawTurns = 1;
+    private boolean yielding;
+    private final Runnable nextPulse = this::nextPulse;
 
     public ChartsPane() {
         getStyleClass().add("charts-pane");
@@ -217,6 +227,43 @@ public final class ChartsPane extends VBox {
         getChildren().addAll(controls, grid);
         setSpacing(2);
         applyTheme(Theme.LIGHT);
+        sceneProperty().addListener((o, was, now) -> {
+            if (was != null) {
+                was.removePreLayoutPulseListener(nextPulse);
+            }
+            if (now != null) {
+                now.addPreLayoutPulseListener(nextPulse);
+            }
+        });
+    }
+
+    /**
+     * The coming pulse (or the one running, before its layout) shows something that must not
+     * wait, a state change: no chart draws in it; they draw in the pulses after.
+     */
+    public void yieldPulse() {
+        yielding = true;
+    }
+
+    /** Before each pulse's layout: this pulse's draw turn, and the charts waiting for one laid out. */
+    private void nextPulse() {
+        drawTurns = yielding ? 0 : 1;
+        yielding = false;
+        if (drawTurns > 0) {
+            for (Chart c : charts.values()) {
+                if (c.viewer.pending()) {
+                    c.viewer.requestLayout();
+                }
+            }
+        }
+    }
+
+    private boolean takeDrawTurn() {
+        if (drawTurns <= 0) {
+            return false;
+        }
+        drawTurns--;
+        return true;
     }
 
     /**
@@ -235,7 +282,7 @@ public final class ChartsPane extends VBox {
         return built.computeIfAbsent(k, x -> {
             Map<String, Chart> m = new LinkedHashMap<>();
             for (ChartSpec spec : ChartSpec.catalogue(x)) {
-                Chart c = new Chart(spec);
+                Chart c = new Chart(spec, this::takeDrawTurn);
                 ChartPalette.paint(c.chart, c.spec, c.rightData != null, theme);
                 if (drawing) {
                     c.viewer.startDrawing();
