@@ -45,7 +45,7 @@ import org.jfree.chart.ui.TextAnchor;
  * remote), the catalogue that fits the figures it carries ({@link ChartSpec#catalogue}). Telemetry is pulled: {@link #update} runs once per animation frame on the
  * FX thread, folds the samples appended since the last frame into a {@link WindowDecimator}
  * (min/max per time bucket, only the plotted metrics) and replaces each chart's datasets; a
- * {@link ChartView} redraws once in the pulse's layout pass whatever changed.
+ * {@link ChartView} redraws in a pulse's layout pass whatever changed, one chart per pulse.
  */
 public final class ChartsPane extends VBox {
 
