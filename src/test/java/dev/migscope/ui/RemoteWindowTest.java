@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import javafx.scene.control.Label;
 import javafx.scene.control.MenuBar;
 import javafx.scene.control.MenuItem;
+import javafx.scene.control.ToolBar;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -112,8 +113,11 @@ class RemoteWindowTest {
                 "Inject fault\u2026", "Clear injected faults", "Run the demo scenario");
         return onFx(() -> {
             List<Map.Entry<String, Boolean>> out = new ArrayList<>();
+            // the toolbar's items, also those its overflow menu holds (not in the scene graph then)
+            List<javafx.scene.Node> tools = robot.lookup("#toolbar").queryAs(ToolBar.class).getItems();
             for (String b : buttons) {
-                out.add(Map.entry(b, robot.lookup(b).queryButton().isDisabled()));
+                out.add(Map.entry(b, tools.stream().filter(n -> b.equals("#" + n.getId())).findFirst().orElseThrow()
+                        .isDisabled()));
             }
             MenuBar bar = robot.lookup("#menu-bar").queryAs(MenuBar.class);
             for (String i : items) {
