@@ -12,6 +12,7 @@ import dev.migscope.view.DeviceEvent;
 import dev.migscope.view.DeviceEvent.Kind;
 import dev.migscope.view.DeviceListener;
 import dev.migscope.view.DeviceView;
+import dev.migscope.view.StateChange;
 import dev.migscope.view.TelemetryKind;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,6 +102,11 @@ public final class ObservedDevice implements DeviceView {
     @Override
     public TelemetryKind telemetryKind() {
         return TelemetryKind.QEMU_MIGRATION;
+    }
+
+    @Override
+    public synchronized List<StateChange> stateChanges() {
+        return spans.stream().map(s -> new StateChange((s.startMicros() - startMicros) * 1_000, s.state())).toList();
     }
 
     @Override

@@ -6,14 +6,17 @@ import dev.migscope.telemetry.Telemetry;
 import dev.migscope.telemetry.WindowDecimator;
 import dev.migscope.ui.common.Theme;
 import dev.migscope.ui.common.Tooltips;
+import dev.migscope.view.StateChange;
 import dev.migscope.view.TelemetryKind;
 import java.awt.BasicStroke;
 import java.awt.Font;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
@@ -30,10 +33,12 @@ import javafx.scene.layout.RowConstraints;
 import javafx.scene.layout.VBox;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.Marker;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.ui.Layer;
 import org.jfree.chart.ui.RectangleAnchor;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
@@ -82,6 +87,7 @@ public final class ChartsPane extends VBox {
         final NumberAxis xAxis = new NumberAxis("time (s)");
         /** The times of the markers drawn now; null forces a redraw of them. */
         List<Double> markerTimes = List.of();
+        final PhaseBands phases;
 
         Chart(ChartSpec spec) {
             this.spec = spec;
@@ -104,6 +110,7 @@ public final class ChartsPane extends VBox {
             }
             xAxis.setAutoRangeIncludesZero(false);
             plot.setDomainPannable(false);
+            phases = new PhaseBands(plot, Theme.LIGHT);
             chart = new JFreeChart(spec.title().text(null, 0), new Font(Font.SANS_SERIF, Font.BOLD, 12), plot, true);
             chart.setPadding(new RectangleInsets(4, 4, 4, 8));
             LegendTitle legend = chart.getLegend();
@@ -139,6 +146,8 @@ public final class ChartsPane extends VBox {
     private final ToggleGroup windowGroup = new ToggleGroup();
     private final ComboBox<Double> linkGbit = new ComboBox<>();
     private Telemetry telemetry;
+    /** The shown view's states, for the phase bands. */
+    private Supplier<List<StateChange>> states = List::of;
     private Window window = Window.S30;
     /** The window's decimation of the telemetry; null until the next update builds it. */
     private WindowDecimator decimator;
@@ -237,6 +246,7 @@ public final class ChartsPane extends VBox {
             for (ChartSpec spec : ChartSpec.catalogue(x)) {
                 Chart c = new Chart(spec);
                 ChartPalette.paint(c.chart, c.spec, c.rightData != null, theme);
+                c.phases.applyTheme(theme);
                 if (drawing) {
                     c.viewer.startDrawing();
                 }
@@ -281,12 +291,22 @@ public final class ChartsPane extends VBox {
         dirty = true;
         if (t == null) {
             for (Chart c : charts.values()) {
+                c.phases.show(List.of(), 0);
                 c.leftData.setAll(empty(c.spec.left().size()));
                 if (c.rightData != null) {
                     c.rightData.setAll(empty(c.spec.right().size()));
                 }
             }
         }
+    }
+
+    /**
+     * The states of the view whose telemetry is shown ({@link dev.migscope.view.DeviceView#stateChanges}),
+     * read once per redraw: its pre-copy and stop-copy stretches are shaded behind every chart.
+     */
+    public void setStates(Supplier<List<StateChange>> s) {
+        states = s;
+        dirty = true;
     }
 
     public void setWindow(Window w) {
@@ -333,6 +353,7 @@ public final class ChartsPane extends VBox {
         decimator.update(t);
         double now = latest.timeNanos() / 1e9;
         double link = linkBytesPerSecond();
+        List<PhaseBands.Band> bands = PhaseBands.bands(states.get());
         for (Chart c : charts.values()) {
             String title = c.spec.title().text(latest, link);
             if (!title.equals(c.chart.getTitle().getText())) {
@@ -344,6 +365,7 @@ public final class ChartsPane extends VBox {
                 c.rightData.setAll(series(c.spec.right(), link));
             }
             markers(c);
+            c.phases.show(bands, now);
         }
         redraws++;
         return true;
@@ -386,7 +408,11 @@ public final class ChartsPane extends VBox {
         }
         c.markerTimes = times;
         XYPlot p = c.chart.getXYPlot();
-        p.clearDomainMarkers();
+        // The phase bands are the background layer's: only the lines are replaced.
+        Collection<Marker> old = p.getDomainMarkers(Layer.FOREGROUND);
+        if (old != null) {
+            List.copyOf(old).forEach(m -> p.removeDomainMarker(0, m, Layer.FOREGROUND, lines.isEmpty()));
+        }
         lines.forEach(p::addDomainMarker);
     }
 
@@ -475,6 +501,7 @@ public final class ChartsPane extends VBox {
             for (Chart c : m.values()) {
                 ChartPalette.paint(c.chart, c.spec, c.rightData != null, t);
                 c.markerTimes = null; // repainted in the new palette at the next update
+                c.phases.applyTheme(t);
             }
         }
     }
