@@ -1,6 +1,7 @@
 package dev.migscope.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.migscope.device.DeviceBackend;
@@ -22,6 +23,7 @@ import dev.migscope.ui.common.Theme;
 import dev.migscope.ui.log.EventLogView;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +34,9 @@ import javafx.scene.control.TextArea;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
+import org.jfree.chart.plot.IntervalMarker;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.ui.Layer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -145,6 +150,62 @@ class QemuWindowTest {
                     .containsExactly("pre-copy", "stop-copy", "stop");
             assertThat(dir.toFile().list()).noneMatch(n -> n.endsWith(".tmp"));
         }
+    }
+
+    /**
+     * The device's phases shaded behind every QEMU chart, from its VFIO_MIGRATION events: a band
+     * for pre-copy open to the newest sample while it lasts, then pre-copy and stop-copy closed.
+     */
+    @Test
+    void theChartsShadeTheDevicesPreCopyAndStopCopyFromItsEvents(FxRobot robot) throws Exception {
+        AtomicReference<String> migrate = new AtomicReference<>("{\"status\": \"active\", \"ram\": "
+                + "{\"transferred\": 1000, \"dirty-pages-rate\": 12}, \"vfio\": {\"transferred\": 96}, "
+                + "\"expected-downtime\": 40}");
+        try (FakeQmpServer qemu = fakeQemu(migrate)) {
+            onFx(() -> window.attachQemu(List.of(dir.resolve("vm.qmp")))).get(WAIT_S, TimeUnit.SECONDS);
+            await(() -> window.devices().shownIds().contains("qemu:vm1:mtty0"));
+            robot.interact(() -> window.devices().select("qemu:vm1:mtty0"));
+            await(() -> window.graph().currentProperty().get() == MigState.RUNNING);
+            List<String> charts = onFx(() -> window.charts().chartIds());
+            assertThat(charts).hasSize(4);
+            assertThat(onFx(() -> bands(charts.get(0)))).isEmpty();
+
+            long now = System.currentTimeMillis() / 1000;
+            qemu.vfioMigration(now, 100_000, "mtty0", QOM, "pre-copy");
+            // Open: it reaches the newest sample, the right end of the time axis, on every chart.
+            for (String id : charts) {
+                await(() -> {
+                    List<IntervalMarker> b = bands(id);
+                    return b.size() == 1 && b.get(0).getEndValue() > b.get(0).getStartValue()
+                            && b.get(0).getEndValue() == plot(id).getDomainAxis().getUpperBound();
+                });
+                assertThat(onFx(() -> bands(id))).extracting(IntervalMarker::getLabel).containsExactly("pre-copy");
+            }
+
+            qemu.vfioMigration(now, 200_000, "mtty0", QOM, "pre-copy-p2p");
+            qemu.vfioMigration(now, 300_000, "mtty0", QOM, "stop-copy");
+            qemu.vfioMigration(now, 337_000, "mtty0", QOM, "stop");
+            await(() -> window.graph().currentProperty().get() == MigState.STOP);
+            for (String id : charts) {
+                await(() -> bands(id).size() == 2);
+                List<IntervalMarker> b = onFx(() -> bands(id));
+                assertThat(b).extracting(IntervalMarker::getLabel).containsExactly("pre-copy", "stop-copy");
+                assertThat(b.get(0).getEndValue()).isEqualTo(b.get(1).getStartValue());
+                assertThat(b.get(0).getEndValue() - b.get(0).getStartValue()).isCloseTo(0.2, within(1e-6));
+                assertThat(b.get(1).getEndValue() - b.get(1).getStartValue()).isCloseTo(0.037, within(1e-6));
+                assertThat(plot(id).getDomainMarkers(Layer.FOREGROUND)).isNull();
+            }
+        }
+    }
+
+    private XYPlot plot(String chartId) {
+        return window.charts().chart(chartId).getXYPlot();
+    }
+
+    /** The phase bands a chart's plot carries, in the order they were laid. */
+    private List<IntervalMarker> bands(String chartId) {
+        Collection<?> markers = plot(chartId).getDomainMarkers(Layer.BACKGROUND);
+        return markers == null ? List.of() : markers.stream().map(IntervalMarker.class::cast).toList();
     }
 
     /**
