@@ -209,6 +209,39 @@ class QemuWindowTest {
     }
 
     /**
+     * A QEMU's node selected when its migration ends: the report tab stays on that QEMU's report,
+     * now final, and does not turn into every attached QEMU's.
+     */
+    @Test
+    void aSelectedQemusReportStaysItsOwnWhenItsMigrationEnds(FxRobot robot) throws Exception {
+        AtomicReference<String> migrate1 = new AtomicReference<>("{\"status\": \"active\"}");
+        AtomicReference<String> migrate2 = new AtomicReference<>("{\"status\": \"active\"}");
+        try (FakeQmpServer vm1 = fakeQemu(dir.resolve("vm1.qmp"), "vm1", migrate1);
+                FakeQmpServer vm2 = fakeQemu(dir.resolve("vm2.qmp"), "vm2", migrate2)) {
+            onFx(() -> window.attachQemu(List.of(dir.resolve("vm1.qmp"), dir.resolve("vm2.qmp"))))
+                    .get(WAIT_S, TimeUnit.SECONDS);
+            await(() -> window.devices().shownQemus().equals(List.of("QEMU vm1", "QEMU vm2")));
+            robot.interact(() -> window.devices().select("QEMU vm1"));
+            await(() -> robot.lookup("#qemu-report").tryQuery().isPresent()
+                    && reportText(robot).startsWith("QEMU vm1 (") && reportText(robot).contains("pending"));
+
+            migrate1.set("{\"status\": \"completed\", \"total-time\": 410, \"setup-time\": 7, \"downtime\": 37, "
+                    + "\"ram\": {\"transferred\": 2000}, \"vfio\": {\"transferred\": 96}}");
+            assertThat(window.qemus().attached().get(0).outcome().get(WAIT_S, TimeUnit.SECONDS))
+                    .isEqualTo(AttachedQemu.Outcome.COMPLETED);
+            await(() -> reportText(robot).contains("migration completed, setup 7 ms, total 410 ms"));
+            // The outcome's own turn on the FX thread comes after the observations it follows.
+            WaitForAsyncUtils.waitForFxEvents(5);
+            assertThat(reportText(robot)).startsWith("QEMU vm1 (").contains("): completed")
+                    .doesNotContain("QEMU vm2");
+        }
+    }
+
+    private static String reportText(FxRobot robot) {
+        return ((TextArea) robot.lookup("#qemu-report").query()).getText();
+    }
+
+    /**
      * Arming a QEMU in the window, end to end on two real QEMUs: its node selected shows its report
      * so far; the Arm button (a device's) arms it and marks its node; only then the QEMU menu
      * sets downtime-limit and starts a migration, which completes; the other QEMU stays unarmed.
@@ -291,9 +324,14 @@ class QemuWindowTest {
 
     /** A QEMU 10 source with one mtty device (vfio-pci, migration-events on), answering from a script. */
     private FakeQmpServer fakeQemu(AtomicReference<String> migrate) throws Exception {
-        return FakeQmpServer.start(dir.resolve("vm.qmp"), FakeQmpServer.greeting(10, 0, 0))
+        return fakeQemu(dir.resolve("vm.qmp"), "vm1", migrate);
+    }
+
+    /** {@link #fakeQemu(AtomicReference)} on {@code socket}, named {@code name}. */
+    private FakeQmpServer fakeQemu(Path socket, String name, AtomicReference<String> migrate) throws Exception {
+        return FakeQmpServer.start(socket, FakeQmpServer.greeting(10, 0, 0))
                 .reply("qmp_capabilities", "{}")
-                .reply("query-name", "{\"name\": \"vm1\"}")
+                .reply("query-name", "{\"name\": \"" + name + "\"}")
                 .reply("query-status", "{\"status\": \"running\", \"running\": true}")
                 .reply("query-migrate-parameters", "{\"downtime-limit\": 300}")
                 .reply("query-migrate-capabilities", "[{\"capability\": \"events\", \"state\": false}]")

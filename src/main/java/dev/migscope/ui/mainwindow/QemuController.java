@@ -159,7 +159,7 @@ public final class QemuController {
             }
             attached.add(new QemuControl(q));
             list.setAttached(nodes());
-            q.outcome().whenComplete((o, e) -> FxTasks.FX.execute(this::showReport));
+            q.outcome().whenComplete((o, e) -> FxTasks.FX.execute(this::migrationOver));
             return q;
         });
     }
@@ -357,7 +357,15 @@ public final class QemuController {
         return armedItems.stream().filter(m -> !m.isDisable()).map(MenuItem::getText).toList();
     }
 
-    /** The report of every attached QEMU so far, as a tab (shown when a migration is over). */
+    /**
+     * A migration is over: the report tab shows the final report, of the selected node's QEMU when
+     * one is selected (it stays the one the user asked for), else of every attached QEMU.
+     */
+    private void migrationOver() {
+        showReport(node != null ? List.of(node.qemu()) : attached());
+    }
+
+    /** The report of every attached QEMU so far, as a tab. */
     public void showReport() {
         showReport(attached());
     }
