@@ -28,9 +28,11 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import javafx.scene.control.Button;
 import javafx.scene.control.MenuBar;
 import javafx.scene.control.MenuItem;
 import javafx.scene.control.TextArea;
+import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
@@ -239,6 +241,69 @@ class QemuWindowTest {
 
     private static String reportText(FxRobot robot) {
         return ((TextArea) robot.lookup("#qemu-report").query()).getText();
+    }
+
+    /**
+     * Start migration to... offers each QEMU the URI the user last gave it (QEMU refused it or not),
+     * and another QEMU the example.
+     */
+    @Test
+    void startMigrationOffersTheUriLastGivenToThatQemu(FxRobot robot) throws Exception {
+        AtomicReference<String> migrate = new AtomicReference<>("{\"status\": \"none\"}");
+        List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (FakeQmpServer vm1 = fakeQemu(dir.resolve("vm1.qmp"), "vm1", migrate)
+                        .reply("migrate", a -> {
+                            sent.add(a.path("uri").asText());
+                            return "{}";
+                        });
+                FakeQmpServer vm2 = fakeQemu(dir.resolve("vm2.qmp"), "vm2", migrate)) {
+            onFx(() -> window.attachQemu(List.of(dir.resolve("vm1.qmp"), dir.resolve("vm2.qmp"))))
+                    .get(WAIT_S, TimeUnit.SECONDS);
+            await(() -> window.devices().shownQemus().equals(List.of("QEMU vm1", "QEMU vm2")));
+            robot.interact(() -> window.devices().select("QEMU vm1"));
+            robot.interact(() -> window.qemus().setArmed(true));
+
+            assertThat(openStartMigration(robot).getText()).isEqualTo("unix:/tmp/mig.sock");
+            robot.interact(() -> dialogField(robot).setText("tcp:192.0.2.7:4444"));
+            robot.clickOn(dialogButton(robot, "OK"));
+            WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> sent.equals(List.of("tcp:192.0.2.7:4444")));
+
+            assertThat(openStartMigration(robot).getText()).isEqualTo("tcp:192.0.2.7:4444");
+            robot.clickOn(dialogButton(robot, "Cancel"));
+            await(() -> robot.lookup(".dialog-pane").tryQuery().isEmpty());
+
+            robot.interact(() -> window.devices().select("QEMU vm2"));
+            robot.interact(() -> window.qemus().setArmed(true));
+            assertThat(openStartMigration(robot).getText()).as("another QEMU").isEqualTo("unix:/tmp/mig.sock");
+            robot.clickOn(dialogButton(robot, "Cancel"));
+            await(() -> robot.lookup(".dialog-pane").tryQuery().isEmpty());
+
+            robot.interact(() -> window.devices().select("QEMU vm1"));
+            assertThat(openStartMigration(robot).getText()).isEqualTo("tcp:192.0.2.7:4444");
+            robot.clickOn(dialogButton(robot, "Cancel"));
+            assertThat(sent).containsExactly("tcp:192.0.2.7:4444");
+        }
+    }
+
+    /** QEMU -> Start migration to... chosen; its dialog waits for the user, so the FX thread is not awaited. */
+    private TextField openStartMigration(FxRobot robot) throws Exception {
+        MenuBar bar = robot.lookup(".menu-bar").queryAs(MenuBar.class);
+        MenuItem item = onFx(() -> bar.getMenus().stream().filter(m -> "menu-qemu".equals(m.getId()))
+                .flatMap(m -> m.getItems().stream()).filter(i -> "Start migration to\u2026".equals(i.getText()))
+                .findFirst().orElseThrow());
+        assertThat(onFx(item::isDisable)).isFalse();
+        WaitForAsyncUtils.asyncFx(item::fire);
+        await(() -> robot.lookup(".dialog-pane .text-field").tryQuery().isPresent());
+        return dialogField(robot);
+    }
+
+    private static TextField dialogField(FxRobot robot) {
+        return robot.lookup(".dialog-pane .text-field").queryAs(TextField.class);
+    }
+
+    private static Button dialogButton(FxRobot robot, String text) {
+        return robot.lookup(".dialog-pane .button").queryAllAs(Button.class).stream()
+                .filter(b -> b.getText().equals(text)).findFirst().orElseThrow();
     }
 
     /**
