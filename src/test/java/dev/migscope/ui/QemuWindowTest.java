@@ -125,6 +125,11 @@ class QemuWindowTest {
             robot.interact(() -> window.devices().select(viewId));
             await(() -> window.graph().currentProperty().get() == MigState.RUNNING);
             assertThat(onFx(() -> window.session())).isNull();
+            // QEMU's events, not debugfs, move this device: the status bar and its row say so.
+            assertThat(robot.lookup("#status-access").queryLabeled().getText())
+                    .isEqualTo("followed over QMP from QEMU vm1: VFIO_MIGRATION events");
+            assertThat(robot.lookup(".device-observed .device-detail").queryLabeled().getText())
+                    .endsWith("\nfollowed over QMP from QEMU vm1: VFIO_MIGRATION events");
             assertThat(onFx(() -> window.charts().chartIds())).containsExactly("chart-qemu-vfio", "chart-qemu-ram",
                     "chart-qemu-dirty", "chart-qemu-downtime");
             assertThat(drivingItemsEnabled(robot)).isEmpty();
