@@ -4,6 +4,7 @@ import dev.migscope.fsm.MigState;
 import dev.migscope.ui.common.Theme;
 import dev.migscope.view.StateChange;
 import java.awt.BasicStroke;
+import java.awt.Color;
 import java.awt.Font;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,8 +59,13 @@ final class PhaseBands {
         }
     }
 
-    /** How opaque a band is: the lines over it stay readable in both themes. */
+    /**
+     * How opaque a band's fill is: the lines over it stay readable in both themes. In the colour, not
+     * the marker's alpha, which JFreeChart applies to the label too.
+     */
     private static final float ALPHA = 0.16f;
+    /** No box behind a band's label. */
+    private static final Color NO_BACKGROUND = new Color(0, 0, 0, 0);
 
     private final XYPlot plot;
     private List<Band> shown = List.of();
@@ -132,11 +138,14 @@ final class PhaseBands {
     }
 
     private IntervalMarker marker(Band b, double now) {
+        Color c = ChartPalette.awt(theme, b.phase().colour);
         IntervalMarker m = new IntervalMarker(b.start(), b.open() ? Math.max(now, b.start()) : b.end(),
-                ChartPalette.awt(theme, b.phase().colour), new BasicStroke(0f), null, null, ALPHA);
+                new Color(c.getRed(), c.getGreen(), c.getBlue(), Math.round(ALPHA * c.getAlpha())), new BasicStroke(0f),
+                null, null, 1f);
         m.setLabel(b.phase().label);
         m.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 9));
-        m.setLabelPaint(ChartPalette.awt(theme, "chart-muted"));
+        m.setLabelPaint(c);
+        m.setLabelBackgroundColor(NO_BACKGROUND);
         m.setLabelAnchor(RectangleAnchor.TOP_LEFT);
         m.setLabelTextAnchor(TextAnchor.TOP_LEFT);
         return m;
