@@ -11,7 +11,6 @@ import dev.migscope.view.TelemetryKind;
 import java.awt.BasicStroke;
 import java.awt.Font;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,12 +32,10 @@ import javafx.scene.layout.RowConstraints;
 import javafx.scene.layout.VBox;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
-import org.jfree.chart.plot.Marker;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.LegendTitle;
-import org.jfree.chart.ui.Layer;
 import org.jfree.chart.ui.RectangleAnchor;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
@@ -89,7 +86,7 @@ public final class ChartsPane extends VBox {
         List<Double> markerTimes = List.of();
         final PhaseBands phases;
 
-        Chart(ChartSpec spec) {
+        Chart(ChartSpec spec, Theme theme) {
             this.spec = spec;
             this.leftData = new BatchXYDataset(spec.left().stream().map(ChartSpec.Series::label).toList());
             this.rightData = spec.right().isEmpty() ? null
@@ -110,7 +107,7 @@ public final class ChartsPane extends VBox {
             }
             xAxis.setAutoRangeIncludesZero(false);
             plot.setDomainPannable(false);
-            phases = new PhaseBands(plot, Theme.LIGHT);
+            phases = new PhaseBands(plot, theme);
             chart = new JFreeChart(spec.title().text(null, 0), new Font(Font.SANS_SERIF, Font.BOLD, 12), plot, true);
             chart.setPadding(new RectangleInsets(4, 4, 4, 8));
             LegendTitle legend = chart.getLegend();
@@ -244,9 +241,8 @@ public final class ChartsPane extends VBox {
         return built.computeIfAbsent(k, x -> {
             Map<String, Chart> m = new LinkedHashMap<>();
             for (ChartSpec spec : ChartSpec.catalogue(x)) {
-                Chart c = new Chart(spec);
+                Chart c = new Chart(spec, theme);
                 ChartPalette.paint(c.chart, c.spec, c.rightData != null, theme);
-                c.phases.applyTheme(theme);
                 if (drawing) {
                     c.viewer.startDrawing();
                 }
@@ -300,10 +296,7 @@ public final class ChartsPane extends VBox {
         }
     }
 
-    /**
-     * The states of the view whose telemetry is shown ({@link dev.migscope.view.DeviceView#stateChanges}),
-     * read once per redraw: its pre-copy and stop-copy stretches are shaded behind every chart.
-     */
+    /** The shown view's {@code stateChanges}, read once per redraw: its saving phases are shaded behind each chart. */
     public void setStates(Supplier<List<StateChange>> s) {
         states = s;
         dirty = true;
@@ -408,11 +401,8 @@ public final class ChartsPane extends VBox {
         }
         c.markerTimes = times;
         XYPlot p = c.chart.getXYPlot();
-        // The phase bands are the background layer's: only the lines are replaced.
-        Collection<Marker> old = p.getDomainMarkers(Layer.FOREGROUND);
-        if (old != null) {
-            List.copyOf(old).forEach(m -> p.removeDomainMarker(0, m, Layer.FOREGROUND, lines.isEmpty()));
-        }
+        p.clearDomainMarkers();
+        c.phases.repaint(theme); // cleared too: laid again by this frame's show
         lines.forEach(p::addDomainMarker);
     }
 
@@ -501,7 +491,7 @@ public final class ChartsPane extends VBox {
             for (Chart c : m.values()) {
                 ChartPalette.paint(c.chart, c.spec, c.rightData != null, t);
                 c.markerTimes = null; // repainted in the new palette at the next update
-                c.phases.applyTheme(t);
+                c.phases.repaint(t);
             }
         }
     }

@@ -111,7 +111,8 @@ final class PhaseBands {
         if (!bands.equals(shown)) {
             // One change event for the lot, on the last removal or addition.
             for (int i = 0; i < markers.size(); i++) {
-                plot.removeDomainMarker(0, markers.get(i), Layer.BACKGROUND, bands.isEmpty() && i == markers.size() - 1);
+                boolean last = bands.isEmpty() && i == markers.size() - 1;
+                plot.removeDomainMarker(0, markers.get(i), Layer.BACKGROUND, last);
             }
             markers.clear();
             for (Band b : bands) {
@@ -131,8 +132,11 @@ final class PhaseBands {
         }
     }
 
-    /** Paints the bands in {@code t}'s palette from the next {@link #show} on. */
-    void applyTheme(Theme t) {
+    /**
+     * Lays the bands afresh at the next {@link #show}, in {@code t}'s palette: after a theme change,
+     * or after the plot's markers were cleared.
+     */
+    void repaint(Theme t) {
         theme = t;
         shown = null;
     }
