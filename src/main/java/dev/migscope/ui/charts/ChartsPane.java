@@ -6,6 +6,7 @@ import dev.migscope.telemetry.Telemetry;
 import dev.migscope.telemetry.WindowDecimator;
 import dev.migscope.ui.common.Theme;
 import dev.migscope.ui.common.Tooltips;
+import dev.migscope.view.StateChange;
 import dev.migscope.view.TelemetryKind;
 import java.awt.BasicStroke;
 import java.awt.Font;
@@ -14,6 +15,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
@@ -82,8 +84,9 @@ public final class ChartsPane extends VBox {
         final NumberAxis xAxis = new NumberAxis("time (s)");
         /** The times of the markers drawn now; null forces a redraw of them. */
         List<Double> markerTimes = List.of();
+        final PhaseBands phases;
 
-        Chart(ChartSpec spec) {
+        Chart(ChartSpec spec, Theme theme) {
             this.spec = spec;
             this.leftData = new BatchXYDataset(spec.left().stream().map(ChartSpec.Series::label).toList());
             this.rightData = spec.right().isEmpty() ? null
@@ -104,6 +107,7 @@ public final class ChartsPane extends VBox {
             }
             xAxis.setAutoRangeIncludesZero(false);
             plot.setDomainPannable(false);
+            phases = new PhaseBands(plot, theme);
             chart = new JFreeChart(spec.title().text(null, 0), new Font(Font.SANS_SERIF, Font.BOLD, 12), plot, true);
             chart.setPadding(new RectangleInsets(4, 4, 4, 8));
             LegendTitle legend = chart.getLegend();
@@ -139,6 +143,8 @@ public final class ChartsPane extends VBox {
     private final ToggleGroup windowGroup = new ToggleGroup();
     private final ComboBox<Double> linkGbit = new ComboBox<>();
     private Telemetry telemetry;
+    /** The shown view's states, for the phase bands. */
+    private Supplier<List<StateChange>> states = List::of;
     private Window window = Window.S30;
     /** The window's decimation of the telemetry; null until the next update builds it. */
     private WindowDecimator decimator;
@@ -235,7 +241,7 @@ public final class ChartsPane extends VBox {
         return built.computeIfAbsent(k, x -> {
             Map<String, Chart> m = new LinkedHashMap<>();
             for (ChartSpec spec : ChartSpec.catalogue(x)) {
-                Chart c = new Chart(spec);
+                Chart c = new Chart(spec, theme);
                 ChartPalette.paint(c.chart, c.spec, c.rightData != null, theme);
                 if (drawing) {
                     c.viewer.startDrawing();
@@ -281,12 +287,19 @@ public final class ChartsPane extends VBox {
         dirty = true;
         if (t == null) {
             for (Chart c : charts.values()) {
+                c.phases.show(List.of(), 0);
                 c.leftData.setAll(empty(c.spec.left().size()));
                 if (c.rightData != null) {
                     c.rightData.setAll(empty(c.spec.right().size()));
                 }
             }
         }
+    }
+
+    /** The shown view's {@code stateChanges}, read once per redraw: its saving phases are shaded behind each chart. */
+    public void setStates(Supplier<List<StateChange>> s) {
+        states = s;
+        dirty = true;
     }
 
     public void setWindow(Window w) {
@@ -333,6 +346,7 @@ public final class ChartsPane extends VBox {
         decimator.update(t);
         double now = latest.timeNanos() / 1e9;
         double link = linkBytesPerSecond();
+        List<PhaseBands.Band> bands = PhaseBands.bands(states.get());
         for (Chart c : charts.values()) {
             String title = c.spec.title().text(latest, link);
             if (!title.equals(c.chart.getTitle().getText())) {
@@ -344,6 +358,7 @@ public final class ChartsPane extends VBox {
                 c.rightData.setAll(series(c.spec.right(), link));
             }
             markers(c);
+            c.phases.show(bands, now);
         }
         redraws++;
         return true;
@@ -387,6 +402,7 @@ public final class ChartsPane extends VBox {
         c.markerTimes = times;
         XYPlot p = c.chart.getXYPlot();
         p.clearDomainMarkers();
+        c.phases.repaint(theme); // cleared too: laid again by this frame's show
         lines.forEach(p::addDomainMarker);
     }
 
@@ -475,6 +491,7 @@ public final class ChartsPane extends VBox {
             for (Chart c : m.values()) {
                 ChartPalette.paint(c.chart, c.spec, c.rightData != null, t);
                 c.markerTimes = null; // repainted in the new palette at the next update
+                c.phases.repaint(t);
             }
         }
     }

@@ -374,7 +374,7 @@ public final class DeviceListView extends VBox {
                 detail.setText(d.id() + "  \u00b7  " + o.view().state()
                         + (o.view().isGone() ? "  \u00b7  QEMU gone" : "")
                         + "\n" + d.knownFeatures().map(Object::toString).orElse("features unknown")
-                        + "\nfollowed over QMP (read-only)");
+                        + (d.access() != null ? "\n" + d.access() : ""));
                 setGraphic(box);
                 getStyleClass().addAll("device-row", "device-observed");
             } else if (item instanceof Device dev) {
