@@ -16,12 +16,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The agent's {@code attach} requests: each runs {@link AttachRun} here, on this host's sockets and
- * devices, pushes every observation with the request's id, and after them the report so far (so
- * that the near side still has one if the connection drops), then replies with the result. At the
+ * devices, pushes every observation with the request's id, each after the report so far (so that
+ * the near side still has one if the connection drops), then replies with the result. At the
  * end of stdin every run detaches: its QMP connections are closed, nothing is sent to QEMU.
  */
 final class AgentAttach {
@@ -45,13 +45,15 @@ final class AgentAttach {
         running.put(id, run);
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return AttachCodec.result(run.run());
+                AttachRun.Result r = run.run();
+                pushes.drain();
+                return AttachCodec.result(r);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CompletionException(e);
             } finally {
                 running.remove(id);
-                pushes.reports.shutdown();
+                pushes.sender.shutdownNow();
             }
         }, work);
     }
@@ -61,43 +63,47 @@ final class AgentAttach {
         running.values().forEach(AttachRun::close);
     }
 
-    /** One request's pushes: each observation at once, the report so far after them on a thread of its own. */
+    /**
+     * One request's pushes, in the order observed, on a thread of their own: for each observation the
+     * report so far (which reads every QEMU, so it is not taken on a QEMU's thread, which holds that
+     * QEMU), then the observation. When the near side prints a line, it already holds a report that
+     * has what the line says, should the connection drop right then.
+     */
     private final class Pushes {
         private final long id;
-        private final ExecutorService reports = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "migscope-agent-attach-report");
+        private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "migscope-agent-attach");
             t.setDaemon(true);
             return t;
         });
-        private final AtomicBoolean reportDue = new AtomicBoolean();
         private volatile AttachRun run;
 
         Pushes(long id) {
             this.id = id;
         }
 
-        /**
-         * On a QEMU's observer thread, which holds that QEMU: the report, which reads every QEMU,
-         * is taken on another thread, once for however many observations came meanwhile.
-         */
+        /** On a QEMU's observer thread: must not block. */
         void observed(Observation o) {
-            ObjectNode m = Json.object().put("type", Protocol.OBSERVATION).put("request", id);
-            m.set("observation", AttachCodec.observation(o));
-            out.send(m);
-            if (reportDue.compareAndSet(false, true)) {
-                try {
-                    reports.execute(this::sendReport);
-                } catch (RejectedExecutionException e) {
-                    // the run has ended: its reply carries the report
-                }
+            try {
+                sender.execute(() -> send(o));
+            } catch (RejectedExecutionException e) {
+                // the run has ended and its reply is sent: nothing follows it
             }
         }
 
-        private void sendReport() {
-            reportDue.set(false);
-            ObjectNode m = Json.object().put("type", Protocol.REPORT).put("request", id);
-            m.set("report", run.reportSoFar().json());
+        private void send(Observation o) {
+            ObjectNode report = Json.object().put("type", Protocol.REPORT).put("request", id);
+            report.set("report", run.reportSoFar().json());
+            out.send(report);
+            ObjectNode m = Json.object().put("type", Protocol.OBSERVATION).put("request", id);
+            m.set("observation", AttachCodec.observation(o));
             out.send(m);
+        }
+
+        /** Sends what is queued, so that the reply comes after every observation. */
+        void drain() throws InterruptedException {
+            sender.shutdown();
+            sender.awaitTermination(30, TimeUnit.SECONDS);
         }
     }
 }
