@@ -295,7 +295,7 @@ class RemoteAttachTest {
         for (String bad : List.of("/tmp/a;reboot", "$(touch x).qmp", "/tmp/`id`", "/tmp/'a'", "/tmp/\"a\"",
                 "/tmp/a\nb", "-oProxyCommand=sh", "/tmp/a b", "/tmp/a|b", "/tmp/a&b", "/tmp/a>b", "~/vm.qmp")) {
             for (String[] c : new String[][] {{"attach", "--", bad}, {"attach", "/tmp/ok.qmp", "--", bad},
-                {"attach", "/tmp/ok.qmp", "--migrate=unix:" + bad}}) {
+                {"attach", "/tmp/ok.qmp", "--migrate=" + bad}}) {
                 Live r = new Live(true, recording, c);
                 assertThat(r.exit()).as(String.join(" ", c)).isEqualTo(ExitCode.USAGE);
                 assertThat(r.err.toString().lines()).as(String.join(" ", c)).singleElement().asString()
