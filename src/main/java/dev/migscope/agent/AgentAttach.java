@@ -8,7 +8,6 @@ import dev.migscope.qemu.AttachRun;
 import dev.migscope.qemu.Observation;
 import dev.migscope.remote.protocol.AttachCodec;
 import dev.migscope.remote.protocol.Protocol;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -26,9 +25,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class AgentAttach {
 
-    /** How long QEMU may take to greet and to answer a query: as a local attach. */
-    static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
-
     private final AgentOutput out;
     private final ExecutorService work;
     private final Map<Long, AttachRun> running = new ConcurrentHashMap<>();
@@ -40,7 +36,7 @@ final class AgentAttach {
 
     CompletableFuture<ObjectNode> start(long id, JsonNode req, DeviceRegistry registry) {
         Pushes pushes = new Pushes(id);
-        AttachRun run = new AttachRun(AttachCodec.options(req), QMP_TIMEOUT, registry, pushes::observed);
+        AttachRun run = new AttachRun(AttachCodec.options(req), registry, pushes::observed);
         pushes.run = run;
         running.put(id, run);
         return CompletableFuture.supplyAsync(() -> {

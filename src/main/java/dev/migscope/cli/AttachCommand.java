@@ -35,9 +35,6 @@ import picocli.CommandLine.Spec;
             + "prints; --report FILE is written here."})
 final class AttachCommand implements Callable<Integer> {
 
-    /** How long QEMU may take to greet and to answer a query. */
-    static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
-
     @ParentCommand
     MigscopeCli root;
 
@@ -95,7 +92,7 @@ final class AttachCommand implements Callable<Integer> {
                 throw new CliFailure(ExitCode.FAILED, e.error().describe());
             }
         }
-        try (AttachRun run = new AttachRun(options, QMP_TIMEOUT, root.registry(), printer)) {
+        try (AttachRun run = new AttachRun(options, root.registry(), printer)) {
             return ended(out, run.run());
         }
     }

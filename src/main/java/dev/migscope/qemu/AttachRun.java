@@ -73,21 +73,21 @@ public final class AttachRun implements AutoCloseable {
     public record Result(Ending ending, String message, QemuReport report) {
     }
 
+    /** How long QEMU may take to greet and to answer a query. */
+    public static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
+
     private final Options options;
-    private final Duration qmpTimeout;
     private final DeviceRegistry registry;
     private final Consumer<Observation> observer;
     private final List<AttachedQemu> qemus = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     /**
-     * @param qmpTimeout how long QEMU may take to greet and to answer a query
-     * @param registry   the devices of the host the sockets are on
-     * @param observer   gets every observation (QEMU's and the arming commands'); called on QEMUs' threads
+     * @param registry the devices of the host the sockets are on
+     * @param observer gets every observation (QEMU's and the arming commands'); called on QEMUs' threads
      */
-    public AttachRun(Options options, Duration qmpTimeout, DeviceRegistry registry, Consumer<Observation> observer) {
+    public AttachRun(Options options, DeviceRegistry registry, Consumer<Observation> observer) {
         this.options = options;
-        this.qmpTimeout = qmpTimeout;
         this.registry = registry;
         this.observer = observer;
     }
@@ -99,7 +99,7 @@ public final class AttachRun implements AutoCloseable {
                 if (closed) {
                     throw new InterruptedException("detached");
                 }
-                qemus.add(AttachedQemu.attach(socket, qmpTimeout, registry, observer));
+                qemus.add(AttachedQemu.attach(socket, QMP_TIMEOUT, registry, observer));
             }
             if (closed) {
                 throw new InterruptedException("detached");
