@@ -152,7 +152,7 @@ class RemoteAttachTest {
     private static String structure(JsonNode n) {
         if (n.isObject()) {
             StringBuilder sb = new StringBuilder("{");
-            n.fields().forEachRemaining(e -> sb.append(e.getKey()).append(':').append(switch (e.getKey()) {
+            n.properties().forEach(e -> sb.append(e.getKey()).append(':').append(switch (e.getKey()) {
                 case "name", "role", "outcome", "partial", "ended", "status", "version", "socket" -> e.getValue()
                         .toString();
                 case "statuses", "states" -> "[..]";
