@@ -58,6 +58,7 @@ public final class Agent {
         return t;
     });
     private final AgentStreams streams;
+    private final AgentAttach attaches;
     private long nextSession = 1;
 
     /**
@@ -73,6 +74,7 @@ public final class Agent {
         this.out = new AgentOutput(out);
         this.log = log;
         this.streams = new AgentStreams(this.out, work);
+        this.attaches = new AgentAttach(this.out, work);
     }
 
     /** Greets, serves until stdin ends, then winds every session down. Returns the exit code. */
@@ -133,6 +135,7 @@ public final class Agent {
                 case Protocol.RESUME -> later(id, streams.resume(session(req).id(), session(req).session(), req));
                 case Protocol.DMA_LOGGING_START, Protocol.DMA_LOGGING_STOP -> later(id, session(req).dmaLogging(req));
                 case Protocol.SIMULATE -> later(id, session(req).simulate(req));
+                case Protocol.ATTACH -> later(id, attaches.start(id, req, registry(req)));
                 case Protocol.CANCEL -> {
                     streams.cancel(req.path("session").asLong());
                     reply(id, Json.object());
@@ -246,9 +249,13 @@ public final class Agent {
         out.send((ObjectNode) Json.object().put("type", Protocol.REPLY).put("id", id).set("error", Codec.error(e)));
     }
 
-    /** The connection is gone: cancel, let running calls end, re-read each state, close, and say where each is. */
+    /**
+     * The connection is gone: cancel, let running calls end, re-read each state, close, and say where
+     * each is; detach from attached QEMUs (closing QMP, sending QEMU nothing).
+     */
     private void windDown() {
         streams.cancelAll();
+        attaches.closeAll();
         for (AgentSession s : sessions.values()) {
             MigState st = s.rereadState();
             s.close();

@@ -1,23 +1,16 @@
 package dev.migscope.cli;
 
-import dev.migscope.qemu.AttachedQemu;
-import dev.migscope.qemu.AttachedQemu.Outcome;
+import dev.migscope.device.VfioException;
+import dev.migscope.qemu.AttachRun;
 import dev.migscope.qemu.Observation;
-import dev.migscope.qemu.QemuControl;
 import dev.migscope.qemu.QemuReport;
-import dev.migscope.qemu.QmpError;
-import dev.migscope.qemu.QmpException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -37,11 +30,10 @@ import picocli.CommandLine.Spec;
     "A QMP socket serves one client at a time: give QEMU a second -qmp unix:PATH,server=on,wait=off for migscope.",
     "--json prints one JSON object per line: time_us (QEMU's timestamp for its events), qemu, kind (attached, "
             + "event, device_state, status, warning, gone, command) and the members of that kind; the report comes "
-            + "last with kind report."})
+            + "last with kind report.",
+    "With --host the SOCKETs are paths on that host: migscope attaches there and prints here what a local attach "
+            + "prints; --report FILE is written here."})
 final class AttachCommand implements Callable<Integer> {
-
-    /** How long QEMU may take to greet and to answer a query. */
-    static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
 
     @ParentCommand
     MigscopeCli root;
@@ -86,91 +78,46 @@ final class AttachCommand implements Callable<Integer> {
             throw new CliFailure(ExitCode.USAGE, "--migrate and --cancel together: give one");
         }
         PrintWriter out = spec.commandLine().getOut();
-        List<AttachedQemu> qemus = new ArrayList<>();
-        try {
-            for (Path socket : sockets) {
-                qemus.add(AttachedQemu.attach(socket, QMP_TIMEOUT,
-                        root.registry(), o -> print(out, o)));
-            }
-            act(out, new QemuControl(qemus.get(0)));
-            boolean timedOut = !await(qemus);
-            QemuReport r = QemuReport.of(qemus);
-            printReport(out, r);
-            if (report != null) {
-                write(r);
-            }
-            return verdict(qemus, timedOut);
-        } catch (QmpException e) {
-            throw new CliFailure(ExitCode.NO_DEVICE, e.error().describe());
-        } finally {
-            qemus.forEach(AttachedQemu::close);
-        }
-    }
-
-    /** The flags' commands, on the first QEMU, armed by them; a refusal is exit 1 and sends nothing more. */
-    private void act(PrintWriter out, QemuControl first) {
-        if (migrate == null && !cancel && downtimeLimitMs == null) {
-            return;
-        }
-        first.setArmed(true);
-        try {
-            if (downtimeLimitMs != null) {
-                print(out, first.setDowntimeLimit(downtimeLimitMs));
-            }
+        AttachRun.Options options = new AttachRun.Options(sockets, untilDone, timeout, migrate, cancel,
+                downtimeLimitMs);
+        Consumer<Observation> printer = o -> print(out, o);
+        if (root.host() != null) {
+            sockets.forEach(s -> root.checkedPath("the socket path", s.toString()));
             if (migrate != null) {
-                print(out, first.migrate(migrate));
+                root.checkedPath("the migration URI", migrate);
             }
-            if (cancel) {
-                print(out, first.cancel());
+            try {
+                return ended(out, root.remote().orElseThrow().attach(options, root.sim, printer));
+            } catch (VfioException e) {
+                throw new CliFailure(ExitCode.FAILED, e.error().describe());
             }
-        } catch (QmpException e) {
-            throw new CliFailure(ExitCode.FAILED, first.qemu().name() + ": " + e.error().message()
-                    + (sockets.size() > 1 && e.error().kind() == QmpError.Kind.REFUSED
-                            ? " (the flags act on the first SOCKET, " + first.qemu().socket() + ")" : ""));
+        }
+        try (AttachRun run = new AttachRun(options, root.registry(), printer)) {
+            return ended(out, run.run());
         }
     }
 
-    /** Waits until done (or every QEMU gone without --until-done); false when the timeout came first. */
-    private boolean await(List<AttachedQemu> qemus) throws InterruptedException {
-        CompletableFuture<?> all = CompletableFuture.allOf(qemus.stream()
-                .map(q -> untilDone ? q.outcome() : q.gone()).toArray(CompletableFuture[]::new));
-        try {
-            if (timeout == null) {
-                all.get();
-            } else {
-                all.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            }
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
-    }
-
-    private int verdict(List<AttachedQemu> qemus, boolean timedOut) {
-        List<String> bad = new ArrayList<>();
-        for (AttachedQemu q : qemus) {
-            Outcome o = q.outcome().getNow(null);
-            if (o == Outcome.FAILED) {
-                bad.add(q.name() + ": migration " + q.runs().get(q.runs().size() - 1).status()
-                        + errorDesc(q));
-            } else if (o == Outcome.GONE) {
-                bad.add(q.name() + ": " + q.ended());
-            } else if (o == null && timedOut && untilDone) {
-                bad.add(q.name() + ": not done after " + Format.seconds(timeout.toMillis() / 1e3) + " (migration "
-                        + (q.runs().isEmpty() ? "not started" : q.runs().get(q.runs().size() - 1).status()) + ")");
+    /**
+     * Prints the report, writes it (not when the host went out of reach: no partial file), and
+     * turns the ending into the exit code.
+     */
+    private int ended(PrintWriter out, AttachRun.Result r) {
+        switch (r.ending()) {
+            case NOT_ATTACHED -> throw new CliFailure(ExitCode.NO_DEVICE, r.message());
+            case REFUSED -> throw new CliFailure(ExitCode.FAILED, r.message());
+            default -> {
+                if (r.report() != null) {
+                    printReport(out, r.report());
+                    if (report != null && r.ending() != AttachRun.Ending.LOST) {
+                        write(r.report());
+                    }
+                }
+                if (r.ending() != AttachRun.Ending.OK) {
+                    throw new CliFailure(ExitCode.FAILED, r.message());
+                }
+                return ExitCode.OK;
             }
         }
-        if (!bad.isEmpty()) {
-            throw new CliFailure(ExitCode.FAILED, String.join("; ", bad));
-        }
-        return ExitCode.OK;
-    }
-
-    private static String errorDesc(AttachedQemu q) {
-        String e = q.runs().get(q.runs().size() - 1).info().errorDesc();
-        return e == null ? "" : ": " + e;
     }
 
     private void print(PrintWriter out, Observation o) {

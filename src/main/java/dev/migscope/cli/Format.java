@@ -13,12 +13,4 @@ final class Format {
     static String millis(Duration d) {
         return String.format(Locale.ROOT, "%.3f ms", d.toNanos() / 1e6);
     }
-
-    /** Seconds as {@code 12.3 ms} or {@code 1.20 s}. */
-    static String seconds(double s) {
-        if (Double.isNaN(s)) {
-            return "-";
-        }
-        return s < 1 ? String.format(Locale.ROOT, "%.1f ms", s * 1e3) : String.format(Locale.ROOT, "%.2f s", s);
-    }
 }

@@ -217,6 +217,15 @@ public final class MigscopeCli implements Callable<Integer> {
         return id;
     }
 
+    /** The same for a path on the far side, e.g. {@code attach}'s sockets: refused before ssh runs. */
+    String checkedPath(String what, String path) {
+        String problem = host() == null ? null : SafeName.pathProblem(what, path);
+        if (problem != null) {
+            throw new CliFailure(ExitCode.USAGE, host().display() + ": " + problem);
+        }
+        return path;
+    }
+
     /** The devices of this host, or of the {@code --host}. */
     List<DeviceInfo> devices() {
         Optional<RemoteHost> r = remote();

@@ -7,6 +7,7 @@ import dev.migscope.json.Json;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.telemetry.Bytes;
 import dev.migscope.telemetry.Metric;
+import dev.migscope.telemetry.Seconds;
 import dev.migscope.telemetry.TelemetrySnapshot;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -113,7 +114,7 @@ final class WatchCommand implements Callable<Integer> {
                 Bytes.format(s.values(Metric.DIRTY_BYTES)[i]),
                 Bytes.rate(s.values(Metric.DIRTY_RATE)[i]),
                 Bytes.format(s.values(Metric.STOP_COPY_LENGTH)[i]),
-                Format.seconds(s.values(Metric.DOWNTIME_ESTIMATE)[i]))
+                Seconds.format(s.values(Metric.DOWNTIME_ESTIMATE)[i]))
                 + (reinit(s.values(Metric.PRECOPY_FLAGS)[i]) ? "  REINIT" : "");
     }
 

@@ -63,6 +63,11 @@ public record DeviceInfo(
                 owner, features, newState, access);
     }
 
+    public DeviceInfo withAccess(String newAccess) {
+        return new DeviceInfo(id, kind, driver, vendorName, deviceName, vendorId, deviceId, iommuGroup, cdev,
+                owner, features, state, newAccess);
+    }
+
     public DeviceInfo withFeatures(MigFeatures newFeatures) {
         return new DeviceInfo(id, kind, driver, vendorName, deviceName, vendorId, deviceId, iommuGroup, cdev,
                 owner, newFeatures, state, access);

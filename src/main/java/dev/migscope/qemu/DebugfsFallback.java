@@ -82,12 +82,14 @@ final class DebugfsFallback {
                     : backend.isEmpty() ? Optional.of("no device " + host + " on this host")
                     : backend.get().whyNoWatch(host);
             if (cannot.isPresent()) {
+                d.statesFrom(ObservedDevice.StatesFrom.NONE);
                 warn.accept(why + ", and the fallback of polling the kernel's debugfs migration state is off: "
                         + cannot.get() + "; only the migration's status and bytes are followed" + fix);
             } else {
                 warn.accept(why + ": the fallback is on, polling host device " + host + "'s state in the kernel's "
                         + "debugfs (migration/state) every " + EVERY.toMillis() + " ms; those states are marked as "
                         + "polled, and one shorter than a poll is missed" + fix);
+                d.statesFrom(ObservedDevice.StatesFrom.DEBUGFS);
                 polled.add(new Polled(d, backend.get(), host));
             }
         }

@@ -12,6 +12,7 @@ import dev.migscope.view.DeviceEvent;
 import dev.migscope.view.DeviceEvent.Kind;
 import dev.migscope.view.DeviceListener;
 import dev.migscope.view.DeviceView;
+import dev.migscope.view.StateChange;
 import dev.migscope.view.TelemetryKind;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,10 +27,21 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class ObservedDevice implements DeviceView {
 
+    /** Where the device's states come from. */
+    enum StatesFrom {
+        /** QEMU's VFIO_MIGRATION events (migration-events on, QEMU 9.1 or later). */
+        EVENTS,
+        /** No such events: the host device's debugfs state, polled ({@link DebugfsFallback}). */
+        DEBUGFS,
+        /** No such events and no debugfs fallback: only the migration's status and bytes. */
+        NONE
+    }
+
     /** An hour of polls at the idle rate, half an hour at the active rate. */
     static final int TELEMETRY_CAPACITY = 36_000;
 
     private final String viewId;
+    private final String qemuName;
     private final VfioPciDevice device;
     private final DeviceInfo hostInfo;
     private final long startMicros;
@@ -40,6 +52,7 @@ public final class ObservedDevice implements DeviceView {
     private volatile MigFeatures features;
     private volatile MigState state;
     private volatile boolean gone;
+    private volatile StatesFrom statesFrom = StatesFrom.EVENTS;
     private Long vfioBeforeStopCopy;
     private long vfioBeforeStopCopyMicros = -1;
 
@@ -51,6 +64,7 @@ public final class ObservedDevice implements DeviceView {
     ObservedDevice(String qemuLabel, VfioPciDevice device, DeviceInfo hostInfo, MigState initialState,
             long startMicros, long startNanos) {
         this.viewId = "qemu:" + qemuLabel + ":" + device.label();
+        this.qemuName = qemuLabel;
         this.device = device;
         this.hostInfo = hostInfo;
         this.features = hostInfo != null && hostInfo.features() != null ? hostInfo.features()
@@ -78,9 +92,26 @@ public final class ObservedDevice implements DeviceView {
     public DeviceInfo info() {
         DeviceInfo base = hostInfo != null ? hostInfo : new DeviceInfo(
                 device.hostDeviceId() != null ? device.hostDeviceId() : device.qomPath(), device.hostKind(),
-                "vfio-pci in QEMU", null, device.label(), null, null, null, null, null, null, null,
-                "QEMU holds it; migscope follows it over QMP");
-        return base.withFeatures(features).withState(state);
+                "vfio-pci in QEMU", null, device.label(), null, null, null, null, null, null, null, null);
+        return base.withFeatures(features).withState(state).withAccess(access());
+    }
+
+    /**
+     * How migscope reaches the device (its {@link DeviceInfo#access()}, what the window says of it):
+     * QEMU holds it, migscope follows it over QMP, its states from QEMU's events or else from debugfs.
+     */
+    private String access() {
+        String qmp = "followed over QMP from QEMU " + qemuName + ": ";
+        return qmp + switch (statesFrom) {
+            case EVENTS -> "VFIO_MIGRATION events";
+            case DEBUGFS -> "states polled from debugfs";
+            case NONE -> "no device states (no VFIO_MIGRATION event, no debugfs fallback)";
+        };
+    }
+
+    /** Says where the states come from; set once attached, before the first poll. */
+    void statesFrom(StatesFrom s) {
+        statesFrom = s;
     }
 
     @Override
@@ -101,6 +132,11 @@ public final class ObservedDevice implements DeviceView {
     @Override
     public TelemetryKind telemetryKind() {
         return TelemetryKind.QEMU_MIGRATION;
+    }
+
+    @Override
+    public synchronized List<StateChange> stateChanges() {
+        return spans.stream().map(s -> new StateChange((s.startMicros() - startMicros) * 1_000, s.state())).toList();
     }
 
     @Override

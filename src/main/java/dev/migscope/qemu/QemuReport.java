@@ -2,6 +2,7 @@ package dev.migscope.qemu;
 
 import dev.migscope.json.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.telemetry.Bytes;
@@ -38,6 +39,32 @@ public final class QemuReport {
             list.add(qemu(q));
         }
         return new QemuReport(root);
+    }
+
+    /** A report as {@link #json()} gave it (the agent sends it so for {@code --host}). */
+    public static QemuReport fromJson(ObjectNode json) {
+        return new QemuReport(json.deepCopy());
+    }
+
+    /**
+     * This report once the link to the QEMUs' host is lost: each QEMU not yet ended ends with
+     * {@code why}, partial, its devices' last states open (how long they lasted is not known here).
+     */
+    public QemuReport lost(String why) {
+        ObjectNode copy = json.deepCopy();
+        copy.path("qemus").forEach(q -> {
+            if (q.path("ended").isNull() || q.path("ended").isMissingNode()) {
+                ((ObjectNode) q).put("ended", why + "; the report keeps what arrived until then")
+                        .put("partial", !q.path("outcome").asText().equals("completed"));
+                q.path("devices").forEach(d -> {
+                    JsonNode states = d.path("states");
+                    if (!states.isEmpty()) {
+                        ((ObjectNode) states.get(states.size() - 1)).putNull("duration_us");
+                    }
+                });
+            }
+        });
+        return new QemuReport(copy);
     }
 
     private static ObjectNode qemu(AttachedQemu q) {
@@ -179,13 +206,13 @@ public final class QemuReport {
         return sb.toString();
     }
 
-    private static void ms(StringBuilder sb, com.fasterxml.jackson.databind.JsonNode m, String member, String label) {
+    private static void ms(StringBuilder sb, JsonNode m, String member, String label) {
         if (m.path(member).isNumber()) {
             sb.append(", ").append(label).append(' ').append(m.path(member).asLong()).append(" ms");
         }
     }
 
-    private static void bytes(StringBuilder sb, com.fasterxml.jackson.databind.JsonNode m, String member,
+    private static void bytes(StringBuilder sb, JsonNode m, String member,
             String label) {
         if (m.path(member).isNumber()) {
             sb.append(", ").append(label).append(' ').append(Bytes.format(m.path(member).asLong()));

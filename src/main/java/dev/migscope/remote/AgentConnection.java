@@ -22,7 +22,8 @@ import java.util.function.Consumer;
 
 /**
  * One ssh process running {@code migscope agent} on the far side: requests out, replies matched
- * to them by id, pushed lines handed to the session they name. ssh's own messages (host key,
+ * to them by id, pushed lines handed to the session they name (or, for a request that has
+ * pushes of its own such as an attach, to that request's). ssh's own messages (host key,
  * authentication, unreachable, connection closed) go to {@code sshMessages} line by line, as
  * ssh wrote them. When the connection ends, every waiting request fails with a value that names
  * the host, and every session hears of it.
@@ -42,6 +43,8 @@ final class AgentConnection implements AutoCloseable {
     private final OutputStream out;
     private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
     private final Map<Long, Pushes> sessions = new ConcurrentHashMap<>();
+    /** Pushes naming a request (an attach's observations) until its reply. */
+    private final Map<Long, Pushes> requests = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final JsonNode hello;
     private final Thread sshErr;
@@ -87,9 +90,17 @@ final class AgentConnection implements AutoCloseable {
 
     /** Sends one request; the future fails with a {@link VfioException} for an error reply or a lost connection. */
     CompletableFuture<JsonNode> request(String op, ObjectNode args) {
+        return request(op, args, null);
+    }
+
+    /** The same, for a request whose pushes name it: they go to {@code pushes} until its reply. */
+    CompletableFuture<JsonNode> request(String op, ObjectNode args, Pushes pushes) {
         long id = ids.incrementAndGet();
         CompletableFuture<JsonNode> f = new CompletableFuture<>();
         pending.put(id, f);
+        if (pushes != null) {
+            requests.put(id, pushes);
+        }
         ObjectNode req = Json.object().put("type", Protocol.REQUEST).put("id", id).put("op", op);
         req.setAll(args);
         String reason = lost;
@@ -105,6 +116,7 @@ final class AgentConnection implements AutoCloseable {
             }
         }
         pending.remove(id);
+        requests.remove(id);
         f.completeExceptionally(new VfioException(lostError(op, reason)));
         return f;
     }
@@ -217,6 +229,8 @@ final class AgentConnection implements AutoCloseable {
         lost = reason;
         // Sessions first: a request's failure is handled knowing that its device can no longer be asked.
         sessions.values().forEach(s -> s.lost(reason));
+        requests.values().forEach(r -> r.lost(reason));
+        requests.clear();
         pending.values().forEach(f -> f.completeExceptionally(new VfioException(lostError("request", reason))));
         pending.clear();
         ended.complete(reason);
@@ -225,6 +239,7 @@ final class AgentConnection implements AutoCloseable {
     private void dispatch(JsonNode m) {
         String type = m.path("type").asText();
         if (Protocol.REPLY.equals(type)) {
+            requests.remove(m.path("id").asLong());
             CompletableFuture<JsonNode> f = pending.remove(m.path("id").asLong());
             if (f != null) {
                 VfioError e = Codec.error(m.get("error"));
@@ -236,7 +251,8 @@ final class AgentConnection implements AutoCloseable {
             }
             return;
         }
-        Pushes s = sessions.get(m.path("session").asLong());
+        Pushes s = m.has("request") ? requests.get(m.path("request").asLong())
+                : sessions.get(m.path("session").asLong());
         if (s != null) {
             s.pushed(m);
         }

@@ -7,12 +7,17 @@ import dev.migscope.device.Errno;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
 import dev.migscope.json.Json;
+import dev.migscope.qemu.AttachRun;
+import dev.migscope.qemu.Observation;
+import dev.migscope.qemu.QemuReport;
+import dev.migscope.remote.protocol.AttachCodec;
 import dev.migscope.remote.protocol.Codec;
 import dev.migscope.remote.protocol.Protocol;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -92,6 +97,47 @@ public final class RemoteHost implements AutoCloseable {
         }
         JsonNode r = call(Protocol.CONFORM, args);
         return new ConformReply(r.path("report").asText(), r.path("failed").asBoolean());
+    }
+
+    /**
+     * Runs {@code migscope attach} there, on QMP sockets there (checked by the caller with
+     * {@link SafeName#pathProblem}), with that host's devices. Each observation is handed to
+     * {@code observer} on the connection's reader thread, in the order the far side saw them. A
+     * lost connection is a result, {@link AttachRun.Ending#LOST}, with the last report that arrived.
+     *
+     * @param sim whether that host's registry always lists the simulated devices (as {@code --sim})
+     * @throws VfioException the agent could not run it
+     */
+    public AttachRun.Result attach(AttachRun.Options o, boolean sim, Consumer<Observation> observer)
+            throws VfioException {
+        AtomicReference<JsonNode> soFar = new AtomicReference<>();
+        CompletableFuture<JsonNode> f = connection.request(Protocol.ATTACH,
+                AttachCodec.options(o).put("sim", sim), new AgentConnection.Pushes() {
+                    @Override
+                    public void pushed(JsonNode m) {
+                        if (Protocol.OBSERVATION.equals(m.path("type").asText())) {
+                            observer.accept(AttachCodec.observation(m.path("observation")));
+                        } else if (Protocol.REPORT.equals(m.path("type").asText())) {
+                            soFar.set(m.get("report"));
+                        }
+                    }
+
+                    @Override
+                    public void lost(String reason) {
+                        // the request fails with it too, and is answered below
+                    }
+                });
+        try {
+            return AttachCodec.result(await(f));
+        } catch (VfioException e) {
+            String lost = connection.lost();
+            if (lost == null) {
+                throw e;
+            }
+            QemuReport last = AttachCodec.report(soFar.get());
+            String why = lost + "; the far side's migscope detaches from its QEMUs and leaves them as they are";
+            return new AttachRun.Result(AttachRun.Ending.LOST, why, last == null ? null : last.lost(lost));
+        }
     }
 
     /** Ends the agent (it closes what it holds open) and ssh. */

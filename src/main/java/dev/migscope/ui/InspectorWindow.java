@@ -197,6 +197,7 @@ public final class InspectorWindow {
             graph.featuresProperty().set(v == null ? null : v.features());
             charts.setTelemetry(v == null ? null : v.telemetry(),
                     v == null ? TelemetryKind.DEVICE : v.telemetryKind());
+            charts.setStates(v == null ? List::of : v::stateChanges);
             charts.update();
             if (conformance != null) {
                 conformance.refresh();

@@ -4,6 +4,7 @@ import dev.migscope.device.DeviceInfo;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
 import dev.migscope.telemetry.Telemetry;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -29,6 +30,14 @@ public interface DeviceView {
     /** Which figures {@link #telemetry()} carries: the charts a front end shows for it. */
     default TelemetryKind telemetryKind() {
         return TelemetryKind.DEVICE;
+    }
+
+    /**
+     * The states the device reached, oldest first, with their times on the telemetry's clock; empty
+     * for a view that keeps no history of them (the charts then shade no phase).
+     */
+    default List<StateChange> stateChanges() {
+        return List.of();
     }
 
     /** The view's time zero, in {@link System#nanoTime()} terms. */

@@ -60,15 +60,18 @@ final class HouseRules {
                 // Connect to host...) as it opens sessions; graph, charts and log still read only the view.
                 .whereLayer("ui").mayOnlyAccessLayers("conform", "session", "qemu", "remote", "view", "device",
                         "fsm", "telemetry")
-                // The agent, a front end on the far side, runs what the CLI runs there and speaks remote's protocol.
-                .whereLayer("agent").mayOnlyAccessLayers("conform", "session", "remote", "view", "device", "fsm",
-                        "telemetry", "json")
+                // The agent, a front end on the far side, runs what the CLI runs there (attach too: QEMUs
+                // there) and speaks remote's protocol.
+                .whereLayer("agent").mayOnlyAccessLayers("conform", "session", "qemu", "remote", "view", "device",
+                        "fsm", "telemetry", "json")
                 .whereLayer("conform").mayOnlyAccessLayers("session", "view", "device", "fsm", "telemetry", "json")
                 .whereLayer("session").mayOnlyAccessLayers("view", "device", "fsm", "telemetry")
                 // QMP and the agent's protocol are JSON.
                 .whereLayer("qemu").mayOnlyAccessLayers("view", "device", "fsm", "telemetry", "json")
-                // A save over --host writes, and a resume verifies, the same stream file as a local one.
-                .whereLayer("remote").mayOnlyAccessLayers("session", "view", "device", "fsm", "telemetry", "json")
+                // A save over --host writes, and a resume verifies, the same stream file as a local one; an
+                // attach over --host carries qemu's observations and report.
+                .whereLayer("remote").mayOnlyAccessLayers("session", "qemu", "view", "device", "fsm", "telemetry",
+                        "json")
                 .whereLayer("view").mayOnlyAccessLayers("device", "fsm", "telemetry")
                 .whereLayer("linux").mayOnlyAccessLayers("device", "fsm")
                 .whereLayer("sim").mayOnlyAccessLayers("device", "fsm")

@@ -7,6 +7,7 @@ import dev.migscope.device.DeviceSession;
 import dev.migscope.fsm.MigState;
 import dev.migscope.remote.SshSettings;
 import dev.migscope.session.MigrationFile;
+import dev.migscope.testsupport.RigDevices;
 import dev.migscope.testsupport.Sshd;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -68,12 +69,9 @@ class RemoteRigVmTest {
     /** mtty keeps its migration state across close and open: every test starts from RUNNING. */
     @BeforeEach
     void freshDevices() throws Exception {
-        String env = System.getenv("MIGSCOPE_RIG_MTTY");
-        assertThat(env).as("MIGSCOPE_RIG_MTTY names the rig's two mtty devices").isNotBlank();
-        String[] ids = env.trim().split("\\s+");
-        assertThat(ids).hasSize(2);
-        a = ids[0];
-        b = ids[1];
+        List<String> ids = RigDevices.mtty();
+        a = ids.get(0);
+        b = ids.get(1);
         resetBoth();
     }
 

@@ -199,6 +199,7 @@ class VfioEventsTest {
                     .contains("the fallback is on, polling host device " + UUID + "'s state in the kernel's debugfs")
                     .contains("marked as polled").contains("migration-events=on");
             ObservedDevice d = q.devices().get(0);
+            assertThat(d.info().access()).isEqualTo("followed over QMP from QEMU vm1: states polled from debugfs");
             d.addListener(events::add);
             for (MigState s : List.of(PRE_COPY, PRE_COPY_P2P, STOP_COPY, STOP)) {
                 host.watchable(UUID, s);
@@ -238,6 +239,7 @@ class VfioEventsTest {
             ObservedDevice d = q.devices().get(0);
             eventually(() -> d.state() == PRE_COPY);
             assertThat(d.spans()).singleElement().matches(sp -> !sp.polled());
+            assertThat(d.info().access()).isEqualTo("followed over QMP from QEMU vm1: VFIO_MIGRATION events");
         }
     }
 
@@ -248,6 +250,8 @@ class VfioEventsTest {
                     .contains("the fallback of polling the kernel's debugfs migration state is off: "
                             + "the fake backend cannot read a device's state without opening it")
                     .contains("only the migration's status and bytes are followed");
+            assertThat(q.devices().get(0).info().access()).isEqualTo(
+                    "followed over QMP from QEMU vm1: no device states (no VFIO_MIGRATION event, no debugfs fallback)");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.migscope.rig;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.migscope.testsupport.RigDevices;
 import dev.migscope.testsupport.RunningKernel;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,12 +19,6 @@ import org.junit.jupiter.api.Test;
 @Tag("vm")
 class RigGuestTest {
 
-  private static List<String> mttyUuids() {
-    String uuids = System.getenv("MIGSCOPE_RIG_MTTY");
-    assertThat(uuids).as("MIGSCOPE_RIG_MTTY, set by the rig's init").isNotBlank();
-    return List.of(uuids.trim().split("\\s+"));
-  }
-
   private static String pciAddress() {
     String bdf = System.getenv("MIGSCOPE_RIG_PCI");
     assertThat(bdf).as("MIGSCOPE_RIG_PCI, set by the rig's init").isNotBlank();
@@ -38,12 +33,12 @@ class RigGuestTest {
 
   @Test
   void bothMttyDevicesAreOnTheMdevBus() throws IOException {
-    assertThat(names(Path.of("/sys/bus/mdev/devices"))).containsAll(mttyUuids());
+    assertThat(names(Path.of("/sys/bus/mdev/devices"))).containsAll(RigDevices.mtty());
   }
 
   @Test
   void everyMttyDeviceHasAVfioCdev() throws IOException {
-    for (String uuid : mttyUuids()) {
+    for (String uuid : RigDevices.mtty()) {
       List<String> cdevs = names(Path.of("/sys/bus/mdev/devices", uuid, "vfio-dev"));
       assertThat(cdevs).as("vfio-dev of %s", uuid).singleElement().asString().startsWith("vfio");
       assertThat(Path.of("/dev/vfio/devices", cdevs.get(0))).exists();
@@ -73,7 +68,7 @@ class RigGuestTest {
 
   @Test
   void debugfsShowsTheMigrationStateOfEachMtty() throws IOException {
-    for (String uuid : mttyUuids()) {
+    for (String uuid : RigDevices.mtty()) {
       Path state = Path.of("/sys/kernel/debug/vfio", uuid, "migration", "state");
       assertThat(Files.readString(state)).as("%s", state).isEqualTo("RUNNING\n");
     }

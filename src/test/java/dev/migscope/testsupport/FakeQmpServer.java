@@ -9,6 +9,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +37,7 @@ public final class FakeQmpServer implements AutoCloseable {
     private final CountDownLatch connected = new CountDownLatch(1);
     private final List<String> received = new CopyOnWriteArrayList<>();
     private volatile SocketChannel client;
+    private volatile boolean closed;
 
     private FakeQmpServer(ServerSocketChannel server) {
         this.server = server;
@@ -106,24 +108,53 @@ public final class FakeQmpServer implements AutoCloseable {
                 JsonNode cmd = MAPPER.readTree(line);
                 String name = cmd.path("execute").asText();
                 received.add(name);
+                if (closed) {
+                    continue; // our side is shut: read what the client still sends, answer nothing
+                }
                 Function<JsonNode, String> r = replies.get(name);
                 String body = r == null
                         ? "\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command " + name
                                 + " has not been found\"}"
                         : "\"return\": " + r.apply(cmd.path("arguments"));
-                send("{" + body + ", \"id\": " + cmd.path("id") + "}\r\n");
+                try {
+                    send("{" + body + ", \"id\": " + cmd.path("id") + "}\r\n");
+                } catch (IOException e) {
+                    if (!closed) {
+                        throw e;
+                    }
+                }
             }
         } catch (IOException | InterruptedException e) {
             // The client went away or the test closed the server: nothing more to serve.
         }
+        try {
+            SocketChannel c = client;
+            if (c != null) {
+                c.close();
+            }
+        } catch (IOException e) {
+            // already closed
+        }
     }
 
-    /** Closes the connection, as QEMU exiting does. */
+    /**
+     * Ends the connection as QEMU exiting does: the client reads everything sent, then the end. Only
+     * the sending half is shut here; the socket is closed once the client has closed its end, since
+     * closing it with the client's commands unread would make the kernel reset the connection, and
+     * the client could then see "Connection reset" instead of what was sent.
+     */
     @Override
     public void close() throws IOException {
+        closed = true;
         SocketChannel c = client;
         if (c != null) {
-            c.close();
+            synchronized (this) {
+                try {
+                    c.shutdownOutput();
+                } catch (ClosedChannelException e) {
+                    // the client closed first and the serving thread closed its socket
+                }
+            }
         }
         server.close();
     }

@@ -1,6 +1,7 @@
 package dev.migscope.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.migscope.device.DeviceBackend;
@@ -22,16 +23,22 @@ import dev.migscope.ui.common.Theme;
 import dev.migscope.ui.log.EventLogView;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import javafx.scene.control.Button;
 import javafx.scene.control.MenuBar;
 import javafx.scene.control.MenuItem;
 import javafx.scene.control.TextArea;
+import javafx.scene.control.TextField;
 import javafx.scene.control.ToggleButton;
 import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
+import org.jfree.chart.plot.IntervalMarker;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.ui.Layer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -118,6 +125,11 @@ class QemuWindowTest {
             robot.interact(() -> window.devices().select(viewId));
             await(() -> window.graph().currentProperty().get() == MigState.RUNNING);
             assertThat(onFx(() -> window.session())).isNull();
+            // QEMU's events, not debugfs, move this device: the status bar and its row say so.
+            assertThat(robot.lookup("#status-access").queryLabeled().getText())
+                    .isEqualTo("followed over QMP from QEMU vm1: VFIO_MIGRATION events");
+            assertThat(robot.lookup(".device-observed .device-detail").queryLabeled().getText())
+                    .endsWith("\nfollowed over QMP from QEMU vm1: VFIO_MIGRATION events");
             assertThat(onFx(() -> window.charts().chartIds())).containsExactly("chart-qemu-vfio", "chart-qemu-ram",
                     "chart-qemu-dirty", "chart-qemu-downtime");
             assertThat(drivingItemsEnabled(robot)).isEmpty();
@@ -145,6 +157,158 @@ class QemuWindowTest {
                     .containsExactly("pre-copy", "stop-copy", "stop");
             assertThat(dir.toFile().list()).noneMatch(n -> n.endsWith(".tmp"));
         }
+    }
+
+    /**
+     * The device's phases shaded behind every QEMU chart, from its VFIO_MIGRATION events: a band
+     * for pre-copy open to the newest sample while it lasts, then pre-copy and stop-copy closed.
+     */
+    @Test
+    void theChartsShadeTheDevicesPreCopyAndStopCopyFromItsEvents(FxRobot robot) throws Exception {
+        AtomicReference<String> migrate = new AtomicReference<>("{\"status\": \"active\", \"ram\": "
+                + "{\"transferred\": 1000, \"dirty-pages-rate\": 12}, \"vfio\": {\"transferred\": 96}, "
+                + "\"expected-downtime\": 40}");
+        try (FakeQmpServer qemu = fakeQemu(migrate)) {
+            onFx(() -> window.attachQemu(List.of(dir.resolve("vm.qmp")))).get(WAIT_S, TimeUnit.SECONDS);
+            await(() -> window.devices().shownIds().contains("qemu:vm1:mtty0"));
+            robot.interact(() -> window.devices().select("qemu:vm1:mtty0"));
+            await(() -> window.graph().currentProperty().get() == MigState.RUNNING);
+            List<String> charts = onFx(() -> window.charts().chartIds());
+            assertThat(charts).hasSize(4);
+            assertThat(onFx(() -> bands(charts.get(0)))).isEmpty();
+
+            long now = System.currentTimeMillis() / 1000;
+            qemu.vfioMigration(now, 100_000, "mtty0", QOM, "pre-copy");
+            // Open: it reaches the newest sample, the right end of the time axis, on every chart.
+            for (String id : charts) {
+                await(() -> {
+                    List<IntervalMarker> b = bands(id);
+                    return b.size() == 1 && b.get(0).getEndValue() > b.get(0).getStartValue()
+                            && b.get(0).getEndValue() == plot(id).getDomainAxis().getUpperBound();
+                });
+                assertThat(onFx(() -> bands(id))).extracting(IntervalMarker::getLabel).containsExactly("pre-copy");
+            }
+
+            qemu.vfioMigration(now, 200_000, "mtty0", QOM, "pre-copy-p2p");
+            qemu.vfioMigration(now, 300_000, "mtty0", QOM, "stop-copy");
+            qemu.vfioMigration(now, 337_000, "mtty0", QOM, "stop");
+            await(() -> window.graph().currentProperty().get() == MigState.STOP);
+            for (String id : charts) {
+                await(() -> bands(id).size() == 2);
+                List<IntervalMarker> b = onFx(() -> bands(id));
+                assertThat(b).extracting(IntervalMarker::getLabel).containsExactly("pre-copy", "stop-copy");
+                assertThat(b.get(0).getEndValue()).isEqualTo(b.get(1).getStartValue());
+                assertThat(b.get(0).getEndValue() - b.get(0).getStartValue()).isCloseTo(0.2, within(1e-6));
+                assertThat(b.get(1).getEndValue() - b.get(1).getStartValue()).isCloseTo(0.037, within(1e-6));
+                assertThat(plot(id).getDomainMarkers(Layer.FOREGROUND)).isNull();
+            }
+        }
+    }
+
+    private XYPlot plot(String chartId) {
+        return window.charts().chart(chartId).getXYPlot();
+    }
+
+    /** The phase bands a chart's plot carries, in the order they were laid. */
+    private List<IntervalMarker> bands(String chartId) {
+        Collection<?> markers = plot(chartId).getDomainMarkers(Layer.BACKGROUND);
+        return markers == null ? List.of() : markers.stream().map(IntervalMarker.class::cast).toList();
+    }
+
+    /**
+     * A QEMU's node selected when its migration ends: the report tab stays on that QEMU's report,
+     * now final, and does not turn into every attached QEMU's.
+     */
+    @Test
+    void aSelectedQemusReportStaysItsOwnWhenItsMigrationEnds(FxRobot robot) throws Exception {
+        AtomicReference<String> migrate1 = new AtomicReference<>("{\"status\": \"active\"}");
+        AtomicReference<String> migrate2 = new AtomicReference<>("{\"status\": \"active\"}");
+        try (FakeQmpServer vm1 = fakeQemu(dir.resolve("vm1.qmp"), "vm1", migrate1);
+                FakeQmpServer vm2 = fakeQemu(dir.resolve("vm2.qmp"), "vm2", migrate2)) {
+            onFx(() -> window.attachQemu(List.of(dir.resolve("vm1.qmp"), dir.resolve("vm2.qmp"))))
+                    .get(WAIT_S, TimeUnit.SECONDS);
+            await(() -> window.devices().shownQemus().equals(List.of("QEMU vm1", "QEMU vm2")));
+            robot.interact(() -> window.devices().select("QEMU vm1"));
+            await(() -> robot.lookup("#qemu-report").tryQuery().isPresent()
+                    && reportText(robot).startsWith("QEMU vm1 (") && reportText(robot).contains("pending"));
+
+            migrate1.set("{\"status\": \"completed\", \"total-time\": 410, \"setup-time\": 7, \"downtime\": 37, "
+                    + "\"ram\": {\"transferred\": 2000}, \"vfio\": {\"transferred\": 96}}");
+            assertThat(window.qemus().attached().get(0).outcome().get(WAIT_S, TimeUnit.SECONDS))
+                    .isEqualTo(AttachedQemu.Outcome.COMPLETED);
+            await(() -> reportText(robot).contains("migration completed, setup 7 ms, total 410 ms"));
+            // The outcome's own turn on the FX thread comes after the observations it follows.
+            WaitForAsyncUtils.waitForFxEvents(5);
+            assertThat(reportText(robot)).startsWith("QEMU vm1 (").contains("): completed")
+                    .doesNotContain("QEMU vm2");
+        }
+    }
+
+    private static String reportText(FxRobot robot) {
+        return ((TextArea) robot.lookup("#qemu-report").query()).getText();
+    }
+
+    /**
+     * Start migration to... offers each QEMU the URI the user last gave it (QEMU refused it or not),
+     * and another QEMU the example.
+     */
+    @Test
+    void startMigrationOffersTheUriLastGivenToThatQemu(FxRobot robot) throws Exception {
+        AtomicReference<String> migrate = new AtomicReference<>("{\"status\": \"none\"}");
+        List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (FakeQmpServer vm1 = fakeQemu(dir.resolve("vm1.qmp"), "vm1", migrate)
+                        .reply("migrate", a -> {
+                            sent.add(a.path("uri").asText());
+                            return "{}";
+                        });
+                FakeQmpServer vm2 = fakeQemu(dir.resolve("vm2.qmp"), "vm2", migrate)) {
+            onFx(() -> window.attachQemu(List.of(dir.resolve("vm1.qmp"), dir.resolve("vm2.qmp"))))
+                    .get(WAIT_S, TimeUnit.SECONDS);
+            await(() -> window.devices().shownQemus().equals(List.of("QEMU vm1", "QEMU vm2")));
+            robot.interact(() -> window.devices().select("QEMU vm1"));
+            robot.interact(() -> window.qemus().setArmed(true));
+
+            assertThat(openStartMigration(robot).getText()).isEqualTo("unix:/tmp/mig.sock");
+            robot.interact(() -> dialogField(robot).setText("tcp:192.0.2.7:4444"));
+            robot.clickOn(dialogButton(robot, "OK"));
+            WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> sent.equals(List.of("tcp:192.0.2.7:4444")));
+
+            assertThat(openStartMigration(robot).getText()).isEqualTo("tcp:192.0.2.7:4444");
+            robot.clickOn(dialogButton(robot, "Cancel"));
+            await(() -> robot.lookup(".dialog-pane").tryQuery().isEmpty());
+
+            robot.interact(() -> window.devices().select("QEMU vm2"));
+            robot.interact(() -> window.qemus().setArmed(true));
+            assertThat(openStartMigration(robot).getText()).as("another QEMU").isEqualTo("unix:/tmp/mig.sock");
+            robot.clickOn(dialogButton(robot, "Cancel"));
+            await(() -> robot.lookup(".dialog-pane").tryQuery().isEmpty());
+
+            robot.interact(() -> window.devices().select("QEMU vm1"));
+            assertThat(openStartMigration(robot).getText()).isEqualTo("tcp:192.0.2.7:4444");
+            robot.clickOn(dialogButton(robot, "Cancel"));
+            assertThat(sent).containsExactly("tcp:192.0.2.7:4444");
+        }
+    }
+
+    /** QEMU -> Start migration to... chosen; its dialog waits for the user, so the FX thread is not awaited. */
+    private TextField openStartMigration(FxRobot robot) throws Exception {
+        MenuBar bar = robot.lookup(".menu-bar").queryAs(MenuBar.class);
+        MenuItem item = onFx(() -> bar.getMenus().stream().filter(m -> "menu-qemu".equals(m.getId()))
+                .flatMap(m -> m.getItems().stream()).filter(i -> "Start migration to\u2026".equals(i.getText()))
+                .findFirst().orElseThrow());
+        assertThat(onFx(item::isDisable)).isFalse();
+        WaitForAsyncUtils.asyncFx(item::fire);
+        await(() -> robot.lookup(".dialog-pane .text-field").tryQuery().isPresent());
+        return dialogField(robot);
+    }
+
+    private static TextField dialogField(FxRobot robot) {
+        return robot.lookup(".dialog-pane .text-field").queryAs(TextField.class);
+    }
+
+    private static Button dialogButton(FxRobot robot, String text) {
+        return robot.lookup(".dialog-pane .button").queryAllAs(Button.class).stream()
+                .filter(b -> b.getText().equals(text)).findFirst().orElseThrow();
     }
 
     /**
@@ -230,9 +394,14 @@ class QemuWindowTest {
 
     /** A QEMU 10 source with one mtty device (vfio-pci, migration-events on), answering from a script. */
     private FakeQmpServer fakeQemu(AtomicReference<String> migrate) throws Exception {
-        return FakeQmpServer.start(dir.resolve("vm.qmp"), FakeQmpServer.greeting(10, 0, 0))
+        return fakeQemu(dir.resolve("vm.qmp"), "vm1", migrate);
+    }
+
+    /** {@link #fakeQemu(AtomicReference)} on {@code socket}, named {@code name}. */
+    private FakeQmpServer fakeQemu(Path socket, String name, AtomicReference<String> migrate) throws Exception {
+        return FakeQmpServer.start(socket, FakeQmpServer.greeting(10, 0, 0))
                 .reply("qmp_capabilities", "{}")
-                .reply("query-name", "{\"name\": \"vm1\"}")
+                .reply("query-name", "{\"name\": \"" + name + "\"}")
                 .reply("query-status", "{\"status\": \"running\", \"running\": true}")
                 .reply("query-migrate-parameters", "{\"downtime-limit\": 300}")
                 .reply("query-migrate-capabilities", "[{\"capability\": \"events\", \"state\": false}]")

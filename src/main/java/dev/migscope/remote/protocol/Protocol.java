@@ -12,9 +12,9 @@ package dev.migscope.remote.protocol;
 public final class Protocol {
 
     /** The protocol this migscope speaks. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
 
-    /** The far side's first line: {@code {"type":"hello","protocol":3,"migscope":"0.4.0","kernel":"6.12.0"}}. */
+    /** The far side's first line: {@code {"type":"hello","protocol":4,"migscope":"0.4.0","kernel":"6.12.0"}}. */
     public static final String HELLO = "hello";
     public static final String REQUEST = "request";
     public static final String REPLY = "reply";
@@ -22,6 +22,10 @@ public final class Protocol {
     public static final String EVENT = "event";
     public static final String PROGRESS = "progress";
     public static final String CHUNK = "chunk";
+    /** Since protocol 4: what an {@link #ATTACH} request's QEMUs showed, pushed with that request's id. */
+    public static final String OBSERVATION = "observation";
+    /** Since protocol 4: an {@link #ATTACH}'s report so far, pushed with that request's id after observations. */
+    public static final String REPORT = "report";
 
     /** Requests ({@code op}). */
     public static final String LIST = "list";
@@ -39,6 +43,8 @@ public final class Protocol {
     public static final String DMA_LOGGING_START = "dma_logging_start";
     public static final String DMA_LOGGING_STOP = "dma_logging_stop";
     public static final String SIMULATE = "simulate";
+    /** Since protocol 4: {@code migscope attach} run there, on QMP sockets there; replied when it ends. */
+    public static final String ATTACH = "attach";
 
     /** A {@link #SIMULATE} request's {@code control}: one method of SimulationControls each. */
     public static final String INJECT_FAULT = "inject_fault";

@@ -6,6 +6,7 @@ import dev.migscope.telemetry.Telemetry;
 import dev.migscope.telemetry.WindowDecimator;
 import dev.migscope.ui.common.Theme;
 import dev.migscope.ui.common.Tooltips;
+import dev.migscope.view.StateChange;
 import dev.migscope.view.TelemetryKind;
 import java.awt.BasicStroke;
 import java.awt.Font;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
@@ -83,8 +85,9 @@ public final class ChartsPane extends VBox {
         final NumberAxis xAxis = new NumberAxis("time (s)");
         /** The times of the markers drawn now; null forces a redraw of them. */
         List<Double> markerTimes = List.of();
+        final PhaseBands phases;
 
-        Chart(ChartSpec spec, BooleanSupplier turn) {
+        Chart(ChartSpec spec, Theme theme, BooleanSupplier turn) {
             this.spec = spec;
             this.leftData = new BatchXYDataset(spec.left().stream().map(ChartSpec.Series::label).toList());
             this.rightData = spec.right().isEmpty() ? null
@@ -105,6 +108,7 @@ public final class ChartsPane extends VBox {
             }
             xAxis.setAutoRangeIncludesZero(false);
             plot.setDomainPannable(false);
+            phases = new PhaseBands(plot, theme);
             chart = new JFreeChart(spec.title().text(null, 0), new Font(Font.SANS_SERIF, Font.BOLD, 12), plot, true);
             chart.setPadding(new RectangleInsets(4, 4, 4, 8));
             LegendTitle legend = chart.getLegend();
@@ -140,6 +144,8 @@ public final class ChartsPane extends VBox {
     private final ToggleGroup windowGroup = new ToggleGroup();
     private final ComboBox<Double> linkGbit = new ComboBox<>();
     private Telemetry telemetry;
+    /** The shown view's states, for the phase bands. */
+    private Supplier<List<StateChange>> states = List::of;
     private Window window = Window.S30;
     /** The window's decimation of the telemetry; null until the next update builds it. */
     private WindowDecimator decimator;
@@ -147,15 +153,7 @@ public final class ChartsPane extends VBox {
     private boolean dirty = true;
     private long redraws;
     private long lastRedrawNanos;
-    /**
-     * Chart draws left in the current pulse. A chart's draw is several milliseconds in software;
-     * four in one pulse held the FX thread for up to a frame and more, so the pulse that shows a
-     * state change in the graph waited for them: one chart draws per pulse, and none in a pulse
-     * that {@link #yieldPulse yields}.
-     */
-    private int drawTurns = 1;
-    private boolean yielding;
-    private final Runnable nextPulse = this::nextPulse;
+    private final DrawTurns turns = new DrawTurns(this, () -> charts.values().stream().map(c -> c.viewer).toList());
 
     public ChartsPane() {
         getStyleClass().add("charts-pane");
@@ -227,43 +225,11 @@ public final class ChartsPane extends VBox {
         getChildren().addAll(controls, grid);
         setSpacing(2);
         applyTheme(Theme.LIGHT);
-        sceneProperty().addListener((o, was, now) -> {
-            if (was != null) {
-                was.removePreLayoutPulseListener(nextPulse);
-            }
-            if (now != null) {
-                now.addPreLayoutPulseListener(nextPulse);
-            }
-        });
     }
 
-    /**
-     * The coming pulse (or the one running, before its layout) shows something that must not
-     * wait, a state change: no chart draws in it; they draw in the pulses after.
-     */
+    /** The coming pulse shows a state change: no chart draws in it ({@link DrawTurns}). */
     public void yieldPulse() {
-        yielding = true;
-    }
-
-    /** Before each pulse's layout: this pulse's draw turn, and the charts waiting for one laid out. */
-    private void nextPulse() {
-        drawTurns = yielding ? 0 : 1;
-        yielding = false;
-        if (drawTurns > 0) {
-            for (Chart c : charts.values()) {
-                if (c.viewer.pending()) {
-                    c.viewer.requestLayout();
-                }
-            }
-        }
-    }
-
-    private boolean takeDrawTurn() {
-        if (drawTurns <= 0) {
-            return false;
-        }
-        drawTurns--;
-        return true;
+        turns.yieldPulse();
     }
 
     /**
@@ -282,7 +248,7 @@ public final class ChartsPane extends VBox {
         return built.computeIfAbsent(k, x -> {
             Map<String, Chart> m = new LinkedHashMap<>();
             for (ChartSpec spec : ChartSpec.catalogue(x)) {
-                Chart c = new Chart(spec, this::takeDrawTurn);
+                Chart c = new Chart(spec, theme, turns::take);
                 ChartPalette.paint(c.chart, c.spec, c.rightData != null, theme);
                 if (drawing) {
                     c.viewer.startDrawing();
@@ -328,12 +294,19 @@ public final class ChartsPane extends VBox {
         dirty = true;
         if (t == null) {
             for (Chart c : charts.values()) {
+                c.phases.show(List.of(), 0);
                 c.leftData.setAll(empty(c.spec.left().size()));
                 if (c.rightData != null) {
                     c.rightData.setAll(empty(c.spec.right().size()));
                 }
             }
         }
+    }
+
+    /** The shown view's {@code stateChanges}, read once per redraw: its saving phases are shaded behind each chart. */
+    public void setStates(Supplier<List<StateChange>> s) {
+        states = s;
+        dirty = true;
     }
 
     public void setWindow(Window w) {
@@ -380,6 +353,7 @@ public final class ChartsPane extends VBox {
         decimator.update(t);
         double now = latest.timeNanos() / 1e9;
         double link = linkBytesPerSecond();
+        List<PhaseBands.Band> bands = PhaseBands.bands(states.get());
         for (Chart c : charts.values()) {
             String title = c.spec.title().text(latest, link);
             if (!title.equals(c.chart.getTitle().getText())) {
@@ -391,6 +365,7 @@ public final class ChartsPane extends VBox {
                 c.rightData.setAll(series(c.spec.right(), link));
             }
             markers(c);
+            c.phases.show(bands, now);
         }
         redraws++;
         return true;
@@ -434,6 +409,7 @@ public final class ChartsPane extends VBox {
         c.markerTimes = times;
         XYPlot p = c.chart.getXYPlot();
         p.clearDomainMarkers();
+        c.phases.repaint(theme); // cleared too: laid again by this frame's show
         lines.forEach(p::addDomainMarker);
     }
 
@@ -522,6 +498,7 @@ public final class ChartsPane extends VBox {
             for (Chart c : m.values()) {
                 ChartPalette.paint(c.chart, c.spec, c.rightData != null, t);
                 c.markerTimes = null; // repainted in the new palette at the next update
+                c.phases.repaint(t);
             }
         }
     }

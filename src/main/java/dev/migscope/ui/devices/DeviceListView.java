@@ -332,7 +332,7 @@ public final class DeviceListView extends VBox {
         DeviceInfo d = v.info();
         return d.id() + "  \u00b7  " + v.state() + (v.isGone() ? "  \u00b7  QEMU gone" : "")
                 + "\n" + d.knownFeatures().map(Object::toString).orElse("features unknown")
-                + "\nfollowed over QMP (read-only)";
+                + (d.access() != null ? "\n" + d.access() : "");
     }
 
     private final class DeviceCell extends ListCell<Row> {

@@ -62,9 +62,13 @@ public final class DeviceListController {
         });
     }
 
-    /** Lists devices again (sysfs scans may block: not on the FX thread). */
+    /**
+     * Lists devices again (sysfs scans may block: not on the FX thread). Any thread may call it
+     * (the screenshot command does): the list is updated on the FX thread even when the listing
+     * completed before this chained on it.
+     */
     public CompletableFuture<List<DeviceInfo>> rescan() {
-        return tasks.supply(registry::list).whenComplete((listed, err) -> {
+        return tasks.supply(registry::list).whenCompleteAsync((listed, err) -> {
             if (err != null) {
                 log.problem("listing devices failed: " + VfioException.describe(err));
             } else {
@@ -73,7 +77,7 @@ public final class DeviceListController {
                     log.note("no devices found");
                 }
             }
-        });
+        }, FxTasks.FX);
     }
 
     /** Selects {@code id} in the list and opens it, as a click would. */

@@ -53,6 +53,8 @@ public final class QemuController {
 
     /** How long a QEMU may take to greet and to answer each query (as {@code migscope attach}). */
     static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** What Start migration to... offers a QEMU the user has not migrated from yet. */
+    static final String EXAMPLE_URI = "unix:/tmp/mig.sock";
 
     private final DeviceListView list;
     private final DeviceRegistry registry;
@@ -65,6 +67,8 @@ public final class QemuController {
     private final List<QemuControl> attached = new ArrayList<>();
     /** The nodes last given to the list, to find the QEMU of the node the user selects. */
     private final Map<DeviceListView.Attached, QemuControl> byNode = new IdentityHashMap<>();
+    /** The destination URI the user last gave each QEMU: Start migration to... offers it again. */
+    private final Map<QemuControl, String> lastUri = new IdentityHashMap<>();
     /** The QEMU whose node is selected (no device view is shown then), or null. */
     private QemuControl node;
     private final List<MenuItem> armedItems = new ArrayList<>();
@@ -159,7 +163,7 @@ public final class QemuController {
             }
             attached.add(new QemuControl(q));
             list.setAttached(nodes());
-            q.outcome().whenComplete((o, e) -> FxTasks.FX.execute(this::showReport));
+            q.outcome().whenComplete((o, e) -> FxTasks.FX.execute(this::migrationOver));
             return q;
         });
     }
@@ -262,9 +266,18 @@ public final class QemuController {
         return true;
     }
 
-    /** {@code migrate} to {@code uri} from the selected QEMU; completes on the FX thread, the outcome logged. */
+    /**
+     * {@code migrate} to {@code uri} from the selected QEMU, which remembers it (refused or not, so a
+     * mistyped one can be corrected); completes on the FX thread, the outcome logged.
+     */
     public CompletableFuture<Observation> migrate(String uri) {
+        selectedQemu().ifPresent(c -> lastUri.put(c, uri));
         return command(c -> c.migrate(uri));
+    }
+
+    /** What Start migration to... offers the selected QEMU: the URI last given to it, else an example. */
+    private String offeredUri() {
+        return selectedQemu().map(lastUri::get).orElse(EXAMPLE_URI);
     }
 
     /** {@code migrate_cancel} on the selected QEMU. */
@@ -305,7 +318,7 @@ public final class QemuController {
     /** The QEMU menu: what an armed QEMU lets migscope do, and its report. */
     public Menu menu() {
         MenuItem migrate = armedItem("Start migration to\u2026", () -> ask("Start migration",
-                "Destination URI (the destination QEMU's -incoming):", "unix:/tmp/mig.sock")
+                "Destination URI (the destination QEMU's -incoming):", offeredUri())
                 .ifPresent(this::migrate));
         MenuItem cancel = armedItem("Cancel migration", this::cancelMigration);
         MenuItem limit = armedItem("Set downtime limit\u2026", () -> selectedQemu().ifPresent(c ->
@@ -357,7 +370,15 @@ public final class QemuController {
         return armedItems.stream().filter(m -> !m.isDisable()).map(MenuItem::getText).toList();
     }
 
-    /** The report of every attached QEMU so far, as a tab (shown when a migration is over). */
+    /**
+     * A migration is over: the report tab shows the final report, of the selected node's QEMU when
+     * one is selected (it stays the one the user asked for), else of every attached QEMU.
+     */
+    private void migrationOver() {
+        showReport(node != null ? List.of(node.qemu()) : attached());
+    }
+
+    /** The report of every attached QEMU so far, as a tab. */
     public void showReport() {
         showReport(attached());
     }

@@ -13,6 +13,7 @@ import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.DeviceSession;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
+import dev.migscope.testsupport.RigDevices;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -37,12 +38,9 @@ class ConformanceVmTest {
      */
     @BeforeEach
     void freshDevices() throws Exception {
-        String env = System.getenv("MIGSCOPE_RIG_MTTY");
-        assertThat(env).as("MIGSCOPE_RIG_MTTY names the rig's two mtty devices").isNotBlank();
-        String[] ids = env.trim().split("\\s+");
-        assertThat(ids).hasSize(2);
-        mtty1 = ids[0];
-        mtty2 = ids[1];
+        List<String> ids = RigDevices.mtty();
+        mtty1 = ids.get(0);
+        mtty2 = ids.get(1);
         for (String id : ids) {
             try (DeviceSession s = registry.open(id)) {
                 s.reset();

@@ -1,0 +1,76 @@
+package dev.migscope.remote.protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.migscope.json.Json;
+import dev.migscope.qemu.AttachRun;
+import dev.migscope.qemu.Observation;
+import dev.migscope.qemu.QemuReport;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * An {@link Protocol#ATTACH}'s values as JSON and back (since protocol 4), as {@link Codec} does
+ * for the device requests: its options, each {@link Observation} pushed, and its result. The
+ * report travels as {@link QemuReport#json()}; times stay QEMU's microseconds, so that the near
+ * side formats them as a local attach would.
+ */
+public final class AttachCodec {
+
+    private AttachCodec() {
+    }
+
+    public static ObjectNode options(AttachRun.Options o) {
+        ObjectNode j = Json.object();
+        ArrayNode sockets = j.putArray("sockets");
+        o.sockets().forEach(s -> sockets.add(s.toString()));
+        j.put("until_done", o.untilDone());
+        if (o.timeout() != null) {
+            j.put("timeout_nanos", o.timeout().toNanos());
+        }
+        j.put("migrate", o.migrate()).put("cancel", o.cancel()).put("downtime_limit_ms", o.downtimeLimitMs());
+        return j;
+    }
+
+    public static AttachRun.Options options(JsonNode j) {
+        List<Path> sockets = new ArrayList<>();
+        j.path("sockets").forEach(s -> sockets.add(Path.of(s.asText())));
+        return new AttachRun.Options(sockets, j.path("until_done").asBoolean(),
+                j.hasNonNull("timeout_nanos") ? Duration.ofNanos(j.get("timeout_nanos").asLong()) : null,
+                j.hasNonNull("migrate") ? j.get("migrate").asText() : null, j.path("cancel").asBoolean(),
+                j.hasNonNull("downtime_limit_ms") ? j.get("downtime_limit_ms").asLong() : null);
+    }
+
+    public static ObjectNode observation(Observation o) {
+        ObjectNode j = Json.object().put("time_us", o.timeMicros()).put("qemu", o.qemu())
+                .put("kind", o.kind().name()).put("text", o.text());
+        j.set("members", o.json());
+        return j;
+    }
+
+    public static Observation observation(JsonNode j) {
+        return new Observation(j.path("time_us").asLong(), j.path("qemu").asText(),
+                Observation.Kind.valueOf(j.path("kind").asText().toUpperCase(Locale.ROOT)), j.path("text").asText(),
+                j.path("members").isObject() ? (ObjectNode) j.get("members") : Json.object());
+    }
+
+    public static ObjectNode result(AttachRun.Result r) {
+        ObjectNode j = Json.object().put("ending", r.ending().wireName()).put("message", r.message());
+        j.set("report", r.report() == null ? null : r.report().json());
+        return j;
+    }
+
+    public static AttachRun.Result result(JsonNode j) {
+        return new AttachRun.Result(AttachRun.Ending.ofWire(j.path("ending").asText()),
+                j.hasNonNull("message") ? j.get("message").asText() : null, report(j.get("report")));
+    }
+
+    /** A pushed or replied report; null when absent. */
+    public static QemuReport report(JsonNode j) {
+        return j != null && j.isObject() ? QemuReport.fromJson((ObjectNode) j) : null;
+    }
+}
