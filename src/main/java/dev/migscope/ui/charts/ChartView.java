@@ -19,7 +19,7 @@ import org.jfree.fx.FXHints;
  * measuring) and records hit-test entities for tooltips and zooming that a live chart whose axes
  * the session drives has no use for. Here a change only marks the view dirty; the layout pass of
  * the next pulse draws it, measuring text with AWT's font metrics, when the pane gives it the
- * pulse's turn ({@link ChartsPane}: one chart a pulse, none in a pulse that shows a state change);
+ * pulse's turn ({@link DrawTurns}: one chart a pulse, none in a pulse that shows a state change);
  * a resize draws at once, never leaving a stretched image.
  */
 final class ChartView extends Region implements ChartChangeListener {
@@ -81,7 +81,7 @@ final class ChartView extends Region implements ChartChangeListener {
         if (pending() && (resized || turn.getAsBoolean())) {
             draw();
         } else if (pending()) {
-            // The pane lays the pending charts out again at the next pulse; make sure one comes.
+            // DrawTurns lays the waiting charts out again before the next pulse; make sure one comes.
             Platform.requestNextPulse();
         }
     }
