@@ -1,5 +1,6 @@
 package dev.migscope.ui.charts;
 
+import dev.migscope.ui.common.Pulses;
 import java.util.Collection;
 import java.util.function.Supplier;
 import javafx.scene.Node;
@@ -14,21 +15,13 @@ import javafx.scene.Node;
 final class DrawTurns {
 
     private final Supplier<? extends Collection<ChartView>> views;
-    private final Runnable beforeLayout = this::nextPulse;
     private int left = 1;
     private boolean yielding;
 
     /** @param owner the node whose scene's pulses count; {@code views} the charts it shows now */
     DrawTurns(Node owner, Supplier<? extends Collection<ChartView>> views) {
         this.views = views;
-        owner.sceneProperty().addListener((o, was, now) -> {
-            if (was != null) {
-                was.removePreLayoutPulseListener(beforeLayout);
-            }
-            if (now != null) {
-                now.addPreLayoutPulseListener(beforeLayout);
-            }
-        });
+        Pulses.beforeEachLayout(owner, this::nextPulse);
     }
 
     /** The coming pulse (or the one running, before its layout) draws no chart. */

@@ -1,6 +1,7 @@
 package dev.migscope.ui.log;
 
 import dev.migscope.fsm.MigState;
+import dev.migscope.ui.common.Pulses;
 import dev.migscope.view.DeviceEvent;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -57,7 +58,6 @@ public final class EventLogView extends ListView<EventLogView.Line> {
      */
     private final List<Line> pending = new ArrayList<>();
     private boolean yielding;
-    private final Runnable beforeLayout = this::showPending;
     /** Where every line also goes (the window's log file); none by default. */
     private java.util.function.Consumer<String> sink = line -> { };
 
@@ -92,14 +92,7 @@ public final class EventLogView extends ListView<EventLogView.Line> {
             lines.clear();
         });
         setContextMenu(new ContextMenu(copy, copyAll, clear));
-        sceneProperty().addListener((o, was, now) -> {
-            if (was != null) {
-                was.removePreLayoutPulseListener(beforeLayout);
-            }
-            if (now != null) {
-                now.addPreLayoutPulseListener(beforeLayout);
-            }
-        });
+        Pulses.beforeEachLayout(this, this::showPending);
         addEventHandler(KeyEvent.KEY_PRESSED, e -> {
             if (e.isShortcutDown() && e.getCode() == KeyCode.C) {
                 copy(selectedText());
