@@ -185,7 +185,7 @@ public final class Agent {
         synchronized (this) {
             sid = nextSession++;
         }
-        AgentSession a = new AgentSession(sid, s, out, options.sampleInterval());
+        AgentSession a = new AgentSession(sid, s, out);
         sessions.put(sid, a);
         ObjectNode o = Json.object().put("session", sid);
         o.set("info", Codec.info(s.info()));

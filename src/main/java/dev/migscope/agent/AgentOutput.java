@@ -5,6 +5,7 @@ import dev.migscope.json.Json;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * The agent's stdout: whole lines, one writer at a time (replies, events and samples come from
@@ -20,11 +21,20 @@ final class AgentOutput {
     }
 
     synchronized void send(ObjectNode message) {
-        if (broken) {
+        sendAll(List.of(message));
+    }
+
+    /** Several lines in one write: samples taken together cross the pipe together. */
+    synchronized void sendAll(List<ObjectNode> messages) {
+        if (broken || messages.isEmpty()) {
             return;
         }
+        StringBuilder lines = new StringBuilder();
+        for (ObjectNode m : messages) {
+            lines.append(Json.write(m)).append('\n');
+        }
         try {
-            out.write((Json.write(message) + "\n").getBytes(StandardCharsets.UTF_8));
+            out.write(lines.toString().getBytes(StandardCharsets.UTF_8));
             out.flush();
         } catch (IOException e) {
             broken = true;

@@ -15,18 +15,24 @@ import dev.migscope.telemetry.Metric;
 import dev.migscope.telemetry.Sample;
 import dev.migscope.telemetry.TelemetrySnapshot;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One session the agent holds open for the near side: its events are pushed as they happen, its
- * samples at the sampling interval (the near side keeps its own ring buffers of them).
+ * samples as the session takes them (the near side keeps its own ring buffers of them). The device
+ * thread that takes a sample only wakes this session's pusher, which sends every sample not yet
+ * sent in one write: one line each, several together only when several were taken meanwhile.
  */
 final class AgentSession {
 
@@ -35,16 +41,17 @@ final class AgentSession {
     private final long id;
     private final MigrationSession session;
     private final AgentOutput out;
-    private final Duration interval;
-    private final ScheduledExecutorService pusher;
+    private final ExecutorService pusher;
+    /** A push is queued and has not begun: samples taken meanwhile go with it. */
+    private final AtomicBoolean queued = new AtomicBoolean();
+    private final Runnable taken = this::samplesTaken;
     private long since = Long.MIN_VALUE;
 
-    AgentSession(long id, MigrationSession session, AgentOutput out, Duration interval) {
+    AgentSession(long id, MigrationSession session, AgentOutput out) {
         this.id = id;
         this.session = session;
         this.out = out;
-        this.interval = interval;
-        this.pusher = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.pusher = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "migscope-agent-samples-" + id);
             t.setDaemon(true);
             return t;
@@ -67,7 +74,23 @@ final class AgentSession {
     void start() {
         session.addListener(e -> out.send((ObjectNode) message(Protocol.EVENT)
                 .put("dma_logging", session.isDmaLogging()).set("event", Codec.event(e))));
-        pusher.scheduleAtFixedRate(this::pushSamples, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
+        session.telemetry().addAppendListener(taken);
+        // the samples taken between the open and now
+        samplesTaken();
+    }
+
+    /** On the thread that took a sample: at most one push queued at a time. */
+    private void samplesTaken() {
+        if (queued.compareAndSet(false, true)) {
+            try {
+                pusher.execute(() -> {
+                    queued.set(false);
+                    pushSamples();
+                });
+            } catch (RejectedExecutionException closed) {
+                // closed meanwhile: nothing more goes out for this session
+            }
+        }
     }
 
     /** GET MIG_DEVICE_STATE once the running call has ended (it is queued behind it); null when unknown. */
@@ -119,20 +142,23 @@ final class AgentSession {
     }
 
     void close() {
+        session.telemetry().removeAppendListener(taken);
         pusher.shutdownNow();
         session.close();
     }
 
     private void pushSamples() {
         TelemetrySnapshot snap = session.telemetry().snapshot(since, ALL);
+        List<ObjectNode> lines = new ArrayList<>(snap.size());
         for (int i = 0; i < snap.size(); i++) {
             Sample s = new Sample(snap.times()[i]);
             for (Metric m : ALL) {
                 s.set(m, snap.values(m)[i]);
             }
-            out.send((ObjectNode) message(Protocol.SAMPLE).setAll(Codec.sample(s)));
+            lines.add((ObjectNode) message(Protocol.SAMPLE).setAll(Codec.sample(s)));
             since = snap.times()[i] + 1;
         }
+        out.sendAll(lines);
     }
 
     private ObjectNode message(String type) {

@@ -1,5 +1,8 @@
 package dev.migscope.telemetry;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 /**
  * Bounded ring buffers, one per {@link Metric}, sharing one time axis. One writer (the session's
  * device thread) appends; readers (the UI's animation tick, the CLI, a CSV recorder) copy what
@@ -10,6 +13,7 @@ public final class Telemetry {
     private final long[] times;
     private final double[][] values;
     private long written; // samples ever appended; the ring holds the last min(written, capacity)
+    private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
 
     public Telemetry(int capacity) {
         if (capacity < 2) {
@@ -24,13 +28,31 @@ public final class Telemetry {
         return capacity;
     }
 
-    public synchronized void append(Sample s) {
-        int i = (int) (written % capacity);
-        times[i] = s.timeNanos();
-        for (Metric m : Metric.values()) {
-            values[m.ordinal()][i] = s.get(m);
+    public void append(Sample s) {
+        synchronized (this) {
+            int i = (int) (written % capacity);
+            times[i] = s.timeNanos();
+            for (Metric m : Metric.values()) {
+                values[m.ordinal()][i] = s.get(m);
+            }
+            written++;
         }
-        written++;
+        for (Runnable l : appendListeners) {
+            l.run();
+        }
+    }
+
+    /**
+     * Runs {@code l} after each append, on the writer's thread (a session's device thread): a
+     * reader that forwards samples (the agent) learns of each as it is taken. {@code l} must only
+     * hand the work off, never block.
+     */
+    public void addAppendListener(Runnable l) {
+        appendListeners.add(l);
+    }
+
+    public void removeAppendListener(Runnable l) {
+        appendListeners.remove(l);
     }
 
     /** Samples ever appended; a reader compares it with the last one it saw to skip unchanged frames. */

@@ -187,6 +187,12 @@ public final class InspectorWindow {
     private void showSelected() {
         graph.setOnTarget(actions::requestTransition);
         graph.currentProperty().bind(selected.stateProperty());
+        // The pulse that shows a new state in the graph draws no chart and lays out no new log line:
+        // they follow in the next pulses (docs/BENCHMARKS.md, event to screen).
+        selected.stateProperty().addListener((o, was, st) -> {
+            charts.yieldPulse();
+            log.yieldPulse();
+        });
         selected.viewProperty().addListener((o, was, v) -> {
             graph.featuresProperty().set(v == null ? null : v.features());
             charts.setTelemetry(v == null ? null : v.telemetry(),

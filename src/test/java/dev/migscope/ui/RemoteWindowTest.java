@@ -15,11 +15,16 @@ import dev.migscope.view.StreamResult;
 import dev.migscope.view.TransitionResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import javafx.scene.control.Label;
+import javafx.scene.control.MenuBar;
+import javafx.scene.control.MenuItem;
+import javafx.scene.control.ToolBar;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -100,6 +105,30 @@ class RemoteWindowTest {
         return onFx(() -> window.log().lines().stream().filter(l -> l.text().contains(part)).count());
     }
 
+    /** Whether each command that drives the device is disabled: the toolbar's buttons and the menus' items. */
+    private List<Map.Entry<String, Boolean>> driving(FxRobot robot) throws Exception {
+        List<String> buttons = List.of("#action-arm", "#action-reset", "#action-save", "#action-resume", "#action-fault",
+                "#action-demo");
+        List<String> items = List.of("Save stream to file\u2026", "Resume from file\u2026", "Reset", "Go to state",
+                "Inject fault\u2026", "Clear injected faults", "Run the demo scenario");
+        return onFx(() -> {
+            List<Map.Entry<String, Boolean>> out = new ArrayList<>();
+            // the toolbar's items, also those its overflow menu holds (not in the scene graph then)
+            List<javafx.scene.Node> tools = robot.lookup("#toolbar").queryAs(ToolBar.class).getItems();
+            for (String b : buttons) {
+                out.add(Map.entry(b, tools.stream().filter(n -> b.equals("#" + n.getId())).findFirst().orElseThrow()
+                        .isDisabled()));
+            }
+            MenuBar bar = robot.lookup("#menu-bar").queryAs(MenuBar.class);
+            for (String i : items) {
+                MenuItem m = bar.getMenus().stream().flatMap(x -> x.getItems().stream())
+                        .filter(x -> i.equals(x.getText())).findFirst().orElseThrow();
+                out.add(Map.entry(i, m.isDisable()));
+            }
+            return out;
+        });
+    }
+
     @Test
     void aHostsDevicesAreDrivenThroughTheWindowAndALostConnectionIsShownUntilReconnect(FxRobot robot)
             throws Exception {
@@ -174,6 +203,14 @@ class RemoteWindowTest {
                 .contains("disconnected: last known state STOP (sim:mlx5-1)");
         await(() -> logLines("the connection to " + host + " was lost") == 1);
         assertThat(robot.lookup("#status-access").queryLabeled().getText()).contains("disconnected");
+        // Nothing can drive it now: the driving commands are disabled, the status bar says how to get
+        // them back, and a state asked for anyway (its key, the graph) sends nothing and says why.
+        await(() -> robot.lookup("#status-armed").queryLabeled().getText().equals("Reconnect to drive it"));
+        assertThat(driving(robot)).allSatisfy(d -> assertThat(d.getValue()).as(d.getKey()).isTrue());
+        assertThat(onFx(() -> window.requestTransition(MigState.RUNNING)).get(WAIT_S, TimeUnit.SECONDS)).isNull();
+        assertThat(logLines("sim:mlx5-1 on " + host + ": disconnected; Reconnect (right-click " + host + ")"))
+                .isEqualTo(1);
+        assertThat(onFx(() -> window.log().text())).doesNotContain("EPIPE");
 
         // Reconnect (the host's context menu) lists the host again and opens the device shown again (a new
         // agent: its device is RUNNING).
@@ -183,6 +220,8 @@ class RemoteWindowTest {
                 && window.remotes().shown().id().equals("sim:mlx5-1")
                 && window.graph().currentProperty().get() == MigState.RUNNING);
         await(() -> texts(robot, ".device-member .device-detail").stream().noneMatch(t -> t.contains("disconnected")));
+        await(() -> robot.lookup("#status-armed").queryLabeled().getText().equals("ARMED"));
+        assertThat(driving(robot)).allSatisfy(d -> assertThat(d.getValue()).as(d.getKey()).isFalse());
         assertThat(logLines("the connection to " + host + " was lost")).isEqualTo(1);
         assertThat(logLines("connected to " + host + ": Linux ")).isEqualTo(2);
     }

@@ -15,6 +15,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import javafx.geometry.Insets;
@@ -46,7 +47,7 @@ import org.jfree.chart.ui.TextAnchor;
  * remote), the catalogue that fits the figures it carries ({@link ChartSpec#catalogue}). Telemetry is pulled: {@link #update} runs once per animation frame on the
  * FX thread, folds the samples appended since the last frame into a {@link WindowDecimator}
  * (min/max per time bucket, only the plotted metrics) and replaces each chart's datasets; a
- * {@link ChartView} redraws once in the pulse's layout pass whatever changed.
+ * {@link ChartView} redraws in a pulse's layout pass whatever changed, one chart per pulse.
  */
 public final class ChartsPane extends VBox {
 
@@ -86,7 +87,7 @@ public final class ChartsPane extends VBox {
         List<Double> markerTimes = List.of();
         final PhaseBands phases;
 
-        Chart(ChartSpec spec, Theme theme) {
+        Chart(ChartSpec spec, Theme theme, BooleanSupplier turn) {
             this.spec = spec;
             this.leftData = new BatchXYDataset(spec.left().stream().map(ChartSpec.Series::label).toList());
             this.rightData = spec.right().isEmpty() ? null
@@ -113,7 +114,7 @@ public final class ChartsPane extends VBox {
             LegendTitle legend = chart.getLegend();
             legend.setPosition(RectangleEdge.BOTTOM);
             legend.setItemFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
-            viewer = new ChartView(chart);
+            viewer = new ChartView(chart, turn);
             viewer.setId(spec.id());
             viewer.setMinSize(160, 140);
             viewer.setPrefSize(320, 240);
@@ -152,6 +153,7 @@ public final class ChartsPane extends VBox {
     private boolean dirty = true;
     private long redraws;
     private long lastRedrawNanos;
+    private final DrawTurns turns = new DrawTurns(this, () -> charts.values().stream().map(c -> c.viewer).toList());
 
     public ChartsPane() {
         getStyleClass().add("charts-pane");
@@ -225,6 +227,11 @@ public final class ChartsPane extends VBox {
         applyTheme(Theme.LIGHT);
     }
 
+    /** The coming pulse shows a state change: no chart draws in it ({@link DrawTurns}). */
+    public void yieldPulse() {
+        turns.yieldPulse();
+    }
+
     /**
      * Lets the charts draw. They draw nothing before: a chart's first draw sets up JFreeChart's and
      * AWT's text, and the window calls this after its first frame so that frame is not held back.
@@ -241,7 +248,7 @@ public final class ChartsPane extends VBox {
         return built.computeIfAbsent(k, x -> {
             Map<String, Chart> m = new LinkedHashMap<>();
             for (ChartSpec spec : ChartSpec.catalogue(x)) {
-                Chart c = new Chart(spec, theme);
+                Chart c = new Chart(spec, theme, turns::take);
                 ChartPalette.paint(c.chart, c.spec, c.rightData != null, theme);
                 if (drawing) {
                     c.viewer.startDrawing();

@@ -6,10 +6,13 @@ import dev.migscope.fsm.MigState;
 import dev.migscope.ui.common.Tooltips;
 import dev.migscope.view.DeviceView;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -107,6 +110,8 @@ public final class DeviceListView extends VBox {
     private Consumer<Member> onSelectMember = m -> { };
     private Predicate<Attached> onSelectNode = n -> false;
     private boolean rebuilding;
+    /** The cells the list made (it may make new ones and drop old ones): {@link #refreshRows} updates them. */
+    private final Set<DeviceCell> cells = Collections.newSetFromMap(new WeakHashMap<>());
 
     public DeviceListView() {
         getStyleClass().add("device-list");
@@ -177,9 +182,19 @@ public final class DeviceListView extends VBox {
         rebuild();
     }
 
-    /** Draws the rows again: an attached QEMU's device changed state. */
+    /**
+     * Shows the nodes' devices' states again (an attached QEMU's device, another host's): only the
+     * detail line of the cells that show one changes. A refresh of the whole list rebuilt every
+     * cell (style, tooltip, layout) in the very pulse that must also show the state in the graph.
+     */
     public void refreshRows() {
-        list.refresh();
+        for (DeviceCell c : cells) {
+            if (!c.isEmpty() && c.getItem() instanceof Observed o) {
+                c.detail.setText(observedDetail(o.view()));
+            } else if (!c.isEmpty() && c.getItem() instanceof Listed l) {
+                c.detail.setText(l.member().detail().get());
+            }
+        }
     }
 
     /** Replaces the listing (after a scan). FX thread. */
@@ -313,6 +328,13 @@ public final class DeviceListView extends VBox {
         return nodes().stream().flatMap(a -> a.devices().stream()).anyMatch(v -> v.info().id().equals(d.id()));
     }
 
+    private static String observedDetail(DeviceView v) {
+        DeviceInfo d = v.info();
+        return d.id() + "  \u00b7  " + v.state() + (v.isGone() ? "  \u00b7  QEMU gone" : "")
+                + "\n" + d.knownFeatures().map(Object::toString).orElse("features unknown")
+                + (d.access() != null ? "\n" + d.access() : "");
+    }
+
     private final class DeviceCell extends ListCell<Row> {
         private final Label name = new Label();
         private final Label detail = new Label();
@@ -321,6 +343,7 @@ public final class DeviceListView extends VBox {
         private String nodeClass;
 
         DeviceCell() {
+            cells.add(this);
             name.getStyleClass().add("device-name");
             detail.getStyleClass().add("device-detail");
         }
@@ -369,12 +392,8 @@ public final class DeviceListView extends VBox {
                 setGraphic(box);
                 getStyleClass().addAll("device-row", "device-member");
             } else if (item instanceof Observed o) {
-                DeviceInfo d = o.view().info();
-                name.setText(d.displayName());
-                detail.setText(d.id() + "  \u00b7  " + o.view().state()
-                        + (o.view().isGone() ? "  \u00b7  QEMU gone" : "")
-                        + "\n" + d.knownFeatures().map(Object::toString).orElse("features unknown")
-                        + (d.access() != null ? "\n" + d.access() : ""));
+                name.setText(o.view().info().displayName());
+                detail.setText(observedDetail(o.view()));
                 setGraphic(box);
                 getStyleClass().addAll("device-row", "device-observed");
             } else if (item instanceof Device dev) {

@@ -7,7 +7,9 @@ import dev.migscope.fsm.MigrationFsm;
 import dev.migscope.ui.common.Tooltips;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import javafx.animation.PauseTransition;
 import javafx.beans.property.ObjectProperty;
@@ -251,9 +253,19 @@ public final class FsmGraphView extends Region {
         badge.setText(step == null ? "" : Integer.toString(step));
     }
 
+    /**
+     * Sets a node's highlight classes only when they differ: any change of a style class list
+     * restyles that node's subtree in the next CSS pass, and a state change alters a handful of
+     * the graph's some fifty nodes, so the pulse that shows it restyles only those.
+     */
     private static void apply(Node n, GraphHighlight h, String id) {
+        Set<String> want = h.classesOf(id);
+        List<String> has = n.getStyleClass().stream().filter(GraphHighlight.ALL_CLASSES::contains).toList();
+        if (has.size() == want.size() && want.containsAll(has)) {
+            return;
+        }
         n.getStyleClass().removeAll(GraphHighlight.ALL_CLASSES);
-        n.getStyleClass().addAll(h.classesOf(id));
+        n.getStyleClass().addAll(want);
     }
 
     /** Lights an arc for a moment while the device takes it. */

@@ -1,6 +1,7 @@
 package dev.migscope.ui.log;
 
 import dev.migscope.fsm.MigState;
+import dev.migscope.ui.common.Pulses;
 import dev.migscope.view.DeviceEvent;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -8,6 +9,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import javafx.application.Platform;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableList;
 import javafx.scene.control.ContextMenu;
@@ -47,7 +49,15 @@ public final class EventLogView extends ListView<EventLogView.Line> {
         }
     }
 
+    /** The lines the list shows. */
     private final ObservableList<Line> lines = FXCollections.observableArrayList();
+    /**
+     * Lines appended and not yet shown: the list takes them all at once before a pulse's layout,
+     * one change and one scroll however many came, and not in a pulse that {@link #yieldPulse
+     * yields} (one that shows a state change in the graph: the list's layout waits a pulse).
+     */
+    private final List<Line> pending = new ArrayList<>();
+    private boolean yielding;
     /** Where every line also goes (the window's log file); none by default. */
     private java.util.function.Consumer<String> sink = line -> { };
 
@@ -77,8 +87,12 @@ public final class EventLogView extends ListView<EventLogView.Line> {
         MenuItem copyAll = new MenuItem("Copy the whole log");
         copyAll.setOnAction(e -> copy(text()));
         MenuItem clear = new MenuItem("Clear");
-        clear.setOnAction(e -> lines.clear());
+        clear.setOnAction(e -> {
+            pending.clear();
+            lines.clear();
+        });
         setContextMenu(new ContextMenu(copy, copyAll, clear));
+        Pulses.beforeEachLayout(this, this::showPending);
         addEventHandler(KeyEvent.KEY_PRESSED, e -> {
             if (e.isShortcutDown() && e.getCode() == KeyCode.C) {
                 copy(selectedText());
@@ -127,20 +141,48 @@ public final class EventLogView extends ListView<EventLogView.Line> {
 
     private void append(Line line) {
         sink.accept(line.text());
-        lines.add(line);
-        if (lines.size() > CAPACITY) {
-            lines.remove(0, lines.size() - CAPACITY);
+        pending.add(line);
+        if (pending.size() > CAPACITY) {
+            pending.remove(0);
         }
+        Platform.requestNextPulse();
+    }
+
+    /** The coming pulse shows something that must not wait (a state change): lines show in the next. */
+    public void yieldPulse() {
+        yielding = true;
+    }
+
+    private void showPending() {
+        if (yielding) {
+            yielding = false;
+            if (!pending.isEmpty()) {
+                Platform.requestNextPulse();
+            }
+            return;
+        }
+        if (pending.isEmpty()) {
+            return;
+        }
+        int over = lines.size() + pending.size() - CAPACITY;
+        if (over > 0) {
+            lines.remove(0, Math.min(over, lines.size()));
+        }
+        lines.addAll(pending);
+        pending.clear();
         scrollTo(lines.size() - 1);
     }
 
+    /** Every line, also those appended since the list last took them. */
     public List<Line> lines() {
-        return new ArrayList<>(lines);
+        List<Line> all = new ArrayList<>(lines);
+        all.addAll(pending);
+        return all.size() > CAPACITY ? all.subList(all.size() - CAPACITY, all.size()) : all;
     }
 
     /** The whole log as text, one line per event. */
     public String text() {
-        return lines.stream().map(Line::text).collect(Collectors.joining("\n"));
+        return lines().stream().map(Line::text).collect(Collectors.joining("\n"));
     }
 
     private String selectedText() {

@@ -1,6 +1,7 @@
 package dev.migscope.ui.mainwindow;
 
 import dev.migscope.device.VfioException;
+import dev.migscope.remote.RemoteDevice;
 import dev.migscope.ui.common.FxTasks;
 import dev.migscope.ui.log.EventLogView;
 import dev.migscope.view.DeviceControl;
@@ -29,6 +30,10 @@ public final class DeviceCalls {
         DeviceView v = selected.view();
         if (v == null) {
             log.problem("select a device first");
+        } else if (SelectedDevice.disconnected(v)) {
+            String host = ((RemoteDevice) v).host().target().display();
+            log.problem(v.id() + " on " + host + ": disconnected; Reconnect (right-click " + host
+                    + ") connects again");
         } else if (v.control().isEmpty()) {
             log.problem(v.id() + " is a read-only view: nothing here can change it");
         }

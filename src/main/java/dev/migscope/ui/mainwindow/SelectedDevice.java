@@ -1,6 +1,7 @@
 package dev.migscope.ui.mainwindow;
 
 import dev.migscope.fsm.MigState;
+import dev.migscope.remote.RemoteDevice;
 import dev.migscope.ui.common.FxTasks;
 import dev.migscope.view.DeviceControl;
 import dev.migscope.view.DeviceEvent;
@@ -51,10 +52,19 @@ public final class SelectedDevice {
         return view.get();
     }
 
-    /** The selected view's control: empty with no view, or a view that cannot be driven. */
+    /**
+     * The selected view's control: empty with no view, a view that cannot be driven, or a remote
+     * device whose host connection ended (every call would only fail with EPIPE; Reconnect opens
+     * it again as a new view).
+     */
     public Optional<DeviceControl> control() {
         DeviceView v = view.get();
-        return v == null ? Optional.empty() : v.control();
+        return v == null || disconnected(v) ? Optional.empty() : v.control();
+    }
+
+    /** A remote device whose host connection ended: it shows its last known state only. */
+    static boolean disconnected(DeviceView v) {
+        return v instanceof RemoteDevice r && r.lost().isPresent();
     }
 
     /** The selected view's state as of the last {@link #poll} or event (null: none, or unknown). */

@@ -90,7 +90,8 @@ public final class StatusBarController {
         boolean isArmed = q.map(QemuControl::isArmed).orElse(c.map(DeviceControl::isArmed).orElse(false));
         features.setText(v == null ? "" : "features " + v.features());
         armed.setText(q.isPresent() ? (isArmed ? "QEMU ARMED" : "QEMU not armed")
-                : v == null ? "" : c.isEmpty() ? "read-only watch" : isArmed ? "ARMED" : "not armed");
+                : v == null ? "" : SelectedDevice.disconnected(v) ? "Reconnect to drive it"
+                : c.isEmpty() ? "read-only watch" : isArmed ? "ARMED" : "not armed");
         armed.getStyleClass().remove("status-armed");
         if (isArmed) {
             armed.getStyleClass().add("status-armed");
