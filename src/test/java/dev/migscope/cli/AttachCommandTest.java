@@ -1,24 +1,17 @@
 package dev.migscope.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.testsupport.FakeQmpServer;
 import dev.migscope.testsupport.QemuProcess;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code migscope attach} on real QEMU 10 processes, and on sockets that misbehave. */
 class AttachCommandTest {
@@ -29,39 +22,9 @@ class AttachCommandTest {
     @TempDir
     Path dir;
 
-    /** The CLI running in this JVM with its output readable while it runs. */
-    private static final class Live {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final CompletableFuture<Integer> code;
-
-        Live(String... args) {
-            CommandLine cl = MigscopeCli.commandLine(sim -> REGISTRY, false);
-            cl.setOut(new PrintWriter(out, true));
-            cl.setErr(new PrintWriter(err, true));
-            code = CompletableFuture.supplyAsync(() -> cl.execute(args));
-        }
-
-        /** Waits until stdout has {@code n} lines containing {@code text}. */
-        void awaitOut(String text, int n) throws InterruptedException {
-            long deadline = System.nanoTime() + QemuProcess.WAIT.toNanos();
-            while (out.toString().lines().filter(l -> l.contains(text)).count() < n) {
-                if (System.nanoTime() > deadline || code.isDone()) {
-                    fail("no " + n + " line(s) with '" + text + "'; out: " + out + " err: " + err);
-                }
-                Thread.sleep(20);
-            }
-        }
-
-        int exit() throws Exception {
-            return code.get(120, TimeUnit.SECONDS);
-        }
-    }
-
-    private static ObjectNode capability(String name) {
-        ObjectNode o = MAPPER.createObjectNode();
-        o.putArray("capabilities").addObject().put("capability", name).put("state", true);
-        return o;
+    /** The CLI on this host's (simulated) devices, running in this JVM. */
+    private static LiveCli live(String... args) {
+        return new LiveCli(MigscopeCli.commandLine(sim -> REGISTRY, false), args);
     }
 
     @Test
@@ -72,11 +35,11 @@ class AttachCommandTest {
         try (QemuProcess src = QemuProcess.start(dir, "src");
                 QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig)) {
             // The source sends its statuses as MIGRATION events (as under libvirt); the destination's come from polls.
-            src.control().call("migrate-set-capabilities", capability("events"));
-            Live run = new Live("attach", src.qmp().toString(), dst.qmp().toString(), "--until-done",
+            src.enableCapabilities("events");
+            LiveCli run = live("attach", src.qmp().toString(), dst.qmp().toString(), "--until-done",
                     "--timeout", "2m", "--report", report.toString());
             run.awaitOut("attached: QEMU", 2);
-            src.control().call("migrate", MAPPER.createObjectNode().put("uri", "unix:" + mig));
+            src.migrate(mig);
 
             assertThat(run.exit()).as(run.err.toString()).isEqualTo(ExitCode.OK);
             assertThat(run.err.toString()).isEmpty();
@@ -109,11 +72,10 @@ class AttachCommandTest {
         try (QemuProcess src = QemuProcess.start(dir, "src");
                 QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig)) {
             // Paused before the switch-over, the migration waits for migrate-continue: killed there, it is mid-way.
-            src.control().call("migrate-set-capabilities", capability("pause-before-switchover"));
-            src.control().call("migrate-set-capabilities", capability("events"));
-            Live run = new Live("attach", src.qmp().toString(), "--until-done", "--report", report.toString());
+            src.enableCapabilities("pause-before-switchover", "events");
+            LiveCli run = live("attach", src.qmp().toString(), "--until-done", "--report", report.toString());
             run.awaitOut("attached: QEMU", 1);
-            src.control().call("migrate", MAPPER.createObjectNode().put("uri", "unix:" + mig));
+            src.migrate(mig);
             run.awaitOut("-> pre-switchover", 1);
             src.kill();
 
@@ -138,7 +100,7 @@ class AttachCommandTest {
         Path mig = dir.resolve("mig.sock");
         try (QemuProcess src = QemuProcess.start(dir, "src");
                 QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig)) {
-            Live run = new Live("attach", src.qmp().toString(), dst.qmp().toString(), "--downtime-limit", "250",
+            LiveCli run = live("attach", src.qmp().toString(), dst.qmp().toString(), "--downtime-limit", "250",
                     "--migrate", "unix:" + mig, "--until-done", "--timeout", "2m");
 
             assertThat(run.exit()).as(run.err.toString()).isEqualTo(ExitCode.OK);
@@ -158,36 +120,36 @@ class AttachCommandTest {
         Path mig = dir.resolve("mig.sock");
         try (QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig);
                 QemuProcess vm = QemuProcess.start(dir, "vm")) {
-            Live incoming = new Live("attach", dst.qmp().toString(), "--migrate", "unix:" + mig);
+            LiveCli incoming = live("attach", dst.qmp().toString(), "--migrate", "unix:" + mig);
             assertThat(incoming.exit()).isEqualTo(ExitCode.FAILED);
             assertThat(incoming.err.toString().lines()).singleElement().asString().isEqualTo("migscope attach: dst: it "
                     + "is the incoming side of a migration (run state inmigrate, started with -incoming): start the "
                     + "migration on the source QEMU");
             assertThat(incoming.out.toString()).doesNotContain("armed: sent");
             assertThat(dst.control().call("query-status", null).path("status").asText()).isEqualTo("inmigrate");
-            Live firstIsIncoming = new Live("attach", dst.qmp().toString(), vm.qmp().toString(), "--migrate",
+            LiveCli firstIsIncoming = live("attach", dst.qmp().toString(), vm.qmp().toString(), "--migrate",
                     "unix:" + mig);
             assertThat(firstIsIncoming.exit()).isEqualTo(ExitCode.FAILED);
             assertThat(firstIsIncoming.err.toString()).contains("dst: it is the incoming side of a migration")
                     .contains("(the flags act on the first SOCKET, " + dst.qmp() + ")");
 
-            Live cancel = new Live("attach", "--json", vm.qmp().toString(), "--cancel");
+            LiveCli cancel = live("attach", "--json", vm.qmp().toString(), "--cancel");
             assertThat(cancel.exit()).isEqualTo(ExitCode.FAILED);
             assertThat(cancel.err.toString().lines()).singleElement().asString().isEqualTo("migscope attach: vm: no "
                     + "migration is running (status none): nothing to cancel");
-            Live cancelIncoming = new Live("attach", dst.qmp().toString(), "--cancel");
+            LiveCli cancelIncoming = live("attach", dst.qmp().toString(), "--cancel");
             assertThat(cancelIncoming.exit()).isEqualTo(ExitCode.FAILED);
             assertThat(cancelIncoming.err.toString()).contains("dst: it is the incoming side of a migration")
                     .contains("cancel the migration on the source QEMU");
 
-            Live range = new Live("attach", dst.qmp().toString(), "--downtime-limit", "3000000");
+            LiveCli range = live("attach", dst.qmp().toString(), "--downtime-limit", "3000000");
             assertThat(range.exit()).isEqualTo(ExitCode.FAILED);
             assertThat(range.err.toString()).contains("downtime-limit 3000000 ms is out of range: QEMU takes 0 to "
                     + "2000000 ms");
             assertThat(dst.control().call("query-migrate-parameters", null).path("downtime-limit").asLong())
                     .isEqualTo(300);
         }
-        Live both = new Live("attach", dir.resolve("none.qmp").toString(), "--migrate", "unix:x", "--cancel");
+        LiveCli both = live("attach", dir.resolve("none.qmp").toString(), "--migrate", "unix:x", "--cancel");
         assertThat(both.exit()).isEqualTo(ExitCode.USAGE);
         assertThat(both.err.toString().lines()).singleElement().asString()
                 .isEqualTo("migscope attach: --migrate and --cancel together: give one");
@@ -197,7 +159,7 @@ class AttachCommandTest {
     void aSocketThatIsNotQmpIsOneLineAndExitThree() throws Exception {
         Path sock = dir.resolve("ssh.sock");
         try (FakeQmpServer f = FakeQmpServer.start(sock, "SSH-2.0-OpenSSH_9.2\r\n")) {
-            Live run = new Live("attach", sock.toString());
+            LiveCli run = live("attach", sock.toString());
             assertThat(run.exit()).isEqualTo(ExitCode.NO_DEVICE);
             assertThat(run.err.toString().lines()).singleElement().asString()
                     .isEqualTo("migscope attach: " + sock + ": not a QMP socket: its first bytes are not JSON "
@@ -215,7 +177,7 @@ class AttachCommandTest {
                 .reply("query-migrate-parameters", "{\"downtime-limit\": 300}")
                 .reply("query-migrate-capabilities", "[{\"capability\": \"events\", \"state\": false}]")
                 .reply("query-migrate", "{\"status\": \"active\"}").reply("qom-list", "[]")) {
-            Live run = new Live("attach", "--json", sock.toString(), "--until-done");
+            LiveCli run = live("attach", "--json", sock.toString(), "--until-done");
             run.awaitOut("\"kind\":\"attached\"", 1);
             f.send("{\"timestamp\": {\"seconds\": 1713771323, \"microseconds\": 212268}, \"event\": \"MIGRATION\", "
                     + "\"data\": {\"sta");

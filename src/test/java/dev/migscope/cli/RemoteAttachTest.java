@@ -1,7 +1,6 @@
 package dev.migscope.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,15 +9,12 @@ import dev.migscope.device.DeviceRegistry;
 import dev.migscope.remote.SshSettings;
 import dev.migscope.testsupport.QemuProcess;
 import dev.migscope.testsupport.Sshd;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -26,7 +22,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code migscope --host HOST attach} against a real sshd on 127.0.0.1 and real QEMU 10 processes
@@ -51,7 +46,7 @@ class RemoteAttachTest {
     @BeforeAll
     static void startSshd() throws Exception {
         sshd = Sshd.start(sshDir);
-        ssh = new SshSettings("ssh", sshd.clientOptions(), List.of(Sshd.launcher(sshDir).toString(), "agent"));
+        ssh = sshd.agentSettings();
     }
 
     @AfterAll
@@ -61,58 +56,21 @@ class RemoteAttachTest {
         }
     }
 
-    /** The CLI in this JVM, its output readable while it runs: locally, or with --host through the sshd. */
-    private static final class Live {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final CompletableFuture<Integer> code;
-
-        Live(boolean remote, SshSettings settings, String... args) {
-            List<String> a = new ArrayList<>();
-            if (remote) {
-                a.addAll(List.of("--host", sshd.host()));
-            }
-            a.addAll(List.of(args));
-            Function<Boolean, DeviceRegistry> registries = remote ? sim -> {
-                throw new AssertionError("--host must not use this host's devices");
-            } : DeviceRegistry::load;
-            CommandLine cl = MigscopeCli.commandLine(registries, false, settings);
-            cl.setOut(new PrintWriter(out, true));
-            cl.setErr(new PrintWriter(err, true));
-            code = CompletableFuture.supplyAsync(() -> cl.execute(a.toArray(String[]::new)));
+    /** The CLI in this JVM: locally, or with --host through the sshd (then never touching this host's devices). */
+    private static LiveCli live(boolean remote, SshSettings settings, String... args) {
+        List<String> a = new ArrayList<>();
+        if (remote) {
+            a.addAll(List.of("--host", sshd.host()));
         }
-
-        static Live local(String... args) {
-            return new Live(false, ssh, args);
-        }
-
-        static Live remote(String... args) {
-            return new Live(true, ssh, args);
-        }
-
-        void awaitOut(String text, int n) throws InterruptedException {
-            long deadline = System.nanoTime() + QemuProcess.WAIT.toNanos();
-            while (out.toString().lines().filter(l -> l.contains(text)).count() < n) {
-                if (System.nanoTime() > deadline || code.isDone()) {
-                    fail("no " + n + " line(s) with '" + text + "'; out: " + out + " err: " + err);
-                }
-                Thread.sleep(20);
-            }
-        }
-
-        int exit() throws Exception {
-            return code.get(180, TimeUnit.SECONDS);
-        }
-    }
-
-    private static ObjectNode capability(String name) {
-        ObjectNode o = MAPPER.createObjectNode();
-        o.putArray("capabilities").addObject().put("capability", name).put("state", true);
-        return o;
+        a.addAll(List.of(args));
+        Function<Boolean, DeviceRegistry> registries = remote ? sim -> {
+            throw new AssertionError("--host must not use this host's devices");
+        } : DeviceRegistry::load;
+        return new LiveCli(MigscopeCli.commandLine(registries, false, settings), a.toArray(String[]::new));
     }
 
     /** One migration between two fresh QEMUs in {@code sub}, followed by the attach {@code start} makes. */
-    private record Followed(Live run, JsonNode fileReport) {
+    private record Followed(LiveCli run, JsonNode fileReport) {
     }
 
     private Followed followAMigration(String sub, boolean remote) throws Exception {
@@ -122,12 +80,12 @@ class RemoteAttachTest {
         Files.createDirectories(report.getParent());
         try (QemuProcess src = QemuProcess.start(d, "src");
                 QemuProcess dst = QemuProcess.start(d, "dst", "-incoming", "unix:" + mig)) {
-            src.control().call("migrate-set-capabilities", capability("events"));
+            src.enableCapabilities("events");
             String[] args = {"attach", "--json", src.qmp().toString(), dst.qmp().toString(), "--until-done",
                 "--timeout", "2m", "--report", report.toString()};
-            Live run = remote ? Live.remote(args) : Live.local(args);
+            LiveCli run = live(remote, ssh, args);
             run.awaitOut("\"kind\":\"attached\"", 2);
-            src.control().call("migrate", MAPPER.createObjectNode().put("uri", "unix:" + mig));
+            src.migrate(mig);
             assertThat(run.exit()).as(run.err.toString()).isEqualTo(ExitCode.OK);
             try (Stream<Path> files = Files.list(report.getParent())) {
                 assertThat(files).as("written whole, by a rename").containsExactly(report);
@@ -199,7 +157,7 @@ class RemoteAttachTest {
         Path mig = dir.resolve("mig.sock");
         try (QemuProcess src = QemuProcess.start(dir, "src");
                 QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig)) {
-            Live run = Live.remote("attach", src.qmp().toString(), dst.qmp().toString(), "--downtime-limit", "250",
+            LiveCli run = live(true, ssh, "attach", src.qmp().toString(), dst.qmp().toString(), "--downtime-limit", "250",
                     "--migrate", "unix:" + mig, "--until-done", "--timeout", "2m");
 
             assertThat(run.exit()).as(run.err.toString()).isEqualTo(ExitCode.OK);
@@ -232,8 +190,8 @@ class RemoteAttachTest {
                 {"attach", dst.qmp().toString(), "--migrate", "unix:x", "--cancel"},
             };
             for (String[] c : commands) {
-                Live here = Live.local(c);
-                Live there = Live.remote(c);
+                LiveCli here = live(false, ssh, c);
+                LiveCli there = live(true, ssh, c);
                 assertThat(there.exit()).as(String.join(" ", c)).isEqualTo(here.exit()).isNotZero();
                 assertThat(there.err.toString()).as(String.join(" ", c)).isEqualTo(here.err.toString());
                 assertThat(there.err.toString().lines()).as(String.join(" ", c)).hasSize(1);
@@ -253,15 +211,14 @@ class RemoteAttachTest {
         try (QemuProcess src = QemuProcess.start(dir, "src");
                 QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig)) {
             // Paused before the switch-over, the migration waits: the connection drops in the middle of it.
-            src.control().call("migrate-set-capabilities", capability("pause-before-switchover"));
-            src.control().call("migrate-set-capabilities", capability("events"));
-            Live run = Live.remote("attach", src.qmp().toString(), dst.qmp().toString(), "--until-done", "--report",
+            src.enableCapabilities("pause-before-switchover", "events");
+            LiveCli run = live(true, ssh, "attach", src.qmp().toString(), dst.qmp().toString(), "--until-done", "--report",
                     report.toString());
             run.awaitOut("attached: QEMU", 2);
             List<ProcessHandle> far = new ArrayList<>();
             sshd.sessionProcesses().forEach(p -> p.descendants().forEach(far::add));
             assertThat(far).anyMatch(p -> p.info().commandLine().orElse("").contains("dev.migscope.Main"));
-            src.control().call("migrate", MAPPER.createObjectNode().put("uri", "unix:" + mig));
+            src.migrate(mig);
             run.awaitOut("-> pre-switchover", 1);
             sshd.sessionProcesses().forEach(ProcessHandle::destroyForcibly);
 
@@ -287,16 +244,13 @@ class RemoteAttachTest {
     @Test
     void aSocketPathOrUriWithShellSyntaxIsRefusedBeforeSshRuns() throws Exception {
         Path ran = dir.resolve("ssh-ran");
-        Path fakeSsh = dir.resolve("fake-ssh");
-        Files.writeString(fakeSsh, "#!/bin/sh\ntouch '" + ran + "'\nexit 255\n");
-        fakeSsh.toFile().setExecutable(true);
-        SshSettings recording = new SshSettings(fakeSsh.toString(), List.of(), ssh.remoteCommand());
+        SshSettings recording = Sshd.recordingFailingSsh(dir, ran, ssh);
 
         for (String bad : List.of("/tmp/a;reboot", "$(touch x).qmp", "/tmp/`id`", "/tmp/'a'", "/tmp/\"a\"",
                 "/tmp/a\nb", "-oProxyCommand=sh", "/tmp/a b", "/tmp/a|b", "/tmp/a&b", "/tmp/a>b", "~/vm.qmp")) {
             for (String[] c : new String[][] {{"attach", "--", bad}, {"attach", "/tmp/ok.qmp", "--", bad},
                 {"attach", "/tmp/ok.qmp", "--migrate=" + bad}}) {
-                Live r = new Live(true, recording, c);
+                LiveCli r = live(true, recording, c);
                 assertThat(r.exit()).as(String.join(" ", c)).isEqualTo(ExitCode.USAGE);
                 assertThat(r.err.toString().lines()).as(String.join(" ", c)).singleElement().asString()
                         .startsWith("migscope attach: " + sshd.host() + ": the ")

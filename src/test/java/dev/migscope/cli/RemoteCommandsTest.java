@@ -282,10 +282,7 @@ class RemoteCommandsTest {
     @Test
     void anIdWithShellSyntaxIsRefusedBeforeSshRuns() throws Exception {
         Path ran = dir.resolve("ssh-ran");
-        Path fakeSsh = dir.resolve("fake-ssh");
-        Files.writeString(fakeSsh, "#!/bin/sh\ntouch '" + ran + "'\nexit 255\n");
-        fakeSsh.toFile().setExecutable(true);
-        SshSettings recording = new SshSettings(fakeSsh.toString(), List.of(), ssh.remoteCommand());
+        SshSettings recording = Sshd.recordingFailingSsh(dir, ran, ssh);
 
         for (String id : List.of("sim:a;reboot", "$(touch x)", "`id`", "sim:'a'", "sim:\"a\"", "sim:a\nb",
                 "-oProxyCommand=sh", "sim:a b", "sim:a|b", "sim:a&b", "sim:a>b")) {

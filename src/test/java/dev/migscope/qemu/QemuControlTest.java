@@ -3,10 +3,8 @@ package dev.migscope.qemu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.Owner;
-import dev.migscope.json.Json;
 import dev.migscope.testsupport.FakeQmpServer;
 import dev.migscope.testsupport.QemuProcess;
 import java.nio.file.Path;
@@ -119,9 +117,7 @@ class QemuControlTest {
         try (QemuProcess src = QemuProcess.start(dir, "src");
                 QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig)) {
             // Paused before the switch-over, the migration waits there until cancelled.
-            ObjectNode pause = Json.object();
-            pause.putArray("capabilities").addObject().put("capability", "pause-before-switchover").put("state", true);
-            src.control().call("migrate-set-capabilities", pause);
+            src.enableCapabilities("pause-before-switchover");
             try (AttachedQemu s = AttachedQemu.attach(src.qmp(), QemuProcess.WAIT, QemuProcess.NO_HOST_DEVICES,
                     seen::add)) {
                 QemuControl source = new QemuControl(s);

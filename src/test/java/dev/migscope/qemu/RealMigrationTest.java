@@ -1,10 +1,8 @@
 package dev.migscope.qemu;
 
-import dev.migscope.json.Json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.telemetry.Metric;
 import dev.migscope.telemetry.TelemetrySnapshot;
 import dev.migscope.testsupport.QemuProcess;
@@ -30,9 +28,7 @@ class RealMigrationTest {
                 QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig)) {
             // The source reports its statuses as MIGRATION events (libvirt turns these on); the destination
             // does not, so its statuses come from the polls.
-            ObjectNode events = Json.object();
-            events.putArray("capabilities").addObject().put("capability", "events").put("state", true);
-            src.control().call("migrate-set-capabilities", events);
+            src.enableCapabilities("events");
             try (AttachedQemu s = AttachedQemu.attach(src.qmp(), QemuProcess.WAIT, QemuProcess.NO_HOST_DEVICES, seen::add);
                     AttachedQemu d = AttachedQemu.attach(dst.qmp(), QemuProcess.WAIT, QemuProcess.NO_HOST_DEVICES,
                             seen::add)) {
@@ -40,7 +36,7 @@ class RealMigrationTest {
                 assertThat(d.role()).isEqualTo(AttachedQemu.Role.DESTINATION);
                 assertThat(s.version().atLeast(QemuVersion.VFIO_MIGRATION_EVENTS)).isTrue();
 
-                src.control().call("migrate", Json.object().put("uri", "unix:" + mig));
+                src.migrate(mig);
                 assertThat(s.outcome().get(120, TimeUnit.SECONDS)).isEqualTo(AttachedQemu.Outcome.COMPLETED);
                 assertThat(d.outcome().get(120, TimeUnit.SECONDS)).isEqualTo(AttachedQemu.Outcome.COMPLETED);
 

@@ -52,7 +52,7 @@ class RemoteDeviceTest {
     static void connect() throws Exception {
         sshd = Sshd.start(dir);
         host = RemoteHost.connect(SshTarget.parse(sshd.host()),
-                new SshSettings("ssh", sshd.clientOptions(), List.of(Sshd.launcher(dir).toString(), "agent")),
+                sshd.agentSettings(),
                 "test", line -> { });
     }
 
@@ -177,7 +177,7 @@ class RemoteDeviceTest {
     @Test
     void onALostConnectionSimulateFailsAndDmaLoggingAnswersWithTheLostConnection() throws Exception {
         RemoteHost own = RemoteHost.connect(SshTarget.parse(sshd.host()),
-                new SshSettings("ssh", sshd.clientOptions(), List.of(Sshd.launcher(dir).toString(), "agent")),
+                sshd.agentSettings(),
                 "test", line -> { });
         RemoteDevice d = own.open("sim:xe-0", new RemoteOptions(true, true, false, Duration.ofMillis(50), 1000,
                 Duration.ofSeconds(10), 1 << 20, false));

@@ -2,7 +2,10 @@ package dev.migscope.testsupport;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.device.DeviceRegistry;
+import dev.migscope.json.Json;
 import dev.migscope.qemu.QmpClient;
 import dev.migscope.qemu.QmpEvent;
 import dev.migscope.qemu.QmpException;
@@ -93,6 +96,21 @@ public final class QemuProcess implements AutoCloseable {
             control = QmpClient.connect(controlSocket, WAIT, controlEvents::add);
         }
         return control;
+    }
+
+    /** Turns these migration capabilities on, as a user (or libvirt) does before {@code migrate}. */
+    public void enableCapabilities(String... names) throws QmpException {
+        ObjectNode args = Json.object();
+        ArrayNode caps = args.putArray("capabilities");
+        for (String name : names) {
+            caps.addObject().put("capability", name).put("state", true);
+        }
+        control().call("migrate-set-capabilities", args);
+    }
+
+    /** Starts migrating this VM to a destination listening on {@code -incoming unix:SOCKET}. */
+    public void migrate(Path socket) throws QmpException {
+        control().call("migrate", Json.object().put("uri", "unix:" + socket));
     }
 
     /** The next event on the control connection with this name; fails after {@link #WAIT}. */

@@ -1,5 +1,6 @@
 package dev.migscope.testsupport;
 
+import dev.migscope.remote.SshSettings;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -72,6 +73,22 @@ public final class Sshd implements AutoCloseable {
     public List<String> clientOptions() {
         return List.of("-o", "UserKnownHostsFile=" + dir.resolve("known_hosts"), "-o", "GlobalKnownHostsFile=/dev/null",
                 "-o", "IdentityFile=" + dir.resolve("user_key"), "-o", "IdentitiesOnly=yes", "-F", "/dev/null");
+    }
+
+    /** How the local migscope reaches this server's {@code migscope agent}: this build, through {@link #launcher}. */
+    public SshSettings agentSettings() throws IOException {
+        return new SshSettings("ssh", clientOptions(), List.of(launcher(dir).toString(), "agent"));
+    }
+
+    /**
+     * {@code like}, its ssh replaced by a script that first touches {@code ran} (so a test sees
+     * whether ssh ran at all), then fails as an unreachable host does (exit 255).
+     */
+    public static SshSettings recordingFailingSsh(Path dir, Path ran, SshSettings like) throws IOException {
+        Path fakeSsh = dir.resolve("fake-ssh");
+        Files.writeString(fakeSsh, "#!/bin/sh\ntouch '" + ran + "'\nexit 255\n");
+        fakeSsh.toFile().setExecutable(true);
+        return new SshSettings(fakeSsh.toString(), List.of(), like.remoteCommand());
     }
 
     /** {@code USER@127.0.0.1:PORT}. */

@@ -62,7 +62,7 @@ class RemoteWindowTest {
     @BeforeAll
     static void startSshd() throws Exception {
         sshd = Sshd.start(dir);
-        agent = new SshSettings("ssh", sshd.clientOptions(), List.of(Sshd.launcher(dir).toString(), "agent"));
+        agent = sshd.agentSettings();
     }
 
     @AfterAll

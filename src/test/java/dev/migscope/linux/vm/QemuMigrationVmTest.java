@@ -99,7 +99,7 @@ class QemuMigrationVmTest {
             assertThat(d.devices().get(0).device().hostDeviceId()).isEqualTo(destination);
             assertThat(s.warnings()).isEmpty();
 
-            src.control().call("migrate", Json.object().put("uri", "unix:" + mig));
+            src.migrate(mig);
             assertThat(s.outcome().get(OUTCOME_SECONDS, TimeUnit.SECONDS)).isEqualTo(AttachedQemu.Outcome.COMPLETED);
             assertThat(d.outcome().get(OUTCOME_SECONDS, TimeUnit.SECONDS)).isEqualTo(AttachedQemu.Outcome.COMPLETED);
 
@@ -144,7 +144,7 @@ class QemuMigrationVmTest {
                         .contains("mtty0: migration-events is off, so QEMU sends no VFIO_MIGRATION event for it")
                         .contains("the fallback is on, polling host device " + q.devices().get(0).device().hostDeviceId());
             }
-            src.control().call("migrate", Json.object().put("uri", "unix:" + mig));
+            src.migrate(mig);
             assertThat(s.outcome().get(OUTCOME_SECONDS, TimeUnit.SECONDS)).isEqualTo(AttachedQemu.Outcome.COMPLETED);
             assertThat(d.outcome().get(OUTCOME_SECONDS, TimeUnit.SECONDS)).isEqualTo(AttachedQemu.Outcome.COMPLETED);
             // The destination's device reaches RUNNING as its VM starts, just after the status says completed.
@@ -192,7 +192,7 @@ class QemuMigrationVmTest {
                         .put("exit-on-error", false));
                 try (AttachedQemu s = attach(src); AttachedQemu d = attach(dst)) {
                     assertThat(d.role()).isEqualTo(AttachedQemu.Role.DESTINATION);
-                    src.control().call("migrate", Json.object().put("uri", "unix:" + mig));
+                    src.migrate(mig);
                     assertThat(d.outcome().get(OUTCOME_SECONDS, TimeUnit.SECONDS))
                             .isEqualTo(AttachedQemu.Outcome.FAILED);
 
