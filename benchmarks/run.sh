@@ -5,6 +5,7 @@
 #   benchmarks/run.sh [bitmap] [datapath] [jnacall] [memory] [firstframe] [charts] [control] [attach] [eventscreen] [remote]
 #   (none: all; attach needs qemu-system-x86_64 10 on PATH, remote /usr/sbin/sshd: openssh-server)
 # Env: ROUNDS (default 5; control: CONTROL_ROUNDS, default 3), DATA_MIB (default 512), QEMU_MIB (attach, default 256),
+#      QEMU_GUEST (attach: "dirty" boots the rig's kernel with a guest that dirties memory; default: an idle SeaBIOS VM),
 #      REMOTE_N (remote: SETs per round, default 200), REMOTE_SECONDS (remote: telemetry per round, default 20),
 #      QEMU_BANDWIDTH (attach: migrate max-bandwidth in bytes/s, default 262144: the idle guest's ~1.2 MB take ~4.5 s; 0: QEMU's default),
 #      BENCH_DIR (tmpfs for the data-path file, default /dev/shm).
@@ -255,12 +256,28 @@ bench_charts() {
 bench_attach() {
   local raw="$out/attach.txt"
   # one JVM, interleaved inside it: baseline then attached, ROUNDS times, each a fresh pair of QEMUs
-  local bw="${QEMU_BANDWIDTH:-262144}"
-  "${java[@]}" dev.migscope.qemu.AttachOverheadBench "$rounds" "${QEMU_MIB:-256}" "$bw" | tee "$out/attach-rounds.txt"
+  local bw="${QEMU_BANDWIDTH:-262144}" guest=() what="an idle TCG VM (SeaBIOS, no OS)"
+  if [[ "${QEMU_GUEST:-}" == dirty ]]; then
+    # The rig's Linux 6.12 kernel (built once, cached) with benchmarks/dirty-guest-init as PID 1.
+    local kernel stage="$out/dirty-guest"
+    kernel=$(src/test/vm/build-kernel.sh 6.12)
+    rm -rf "$stage" && mkdir -p "$stage/root/bin" "$stage/root/dev" "$stage/root/tmp"
+    cp /bin/busybox "$stage/root/bin/busybox" && cp benchmarks/dirty-guest-init "$stage/root/init"
+    (cd "$stage/root" && find . | cpio --quiet -o -H newc -R 0:0 | gzip -1) > "$stage/initramfs.cpio.gz"
+    guest=("$kernel" "$stage/initramfs.cpio.gz")
+    what="a Linux guest rewriting 24 MiB 20 times a second"
+  fi
+  "${java[@]}" dev.migscope.qemu.AttachOverheadBench "$rounds" "${QEMU_MIB:-256}" "$bw" "${guest[@]}" | tee "$out/attach-rounds.txt"
   sed -n 's/^round=\([0-9]*\) baseline_ms=\([0-9]*\) attached_ms=\([0-9]*\) .*/\1 \2 \3/p' "$out/attach-rounds.txt" > "$raw"
   local cmed jmed rmed rmin rmax n
   read -r cmed jmed rmed rmin rmax n < <(stats < "$raw")
-  row "QEMU: RAM-only migration of a ${QEMU_MIB:-256} MiB TCG VM over a UNIX socket, max-bandwidth $bw B/s (0: QEMU's default), QEMU's total-time with migscope attached to both sides (query-migrate at 20 Hz) (ms) | $jmed | not attached $cmed | $rmed [$rmin-$rmax], $n | <= 1.02 | $(met "$rmed" 1.02 '<=')"
+  row "QEMU: RAM-only migration of a ${QEMU_MIB:-256} MiB TCG VM ($what) over a UNIX socket, max-bandwidth $bw B/s (0: QEMU's default), QEMU's total-time with migscope attached to both sides (query-migrate at 20 Hz) (ms) | $jmed | not attached $cmed | $rmed [$rmin-$rmax], $n | <= 1.02 | $(met "$rmed" 1.02 '<=')"
+  local variant
+  for variant in connected polled; do
+    read -r cmed jmed rmed rmin rmax n < <(sed -n "s/^round=\([0-9]*\) baseline_ms=\([0-9]*\) .* ${variant}_ms=\([0-9]*\).*/\1 \2 \3/p" \
+      "$out/attach-rounds.txt" | stats)
+    row "QEMU: variant: $([[ $variant == connected ]] && echo "a bare QMP connection on each side, no command sent (the noise floor)" || echo "query-migrate at 20 Hz on each side, nothing else") (ms) | $jmed | not attached $cmed | $rmed [$rmin-$rmax], $n | - | -"
+  done
 }
 
 bench_eventscreen() {
