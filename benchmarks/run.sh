@@ -53,6 +53,8 @@ results="$out/results.md"
 } > "$results"
 row() { echo "| $* |" >> "$results"; }
 met() { awk -v r="$1" -v t="$2" -v op="$3" 'BEGIN { print ((op == ">=" ? r >= t : r <= t) ? "yes" : "no") }'; }
+# The numbers on stdin, one per line, as "median [min-max]", each in printf format $1.
+median_range() { sort -n | awk -v f="$1" '{ a[NR] = $1 } END { printf f " [" f "-" f "]", a[int((NR + 1) / 2)], a[1], a[NR] }'; }
 
 bench_bitmap() {
   local raw="$out/bitmap.txt"
@@ -248,8 +250,8 @@ bench_charts() {
     "${java[@]}" $flags dev.migscope.ui.ChartsBench 8 2>/dev/null | grep '^busy=' | tee -a "$raw"
   done
   local busy p99
-  busy=$(sed 's/^busy=\([0-9.]*\).*/\1/' "$raw" | sort -n | awk '{ a[NR] = $1 } END { printf "%.3f [%.3f-%.3f]", a[int((NR + 1) / 2)], a[1], a[NR] }')
-  p99=$(sed 's/.*p99_ms=\([0-9.]*\).*/\1/' "$raw" | sort -n | awk '{ a[NR] = $1 } END { printf "%.0f [%.0f-%.0f]", a[int((NR + 1) / 2)], a[1], a[NR] }')
+  busy=$(sed 's/^busy=\([0-9.]*\).*/\1/' "$raw" | median_range %.3f)
+  p99=$(sed 's/.*p99_ms=\([0-9.]*\).*/\1/' "$raw" | median_range %.0f)
   row "UI: FX-thread busy fraction, 4 charts, 1 h window, 20 Hz sampling, 72,000-sample history (headless) | $busy | - | p99 frame (AnimationTimer to end of layout): $p99 ms, $rounds rounds | <= 10 % | $(met "${busy%% *}" 0.10 '<=')"
 }
 
@@ -287,11 +289,11 @@ bench_eventscreen() {
   for ((r = 1; r <= rounds; r++)); do
     "${java[@]}" $flags dev.migscope.ui.QemuEventToScreenBench 400 50 2>/dev/null | grep '^n=' | tee -a "$raw"
   done
-  # median [min-max] over the rounds of one field of the printed line
-  med() { sed "s/.* $1=\([0-9.]*\).*/\1/" "$raw" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f [%.1f-%.1f]", a[int((NR + 1) / 2)], a[1], a[NR] }'; }
+  # one field of the printed line over the rounds
+  field() { sed "s/.* $1=\([0-9.]*\).*/\1/" "$raw" | median_range %.1f; }
   local p99
-  p99=$(med p99_ms)
-  row "UI: VFIO_MIGRATION event (scripted QEMU's write) to the graph showing the state (end of that pulse's layout), headless, p99 (ms) | $p99 | - | p50 $(med p50_ms) ms, max $(med max_ms) ms, 400 events after 50 warm-up ones, $rounds rounds; warm-up: the first event $(med first_ms) ms, the slowest $(med warmup_max_ms) ms | <= 20 ms | $(met "${p99%% *}" 20 '<=')"
+  p99=$(field p99_ms)
+  row "UI: VFIO_MIGRATION event (scripted QEMU's write) to the graph showing the state (end of that pulse's layout), headless, p99 (ms) | $p99 | - | p50 $(field p50_ms) ms, max $(field max_ms) ms, 400 events after 50 warm-up ones, $rounds rounds; warm-up: the first event $(field first_ms) ms, the slowest $(field warmup_max_ms) ms | <= 20 ms | $(met "${p99%% *}" 20 '<=')"
 }
 
 bench_remote() {
@@ -304,7 +306,7 @@ bench_remote() {
   row "remote: SET round trip through --host (sim:mlx5-0, STOP <-> RUNNING, one open ssh connection to 127.0.0.1) (ms) | $jmed | raw request round trip on the same connection (agent arm, no device call) $cmed | $rmed [$rmin-$rmax], $n | (none in the issue) | -"
   read -r cmed jmed rmed rmin rmax n < <(sed -n 's/^round=\([0-9]*\) .*set_ms=\([0-9.]*\) ssh_true_ms=\([0-9.]*\)$/\1 \3 \2/p' "$raw" | stats --invert)
   row "remote: variant: the same SET against \`ssh HOST true\` (a new connection per command; ratio: how many SETs one ssh HOST true costs) (ms) | $jmed | ssh HOST true $cmed | $rmed [$rmin-$rmax], $n | (none in the issue) | -"
-  med() { sed -n "s/^telemetry .*$1=\([0-9.]*\).*/\1/p" "$raw" | sort -n | awk '{ a[NR] = $1 } END { printf "%s [%s-%s]", a[int((NR + 1) / 2)], a[1], a[NR] }'; }
+  med() { sed -n "s/^telemetry .*$1=\([0-9.]*\).*/\1/p" "$raw" | median_range %s; }
   row "remote: 20 Hz telemetry over ssh, one device: the agent's sample lines (B/s) | $(med payload_Bps) | - | ssh's reads from its socket $(med ssh_socket_Bps) B/s, $rounds rounds of ${REMOTE_SECONDS:-20} s | (none in the issue) | -"
   row "remote: 20 Hz telemetry over ssh: lag from the far sampler's reading to its arrival here (upper bound), p50 / p99 (ms) | $(med lag_p50_ms) / $(med lag_p99_ms) | - | max $(med lag_max_ms) ms; bound's slack (the open's round trip) $(med open_ms) ms | (none in the issue) | -"
 }
