@@ -9,6 +9,7 @@ import dev.migscope.testsupport.FakeQmpServer;
 import dev.migscope.testsupport.QemuProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +25,7 @@ class AttachCommandTest {
 
     /** The CLI on this host's (simulated) devices, running in this JVM. */
     private static LiveCli live(String... args) {
-        return new LiveCli(MigscopeCli.commandLine(sim -> REGISTRY, false), args);
+        return new LiveCli(MigscopeCli.commandLine(sim -> REGISTRY, false), Duration.ofSeconds(120), args);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 import dev.migscope.testsupport.QemuProcess;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
@@ -14,8 +15,11 @@ final class LiveCli {
     final StringWriter out = new StringWriter();
     final StringWriter err = new StringWriter();
     final CompletableFuture<Integer> code;
+    private final Duration exitWithin;
 
-    LiveCli(CommandLine cl, String... args) {
+    /** {@code exitWithin}: how long {@link #exit} waits for the command to end. */
+    LiveCli(CommandLine cl, Duration exitWithin, String... args) {
+        this.exitWithin = exitWithin;
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         code = CompletableFuture.supplyAsync(() -> cl.execute(args));
@@ -32,8 +36,8 @@ final class LiveCli {
         }
     }
 
-    /** The exit code; generous, since a migration over ssh on a loaded TCG host takes its time. */
+    /** The exit code, once the command has ended. */
     int exit() throws Exception {
-        return code.get(180, TimeUnit.SECONDS);
+        return code.get(exitWithin.toMillis(), TimeUnit.MILLISECONDS);
     }
 }

@@ -11,6 +11,7 @@ import dev.migscope.testsupport.QemuProcess;
 import dev.migscope.testsupport.Sshd;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -66,7 +67,9 @@ class RemoteAttachTest {
         Function<Boolean, DeviceRegistry> registries = remote ? sim -> {
             throw new AssertionError("--host must not use this host's devices");
         } : DeviceRegistry::load;
-        return new LiveCli(MigscopeCli.commandLine(registries, false, settings), a.toArray(String[]::new));
+        // Generous: a migration followed over ssh on a loaded TCG host takes its time.
+        return new LiveCli(MigscopeCli.commandLine(registries, false, settings), Duration.ofSeconds(180),
+                a.toArray(String[]::new));
     }
 
     /** One migration between two fresh QEMUs in {@code sub}, followed by the attach {@code start} makes. */
