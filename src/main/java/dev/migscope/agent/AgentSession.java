@@ -72,8 +72,11 @@ final class AgentSession {
      * without a request from the near side.
      */
     void start() {
+        // "t": when, on the session's telemetry clock, so the near side lays the state's band where its samples are
         session.addListener(e -> out.send((ObjectNode) message(Protocol.EVENT)
-                .put("dma_logging", session.isDmaLogging()).set("event", Codec.event(e))));
+                .put("dma_logging", session.isDmaLogging())
+                .put("t", session.options().clock().getAsLong() - session.startNanos())
+                .set("event", Codec.event(e))));
         session.telemetry().addAppendListener(taken);
         // the samples taken between the open and now
         samplesTaken();

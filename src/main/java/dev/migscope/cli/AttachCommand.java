@@ -81,19 +81,14 @@ final class AttachCommand implements Callable<Integer> {
         AttachRun.Options options = new AttachRun.Options(sockets, untilDone, timeout, migrate, cancel,
                 downtimeLimitMs);
         Consumer<Observation> printer = o -> print(out, o);
-        if (root.host() != null) {
-            sockets.forEach(s -> root.checkedPath("the socket path", s.toString()));
-            if (migrate != null) {
-                root.checkedPath("the migration URI", migrate);
-            }
-            try {
-                return ended(out, root.remote().orElseThrow().attach(options, root.sim, printer));
-            } catch (VfioException e) {
-                throw new CliFailure(ExitCode.FAILED, e.error().describe());
-            }
+        sockets.forEach(s -> root.checkedPath("the socket path", s.toString()));
+        if (migrate != null) {
+            root.checkedPath("the migration URI", migrate);
         }
-        try (AttachRun run = new AttachRun(options, root.registry(), printer)) {
-            return ended(out, run.run());
+        try {
+            return ended(out, root.host().attach(options, printer));
+        } catch (VfioException e) {
+            throw new CliFailure(ExitCode.FAILED, e.error().describe());
         }
     }
 

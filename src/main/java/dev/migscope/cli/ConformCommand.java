@@ -1,12 +1,8 @@
 package dev.migscope.cli;
 
 import dev.migscope.conform.ConformanceOptions;
-import dev.migscope.conform.ConformanceReport;
-import dev.migscope.conform.ConformanceRun;
-import dev.migscope.conform.ReportJson;
-import dev.migscope.conform.ReportText;
 import dev.migscope.device.VfioException;
-import dev.migscope.remote.RemoteHost;
+import dev.migscope.host.Host;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -64,31 +60,13 @@ final class ConformCommand implements Callable<Integer> {
         if (id.equals(peer)) {
             throw new ParameterException(spec.commandLine(), "--peer must name another device than DEV");
         }
-        if (root.host() != null) {
-            return remote();
-        }
-        ConformanceReport r;
-        try {
-            r = new ConformanceRun(root.registry(), id, peer,
-                    new ConformanceOptions(repeats, maxStreamBytes)).run();
-        } catch (VfioException e) {
-            throw new CliFailure(ExitCode.NO_DEVICE, e.error().describe());
-        }
-        PrintWriter out = spec.commandLine().getOut();
-        out.print(json ? ReportJson.toJson(r) + "\n" : ReportText.format(r));
-        out.flush();
-        return r.hasFailures() ? ExitCode.FAILED : ExitCode.OK;
-    }
-
-    /** The run happens on the host, next to the device (its latencies are the device's, not the link's). */
-    private int remote() {
         root.checkedId(id);
         if (peer != null) {
             root.checkedId(peer);
         }
-        RemoteHost.ConformReply r;
+        Host.ConformReply r;
         try {
-            r = root.remote().orElseThrow().conform(id, peer, repeats, maxStreamBytes, json, root.sim);
+            r = root.host().conform(id, peer, repeats, maxStreamBytes, json);
         } catch (VfioException e) {
             throw new CliFailure(ExitCode.NO_DEVICE, e.error().describe());
         }

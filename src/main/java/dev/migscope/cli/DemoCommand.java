@@ -1,7 +1,7 @@
 package dev.migscope.cli;
 
-import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
+import dev.migscope.view.DeviceView;
 import dev.migscope.session.demo.DemoScenario;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -39,8 +39,9 @@ final class DemoCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         Path work = tempDir();
-        try (MigrationSession s = root.openHere("demo", id, SessionOptions.defaults().withArmed(true))) {
-            DemoScenario.Report r = new DemoScenario(s, work, line -> {
+        SessionOptions options = SessionOptions.defaults().withArmed(true);
+        try (DeviceView s = root.open(id, options)) {
+            DemoScenario.Report r = new DemoScenario(s, options.precopyMax(), work, line -> {
                 out.println(line);
                 out.flush();
             }).run();

@@ -2,17 +2,17 @@ package dev.migscope.cli;
 
 import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceRegistry;
-import dev.migscope.device.Errno;
 import dev.migscope.device.VfioException;
+import dev.migscope.host.Host;
+import dev.migscope.host.LocalHost;
 import dev.migscope.remote.HostException;
 import dev.migscope.remote.RemoteHost;
-import dev.migscope.remote.RemoteOptions;
 import dev.migscope.remote.SafeName;
 import dev.migscope.remote.SshSettings;
 import dev.migscope.remote.SshTarget;
-import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
-import dev.migscope.session.TransitionMode;
+import dev.migscope.view.DeviceControl;
+import dev.migscope.view.DeviceView;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,9 +29,9 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code migscope}: the headless front end. Every command gets its devices from one
- * {@link DeviceRegistry} and drives them through a {@link MigrationSession}, or with
- * {@code --host} through the {@link RemoteHost}'s agent; it only renders the results returned.
+ * {@code migscope}: the headless front end. Every command runs against one {@link Host}: this
+ * machine, or with {@code --host} another one through its agent. It opens devices there as
+ * {@link DeviceView}s and only renders the results they return.
  */
 @Command(name = "migscope",
         mixinStandardHelpOptions = true,
@@ -61,7 +61,7 @@ public final class MigscopeCli implements Callable<Integer> {
     private final boolean stderrIsTerminal;
     private final SshSettings ssh;
     private DeviceRegistry registry;
-    private RemoteHost remote;
+    private Host host;
 
     /**
      * @param registries       makes the registry; its argument says whether simulated devices are always listed
@@ -170,8 +170,10 @@ public final class MigscopeCli implements Callable<Integer> {
         return stderrIsTerminal;
     }
 
+    // ---------------------------------------------------------------- choosing the host
+
     /** The one {@code --host} of a command, or null; a device command works on one host, the window on several. */
-    SshTarget host() {
+    SshTarget target() {
         if (hosts.size() > 1) {
             throw new CliFailure(ExitCode.USAGE, "--host is given " + hosts.size() + " times: a command works on "
                     + "the devices of one host (only `migscope window` connects to several)");
@@ -179,61 +181,61 @@ public final class MigscopeCli implements Callable<Integer> {
         return hosts.isEmpty() ? null : hosts.get(0);
     }
 
-    /** The {@code --host}, connected on first use; empty without {@code --host}. */
-    Optional<RemoteHost> remote() {
-        if (host() == null) {
-            return Optional.empty();
-        }
-        if (remote == null) {
-            PrintWriter err = spec.commandLine().getErr();
-            try {
-                remote = RemoteHost.connect(host(), ssh, VersionProvider.version(), line -> {
-                    err.println(line);
-                    err.flush();
-                });
-            } catch (HostException e) {
-                throw new CliFailure(ExitCode.NO_DEVICE, e.getMessage());
+    /** The host a command runs against: this machine, or the {@code --host}, connected on first use. */
+    Host host() {
+        if (host == null) {
+            SshTarget t = target();
+            if (t == null) {
+                host = new LocalHost(registry(), VersionProvider.version());
+            } else {
+                PrintWriter err = spec.commandLine().getErr();
+                try {
+                    host = RemoteHost.connect(t, ssh, VersionProvider.version(), sim, line -> {
+                        err.println(line);
+                        err.flush();
+                    });
+                } catch (HostException e) {
+                    throw new CliFailure(ExitCode.NO_DEVICE, e.getMessage());
+                }
             }
         }
-        return Optional.of(remote);
+        return host;
     }
 
     private void disconnect() {
-        if (remote != null) {
-            remote.close();
-            remote = null;
+        if (host != null) {
+            host.close();
+            host = null;
         }
     }
 
     /**
-     * Refuses, before anything is sent, a device id that would be more than a name on the far side;
-     * here it is only looked up, so any id passes.
+     * Refuses, before ssh runs, a device id that would be more than a name on the far side
+     * ({@link SafeName}); on this machine it is only looked up, so any id passes.
      */
     String checkedId(String id) {
-        String problem = host() == null ? null : SafeName.deviceIdProblem(id);
-        if (problem != null) {
-            throw new CliFailure(ExitCode.USAGE, host().display() + ": " + problem);
-        }
-        return id;
+        return refusedThere(SafeName.deviceIdProblem(id), id);
     }
 
     /** The same for a path on the far side, e.g. {@code attach}'s sockets: refused before ssh runs. */
     String checkedPath(String what, String path) {
-        String problem = host() == null ? null : SafeName.pathProblem(what, path);
-        if (problem != null) {
-            throw new CliFailure(ExitCode.USAGE, host().display() + ": " + problem);
-        }
-        return path;
+        return refusedThere(SafeName.pathProblem(what, path), path);
     }
 
-    /** The devices of this host, or of the {@code --host}. */
-    List<DeviceInfo> devices() {
-        Optional<RemoteHost> r = remote();
-        if (r.isEmpty()) {
-            return registry().list();
+    private String refusedThere(String problem, String value) {
+        SshTarget t = target();
+        if (t != null && problem != null) {
+            throw new CliFailure(ExitCode.USAGE, t.display() + ": " + problem);
         }
+        return value;
+    }
+
+    // ---------------------------------------------------------------- devices of the host
+
+    /** The devices of the host. */
+    List<DeviceInfo> devices() {
         try {
-            return r.get().list(sim);
+            return host().devices();
         } catch (VfioException e) {
             throw new CliFailure(ExitCode.FAILED, e.error().describe());
         }
@@ -241,68 +243,49 @@ public final class MigscopeCli implements Callable<Integer> {
 
     Optional<DeviceInfo> find(String id) {
         checkedId(id);
-        return host() == null ? registry().find(id) : devices().stream().filter(d -> d.id().equals(id)).findFirst();
-    }
-
-    /** Opens a session on this host for a command that needs one here (the demo drives the simulator's controls). */
-    MigrationSession openHere(String command, String id, SessionOptions options) {
-        if (host() != null) {
-            throw new CliFailure(ExitCode.USAGE, command + " runs on this host only; run `migscope " + command
-                    + "` on " + host().host() + " itself");
-        }
         try {
-            return MigrationSession.open(registry(), id, options);
+            return host().find(id);
         } catch (VfioException e) {
-            throw new CliFailure(ExitCode.NO_DEVICE, e.error().describe());
+            throw new CliFailure(ExitCode.FAILED, e.error().describe());
         }
     }
 
     /** Opens {@code id}; a failure is exit code 3 with the open error's sentence. */
-    OpenDevice open(String id, SessionOptions options) {
+    DeviceView open(String id, SessionOptions options) {
         return open(id, options, false);
     }
 
-    /** Opens {@code id} here or on the {@code --host}; {@code watchIfBusy}: watch it passively when held (EBUSY). */
-    OpenDevice tryOpen(String id, SessionOptions options, boolean watchIfBusy) throws VfioException {
-        checkedId(id);
-        Optional<RemoteHost> r = remote();
-        if (r.isPresent()) {
-            return OpenDevice.of(r.get().open(id, new RemoteOptions(sim, options.armed(),
-                    options.mode() == TransitionMode.KERNEL, options.sampleInterval(),
-                    options.historyCapacity(), options.precopyMax(), options.precopyThreshold(), watchIfBusy)));
-        }
-        return OpenDevice.of(MigrationSession.open(registry(), id, options));
-    }
-
     /**
-     * Opens {@code id}, or when another process holds it (EBUSY), watches it passively through the
-     * backend (debugfs), as far as the backend can.
+     * Opens {@code id}, or when another process holds it (EBUSY), watches it passively (debugfs),
+     * as far as the host can.
      */
-    OpenDevice openOrWatch(String id, SessionOptions options) {
-        if (host() != null) {
-            return open(id, options, true);
-        }
-        try {
-            return OpenDevice.of(MigrationSession.open(registry(), id, options));
-        } catch (VfioException e) {
-            if (!e.error().is(Errno.EBUSY)) {
-                throw new CliFailure(ExitCode.NO_DEVICE, e.error().describe());
-            }
-            try {
-                return OpenDevice.of(MigrationSession.watch(registry(), id, options));
-            } catch (VfioException w) {
-                throw new CliFailure(ExitCode.NO_DEVICE, e.error().describe()
-                        + "; a passive watch is not possible either: " + w.error().message());
-            }
-        }
+    DeviceView openOrWatch(String id, SessionOptions options) {
+        return open(id, options, true);
     }
 
-    private OpenDevice open(String id, SessionOptions options, boolean watchIfBusy) {
+    /** Opens {@code id} on the host; {@code watchIfBusy}: watch it passively when held (EBUSY). */
+    DeviceView tryOpen(String id, SessionOptions options, boolean watchIfBusy) throws VfioException {
+        checkedId(id);
+        return host().open(id, options, watchIfBusy);
+    }
+
+    private DeviceView open(String id, SessionOptions options, boolean watchIfBusy) {
         try {
             return tryOpen(id, options, watchIfBusy);
         } catch (VfioException e) {
             throw new CliFailure(ExitCode.NO_DEVICE, e.error().describe());
         }
+    }
+
+    /** The driving half of a device a command changes; a watched device has none, and says so. */
+    static DeviceControl control(DeviceView v) {
+        return v.control().orElseThrow(() -> new CliFailure(ExitCode.FAILED, v.id()
+                + ": only watched (another process holds it): migscope changes nothing on it"));
+    }
+
+    /** The one line that says why a device can no longer be followed, once it is gone. */
+    static String goneLine(DeviceView v) {
+        return v.id() + ": " + v.lost().orElse("the device is gone");
     }
 
     /** Waits for device-thread work; a device error that escapes as an exception becomes exit code 1. */

@@ -3,6 +3,7 @@ package dev.migscope.cli;
 import dev.migscope.view.TransitionResult;
 import dev.migscope.view.TransitionResult.Step;
 import dev.migscope.session.SessionOptions;
+import dev.migscope.view.DeviceView;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,8 +29,8 @@ final class ResetCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (OpenDevice s = root.open(id, SessionOptions.defaults().withArmed(true))) {
-            TransitionResult r = MigscopeCli.await(s.control().reset());
+        try (DeviceView s = root.open(id, SessionOptions.defaults().withArmed(true))) {
+            TransitionResult r = MigscopeCli.await(MigscopeCli.control(s).reset());
             out.println(id + ": " + r.call() + " from " + r.from());
             for (Step st : r.steps()) {
                 out.println(SetCommand.step(st));

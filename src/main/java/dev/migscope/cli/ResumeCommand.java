@@ -3,6 +3,7 @@ package dev.migscope.cli;
 import dev.migscope.fsm.MigState;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.view.StreamResult;
+import dev.migscope.view.DeviceView;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -40,12 +41,12 @@ final class ResumeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Path source = file.toAbsolutePath().normalize();
-        try (OpenDevice s = root.open(id, SessionOptions.defaults().withArmed(true))) {
+        try (DeviceView s = root.open(id, SessionOptions.defaults().withArmed(true))) {
             StreamResult r = StreamCommands.run(root, spec.commandLine().getErr(),
-                    a -> s.control().resume(source, then, a.progress(), a.cancel()));
+                    a -> MigscopeCli.control(s).resume(source, then, a.progress(), a.cancel()));
             if (!r.ok()) {
                 throw new CliFailure(StreamCommands.exitCode(r, source), StreamCommands.failureLine(r,
-                        s.view().isGone()));
+                        s.isGone()));
             }
             out.println("resumed " + source + " into " + id + ": " + StreamCommands.phases(r));
             StreamCommands.printTransitions(out, r);

@@ -3,6 +3,7 @@ package dev.migscope.cli;
 import dev.migscope.fsm.MigState;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.view.StreamResult;
+import dev.migscope.view.DeviceView;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,12 +50,12 @@ final class SaveCommand implements Callable<Integer> {
         Path target = file.toAbsolutePath().normalize();
         SessionOptions defaults = SessionOptions.defaults();
         SessionOptions options = defaults.withArmed(true).withPrecopy(precopyMax, defaults.precopyThreshold());
-        try (OpenDevice s = root.open(id, options)) {
+        try (DeviceView s = root.open(id, options)) {
             StreamResult r = StreamCommands.run(root, spec.commandLine().getErr(),
-                    a -> s.control().save(target, then, a.progress(), a.cancel()));
+                    a -> MigscopeCli.control(s).save(target, then, a.progress(), a.cancel()));
             if (!r.ok()) {
                 throw new CliFailure(StreamCommands.exitCode(r, target), StreamCommands.failureLine(r,
-                        s.view().isGone()));
+                        s.isGone()));
             }
             out.println("saved " + id + " to " + target + ": " + StreamCommands.phases(r));
             StreamCommands.printTransitions(out, r);

@@ -59,13 +59,13 @@ final class SetCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         SessionOptions options = SessionOptions.defaults().withArmed(true)
                 .withMode(kernelWalk ? TransitionMode.KERNEL : TransitionMode.STEPWISE);
-        try (OpenDevice s = root.open(id, options)) {
+        try (DeviceView s = root.open(id, options)) {
             for (MigState target : targets) {
-                TransitionResult r = MigscopeCli.await(s.control().transition(target));
-                print(out, s.view(), r);
+                TransitionResult r = MigscopeCli.await(MigscopeCli.control(s).transition(target));
+                print(out, s, r);
                 if (!r.ok()) {
                     out.flush();
-                    throw new CliFailure(ExitCode.FAILED, r.summary() + missingFeatures(s.view(), r));
+                    throw new CliFailure(ExitCode.FAILED, r.summary() + missingFeatures(s, r));
                 }
             }
         }

@@ -17,6 +17,7 @@ import dev.migscope.fsm.Refusal;
 import dev.migscope.json.Json;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.view.PrecopyInfoV2;
+import dev.migscope.view.DeviceView;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -72,10 +73,10 @@ final class ShowCommand implements Callable<Integer> {
         boolean needed = features == null || state == null;
         // The PRECOPY_INFOv2 opt-in can only be asked of an open device; it lasts until the close.
         if (needed || features.has(MigFeature.PRE_COPY)) {
-            try (OpenDevice s = root.tryOpen(id, SessionOptions.defaults(), false)) {
-                features = s.view().features();
-                state = s.view().state();
-                optIn = s.view().precopyInfoV2();
+            try (DeviceView s = root.tryOpen(id, SessionOptions.defaults(), false)) {
+                features = s.features();
+                state = s.state();
+                optIn = s.precopyInfoV2();
             } catch (VfioException e) {
                 if (needed) {
                     problem = e.error();

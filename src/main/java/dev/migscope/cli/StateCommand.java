@@ -2,6 +2,7 @@ package dev.migscope.cli;
 
 import dev.migscope.fsm.MigState;
 import dev.migscope.session.SessionOptions;
+import dev.migscope.view.DeviceView;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,7 +27,7 @@ final class StateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (OpenDevice s = root.openOrWatch(id, SessionOptions.defaults())) {
+        try (DeviceView s = root.openOrWatch(id, SessionOptions.defaults())) {
             MigState st = MigscopeCli.await(s.refreshState());
             spec.commandLine().getOut().println(st.name());
             spec.commandLine().getOut().flush();

@@ -9,6 +9,7 @@ import dev.migscope.telemetry.Bytes;
 import dev.migscope.telemetry.Metric;
 import dev.migscope.telemetry.Seconds;
 import dev.migscope.telemetry.TelemetrySnapshot;
+import dev.migscope.view.DeviceView;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
@@ -69,9 +70,9 @@ final class WatchCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         SessionOptions options = SessionOptions.defaults().withSampleInterval(Duration.ofMillis(intervalMillis));
-        try (OpenDevice s = root.openOrWatch(id, options)) {
+        try (DeviceView s = root.openOrWatch(id, options)) {
             if (!json) {
-                out.println("# " + id + "  " + s.view().info().displayName() + "  features " + s.view().features()
+                out.println("# " + id + "  " + s.info().displayName() + "  features " + s.features()
                         + (s.isPassive() ? "  (passive: read from debugfs)" : "") + "  every " + intervalMillis
                         + " ms");
                 out.println(String.format(Locale.ROOT, "%9s  %-12s  %10s  %10s  %10s  %12s  %10s  %9s", "t",
@@ -82,15 +83,15 @@ final class WatchCommand implements Callable<Integer> {
             long printed = 0;
             long poll = Math.max(1, Math.min(intervalMillis, 50));
             while (count == 0 || printed < count) {
-                TelemetrySnapshot snap = s.view().telemetry().snapshot(since, METRICS);
+                TelemetrySnapshot snap = s.telemetry().snapshot(since, METRICS);
                 for (int i = 0; i < snap.size() && (count == 0 || printed < count); i++) {
                     out.println(json ? jsonLine(snap, i) : textLine(snap, i));
                     since = snap.times()[i] + 1;
                     printed++;
                 }
                 out.flush();
-                if (s.view().isGone()) {
-                    throw new CliFailure(ExitCode.FAILED, s.goneLine() + "; watching stopped");
+                if (s.isGone()) {
+                    throw new CliFailure(ExitCode.FAILED, MigscopeCli.goneLine(s) + "; watching stopped");
                 }
                 if (count == 0 || printed < count) {
                     Thread.sleep(poll);

@@ -11,6 +11,7 @@ import dev.migscope.view.DeviceControl;
 import dev.migscope.view.DeviceEvent;
 import dev.migscope.view.DeviceEvent.Kind;
 import dev.migscope.view.DeviceListener;
+import dev.migscope.view.Listeners;
 import dev.migscope.view.DeviceView;
 import dev.migscope.view.StateChange;
 import dev.migscope.view.TelemetryKind;
@@ -18,7 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A VFIO device QEMU migrates, seen through QMP: the graph moves with each VFIO_MIGRATION event
@@ -47,11 +48,11 @@ public final class ObservedDevice implements DeviceView {
     private final long startMicros;
     private final long startNanos;
     private final Telemetry telemetry = new Telemetry(TELEMETRY_CAPACITY);
-    private final List<DeviceListener> listeners = new CopyOnWriteArrayList<>();
+    private final Listeners listeners = new Listeners();
     private final List<StateSpan> spans = new ArrayList<>();
     private volatile MigFeatures features;
     private volatile MigState state;
-    private volatile boolean gone;
+    private volatile String lost;
     private volatile StatesFrom statesFrom = StatesFrom.EVENTS;
     private Long vfioBeforeStopCopy;
     private long vfioBeforeStopCopyMicros = -1;
@@ -144,14 +145,37 @@ public final class ObservedDevice implements DeviceView {
         return startNanos;
     }
 
+    /** QEMU's last report: the device's state comes from QEMU, never from a GET. */
+    @Override
+    public CompletableFuture<MigState> refreshState() {
+        return CompletableFuture.completedFuture(state);
+    }
+
+    /** QEMU drives the device; this view only follows (arming a QEMU is the QEMU's, not the device's). */
+    @Override
+    public boolean isPassive() {
+        return true;
+    }
+
     @Override
     public void addListener(DeviceListener listener) {
         listeners.add(listener);
     }
 
     @Override
-    public boolean isGone() {
-        return gone;
+    public void removeListener(DeviceListener listener) {
+        listeners.remove(listener);
+    }
+
+    @Override
+    public Optional<String> lost() {
+        return Optional.ofNullable(lost);
+    }
+
+    /** The attach owns the observation: it ends when the QEMU is detached or goes, not when a front end lets go. */
+    @Override
+    public void close() {
+        // nothing of the device is held here
     }
 
     @Override
@@ -255,14 +279,12 @@ public final class ObservedDevice implements DeviceView {
     }
 
     void markGone(long micros, String why) {
-        gone = true;
+        lost = why;
         emit(new DeviceEvent(Micros.instant(micros), Kind.DEVICE_GONE, "QMP", state, null, null, List.of(),
                 Duration.ZERO, null, null, -1, why));
     }
 
     private void emit(DeviceEvent e) {
-        for (DeviceListener l : listeners) {
-            l.onEvent(e);
-        }
+        listeners.emit(e);
     }
 }

@@ -15,9 +15,13 @@ import dev.migscope.remote.protocol.Codec;
 import dev.migscope.remote.protocol.Protocol;
 import dev.migscope.telemetry.Telemetry;
 import dev.migscope.view.Cancellation;
+import dev.migscope.session.SessionOptions;
 import dev.migscope.view.DeviceControl;
 import dev.migscope.view.DeviceEvent;
 import dev.migscope.view.DeviceListener;
+import dev.migscope.view.Listeners;
+import dev.migscope.view.StateChange;
+import dev.migscope.view.StateHistory;
 import dev.migscope.view.DeviceView;
 import dev.migscope.view.PrecopyInfoV2;
 import dev.migscope.view.Progress;
@@ -28,7 +32,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
@@ -37,7 +40,7 @@ import java.util.function.Consumer;
  * far session's own {@link TransitionResult}. When the connection ends the view is gone and keeps
  * the last state it knew; {@link #lost()} says why.
  */
-public final class RemoteDevice implements DeviceView, DeviceControl, AutoCloseable {
+public final class RemoteDevice implements DeviceView, DeviceControl {
 
     private final RemoteHost host;
     private final AgentConnection connection;
@@ -50,7 +53,8 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
     private final PrecopyInfoV2 precopyInfoV2;
     private final Telemetry telemetry;
     private final long startNanos = System.nanoTime();
-    private final List<DeviceListener> listeners = new CopyOnWriteArrayList<>();
+    private final Listeners listeners = new Listeners();
+    private final StateHistory history = new StateHistory();
     private volatile MigState state;
     private volatile boolean armed;
     private volatile boolean dmaLogging;
@@ -59,13 +63,15 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
     private volatile boolean closed;
     private final RemoteStreams streams;
 
-    RemoteDevice(RemoteHost host, AgentConnection connection, JsonNode opened, RemoteOptions options) {
+    RemoteDevice(RemoteHost host, AgentConnection connection, JsonNode opened, SessionOptions options) {
         this.host = host;
         this.connection = connection;
         this.session = opened.path("session").asLong();
         this.info = Codec.info(opened.get("info"));
         this.features = Codec.features(opened, "features");
         this.state = Codec.state(opened, "state");
+        // the far session read this state at its open, its telemetry's time zero
+        history.reached(0, state);
         this.passive = opened.path("passive").asBoolean();
         this.dmaLoggingSupported = opened.path("dma_logging_supported").asBoolean();
         this.dmaLogging = opened.path("dma_logging").asBoolean();
@@ -128,25 +134,42 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
         listeners.add(listener);
     }
 
-    /** The device went away there, or the connection to its host did. */
     @Override
-    public boolean isGone() {
-        return gone || lost != null;
+    public void removeListener(DeviceListener listener) {
+        listeners.remove(listener);
     }
 
-    /** Why the connection ended, or empty while it holds. */
+    /** The far session's states, on the far side's telemetry clock as its samples are. */
+    @Override
+    public List<StateChange> stateChanges() {
+        return history.list();
+    }
+
+    /** The connection to its host ended (then why, and the last state known), or the device went away there. */
+    @Override
     public Optional<String> lost() {
-        return Optional.ofNullable(lost);
+        String why = lost;
+        if (why != null) {
+            return Optional.of(why + "; last known state " + state);
+        }
+        return gone ? Optional.of("the device is gone (ENODEV) on " + host.target().display()) : Optional.empty();
+    }
+
+    @Override
+    public Optional<String> hostName() {
+        return Optional.of(host.target().display());
     }
 
     /** True when the far side only watches the device (another process holds it). */
+    @Override
     public boolean isPassive() {
         return passive;
     }
 
+    /** None once the connection ended: every call would only fail with EPIPE; Reconnect opens a new view. */
     @Override
     public Optional<DeviceControl> control() {
-        return passive ? Optional.empty() : Optional.of(this);
+        return passive || lost != null ? Optional.empty() : Optional.of(this);
     }
 
     @Override
@@ -162,6 +185,7 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
     }
 
     /** GET MIG_DEVICE_STATE there, now. */
+    @Override
     public CompletableFuture<MigState> refreshState() {
         return connection.request(Protocol.STATE, args()).thenApply(r -> {
             state = Codec.state(r, "state");
@@ -308,10 +332,13 @@ public final class RemoteDevice implements DeviceView, DeviceControl, AutoClosea
                 DeviceEvent e = Codec.event(m.get("event"));
                 dmaLogging = m.path("dma_logging").asBoolean(dmaLogging);
                 setState(e.finalState());
+                if (e.finalState() != null && m.has("t")) {
+                    history.reached(m.path("t").asLong(), e.finalState());
+                }
                 if (e.kind() == DeviceEvent.Kind.DEVICE_GONE) {
                     gone = true;
                 }
-                listeners.forEach(l -> l.onEvent(e));
+                listeners.emit(e);
             }
             default -> {
                 // a push this side does not know: the protocol version says both sides know the same ones

@@ -6,6 +6,7 @@ import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.Errno;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
+import dev.migscope.host.Host;
 import dev.migscope.json.Json;
 import dev.migscope.qemu.AttachRun;
 import dev.migscope.qemu.Observation;
@@ -13,8 +14,11 @@ import dev.migscope.qemu.QemuReport;
 import dev.migscope.remote.protocol.AttachCodec;
 import dev.migscope.remote.protocol.Codec;
 import dev.migscope.remote.protocol.Protocol;
+import dev.migscope.session.SessionOptions;
+import dev.migscope.session.TransitionMode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -24,39 +28,54 @@ import java.util.function.Consumer;
  * A host reached through ssh and its {@code migscope agent}: its devices, and views of the ones
  * opened there. Every device id is checked ({@link SafeName}) before it is sent.
  */
-public final class RemoteHost implements AutoCloseable {
+public final class RemoteHost implements Host {
 
     private final SshTarget target;
     private final AgentConnection connection;
+    private final boolean sim;
 
-    private RemoteHost(SshTarget target, AgentConnection connection) {
+    private RemoteHost(SshTarget target, AgentConnection connection, boolean sim) {
         this.target = target;
         this.connection = connection;
+        this.sim = sim;
     }
 
     /**
      * Runs ssh and checks the agent's greeting.
      *
+     * @param sim         whether that host always lists its simulated devices (the CLI's {@code --sim})
      * @param sshMessages gets ssh's own messages, line by line, as ssh wrote them
      * @throws HostException ssh could not connect, migscope is missing there, or speaks another protocol
      */
-    public static RemoteHost connect(SshTarget target, SshSettings settings, String localVersion,
+    public static RemoteHost connect(SshTarget target, SshSettings settings, String localVersion, boolean sim,
             Consumer<String> sshMessages) throws HostException {
-        return new RemoteHost(target, AgentConnection.start(target, settings, localVersion, sshMessages));
+        return new RemoteHost(target, AgentConnection.start(target, settings, localVersion, sshMessages), sim);
     }
 
     public SshTarget target() {
         return target;
     }
 
+    @Override
+    public String name() {
+        return target.display();
+    }
+
     /** The far side's migscope version. */
-    public String farVersion() {
+    @Override
+    public String migscopeVersion() {
         return connection.hello().path("migscope").asText();
     }
 
     /** The far side's kernel release. */
+    @Override
     public String kernel() {
         return connection.hello().path("kernel").asText();
+    }
+
+    @Override
+    public Optional<String> lost() {
+        return Optional.ofNullable(connection.lost());
     }
 
     /**
@@ -67,7 +86,8 @@ public final class RemoteHost implements AutoCloseable {
         return connection.ended();
     }
 
-    public List<DeviceInfo> list(boolean sim) throws VfioException {
+    @Override
+    public List<DeviceInfo> devices() throws VfioException {
         JsonNode r = call(Protocol.LIST, Json.object().put("sim", sim));
         List<DeviceInfo> devices = new ArrayList<>();
         r.path("devices").forEach(d -> devices.add(Codec.info(d)));
@@ -75,20 +95,18 @@ public final class RemoteHost implements AutoCloseable {
     }
 
     /** Opens {@code id} there (or watches it, when busy and allowed); the view lives until closed. */
-    public RemoteDevice open(String id, RemoteOptions o) throws VfioException {
-        ObjectNode args = Json.object().put("device", checked(id, Protocol.OPEN)).put("sim", o.sim())
-                .put("armed", o.armed()).put("kernel_walk", o.kernelWalk())
+    @Override
+    public RemoteDevice open(String id, SessionOptions o, boolean watchIfBusy) throws VfioException {
+        ObjectNode args = Json.object().put("device", checked(id, Protocol.OPEN)).put("sim", sim)
+                .put("armed", o.armed()).put("kernel_walk", o.mode() == TransitionMode.KERNEL)
                 .put("sample_interval_nanos", o.sampleInterval().toNanos())
                 .put("precopy_max_nanos", o.precopyMax().toNanos()).put("precopy_threshold", o.precopyThreshold())
-                .put("watch_if_busy", o.watchIfBusy());
+                .put("watch_if_busy", watchIfBusy);
         return new RemoteDevice(this, connection, call(Protocol.OPEN, args), o);
     }
 
-    /** The conformance report, run there, as text or JSON. */
-    public record ConformReply(String report, boolean failed) {
-    }
-
-    public ConformReply conform(String id, String peer, int repeats, long maxStreamBytes, boolean json, boolean sim)
+    @Override
+    public ConformReply conform(String id, String peer, int repeats, long maxStreamBytes, boolean json)
             throws VfioException {
         ObjectNode args = Json.object().put("device", checked(id, Protocol.CONFORM)).put("sim", sim)
                 .put("repeats", repeats).put("max_stream_bytes", maxStreamBytes).put("json", json);
@@ -105,11 +123,10 @@ public final class RemoteHost implements AutoCloseable {
      * {@code observer} on the connection's reader thread, in the order the far side saw them. A
      * lost connection is a result, {@link AttachRun.Ending#LOST}, with the last report that arrived.
      *
-     * @param sim whether that host's registry always lists the simulated devices (as {@code --sim})
      * @throws VfioException the agent could not run it
      */
-    public AttachRun.Result attach(AttachRun.Options o, boolean sim, Consumer<Observation> observer)
-            throws VfioException {
+    @Override
+    public AttachRun.Result attach(AttachRun.Options o, Consumer<Observation> observer) throws VfioException {
         AtomicReference<JsonNode> soFar = new AtomicReference<>();
         CompletableFuture<JsonNode> f = connection.request(Protocol.ATTACH,
                 AttachCodec.options(o).put("sim", sim), new AgentConnection.Pushes() {

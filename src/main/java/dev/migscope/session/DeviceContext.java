@@ -17,13 +17,13 @@ import dev.migscope.fsm.MigState;
 import dev.migscope.telemetry.Telemetry;
 import dev.migscope.view.DeviceEvent;
 import dev.migscope.view.DeviceEvent.Kind;
-import dev.migscope.view.DeviceListener;
+import dev.migscope.view.Listeners;
+import dev.migscope.view.StateHistory;
 import dev.migscope.view.PrecopyInfoV2;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
 
 /**
@@ -48,7 +48,8 @@ final class DeviceContext {
     /** The session clock's time zero: telemetry times are relative to it. */
     final long startNanos;
     final StreamIo io;
-    private final List<DeviceListener> listeners = new CopyOnWriteArrayList<>();
+    final Listeners listeners = new Listeners();
+    final StateHistory history = new StateHistory();
 
     volatile MigState state;
     volatile boolean armed;
@@ -76,10 +77,10 @@ final class DeviceContext {
         this.features = features;
         this.dmaLoggingSupported = dmaLoggingSupported;
         this.options = options;
-        this.state = initial;
         this.armed = options.armed();
         this.telemetry = new Telemetry(options.historyCapacity());
         this.startNanos = options.clock().getAsLong();
+        reached(initial);
         this.io = new StreamIo(id);
     }
 
@@ -90,10 +91,6 @@ final class DeviceContext {
     /** The session clock (a simulator's manual clock in tests), in nanoseconds. */
     long now() {
         return options.clock().getAsLong();
-    }
-
-    void addListener(DeviceListener l) {
-        listeners.add(l);
     }
 
     /** The sampler's schedule, cancelled when the device goes or the session closes. */
@@ -116,7 +113,7 @@ final class DeviceContext {
             MigState s = device == null ? watchBackend.watchState(id).orElseThrow(() -> new VfioException(
                     VfioError.of(Errno.EIO, "read debugfs migration/state", id, "the debugfs state file vanished")))
                     : device.getState();
-            state = s;
+            reached(s);
             return s;
         } catch (VfioException e) {
             if (e.error().is(Errno.ENODEV)) {
@@ -124,6 +121,12 @@ final class DeviceContext {
             }
             throw e;
         }
+    }
+
+    /** The device is in {@code s} now (a GET read it, or a SET reached it): the one place the state is set. */
+    void reached(MigState s) {
+        state = s;
+        history.reached(now() - startNanos, s);
     }
 
     /** {@link #readState} with a failure logged rather than thrown. */
@@ -250,13 +253,7 @@ final class DeviceContext {
     }
 
     void emit(DeviceEvent e) {
-        for (DeviceListener l : listeners) {
-            try {
-                l.onEvent(e);
-            } catch (RuntimeException ignored) {
-                // a listener's bug must not break the device thread
-            }
-        }
+        listeners.emit(e);
     }
 
     static Duration since(long t0) {

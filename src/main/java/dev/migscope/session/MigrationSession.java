@@ -19,6 +19,7 @@ import dev.migscope.view.Cancellation;
 import dev.migscope.view.DeviceControl;
 import dev.migscope.view.DeviceEvent.Kind;
 import dev.migscope.view.DeviceListener;
+import dev.migscope.view.StateChange;
 import dev.migscope.view.DeviceView;
 import dev.migscope.view.PrecopyInfoV2;
 import dev.migscope.view.Progress;
@@ -190,9 +191,10 @@ public final class MigrationSession implements DeviceView, DeviceControl, AutoCl
         return ctx.closed;
     }
 
-    /** True once the device disappeared (ENODEV); sampling has stopped. */
-    public boolean isGone() {
-        return ctx.gone;
+    /** Once the device disappeared (ENODEV): sampling has stopped. */
+    @Override
+    public Optional<String> lost() {
+        return ctx.gone ? Optional.of("the device is gone (ENODEV)") : Optional.empty();
     }
 
     /** What became of the PRECOPY_INFOv2 opt-in made at open ({@link PrecopyInfoV2#UNKNOWN} when passive). */
@@ -223,7 +225,17 @@ public final class MigrationSession implements DeviceView, DeviceControl, AutoCl
     }
 
     public void addListener(DeviceListener l) {
-        ctx.addListener(l);
+        ctx.listeners.add(l);
+    }
+
+    @Override
+    public void removeListener(DeviceListener l) {
+        ctx.listeners.remove(l);
+    }
+
+    @Override
+    public List<StateChange> stateChanges() {
+        return ctx.history.list();
     }
 
     /** Fault injection and workload controls when the device is simulated. */

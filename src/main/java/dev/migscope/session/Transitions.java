@@ -78,7 +78,7 @@ final class Transitions {
                 } else if (endsSession(arc)) {
                     ctx.closeStream();
                 }
-                ctx.state = arc.to();
+                ctx.reached(arc.to());
                 Step step = new Step(arc.from(), arc.to(), since(s0), null, fd);
                 steps.add(step);
                 emitStep(step);

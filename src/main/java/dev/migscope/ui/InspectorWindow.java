@@ -122,7 +122,7 @@ public final class InspectorWindow {
         streams = new StreamController(calls, log, status, root);
         recording = new RecordingController(selected, log, tasks, root);
         exports = new ExportController(graph, charts, log);
-        simulation = new SimulationController(selected, calls, log, tasks, deviceList::session, root);
+        simulation = new SimulationController(selected, calls, log, tasks, options.precopyMax(), root);
         showSelected();
 
         SplitPane work = new SplitPane(graphPane(), titled("Telemetry", charts));

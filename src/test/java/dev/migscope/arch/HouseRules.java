@@ -41,6 +41,7 @@ final class HouseRules {
                 .layer("cli").definedBy(root + ".cli..")
                 .layer("ui").definedBy(root + ".ui..")
                 .layer("agent").definedBy(root + ".agent..")
+                .layer("host").definedBy(root + ".host..")
                 .layer("conform").definedBy(root + ".conform..")
                 .layer("session").definedBy(root + ".session..")
                 .optionalLayer("qemu").definedBy(root + ".qemu..")
@@ -54,8 +55,9 @@ final class HouseRules {
                 .layer("json").definedBy(root + ".json..")
 
                 .whereLayer("entry point").mayOnlyAccessLayers("cli", "ui")
-                .whereLayer("cli").mayOnlyAccessLayers("agent", "conform", "session", "qemu", "remote", "view",
-                        "device", "fsm", "telemetry", "json")
+                // A command runs against a host; the choice of host (this one, or --host) is the CLI's.
+                .whereLayer("cli").mayOnlyAccessLayers("agent", "host", "conform", "session", "qemu", "remote",
+                        "view", "device", "fsm", "telemetry", "json")
                 // The window attaches to QEMUs (File -> Attach to QEMU...) and connects to hosts (File ->
                 // Connect to host...) as it opens sessions; graph, charts and log still read only the view.
                 .whereLayer("ui").mayOnlyAccessLayers("conform", "session", "qemu", "remote", "view", "device",
@@ -64,14 +66,17 @@ final class HouseRules {
                 // there) and speaks remote's protocol.
                 .whereLayer("agent").mayOnlyAccessLayers("conform", "session", "qemu", "remote", "view", "device",
                         "fsm", "telemetry", "json")
+                // A host lists and opens its devices, runs the conformance checks and attaches to QEMUs there.
+                .whereLayer("host").mayOnlyAccessLayers("conform", "session", "qemu", "view", "device")
                 .whereLayer("conform").mayOnlyAccessLayers("session", "view", "device", "fsm", "telemetry", "json")
                 .whereLayer("session").mayOnlyAccessLayers("view", "device", "fsm", "telemetry")
                 // QMP and the agent's protocol are JSON.
                 .whereLayer("qemu").mayOnlyAccessLayers("view", "device", "fsm", "telemetry", "json")
                 // A save over --host writes, and a resume verifies, the same stream file as a local one; an
                 // attach over --host carries qemu's observations and report.
-                .whereLayer("remote").mayOnlyAccessLayers("session", "qemu", "view", "device", "fsm", "telemetry",
-                        "json")
+                // A remote host is a host.
+                .whereLayer("remote").mayOnlyAccessLayers("host", "session", "qemu", "view", "device", "fsm",
+                        "telemetry", "json")
                 .whereLayer("view").mayOnlyAccessLayers("device", "fsm", "telemetry")
                 .whereLayer("linux").mayOnlyAccessLayers("device", "fsm")
                 .whereLayer("sim").mayOnlyAccessLayers("device", "fsm")

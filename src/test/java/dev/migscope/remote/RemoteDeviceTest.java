@@ -12,6 +12,7 @@ import dev.migscope.fsm.Arc;
 import dev.migscope.fsm.MigState;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
+import dev.migscope.session.TransitionMode;
 import dev.migscope.telemetry.Metric;
 import dev.migscope.telemetry.Sample;
 import dev.migscope.testsupport.Sshd;
@@ -53,7 +54,7 @@ class RemoteDeviceTest {
         sshd = Sshd.start(dir);
         host = RemoteHost.connect(SshTarget.parse(sshd.host()),
                 sshd.agentSettings(),
-                "test", line -> { });
+                "test", true, line -> { });
     }
 
     @AfterAll
@@ -67,8 +68,8 @@ class RemoteDeviceTest {
     }
 
     private static RemoteDevice open(String id) throws Exception {
-        return host.open(id, new RemoteOptions(true, true, false, Duration.ofMillis(50), 1000, Duration.ofSeconds(10),
-                1 << 20, false));
+        return host.open(id, new SessionOptions(Duration.ofMillis(50), 1000, SessionOptions.DEFAULT_LINK_BANDWIDTH, true,
+                TransitionMode.STEPWISE, Duration.ofSeconds(10), 1 << 20, System::nanoTime), false);
     }
 
     private static <T> T get(java.util.concurrent.CompletableFuture<T> f) throws Exception {
@@ -178,9 +179,9 @@ class RemoteDeviceTest {
     void onALostConnectionSimulateFailsAndDmaLoggingAnswersWithTheLostConnection() throws Exception {
         RemoteHost own = RemoteHost.connect(SshTarget.parse(sshd.host()),
                 sshd.agentSettings(),
-                "test", line -> { });
-        RemoteDevice d = own.open("sim:xe-0", new RemoteOptions(true, true, false, Duration.ofMillis(50), 1000,
-                Duration.ofSeconds(10), 1 << 20, false));
+                "test", true, line -> { });
+        RemoteDevice d = own.open("sim:xe-0", new SessionOptions(Duration.ofMillis(50), 1000, SessionOptions.DEFAULT_LINK_BANDWIDTH, true,
+                TransitionMode.STEPWISE, Duration.ofSeconds(10), 1 << 20, System::nanoTime), false);
         own.close();
 
         assertThatThrownBy(() -> get(d.simulate(c -> c.setDirtyRate(1)))).isInstanceOf(ExecutionException.class)

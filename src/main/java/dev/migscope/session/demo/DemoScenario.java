@@ -9,13 +9,15 @@ import dev.migscope.fsm.MigPath;
 import dev.migscope.fsm.MigState;
 import dev.migscope.fsm.MigrationFsm;
 import dev.migscope.view.Cancellation;
-import dev.migscope.session.MigrationSession;
+import dev.migscope.view.DeviceControl;
+import dev.migscope.view.DeviceView;
 import dev.migscope.view.Progress;
 import dev.migscope.view.StreamResult;
 import dev.migscope.telemetry.Bytes;
 import dev.migscope.telemetry.Metric;
 import dev.migscope.telemetry.Sample;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -57,29 +59,35 @@ public final class DemoScenario {
         }
     }
 
-    private final MigrationSession session;
+    private final DeviceView view;
+    private final DeviceControl control;
+    private final Duration precopyMax;
     private final Path workDir;
     private final Consumer<String> narrator;
 
     /**
-     * @param session  an open session of a simulated device
-     * @param workDir  where the stream files go
-     * @param narrator receives one sentence per step, on the calling thread
+     * @param view       an open, driven view of a simulated device (here or on another host)
+     * @param precopyMax the longest PRE_COPY phase of the view's saves, as it was opened with
+     * @param workDir    where the stream files go
+     * @param narrator   receives one sentence per step, on the calling thread
      */
-    public DemoScenario(MigrationSession session, Path workDir, Consumer<String> narrator) {
-        this.session = session;
+    public DemoScenario(DeviceView view, Duration precopyMax, Path workDir, Consumer<String> narrator) {
+        this.view = view;
+        this.control = view.control().orElseThrow(() -> new IllegalArgumentException(view.id()
+                + " is only watched: the demo drives the device"));
+        this.precopyMax = precopyMax;
         this.workDir = workDir;
         this.narrator = narrator;
     }
 
     /** Runs all three parts; blocks until done. */
     public Report run() {
-        if (session.simulation().isEmpty()) {
-            return new Report(List.of(new Part("setup", false, session.id()
+        if (control.simulation().isEmpty()) {
+            return new Report(List.of(new Part("setup", false, view.id()
                     + " is not a simulated device: the demo injects faults and changes the workload, "
                     + "which only a simulated device allows")));
         }
-        session.setArmed(true);
+        control.setArmed(true);
         List<Part> parts = new ArrayList<>();
         parts.add(prepare());
         parts.add(converging());
@@ -96,25 +104,25 @@ public final class DemoScenario {
             c.setLinkBandwidth(LINK);
             c.setDirtyRate(CALM);
         });
-        MigState s = session.refreshState().join();
+        MigState s = view.refreshState().join();
         if (s == MigState.ERROR) {
             say("the device is in ERROR: resetting it first");
-            session.reset().join();
+            control.reset().join();
         }
-        TransitionResult r = session.transition(MigState.RUNNING).join();
-        say("start: " + session.id() + " (features " + session.features() + ") is " + r.finalState()
+        TransitionResult r = control.transition(MigState.RUNNING).join();
+        say("start: " + view.id() + " (features " + view.features() + ") is " + r.finalState()
                 + "; link " + Bytes.format(LINK) + "/s");
         return new Part("setup", r.ok(), r.summary());
     }
 
     private Part converging() {
         say("1. converging migration: the device dirties " + Bytes.format(CALM) + "/s, a tenth of the link");
-        boolean precopy = session.features().has(MigFeature.PRE_COPY);
+        boolean precopy = view.features().has(MigFeature.PRE_COPY);
         if (!precopy) {
             say("   this device has no PRE_COPY: the whole state moves in STOP_COPY, while the device is stopped");
         }
         Path file = workDir.resolve("converging.migscope");
-        StreamResult saved = session.save(file, null, Progress.NONE, new Cancellation()).join();
+        StreamResult saved = control.save(file, null, Progress.NONE, new Cancellation()).join();
         say("   saved " + phases(saved) + " in " + saved.duration().toMillis() + " ms; the device is "
                 + saved.finalState() + (saved.ok() ? "" : ": " + saved.error()));
         if (!saved.ok()) {
@@ -122,46 +130,46 @@ public final class DemoScenario {
         }
         say("   resuming the stream into the same device: STOP -> RESUMING, write, -> STOP (the driver validates), "
                 + "-> RUNNING");
-        StreamResult resumed = session.resume(file, MigState.RUNNING, Progress.NONE, new Cancellation()).join();
+        StreamResult resumed = control.resume(file, MigState.RUNNING, Progress.NONE, new Cancellation()).join();
         say("   resumed " + phases(resumed) + "; the device is " + resumed.finalState()
                 + (resumed.ok() ? "" : ": " + resumed.error()));
         return new Part("converging migration", resumed.ok(), phases(saved) + " saved and resumed");
     }
 
     private Part nonConverging() {
-        if (!session.features().has(MigFeature.PRE_COPY)) {
+        if (!view.features().has(MigFeature.PRE_COPY)) {
             say("2. non-converging migration: skipped, the device has no PRE_COPY to converge in");
             return new Part("non-converging migration", true, "skipped: no PRE_COPY");
         }
         simulate(c -> c.setDirtyRate(STORM));
         say("2. non-converging migration: the device dirties " + Bytes.format(STORM) + "/s, twice the link; PRE_COPY "
                 + "cannot catch up, so the save switches over at its time limit ("
-                + session.options().precopyMax().toSeconds() + " s)");
+                + precopyMax.toSeconds() + " s)");
         double before = latest(Metric.STOP_COPY_LENGTH);
         Path file = workDir.resolve("non-converging.migscope");
-        StreamResult saved = session.save(file, null, Progress.NONE, new Cancellation()).join();
+        StreamResult saved = control.save(file, null, Progress.NONE, new Cancellation()).join();
         double after = latest(Metric.STOP_COPY_LENGTH);
         say("   stop_copy_length was " + mbOrUnknown(before) + " before and " + mbOrUnknown(after)
                 + " at switch-over; the STOP_COPY phase moved " + phaseBytes(saved, MigState.STOP_COPY)
                 + ": that is the downtime a real migration would pay");
         simulate(c -> c.setDirtyRate(CALM));
-        TransitionResult back = session.transition(MigState.RUNNING).join();
+        TransitionResult back = control.transition(MigState.RUNNING).join();
         say("   back to " + back.finalState());
         return new Part("non-converging migration", saved.ok() && back.ok(),
                 "STOP_COPY moved " + phaseBytes(saved, MigState.STOP_COPY));
     }
 
     private Part faultAndReset() {
-        MigPath path = MigrationFsm.path(session.features(), MigState.RUNNING, MigState.STOP);
+        MigPath path = MigrationFsm.path(view.features(), MigState.RUNNING, MigState.STOP);
         Arc arc = path.arcs().get(0);
         say("3. fault: the next SET over " + arc + " fails with EIO and the driver cannot go back");
         simulate(c -> c.injectFault(arc, Errno.EIO, true));
-        TransitionResult failed = session.transition(MigState.STOP).join();
+        TransitionResult failed = control.transition(MigState.STOP).join();
         say("   " + failed.summary());
-        TransitionResult refused = session.transition(MigState.RUNNING).join();
+        TransitionResult refused = control.transition(MigState.RUNNING).join();
         say("   asking for RUNNING from ERROR: " + (refused.refusal() != null ? "refused: " + refused.refusal().reason()
                 : refused.summary()));
-        TransitionResult reset = session.reset().join();
+        TransitionResult reset = control.reset().join();
         say("   VFIO_DEVICE_RESET: the device is " + reset.finalState());
         boolean ok = failed.finalState() == MigState.ERROR && refused.refusal() != null
                 && reset.finalState() == MigState.RUNNING;
@@ -169,11 +177,11 @@ public final class DemoScenario {
     }
 
     private void simulate(Consumer<SimulationControls> c) {
-        session.simulate(c).join();
+        control.simulate(c).join();
     }
 
     private double latest(Metric m) {
-        Sample s = session.telemetry().latest();
+        Sample s = view.telemetry().latest();
         return s == null ? Double.NaN : s.get(m);
     }
 

@@ -11,7 +11,6 @@ import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceKind;
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.VfioException;
-import dev.migscope.remote.RemoteDevice;
 import dev.migscope.ui.common.FileDialogs;
 import dev.migscope.ui.common.FxTasks;
 import dev.migscope.ui.log.EventLogView;
@@ -255,9 +254,9 @@ public final class ConformanceView extends VBox {
             summary.setText(s.id() + " is a read-only watch: a conformance run needs the device itself.");
             return CompletableFuture.completedFuture(null);
         }
-        if (s instanceof RemoteDevice r) {
+        if (s.hostName().isPresent()) {
             // The run belongs next to the device (its latencies are the device's); this tab runs here only.
-            String there = r.host().target().display();
+            String there = s.hostName().get();
             summary.setText(s.id() + " is on " + there + ": run `migscope --host " + there + " conform " + s.id()
                     + "` (the checks run there, next to the device).");
             return CompletableFuture.completedFuture(null);

@@ -1,7 +1,6 @@
 package dev.migscope.ui.mainwindow;
 
 import dev.migscope.device.VfioException;
-import dev.migscope.remote.RemoteDevice;
 import dev.migscope.ui.common.FxTasks;
 import dev.migscope.ui.log.EventLogView;
 import dev.migscope.view.DeviceControl;
@@ -31,7 +30,7 @@ public final class DeviceCalls {
         if (v == null) {
             log.problem("select a device first");
         } else if (SelectedDevice.disconnected(v)) {
-            String host = ((RemoteDevice) v).host().target().display();
+            String host = v.hostName().orElseThrow();
             log.problem(v.id() + " on " + host + ": disconnected; Reconnect (right-click " + host
                     + ") connects again");
         } else if (v.control().isEmpty()) {

@@ -8,11 +8,9 @@ import dev.migscope.remote.HostException;
 import dev.migscope.remote.MigscopeVersion;
 import dev.migscope.remote.RemoteDevice;
 import dev.migscope.remote.RemoteHost;
-import dev.migscope.remote.RemoteOptions;
 import dev.migscope.remote.SshSettings;
 import dev.migscope.remote.SshTarget;
 import dev.migscope.session.SessionOptions;
-import dev.migscope.session.TransitionMode;
 import dev.migscope.ui.common.FxTasks;
 import dev.migscope.ui.devices.DeviceListView;
 import dev.migscope.ui.log.EventLogView;
@@ -152,14 +150,14 @@ public final class RemoteController {
         CompletableFuture<RemoteHost> done = h.tasks.supply(() -> {
             RemoteHost r;
             try {
-                r = RemoteHost.connect(h.target, ssh.get(), MigscopeVersion.current(),
+                // The window lists the simulated devices too, here and there.
+                r = RemoteHost.connect(h.target, ssh.get(), MigscopeVersion.current(), true,
                         line -> FxTasks.FX.execute(() -> log.note(h.display() + "  ssh: " + line)));
             } catch (HostException | IllegalArgumentException e) {
                 throw new CompletionException(e);
             }
             try {
-                // The window lists the simulated devices too, here and there.
-                return new Connected(r, r.list(true));
+                return new Connected(r, r.devices());
             } catch (VfioException e) {
                 r.close();
                 throw new CompletionException(e);
@@ -190,7 +188,7 @@ public final class RemoteController {
         h.remote = r;
         h.devices = c.devices();
         h.status = null;
-        log.note("connected to " + h.display() + ": Linux " + r.kernel() + ", migscope " + r.farVersion() + ", "
+        log.note("connected to " + h.display() + ": Linux " + r.kernel() + ", migscope " + r.migscopeVersion() + ", "
                 + c.devices().size() + " devices");
         FxTasks.onFx(r.ended()).thenAccept(reason -> ended(h, r, reason));
         files.execute(() -> {
@@ -296,12 +294,10 @@ public final class RemoteController {
         boolean sim = h.devices.stream().filter(d -> d.id().equals(id)).findFirst()
                 .map(d -> d.kind() == DeviceKind.SIM).orElse(id.startsWith("sim:"));
         log.note("opening " + id + " on " + h.display() + (sim ? " (simulated: armed)" : " (not armed: Ctrl+A arms it)"));
-        RemoteOptions options = new RemoteOptions(true, sim, baseOptions.mode() == TransitionMode.KERNEL,
-                baseOptions.sampleInterval(), baseOptions.historyCapacity(), baseOptions.precopyMax(),
-                baseOptions.precopyThreshold(), false);
+        SessionOptions options = baseOptions.withArmed(sim);
         return h.tasks.supply(() -> {
             try {
-                return r.open(id, options);
+                return r.open(id, options, false);
             } catch (VfioException e) {
                 throw new CompletionException(e);
             }
@@ -365,7 +361,7 @@ public final class RemoteController {
             List<DeviceListView.Member> members = h.remote == null ? List.of() : h.devices.stream()
                     .map(d -> new DeviceListView.Member(key(h, d.id()), d, () -> rowDetail(h, d))).toList();
             String detail = h.remote == null ? h.status
-                    : "Linux " + h.remote.kernel() + ", migscope " + h.remote.farVersion()
+                    : "Linux " + h.remote.kernel() + ", migscope " + h.remote.migscopeVersion()
                     + (h.status == null ? "" : "\n" + h.status);
             nodes.add(new DeviceListView.Attached(h.display(), detail, List.of(), members, List.of(
                     new DeviceListView.NodeAction("Reconnect", () -> reconnect(h.display())),

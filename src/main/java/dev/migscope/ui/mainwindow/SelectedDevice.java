@@ -1,17 +1,14 @@
 package dev.migscope.ui.mainwindow;
 
 import dev.migscope.fsm.MigState;
-import dev.migscope.remote.RemoteDevice;
 import dev.migscope.ui.common.FxTasks;
 import dev.migscope.view.DeviceControl;
 import dev.migscope.view.DeviceEvent;
+import dev.migscope.view.DeviceListener;
 import dev.migscope.view.DeviceView;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.WeakHashMap;
 import java.util.function.Consumer;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.ReadOnlyObjectProperty;
@@ -30,17 +27,27 @@ public final class SelectedDevice {
     private final ReadOnlyObjectWrapper<MigState> state = new ReadOnlyObjectWrapper<>(this, "state");
     private final List<Consumer<DeviceEvent>> eventHandlers = new ArrayList<>();
     private final List<Runnable> changeHandlers = new ArrayList<>();
-    /** Views already listened to: a view has no removeListener, and one selected again must not deliver twice. */
-    private final Set<DeviceView> listened = Collections.newSetFromMap(new WeakHashMap<>());
+    /** The one view listened to, the selected one, and how: its events are handed to the FX thread. */
+    private DeviceView listenedTo;
+    private DeviceListener listening;
 
     public SelectedDevice() {
         view.addListener((o, old, v) -> {
-            if (v != null && listened.add(v)) {
-                v.addListener(e -> FxTasks.FX.execute(() -> deliver(v, e)));
-            }
+            listen(v);
             poll();
             changed();
         });
+    }
+
+    private void listen(DeviceView v) {
+        if (listenedTo != null) {
+            listenedTo.removeListener(listening);
+        }
+        listenedTo = v;
+        listening = v == null ? null : e -> FxTasks.FX.execute(() -> deliver(v, e));
+        if (v != null) {
+            v.addListener(listening);
+        }
     }
 
     public ObjectProperty<DeviceView> viewProperty() {
@@ -53,18 +60,18 @@ public final class SelectedDevice {
     }
 
     /**
-     * The selected view's control: empty with no view, a view that cannot be driven, or a remote
-     * device whose host connection ended (every call would only fail with EPIPE; Reconnect opens
-     * it again as a new view).
+     * The selected view's control: empty with no view, a view that cannot be driven, or one that
+     * lost its device (a remote device whose host connection ended: Reconnect opens it again as a
+     * new view).
      */
     public Optional<DeviceControl> control() {
         DeviceView v = view.get();
-        return v == null || disconnected(v) ? Optional.empty() : v.control();
+        return v == null ? Optional.empty() : v.control();
     }
 
-    /** A remote device whose host connection ended: it shows its last known state only. */
+    /** A device on another host whose view ended with its connection: it shows its last known state only. */
     static boolean disconnected(DeviceView v) {
-        return v instanceof RemoteDevice r && r.lost().isPresent();
+        return v.isGone() && v.hostName().isPresent();
     }
 
     /** The selected view's state as of the last {@link #poll} or event (null: none, or unknown). */

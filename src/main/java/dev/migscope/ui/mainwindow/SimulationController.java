@@ -2,7 +2,6 @@ package dev.migscope.ui.mainwindow;
 
 import dev.migscope.device.Errno;
 import dev.migscope.fsm.Arc;
-import dev.migscope.session.MigrationSession;
 import dev.migscope.session.demo.DemoScenario;
 import dev.migscope.ui.common.FxTasks;
 import dev.migscope.ui.log.EventLogView;
@@ -11,9 +10,9 @@ import dev.migscope.view.DeviceView;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 import javafx.scene.Node;
 
 /**
@@ -26,17 +25,17 @@ public final class SimulationController {
     private final DeviceCalls calls;
     private final EventLogView log;
     private final FxTasks tasks;
-    /** The session the window opened: the demo drives a session, not any view. */
-    private final Supplier<MigrationSession> session;
+    /** The longest PRE_COPY phase of the window's saves: the demo's narration names it. */
+    private final Duration precopyMax;
     private final Node owner;
 
     public SimulationController(SelectedDevice selected, DeviceCalls calls, EventLogView log, FxTasks tasks,
-                                Supplier<MigrationSession> session, Node owner) {
+                                Duration precopyMax, Node owner) {
         this.selected = selected;
         this.calls = calls;
         this.log = log;
         this.tasks = tasks;
-        this.session = session;
+        this.precopyMax = precopyMax;
         this.owner = owner;
     }
 
@@ -80,11 +79,6 @@ public final class SimulationController {
         if (c.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        MigrationSession s = session.get();
-        if (s != selected.view()) {
-            log.problem("the demo drives a device this window opened");
-            return CompletableFuture.completedFuture(null);
-        }
         c.get().setArmed(true);
         selected.changed();
         log.note("demo: " + DemoScenario.SUMMARY);
@@ -95,7 +89,7 @@ public final class SimulationController {
             log.problem("demo: cannot create a temporary directory: " + e.getMessage());
             return CompletableFuture.completedFuture(null);
         }
-        DemoScenario demo = new DemoScenario(s, dir, line -> FxTasks.FX.execute(() -> log.note("demo: " + line)));
+        DemoScenario demo = new DemoScenario(selected.view(), precopyMax, dir, line -> FxTasks.FX.execute(() -> log.note("demo: " + line)));
         return calls.track(tasks.supply(demo::run));
     }
 }

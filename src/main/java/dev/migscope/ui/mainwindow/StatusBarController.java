@@ -2,7 +2,6 @@ package dev.migscope.ui.mainwindow;
 
 import dev.migscope.fsm.MigState;
 import dev.migscope.qemu.QemuControl;
-import dev.migscope.remote.RemoteDevice;
 import dev.migscope.view.DeviceControl;
 import dev.migscope.view.DeviceView;
 import java.util.Optional;
@@ -78,9 +77,8 @@ public final class StatusBarController {
         DeviceView v = selected.view();
         Optional<DeviceControl> c = selected.control();
         Optional<QemuControl> q = qemu.get();
-        RemoteDevice remote = v instanceof RemoteDevice r ? r : null;
         device.setText(v == null ? q.map(x -> "QEMU " + x.qemu().name()).orElse("No device")
-                : remote != null ? v.id() + " on " + remote.host().target().display() : v.id());
+                : v.id() + v.hostName().map(h -> " on " + h).orElse(""));
         MigState st = selected.stateProperty().get();
         state.setText(st == null ? "state \u2014" : "state " + st);
         state.getStyleClass().remove("status-error");
@@ -96,9 +94,10 @@ public final class StatusBarController {
         if (isArmed) {
             armed.getStyleClass().add("status-armed");
         }
-        access.setText(v == null ? "" : remote != null && remote.lost().isPresent() ? "disconnected: last known state"
+        access.setText(v == null ? "" : SelectedDevice.disconnected(v) ? "disconnected: last known state"
                 : v.info().access() != null ? v.info().access()
-                : c.isEmpty() ? "watching via debugfs" : remote != null ? "read-write, over ssh" : "read-write");
+                : c.isEmpty() ? "watching via debugfs" : v.hostName().isPresent() ? "read-write, over ssh"
+                : "read-write");
         int n = calls.pending();
         busy.setText(!activity.get().isEmpty() ? activity.get()
                 : v != null && n > 0 ? "device busy (" + n + " call" + (n == 1 ? "" : "s") + " queued)" : "");

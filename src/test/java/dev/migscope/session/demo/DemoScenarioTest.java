@@ -22,7 +22,7 @@ class DemoScenarioTest {
                 .withPrecopy(Duration.ofSeconds(2), 1 << 20);
         List<String> said = new ArrayList<>();
         try (MigrationSession s = MigrationSession.open(registry, "sim:mlx5-0", options)) {
-            DemoScenario.Report r = new DemoScenario(s, dir, said::add).run();
+            DemoScenario.Report r = new DemoScenario(s, options.precopyMax(), dir, said::add).run();
             assertThat(r.parts()).extracting(DemoScenario.Part::name).containsExactly("setup",
                     "converging migration", "non-converging migration", "fault into ERROR and reset");
             assertThat(r.parts()).allSatisfy(p -> assertThat(p.ok()).as(p.name() + ": " + p.detail()).isTrue());
