@@ -16,7 +16,7 @@ final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (root.host() != null) {
+        if (root.target() != null) {
             throw new CliFailure(ExitCode.USAGE, "agent serves the devices of the host it runs on; drop --host");
         }
         return new Agent(root.registries(), VersionProvider.version(), System.in, System.out, System.err).run();
