@@ -10,6 +10,8 @@ import dev.migscope.qemu.AttachedQemu;
 import dev.migscope.remote.RemoteHost;
 import dev.migscope.remote.SshSettings;
 import dev.migscope.session.MigrationSession;
+import dev.migscope.host.LocalHost;
+import dev.migscope.remote.MigscopeVersion;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.session.demo.DemoScenario;
 import dev.migscope.ui.charts.ChartsPane;
@@ -112,6 +114,7 @@ public final class InspectorWindow {
             RemoteController.HostMemory hosts, Supplier<SshSettings> ssh) {
         this.registry = registry;
         this.theme = theme;
+        devices.setThisHost(DeviceListView.identity(new LocalHost(registry, MigscopeVersion.current())));
         deviceList = new DeviceListController(devices, registry, options, selected, log, tasks);
         calls = new DeviceCalls(selected, log);
         TabPane tabs = new TabPane();

@@ -60,8 +60,8 @@ final class HouseRules {
                         "view", "device", "fsm", "telemetry", "json")
                 // The window attaches to QEMUs (File -> Attach to QEMU...) and connects to hosts (File ->
                 // Connect to host...) as it opens sessions; graph, charts and log still read only the view.
-                .whereLayer("ui").mayOnlyAccessLayers("conform", "session", "qemu", "remote", "view", "device",
-                        "fsm", "telemetry")
+                .whereLayer("ui").mayOnlyAccessLayers("host", "conform", "session", "qemu", "remote", "view",
+                        "device", "fsm", "telemetry")
                 // The agent, a front end on the far side, runs what the CLI runs there (attach too: QEMUs
                 // there) and speaks remote's protocol.
                 .whereLayer("agent").mayOnlyAccessLayers("conform", "session", "qemu", "remote", "view", "device",

@@ -141,6 +141,15 @@ class RemoteWindowTest {
         assertThat(texts(robot, ".host-node .device-detail")).singleElement().asString()
                 .contains("Linux " + System.getProperty("os.version"), "migscope " + MigscopeVersion.current());
         assertThat(onFx(() -> window.devices().shownIds())).contains(key, host + "/sim:mlx5-1", "sim:mlx5-0");
+        // This machine is a node too, first, with its own identity; every device row stands under a host
+        // (indented), so the far sim:mlx5-0 and this machine's differ by the node above them.
+        assertThat(robot.lookup(".local-host-node .device-name").queryLabeled().getText()).isEqualTo("this host");
+        assertThat(robot.lookup(".local-host-node .device-detail").queryLabeled().getText())
+                .startsWith("Linux " + System.getProperty("os.version") + ", migscope ");
+        assertThat(onFx(() -> robot.lookup(".device-row").queryAll().stream()
+                .allMatch(n -> n.getStyleClass().contains("under-host")))).isTrue();
+        assertThat(onFx(() -> robot.lookup(".host-node").queryAll().stream()
+                .noneMatch(n -> n.getStyleClass().contains("under-host")))).isTrue();
         assertThat(logLines("connected to " + host + ": Linux ")).isEqualTo(1);
         await(() -> Files.exists(files.hostsFile()));
         assertThat(Files.readAllLines(files.hostsFile())).containsExactly(host);

@@ -3,6 +3,8 @@ package dev.migscope.ui.devices;
 import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceKind;
 import dev.migscope.fsm.MigState;
+import dev.migscope.host.Host;
+import dev.migscope.host.LocalHost;
 import dev.migscope.ui.common.Tooltips;
 import dev.migscope.view.DeviceView;
 import java.util.ArrayList;
@@ -39,7 +41,11 @@ import javafx.scene.layout.VBox;
 public final class DeviceListView extends VBox {
 
     /** A row: a group heading, a device, a node (an attached QEMU, a host), a view or a member under a node. */
-    private sealed interface Row permits Heading, Device, Qemu, Observed, Listed {
+    private sealed interface Row permits ThisHost, Heading, Device, Qemu, Observed, Listed {
+    }
+
+    /** This machine's node: its devices and the QEMUs attached here are listed under it. */
+    private record ThisHost() implements Row {
     }
 
     private record Heading(String title) implements Row {
@@ -96,6 +102,9 @@ public final class DeviceListView extends VBox {
     public record NodeAction(String label, Runnable action) {
     }
 
+    /** The style class of another host's node (its members listed under it). */
+    public static final String HOST_NODE = "host-node";
+
     /** How an armed QEMU's node detail begins; the node is then drawn armed. */
     public static final String ARMED = "ARMED";
 
@@ -103,6 +112,8 @@ public final class DeviceListView extends VBox {
     private final ListView<Row> list = new ListView<>();
     private final ReadOnlyObjectWrapper<DeviceInfo> selected = new ReadOnlyObjectWrapper<>(this, "selected");
     private List<DeviceInfo> devices = List.of();
+    /** This machine's node detail: its kernel and migscope version. */
+    private String thisHost = "";
     /** Nodes by who owns them (the QEMUs, the hosts), each owner replacing only its own. */
     private final Map<String, List<Attached>> attached = new LinkedHashMap<>();
     private Consumer<DeviceInfo> onSelect = d -> { };
@@ -197,6 +208,17 @@ public final class DeviceListView extends VBox {
         }
     }
 
+    /** What a host's node says of it first, this machine's as another's. */
+    public static String identity(Host h) {
+        return "Linux " + h.kernel() + ", migscope " + h.migscopeVersion();
+    }
+
+    /** What this machine's node says of it: its kernel and migscope version. FX thread. */
+    public void setThisHost(String detail) {
+        thisHost = detail;
+        rebuild();
+    }
+
     /** Replaces the listing (after a scan). FX thread. */
     public void setDevices(List<DeviceInfo> all) {
         this.devices = List.copyOf(all);
@@ -272,6 +294,7 @@ public final class DeviceListView extends VBox {
     private void rebuild() {
         String q = filter.getText() == null ? "" : filter.getText().trim().toLowerCase(Locale.ROOT);
         List<Row> rows = new ArrayList<>();
+        rows.add(new ThisHost());
         List<DeviceInfo> real = devices.stream().filter(d -> d.kind() != DeviceKind.SIM && matches(d, q)).toList();
         List<DeviceInfo> sim = devices.stream().filter(d -> d.kind() == DeviceKind.SIM && matches(d, q)).toList();
         if (!real.isEmpty()) {
@@ -282,7 +305,10 @@ public final class DeviceListView extends VBox {
             rows.add(new Heading("Simulated devices (" + sim.size() + ")"));
             sim.forEach(d -> rows.add(new Device(d)));
         }
-        for (Attached a : nodes()) {
+        // The QEMUs attached here belong under this machine; each other host is a node of its own.
+        List<Attached> nodes = new ArrayList<>(nodes().stream().filter(a -> !HOST_NODE.equals(a.styleClass())).toList());
+        nodes.addAll(nodes().stream().filter(a -> HOST_NODE.equals(a.styleClass())).toList());
+        for (Attached a : nodes) {
             rows.add(new Qemu(a));
             a.devices().stream().filter(v -> matches(v.info(), q)).forEach(v -> rows.add(new Observed(v)));
             a.members().stream().filter(m -> matches(m.info(), q)).forEach(m -> rows.add(new Listed(m)));
@@ -352,7 +378,7 @@ public final class DeviceListView extends VBox {
         protected void updateItem(Row item, boolean empty) {
             super.updateItem(item, empty);
             getStyleClass().removeAll("device-heading", "device-row", "device-busy", "device-error",
-                    "device-observed", "device-member", "qemu-armed");
+                    "device-observed", "device-member", "qemu-armed", "local-host-node", "under-host");
             if (nodeClass != null) {
                 getStyleClass().remove(nodeClass);
                 nodeClass = null;
@@ -363,6 +389,11 @@ public final class DeviceListView extends VBox {
             if (empty || item == null) {
                 setGraphic(null);
                 setDisable(false);
+            } else if (item instanceof ThisHost) {
+                name.setText(LocalHost.NAME);
+                detail.setText(thisHost);
+                setGraphic(box);
+                getStyleClass().add("local-host-node");
             } else if (item instanceof Heading h) {
                 Label l = new Label(h.title());
                 l.getStyleClass().add("heading-text");
@@ -426,6 +457,11 @@ public final class DeviceListView extends VBox {
                 t.setWrapText(true);
                 t.setMaxWidth(420);
                 setTooltip(t);
+            }
+            // Everything but the hosts' own nodes is listed under a host: this machine, or another one.
+            if (!empty && item != null && !(item instanceof ThisHost)
+                    && !(item instanceof Qemu n && HOST_NODE.equals(n.qemu().styleClass()))) {
+                getStyleClass().add("under-host");
             }
         }
     }

@@ -188,7 +188,7 @@ public final class RemoteController {
         h.remote = r;
         h.devices = c.devices();
         h.status = null;
-        log.note("connected to " + h.display() + ": Linux " + r.kernel() + ", migscope " + r.migscopeVersion() + ", "
+        log.note("connected to " + h.display() + ": " + DeviceListView.identity(r) + ", "
                 + c.devices().size() + " devices");
         FxTasks.onFx(r.ended()).thenAccept(reason -> ended(h, r, reason));
         files.execute(() -> {
@@ -361,11 +361,11 @@ public final class RemoteController {
             List<DeviceListView.Member> members = h.remote == null ? List.of() : h.devices.stream()
                     .map(d -> new DeviceListView.Member(key(h, d.id()), d, () -> rowDetail(h, d))).toList();
             String detail = h.remote == null ? h.status
-                    : "Linux " + h.remote.kernel() + ", migscope " + h.remote.migscopeVersion()
+                    : DeviceListView.identity(h.remote)
                     + (h.status == null ? "" : "\n" + h.status);
             nodes.add(new DeviceListView.Attached(h.display(), detail, List.of(), members, List.of(
                     new DeviceListView.NodeAction("Reconnect", () -> reconnect(h.display())),
-                    new DeviceListView.NodeAction("Disconnect", () -> disconnect(h.display()))), "host-node"));
+                    new DeviceListView.NodeAction("Disconnect", () -> disconnect(h.display()))), DeviceListView.HOST_NODE));
             MenuItem again = new MenuItem("Reconnect to " + h.display());
             again.setOnAction(e -> reconnect(h.display()));
             reconnectMenu.getItems().add(again);
