@@ -22,6 +22,7 @@ import dev.migscope.ui.devices.DeviceListView;
 import dev.migscope.ui.graph.FsmGraphView;
 import dev.migscope.ui.log.EventLogView;
 import dev.migscope.ui.mainwindow.ActionsController;
+import dev.migscope.ui.mainwindow.Commands;
 import dev.migscope.ui.mainwindow.DeviceCalls;
 import dev.migscope.ui.mainwindow.DeviceListController;
 import dev.migscope.ui.mainwindow.ExportController;
@@ -118,10 +119,9 @@ public final class InspectorWindow {
         deviceList = new DeviceListController(devices, registry, options, selected, log, tasks);
         calls = new DeviceCalls(selected, log);
         TabPane tabs = new TabPane();
-        qemus = new QemuController(devices, registry, log, tabs, selected, () -> deviceList.want(null));
-        actions = new ActionsController(selected, calls, log, qemus);
-        StatusBarController status = new StatusBarController(selected, calls, deviceList.activityProperty(),
-                qemus::selectedQemu);
+        qemus = new QemuController(devices, registry, log, tabs, selected);
+        actions = new ActionsController(selected, calls, log);
+        StatusBarController status = new StatusBarController(selected, calls, deviceList.activityProperty());
         streams = new StreamController(calls, log, status, root);
         recording = new RecordingController(selected, log, tasks, root);
         exports = new ExportController(graph, charts, log);
@@ -144,7 +144,7 @@ public final class InspectorWindow {
         conform.setId("tab-conformance");
         tabs.getTabs().addAll(inspect, teach, conform);
         tabs.setId("tabs");
-        remotes = new RemoteController(devices, selected, deviceList, log, options, ssh, hosts);
+        remotes = new RemoteController(devices, selected, log, options, ssh, hosts);
 
         SplitPane main = new SplitPane(devices, tabs);
         main.setDividerPositions(0.2);
@@ -152,11 +152,26 @@ public final class InspectorWindow {
         devices.setMinWidth(200);
         devices.setPrefWidth(260);
 
+        // The parts meet at the selection and at the commands they publish: the menus and the toolbar lay
+        // those out by id.
+        Commands commands = new Commands();
+        streams.publishTo(commands);
+        recording.publishTo(commands);
+        exports.publishTo(commands);
+        simulation.publishTo(commands);
+        remotes.publishTo(commands);
+        qemus.publishTo(commands);
+        deviceList.publishTo(commands);
+        commands.publish(new Commands.Command(ActionsController.TIME_WINDOW_30S, "Time window 30 s", null,
+                "Show the last 30 s", false, () -> charts.setWindow(ChartsPane.Window.S30)));
+        commands.publish(new Commands.Command(ActionsController.TIME_WINDOW_5MIN, "Time window 5 min", null,
+                "Show the last 5 min", false, () -> charts.setWindow(ChartsPane.Window.M5)));
+        commands.publish(new Commands.Command(ActionsController.TIME_WINDOW_1H, "Time window 1 h", null,
+                "Show the last hour", false, () -> charts.setWindow(ChartsPane.Window.H1)));
         root.setTop(new VBox(
-                actions.menus(streams, recording, exports, simulation, remotes, deviceList::rescan,
-                        this::applyTheme, charts,
+                actions.menus(commands, this::applyTheme,
                         () -> root.getScene() == null ? null : root.getScene().getWindow()),
-                actions.toolbar(streams, recording, exports, simulation)));
+                actions.toolbar(commands)));
         root.setCenter(main);
         root.setBottom(status.node());
         root.getStyleClass().add("inspector");

@@ -266,7 +266,7 @@ class QemuWindowTest {
                     .get(WAIT_S, TimeUnit.SECONDS);
             await(() -> window.devices().shownQemus().equals(List.of("QEMU vm1", "QEMU vm2")));
             robot.interact(() -> window.devices().select("QEMU vm1"));
-            robot.interact(() -> window.qemus().setArmed(true));
+            robot.clickOn("#action-arm");
 
             assertThat(openStartMigration(robot).getText()).isEqualTo("unix:/tmp/mig.sock");
             robot.interact(() -> dialogField(robot).setText("tcp:192.0.2.7:4444"));
@@ -278,7 +278,7 @@ class QemuWindowTest {
             await(() -> robot.lookup(".dialog-pane").tryQuery().isEmpty());
 
             robot.interact(() -> window.devices().select("QEMU vm2"));
-            robot.interact(() -> window.qemus().setArmed(true));
+            robot.clickOn("#action-arm");
             assertThat(openStartMigration(robot).getText()).as("another QEMU").isEqualTo("unix:/tmp/mig.sock");
             robot.clickOn(dialogButton(robot, "Cancel"));
             await(() -> robot.lookup(".dialog-pane").tryQuery().isEmpty());

@@ -4,7 +4,6 @@ import dev.migscope.device.IovaRange;
 import dev.migscope.device.VfioError;
 import dev.migscope.fsm.MigState;
 import dev.migscope.qemu.QemuControl;
-import dev.migscope.ui.charts.ChartsPane;
 import dev.migscope.ui.common.Theme;
 import dev.migscope.ui.common.Tooltips;
 import dev.migscope.ui.log.EventLogView;
@@ -42,10 +41,13 @@ public final class ActionsController {
     private static final long DMA_PAGE = 4096;
     private static final List<IovaRange> DMA_RANGES = List.of(new IovaRange(0, 256L << 20));
 
+    /** The charts' time windows, which the frame publishes (the charts are no controller of the window). */
+    public static final String TIME_WINDOW_30S = "time-window-30s";
+    public static final String TIME_WINDOW_5MIN = "time-window-5min";
+    public static final String TIME_WINDOW_1H = "time-window-1h";
+
     private final SelectedDevice selected;
     private final DeviceCalls calls;
-    /** Arm applies to the selected attached QEMU when there is one (its node, or one of its devices). */
-    private final QemuController qemus;
     private final EventLogView log;
     private final ToggleButton armButton = new ToggleButton("Arm");
     private final ToggleButton dmaButton = new ToggleButton("DMA logging");
@@ -56,10 +58,9 @@ public final class ActionsController {
     private final List<ButtonBase> driving = new ArrayList<>();
     private final List<MenuItem> drivingItems = new ArrayList<>();
 
-    public ActionsController(SelectedDevice selected, DeviceCalls calls, EventLogView log, QemuController qemus) {
+    public ActionsController(SelectedDevice selected, DeviceCalls calls, EventLogView log) {
         this.selected = selected;
         this.calls = calls;
-        this.qemus = qemus;
         this.log = log;
         selected.onChange(this::sync);
     }
@@ -77,12 +78,18 @@ public final class ActionsController {
         return calls.control().map(c -> calls.track(c.reset())).orElse(CompletableFuture.completedFuture(null));
     }
 
+    /**
+     * The one arming path: the selection's QEMU when it has one (its node, or one of its devices),
+     * else the selected device.
+     */
     public void setArmed(boolean armed) {
         DeviceView v = selected.view();
-        if (qemus.setArmed(armed)) {
-            v = null;
-        }
-        if (v != null) {
+        Optional<QemuControl> q = selected.qemu();
+        if (q.isPresent()) {
+            q.get().setArmed(armed);
+            log.note("QEMU " + q.get().qemu().name() + (armed ? " armed: migscope may start or cancel its migration "
+                    + "and set downtime-limit (QEMU menu)" : " disarmed: migscope only follows it"));
+        } else if (v != null) {
             Optional<DeviceControl> c = v.control();
             c.ifPresent(d -> d.setArmed(armed));
             boolean now = c.map(DeviceControl::isArmed).orElse(false);
@@ -110,7 +117,7 @@ public final class ActionsController {
     /** Makes the toggles and the enabled commands match the selected device. */
     private void sync() {
         Optional<DeviceControl> c = selected.control();
-        Optional<QemuControl> qemu = qemus.selectedQemu();
+        Optional<QemuControl> qemu = selected.qemu();
         boolean armed = qemu.map(QemuControl::isArmed).orElse(c.map(DeviceControl::isArmed).orElse(false));
         armButton.setSelected(armed);
         armItem.setSelected(armed);
@@ -136,8 +143,8 @@ public final class ActionsController {
 
     // ---------------------------------------------------------------- toolbar and menus
 
-    public ToolBar toolbar(StreamController streams, RecordingController recording, ExportController exports,
-                           SimulationController simulation) {
+    /** The toolbar: the device's own commands here, the others' as their parts published them. */
+    public ToolBar toolbar(Commands published) {
         armButton.setId("action-arm");
         Tooltips.install(armButton, "Arm the device or the attached QEMU (Ctrl+A): nothing changes a device or a VM "
                 + "unless it is armed");
@@ -150,20 +157,14 @@ public final class ActionsController {
                 driving(button("action-reset", "Reset", "VFIO_DEVICE_RESET (Ctrl+R): the only way out of ERROR",
                         this::reset)),
                 new Separator(),
-                driving(button("action-save", "Save\u2026", "Save the device state to a stream file (Ctrl+S)",
-                        streams::chooseAndSave)),
-                driving(button("action-resume", "Resume\u2026", "Resume a stream file into the device (Ctrl+O)",
-                        streams::chooseAndResume)),
-                dmaButton, recording.button(), new Separator(),
-                driving(button("action-fault", "Inject fault\u2026", "Make a simulated device fail an arc (Ctrl+F)",
-                        simulation::showFaultDialog)),
-                driving(button("action-demo", "Demo", "Run the training scenario on a simulated device (F9)",
-                        simulation::runDemo)),
+                button(published.command(StreamController.SAVE), "Save\u2026"),
+                button(published.command(StreamController.RESUME), "Resume\u2026"),
+                dmaButton, published.button(RecordingController.RECORD), new Separator(),
+                button(published.command(SimulationController.FAULT), "Inject fault\u2026"),
+                button(published.command(SimulationController.DEMO), "Demo"),
                 new Separator(),
-                button("action-export-graph", "Graph PNG", "Export the FSM graph as PNG (Ctrl+G)",
-                        exports::chooseAndExportGraph),
-                button("action-export-charts", "Charts PNG", "Export the charts as PNG (Ctrl+Shift+G)",
-                        exports::chooseAndExportCharts));
+                button(published.command(ExportController.GRAPH), "Graph PNG"),
+                button(published.command(ExportController.CHARTS), "Charts PNG"));
         bar.setId("toolbar");
         sync();
         return bar;
@@ -172,6 +173,11 @@ public final class ActionsController {
     private ButtonBase driving(ButtonBase b) {
         driving.add(b);
         return b;
+    }
+
+    private ButtonBase button(Commands.Command c, String text) {
+        ButtonBase b = button("action-" + c.id(), text, c.tip(), c.action());
+        return c.driving() ? driving(b) : b;
     }
 
     private static Button button(String id, String text, String tip, Runnable action) {
@@ -183,14 +189,12 @@ public final class ActionsController {
     }
 
     /**
-     * @param rescan    lists the devices again
-     * @param theme     switches the window's theme
-     * @param window    the window to close on Quit
+     * The menu bar: the device's own commands here, the others' as their parts published them.
+     *
+     * @param theme  switches the window's theme
+     * @param window the window to close on Quit
      */
-    public MenuBar menus(StreamController streams, RecordingController recording, ExportController exports,
-                         SimulationController simulation, RemoteController remotes,
-                         Runnable rescan,
-                         Consumer<Theme> theme, ChartsPane charts, Supplier<Window> window) {
+    public MenuBar menus(Commands published, Consumer<Theme> theme, Supplier<Window> window) {
         MenuItem quit = item("Quit", "Shortcut+Q", () -> {
             Window w = window.get();
             if (w != null) {
@@ -198,13 +202,11 @@ public final class ActionsController {
             }
         });
         Menu file = new Menu("File", null,
-                drivingItem(item("Save stream to file\u2026", "Shortcut+S", streams::chooseAndSave)),
-                drivingItem(item("Resume from file\u2026", "Shortcut+O", streams::chooseAndResume)),
-                item("Attach to QEMU\u2026", "Shortcut+Shift+A", qemus::chooseAndAttach),
-                item("Connect to host\u2026", "Shortcut+Shift+H", remotes::chooseAndConnect), remotes.reconnectMenu(),
-                recording.menuItem(), new SeparatorMenuItem(),
-                item("Export graph as PNG\u2026", "Shortcut+G", exports::chooseAndExportGraph),
-                item("Export charts as PNG\u2026", "Shortcut+Shift+G", exports::chooseAndExportCharts),
+                item(published.command(StreamController.SAVE)), item(published.command(StreamController.RESUME)),
+                item(published.command(QemuController.ATTACH)), item(published.command(RemoteController.CONNECT)),
+                published.item(RemoteController.RECONNECT), published.item(RecordingController.RECORD),
+                new SeparatorMenuItem(),
+                item(published.command(ExportController.GRAPH)), item(published.command(ExportController.CHARTS)),
                 new SeparatorMenuItem(), quit);
 
         armItem.setAccelerator(KeyCombination.keyCombination("Shortcut+A"));
@@ -219,22 +221,24 @@ public final class ActionsController {
         Menu device = new Menu("Device", null, drivingItem(armItem),
                 drivingItem(item("Reset", "Shortcut+R", this::reset)), drivingItem(go),
                 new SeparatorMenuItem(), drivingItem(dmaItem),
-                drivingItem(item("Inject fault\u2026", "Shortcut+F", simulation::showFaultDialog)),
-                drivingItem(item("Clear injected faults", null, simulation::clearFaults)),
-                new SeparatorMenuItem(), item("Rescan devices", "F5", rescan));
+                item(published.command(SimulationController.FAULT)),
+                item(published.command(SimulationController.CLEAR_FAULTS)),
+                new SeparatorMenuItem(), item(published.command(DeviceListController.RESCAN)));
 
         darkItem.setAccelerator(KeyCombination.keyCombination("Shortcut+T"));
         darkItem.setOnAction(e -> theme.accept(darkItem.isSelected() ? Theme.DARK : Theme.LIGHT));
-        Menu view = new Menu("View", null, darkItem,
-                item("Time window 30 s", null, () -> charts.setWindow(ChartsPane.Window.S30)),
-                item("Time window 5 min", null, () -> charts.setWindow(ChartsPane.Window.M5)),
-                item("Time window 1 h", null, () -> charts.setWindow(ChartsPane.Window.H1)));
-        Menu help = new Menu("Help", null,
-                drivingItem(item("Run the demo scenario", "F9", simulation::runDemo)));
-        MenuBar bar = new MenuBar(file, device, qemus.menu(), view, help);
+        Menu view = new Menu("View", null, darkItem, item(published.command(TIME_WINDOW_30S)),
+                item(published.command(TIME_WINDOW_5MIN)), item(published.command(TIME_WINDOW_1H)));
+        Menu help = new Menu("Help", null, item(published.command(SimulationController.DEMO)));
+        MenuBar bar = new MenuBar(file, device, (Menu) published.item(QemuController.MENU), view, help);
         bar.setId("menu-bar");
         sync();
         return bar;
+    }
+
+    private MenuItem item(Commands.Command c) {
+        MenuItem m = item(c.text(), c.accelerator(), c.action());
+        return c.driving() ? drivingItem(m) : m;
     }
 
     private MenuItem drivingItem(MenuItem m) {

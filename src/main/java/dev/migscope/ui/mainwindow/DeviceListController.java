@@ -26,6 +26,8 @@ import javafx.beans.property.ReadOnlyStringWrapper;
  */
 public final class DeviceListController {
 
+    public static final String RESCAN = "rescan";
+
     private final DeviceListView list;
     private final DeviceRegistry registry;
     /** The template for each session the window opens (armed is decided per device). */
@@ -37,9 +39,8 @@ public final class DeviceListController {
     private final List<DeviceInfo> openedById = new ArrayList<>();
     private final ReadOnlyStringWrapper activity = new ReadOnlyStringWrapper(this, "activity", "");
 
+    /** The session this window opened here; closed once the user wants anything else. */
     private MigrationSession session;
-    /** The device the user asked for last: an open that completes for another one is closed again. */
-    private String wanted;
     private CompletableFuture<MigrationSession> opening;
 
     public DeviceListController(DeviceListView list, DeviceRegistry registry, SessionOptions baseOptions,
@@ -52,6 +53,13 @@ public final class DeviceListController {
         this.tasks = tasks;
         list.setOnSelect(d -> open(d.id()));
         list.setOnSelectObserved(this::showObserved);
+        selected.wantedProperty().addListener((o, was, key) -> {
+            MigrationSession old = session;
+            if (old != null && !old.id().equals(key)) {
+                session = null;
+                tasks.execute(old::close);
+            }
+        });
         selected.stateProperty().addListener((o, was, st) -> {
             DeviceView v = selected.view();
             if (v != null && v == session) {
@@ -104,15 +112,10 @@ public final class DeviceListController {
         if (session != null && session.id().equals(id)) {
             return CompletableFuture.completedFuture(session);
         }
-        if (id.equals(wanted) && opening != null) {
+        if (selected.wants(id) && opening != null) {
             return opening;
         }
-        wanted = id;
-        MigrationSession old = session;
-        detach();
-        if (old != null) {
-            tasks.execute(old::close);
-        }
+        selected.want(id);
         Optional<DeviceInfo> listed = list.devices().stream().filter(d -> d.id().equals(id)).findFirst();
         boolean sim = listed.map(d -> d.kind() == DeviceKind.SIM).orElse(id.startsWith("sim:"));
         log.note("opening " + id + (sim ? " (simulated: armed)" : " (not armed: Ctrl+A arms it)"));
@@ -130,7 +133,7 @@ public final class DeviceListController {
             if (opening == shown) {
                 opening = null;
             }
-            if (!id.equals(wanted)) {
+            if (!selected.wants(id)) {
                 if (s != null) {
                     tasks.execute(s::close);
                 }
@@ -156,8 +159,8 @@ public final class DeviceListController {
      */
     public CompletableFuture<Void> release() {
         MigrationSession old = session;
-        wanted = null;
-        detach();
+        session = null;
+        selected.want(null);
         list.setDisable(true);
         if (old == null) {
             return CompletableFuture.completedFuture(null);
@@ -183,29 +186,10 @@ public final class DeviceListController {
         if (selected.view() == v) {
             return;
         }
-        want(v.id());
+        selected.want(v.id());
         selected.viewProperty().set(v);
         log.note("showing " + v.info().displayName() + " (" + v.id() + "): followed over QMP, read-only; state "
                 + v.state());
-    }
-
-    /**
-     * The user asked for a device another controller shows ({@code key}, e.g. a remote one's):
-     * closes the window's session, shows none, and makes an open still running for another device
-     * close what it opens. Null: the user asked for none.
-     */
-    public void want(String key) {
-        MigrationSession old = session;
-        wanted = key;
-        detach();
-        if (old != null) {
-            tasks.execute(old::close);
-        }
-    }
-
-    /** Whether {@code key} is still the device the user asked for last: an open that completes for another is closed. */
-    public boolean wants(String key) {
-        return key != null && key.equals(wanted);
     }
 
     private void attach(MigrationSession s) {
@@ -220,11 +204,6 @@ public final class DeviceListController {
                 + ", state " + s.state() + (s.isDmaLoggingSupported() ? ", DMA logging supported" : ""));
     }
 
-    private void detach() {
-        session = null;
-        selected.viewProperty().set(null);
-    }
-
     /** The session the window opened and owns, or null. */
     public MigrationSession session() {
         return session;
@@ -237,6 +216,11 @@ public final class DeviceListController {
 
     /** Closes the session (off the FX thread); what it still reports is no longer shown. */
     public void dispose() {
-        want(null);
+        selected.want(null);
+    }
+
+    public void publishTo(Commands commands) {
+        commands.publish(new Commands.Command(RESCAN, "Rescan devices", "F5", "List the devices again (F5)", false,
+                this::rescan));
     }
 }

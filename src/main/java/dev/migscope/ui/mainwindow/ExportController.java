@@ -10,6 +10,9 @@ import javafx.scene.Node;
 /** PNG export of the graph and of the charts, as the window shows them. FX thread (snapshots need it). */
 public final class ExportController {
 
+    public static final String GRAPH = "export-graph";
+    public static final String CHARTS = "export-charts";
+
     private final Node graph;
     private final Node charts;
     private final EventLogView log;
@@ -43,5 +46,12 @@ public final class ExportController {
         } catch (IOException e) {
             log.problem(what + " not exported: " + e.getMessage());
         }
+    }
+
+    public void publishTo(Commands commands) {
+        commands.publish(new Commands.Command(GRAPH, "Export graph as PNG\u2026", "Shortcut+G",
+                "Export the FSM graph as PNG (Ctrl+G)", false, this::chooseAndExportGraph));
+        commands.publish(new Commands.Command(CHARTS, "Export charts as PNG\u2026", "Shortcut+Shift+G",
+                "Export the charts as PNG (Ctrl+Shift+G)", false, this::chooseAndExportCharts));
     }
 }

@@ -51,6 +51,9 @@ import javafx.scene.layout.VBox;
  */
 public final class QemuController {
 
+    public static final String ATTACH = "attach-qemu";
+    public static final String MENU = "qemu-menu";
+
     /** How long a QEMU may take to greet and to answer each query (as {@code migscope attach}). */
     static final Duration TIMEOUT = Duration.ofSeconds(10);
     /** What Start migration to... offers a QEMU the user has not migrated from yet. */
@@ -63,43 +66,47 @@ public final class QemuController {
     /** Its own thread: an attach may wait the whole timeout for a greeting, and must not hold up a rescan. */
     private final FxTasks tasks = new FxTasks("migscope-qemu-attach");
     private final SelectedDevice selected;
-    private final Runnable showNone;
     private final List<QemuControl> attached = new ArrayList<>();
     /** The nodes last given to the list, to find the QEMU of the node the user selects. */
     private final Map<DeviceListView.Attached, QemuControl> byNode = new IdentityHashMap<>();
     /** The destination URI the user last gave each QEMU: Start migration to... offers it again. */
     private final Map<QemuControl, String> lastUri = new IdentityHashMap<>();
-    /** The QEMU whose node is selected (no device view is shown then), or null. */
-    private QemuControl node;
+    /** The title of the QEMU node the user asked for, while it is what the selection wants; else null. */
+    private String nodeKey;
+    /** Whether each attached QEMU was armed when its node was last drawn (an arming redraws the nodes). */
+    private List<Boolean> drawnArmed = List.of();
     private final List<MenuItem> armedItems = new ArrayList<>();
     private final TextArea reportText = new TextArea();
     private Tab reportTab;
 
     /**
-     * @param selected the window's selection: a device of a QEMU selected makes that QEMU the one
-     *                 arming and the QEMU menu act on
-     * @param showNone closes the window's device (an attached QEMU's node was selected)
+     * @param selected the window's selection: a QEMU's node or one of its devices selected makes
+     *                 that QEMU the selection's, which arming and the QEMU menu act on
      */
     public QemuController(DeviceListView list, DeviceRegistry registry, EventLogView log, TabPane tabs,
-            SelectedDevice selected, Runnable showNone) {
+            SelectedDevice selected) {
         this.list = list;
         this.registry = registry;
         this.log = log;
         this.tabs = tabs;
         this.selected = selected;
-        this.showNone = showNone;
         list.setOnSelectNode(this::showNode);
+        selected.wantedProperty().addListener((o, was, key) -> {
+            if (nodeKey != null && !nodeKey.equals(key)) {
+                leaveNode();
+            }
+        });
         selected.viewProperty().addListener((o, was, v) -> {
             if (v != null) {
-                leaveNode();
+                selected.qemuProperty().set(owner(v));
             }
         });
-        list.selectedProperty().addListener((o, was, d) -> {
-            if (d != null) {
-                leaveNode();
+        selected.onChange(() -> {
+            if (!drawnArmed.equals(armedNow())) {
+                list.setAttached(nodes());
             }
+            syncMenu();
         });
-        selected.onChange(this::syncMenu);
         reportText.setId("qemu-report");
         reportText.setEditable(false);
         reportText.getStyleClass().add("mono");
@@ -184,14 +191,16 @@ public final class QemuController {
         } else {
             list.refreshRows();
         }
-        if (node != null && reportTab != null && o.qemu().equals(node.qemu().name())) {
-            reportText.setText(QemuReport.of(List.of(node.qemu())).text());
+        Optional<QemuControl> node = nodeKey == null ? Optional.empty() : selected.qemu();
+        if (node.isPresent() && reportTab != null && o.qemu().equals(node.get().qemu().name())) {
+            reportText.setText(QemuReport.of(List.of(node.get().qemu())).text());
         }
     }
 
     private List<DeviceListView.Attached> nodes() {
         List<DeviceListView.Attached> out = new ArrayList<>();
         byNode.clear();
+        drawnArmed = armedNow();
         for (QemuControl c : attached) {
             AttachedQemu q = c.qemu();
             String detail = (c.isArmed() ? DeviceListView.ARMED + ": migscope may migrate, cancel, set downtime-limit\n"
@@ -215,11 +224,12 @@ public final class QemuController {
         if (c == null) {
             return false;
         }
-        if (c == node) {
+        if (n.title().equals(nodeKey)) {
             return true;
         }
-        showNone.run();
-        node = c;
+        selected.want(n.title());
+        nodeKey = n.title();
+        selected.qemuProperty().set(c);
         selected.changed();
         showReport(List.of(c.qemu()));
         log.note("showing QEMU " + c.qemu().name() + " (" + c.qemu().socket() + "): its report so far"
@@ -228,42 +238,26 @@ public final class QemuController {
     }
 
     /**
-     * A device was selected after a QEMU's node: back to the Inspector, and the parts that showed
-     * the node's QEMU (Arm, the QEMU menu, the status bar) told again, since the selection told
-     * them before this listener ran.
+     * Something else was wanted after a QEMU's node: back to the Inspector, and the parts that
+     * showed the node's QEMU (Arm, the QEMU menu, the status bar) told again.
      */
     private void leaveNode() {
-        if (node == null) {
-            return;
-        }
-        node = null;
+        nodeKey = null;
+        selected.qemuProperty().set(owner(selected.view()));
         if (reportTab != null && reportTab.isSelected()) {
             tabs.getSelectionModel().select(0);
         }
         selected.changed();
     }
 
-    /** The QEMU arming and the QEMU menu act on: the selected node's, or the selected device's. */
-    public Optional<QemuControl> selectedQemu() {
-        if (node != null) {
-            return Optional.of(node);
-        }
-        DeviceView v = selected.view();
-        return v == null ? Optional.empty() : attached.stream().filter(c -> c.qemu().devices().contains(v)).findFirst();
+    /** The attached QEMU that migrates {@code v}, or null. */
+    private QemuControl owner(DeviceView v) {
+        return v == null ? null : attached.stream().filter(c -> c.qemu().devices().contains(v)).findFirst()
+                .orElse(null);
     }
 
-    /** Arms or disarms the selected QEMU; false when none is selected (a device is armed instead). */
-    public boolean setArmed(boolean armed) {
-        Optional<QemuControl> c = selectedQemu();
-        if (c.isEmpty()) {
-            return false;
-        }
-        c.get().setArmed(armed);
-        log.note("QEMU " + c.get().qemu().name() + (armed ? " armed: migscope may start or cancel its migration "
-                + "and set downtime-limit (QEMU menu)" : " disarmed: migscope only follows it"));
-        list.setAttached(nodes());
-        syncMenu();
-        return true;
+    private List<Boolean> armedNow() {
+        return attached.stream().map(QemuControl::isArmed).toList();
     }
 
     /**
@@ -271,13 +265,13 @@ public final class QemuController {
      * mistyped one can be corrected); completes on the FX thread, the outcome logged.
      */
     public CompletableFuture<Observation> migrate(String uri) {
-        selectedQemu().ifPresent(c -> lastUri.put(c, uri));
+        selected.qemu().ifPresent(c -> lastUri.put(c, uri));
         return command(c -> c.migrate(uri));
     }
 
     /** What Start migration to... offers the selected QEMU: the URI last given to it, else an example. */
     private String offeredUri() {
-        return selectedQemu().map(lastUri::get).orElse(EXAMPLE_URI);
+        return selected.qemu().map(lastUri::get).orElse(EXAMPLE_URI);
     }
 
     /** {@code migrate_cancel} on the selected QEMU. */
@@ -295,7 +289,7 @@ public final class QemuController {
     }
 
     private CompletableFuture<Observation> command(Command command) {
-        Optional<QemuControl> c = selectedQemu();
+        Optional<QemuControl> c = selected.qemu();
         if (c.isEmpty()) {
             log.problem("no attached QEMU is selected: select its node in the device list");
             return CompletableFuture.completedFuture(null);
@@ -321,7 +315,7 @@ public final class QemuController {
                 "Destination URI (the destination QEMU's -incoming):", offeredUri())
                 .ifPresent(this::migrate));
         MenuItem cancel = armedItem("Cancel migration", this::cancelMigration);
-        MenuItem limit = armedItem("Set downtime limit\u2026", () -> selectedQemu().ifPresent(c ->
+        MenuItem limit = armedItem("Set downtime limit\u2026", () -> selected.qemu().ifPresent(c ->
                 ask("Set downtime limit", "downtime-limit in ms (QEMU's default is 300):",
                         String.valueOf(Optional.ofNullable(c.qemu().downtimeLimitMs()).orElse(300L)))
                         .ifPresent(this::downtimeLimit)));
@@ -361,7 +355,7 @@ public final class QemuController {
 
     /** The QEMU menu's commands are enabled only while the selected QEMU is armed and followed. */
     private void syncMenu() {
-        boolean armed = selectedQemu().map(c -> c.isArmed() && c.qemu().ended() == null).orElse(false);
+        boolean armed = selected.qemu().map(c -> c.isArmed() && c.qemu().ended() == null).orElse(false);
         armedItems.forEach(m -> m.setDisable(!armed));
     }
 
@@ -375,7 +369,7 @@ public final class QemuController {
      * one is selected (it stays the one the user asked for), else of every attached QEMU.
      */
     private void migrationOver() {
-        showReport(node != null ? List.of(node.qemu()) : attached());
+        showReport(nodeKey != null ? selected.qemu().map(c -> List.of(c.qemu())).orElse(attached()) : attached());
     }
 
     /** The report of every attached QEMU so far, as a tab. */
@@ -438,5 +432,11 @@ public final class QemuController {
     public void dispose() {
         attached().forEach(AttachedQemu::close);
         tasks.shutdown();
+    }
+
+    public void publishTo(Commands commands) {
+        commands.publish(new Commands.Command(ATTACH, "Attach to QEMU\u2026", "Shortcut+Shift+A",
+                "Follow the migrations of a QEMU, over a QMP socket of its", false, this::chooseAndAttach));
+        commands.publish(MENU, menu());
     }
 }

@@ -25,6 +25,8 @@ import javafx.scene.input.KeyCombination;
  */
 public final class RecordingController {
 
+    public static final String RECORD = "record";
+
     private final SelectedDevice selected;
     private final EventLogView log;
     private final FxTasks tasks;
@@ -121,5 +123,10 @@ public final class RecordingController {
         boolean none = selected.view() == null;
         button.setDisable(none);
         item.setDisable(none);
+    }
+
+    public void publishTo(Commands commands) {
+        commands.publish(RECORD, menuItem());
+        commands.publish(RECORD, button());
     }
 }

@@ -38,6 +38,9 @@ import javafx.scene.control.MenuItem;
  */
 public final class RemoteController {
 
+    public static final String CONNECT = "connect-host";
+    public static final String RECONNECT = "reconnect-host";
+
     /** The device list's owner name for the hosts' nodes. */
     private static final String NODES = "hosts";
 
@@ -73,7 +76,6 @@ public final class RemoteController {
 
     private final DeviceListView list;
     private final SelectedDevice selected;
-    private final DeviceListController deviceList;
     private final EventLogView log;
     private final SessionOptions baseOptions;
     private final Supplier<SshSettings> ssh;
@@ -87,11 +89,10 @@ public final class RemoteController {
     /**
      * @param ssh read at each connect: how ssh runs ({@code MIGSCOPE_SSH...}); a bad setting fails that connect
      */
-    public RemoteController(DeviceListView list, SelectedDevice selected, DeviceListController deviceList,
+    public RemoteController(DeviceListView list, SelectedDevice selected,
             EventLogView log, SessionOptions baseOptions, Supplier<SshSettings> ssh, HostMemory memory) {
         this.list = list;
         this.selected = selected;
-        this.deviceList = deviceList;
         this.log = log;
         this.baseOptions = baseOptions;
         this.ssh = ssh;
@@ -228,7 +229,7 @@ public final class RemoteController {
         String reopen = shown != null && hostOf(shown).orElse(null) == h ? key(h, shown.id()) : null;
         if (reopen != null) {
             // shows none, and the listener closes the old view
-            deviceList.want(reopen);
+            selected.want(reopen);
         }
         RemoteHost old = h.remote;
         h.remote = null;
@@ -238,7 +239,7 @@ public final class RemoteController {
         CompletableFuture<RemoteHost> done = connect(h);
         if (reopen != null) {
             done.thenRun(() -> {
-                if (deviceList.wants(reopen)) {
+                if (selected.wants(reopen)) {
                     open(reopen);
                 }
             });
@@ -254,7 +255,7 @@ public final class RemoteController {
         }
         if (shown != null && hostOf(shown).orElse(null) == h) {
             // shows none, and the listener closes the view on the host's thread
-            deviceList.want(null);
+            selected.want(null);
         }
         hosts.remove(display);
         RemoteHost r = h.remote;
@@ -290,7 +291,7 @@ public final class RemoteController {
                     + ") connects again");
             return CompletableFuture.failedFuture(new IllegalStateException(h.display() + " is not connected"));
         }
-        deviceList.want(key);
+        selected.want(key);
         boolean sim = h.devices.stream().filter(d -> d.id().equals(id)).findFirst()
                 .map(d -> d.kind() == DeviceKind.SIM).orElse(id.startsWith("sim:"));
         log.note("opening " + id + " on " + h.display() + (sim ? " (simulated: armed)" : " (not armed: Ctrl+A arms it)"));
@@ -302,7 +303,7 @@ public final class RemoteController {
                 throw new CompletionException(e);
             }
         }).whenComplete((d, err) -> {
-            if (!deviceList.wants(key)) {
+            if (!selected.wants(key)) {
                 if (d != null) {
                     (hosts.get(h.display()) == h ? h.tasks : files).execute(d::close);
                 }
@@ -390,5 +391,11 @@ public final class RemoteController {
     private String lastKnown(Host h) {
         return shown != null && shown.host() == h.remote ? "last known state " + shown.state() + " (" + shown.id() + ")"
                 : "last known states below";
+    }
+
+    public void publishTo(Commands commands) {
+        commands.publish(new Commands.Command(CONNECT, "Connect to host\u2026", "Shortcut+Shift+H",
+                "The devices of another host, over ssh", false, this::chooseAndConnect));
+        commands.publish(RECONNECT, reconnectMenu());
     }
 }

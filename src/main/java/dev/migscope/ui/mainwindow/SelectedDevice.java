@@ -1,6 +1,7 @@
 package dev.migscope.ui.mainwindow;
 
 import dev.migscope.fsm.MigState;
+import dev.migscope.qemu.QemuControl;
 import dev.migscope.ui.common.FxTasks;
 import dev.migscope.view.DeviceControl;
 import dev.migscope.view.DeviceEvent;
@@ -13,17 +14,25 @@ import java.util.function.Consumer;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.ReadOnlyObjectProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.property.SimpleObjectProperty;
 
 /**
- * The one selection every part of the main window works from: the device view shown (null for
- * none), its state as last read, and its events, all on the FX thread. The parts read only the
+ * The one selection every part of the main window works from, on the FX thread: what the user
+ * asked for last ({@link #want}: a device, a QEMU's node, another host's device), the device view
+ * shown (null for none) with its state as last read and its events, and the attached QEMU the
+ * selection belongs to (its node, or one of its devices). The parts read only the
  * {@link DeviceView}, so a driven, an observed or a remote device shows the same way; what changes
- * a device goes through {@link DeviceView#control()}.
+ * a device goes through {@link DeviceView#control()}, what changes a QEMU through {@link #qemu()}.
+ * The parts meet here and nowhere else: each one closes what it opened once the user wants
+ * something else.
  */
 public final class SelectedDevice {
 
     private final ObjectProperty<DeviceView> view = new SimpleObjectProperty<>(this, "view");
+    private final ReadOnlyStringWrapper wanted = new ReadOnlyStringWrapper(this, "wanted");
+    private final ObjectProperty<QemuControl> qemu = new SimpleObjectProperty<>(this, "qemu");
     private final ReadOnlyObjectWrapper<MigState> state = new ReadOnlyObjectWrapper<>(this, "state");
     private final List<Consumer<DeviceEvent>> eventHandlers = new ArrayList<>();
     private final List<Runnable> changeHandlers = new ArrayList<>();
@@ -48,6 +57,35 @@ public final class SelectedDevice {
         if (v != null) {
             v.addListener(listening);
         }
+    }
+
+    /**
+     * The user asked for {@code key} (a device id, {@code HOST/ID} of another host's device, a
+     * QEMU's node title; null: nothing): the view shown until the part that opens it sets it is
+     * none, and a part whose open completes for another key closes what it opened.
+     */
+    public void want(String key) {
+        wanted.set(key);
+        view.set(null);
+    }
+
+    /** Whether {@code key} is still what the user asked for last. */
+    public boolean wants(String key) {
+        return key != null && key.equals(wanted.get());
+    }
+
+    /** What the user asked for last (a part listens to close what it opened once another key is wanted). */
+    public ReadOnlyStringProperty wantedProperty() {
+        return wanted.getReadOnlyProperty();
+    }
+
+    /** The attached QEMU the selection belongs to, set by the part that attaches QEMUs; arming and the QEMU menu act on it. */
+    public ObjectProperty<QemuControl> qemuProperty() {
+        return qemu;
+    }
+
+    public Optional<QemuControl> qemu() {
+        return Optional.ofNullable(qemu.get());
     }
 
     public ObjectProperty<DeviceView> viewProperty() {

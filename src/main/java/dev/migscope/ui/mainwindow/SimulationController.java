@@ -21,6 +21,10 @@ import javafx.scene.Node;
  */
 public final class SimulationController {
 
+    public static final String FAULT = "fault";
+    public static final String CLEAR_FAULTS = "clear-faults";
+    public static final String DEMO = "demo";
+
     private final SelectedDevice selected;
     private final DeviceCalls calls;
     private final EventLogView log;
@@ -91,5 +95,14 @@ public final class SimulationController {
         }
         DemoScenario demo = new DemoScenario(selected.view(), precopyMax, dir, line -> FxTasks.FX.execute(() -> log.note("demo: " + line)));
         return calls.track(tasks.supply(demo::run));
+    }
+
+    public void publishTo(Commands commands) {
+        commands.publish(new Commands.Command(FAULT, "Inject fault\u2026", "Shortcut+F",
+                "Make a simulated device fail an arc (Ctrl+F)", true, this::showFaultDialog));
+        commands.publish(new Commands.Command(CLEAR_FAULTS, "Clear injected faults", null,
+                "Clear the faults injected into the simulated device", true, this::clearFaults));
+        commands.publish(new Commands.Command(DEMO, "Run the demo scenario", "F9",
+                "Run the training scenario on a simulated device (F9)", true, this::runDemo));
     }
 }

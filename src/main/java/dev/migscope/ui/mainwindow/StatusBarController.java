@@ -5,7 +5,6 @@ import dev.migscope.qemu.QemuControl;
 import dev.migscope.view.DeviceControl;
 import dev.migscope.view.DeviceView;
 import java.util.Optional;
-import java.util.function.Supplier;
 import javafx.beans.value.ObservableStringValue;
 import javafx.geometry.Pos;
 import javafx.scene.Node;
@@ -24,8 +23,6 @@ public final class StatusBarController {
     private final SelectedDevice selected;
     private final DeviceCalls calls;
     private final ObservableStringValue activity;
-    /** The attached QEMU selected (its node, or one of its devices): its arming is what the bar shows. */
-    private final Supplier<Optional<QemuControl>> qemu;
     private final Label device = label("status-device");
     private final Label state = label("status-state");
     private final Label features = label("status-features");
@@ -36,14 +33,11 @@ public final class StatusBarController {
 
     /**
      * @param activity what the device list is doing ({@code opening …}), shown instead of the calls queued
-     * @param qemu     the attached QEMU selected, if any
      */
-    public StatusBarController(SelectedDevice selected, DeviceCalls calls, ObservableStringValue activity,
-            Supplier<Optional<QemuControl>> qemu) {
+    public StatusBarController(SelectedDevice selected, DeviceCalls calls, ObservableStringValue activity) {
         this.selected = selected;
         this.calls = calls;
         this.activity = activity;
-        this.qemu = qemu;
         Region gap = new Region();
         HBox.setHgrow(gap, Priority.ALWAYS);
         bar = new HBox(14, device, state, features, armed, access, busy, gap);
@@ -76,7 +70,8 @@ public final class StatusBarController {
     private void refresh() {
         DeviceView v = selected.view();
         Optional<DeviceControl> c = selected.control();
-        Optional<QemuControl> q = qemu.get();
+        // the selection's QEMU (its node, or one of its devices): its arming is what the bar shows
+        Optional<QemuControl> q = selected.qemu();
         device.setText(v == null ? q.map(x -> "QEMU " + x.qemu().name()).orElse("No device")
                 : v.id() + v.hostName().map(h -> " on " + h).orElse(""));
         MigState st = selected.stateProperty().get();

@@ -29,6 +29,9 @@ import javafx.scene.layout.Region;
  */
 public final class StreamController {
 
+    public static final String SAVE = "save";
+    public static final String RESUME = "resume";
+
     private final DeviceCalls calls;
     private final EventLogView log;
     private final StatusBarController status;
@@ -147,5 +150,12 @@ public final class StreamController {
         progressBox = new HBox(6, text, bar, cancel);
         progressBox.setAlignment(Pos.CENTER_LEFT);
         status.addRight(progressBox);
+    }
+
+    public void publishTo(Commands commands) {
+        commands.publish(new Commands.Command(SAVE, "Save stream to file\u2026", "Shortcut+S",
+                "Save the device state to a stream file (Ctrl+S)", true, this::chooseAndSave));
+        commands.publish(new Commands.Command(RESUME, "Resume from file\u2026", "Shortcut+O",
+                "Resume a stream file into the device (Ctrl+O)", true, this::chooseAndResume));
     }
 }
