@@ -93,6 +93,14 @@ class RemoteCommandsTest {
     }
 
     @Test
+    void theDemoRunsOnASimulatedDeviceThereAsItDoesHere() {
+        CliHarness.Run there = remote(ssh, "--sim", "demo", "--device", "sim:hisi-0");
+        assertThat(there.code()).as(there.err()).isEqualTo(ExitCode.OK);
+        assertThat(there.out()).contains("ok    converging migration", "ok    non-converging migration",
+                "ok    fault into ERROR and reset").doesNotContain("FAIL");
+    }
+
+    @Test
     void watchAndConformRunOnTheHostAndPrintLikeLocally() {
         CliHarness.Run here = local("--sim", "watch", "sim:stopcopy-0", "--count", "3", "--interval", "100");
         CliHarness.Run there = remote(ssh, "--sim", "watch", "sim:stopcopy-0", "--count", "3", "--interval", "100");

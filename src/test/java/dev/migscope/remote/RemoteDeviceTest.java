@@ -21,6 +21,8 @@ import dev.migscope.view.DeviceEvent;
 import dev.migscope.view.Progress;
 import dev.migscope.view.StreamResult;
 import dev.migscope.view.TransitionResult;
+import dev.migscope.view.StateChange;
+import org.testfx.util.WaitForAsyncUtils;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -106,6 +108,25 @@ class RemoteDeviceTest {
     }
 
     @Test
+    void theFarSessionsStatesArriveWithTheirTimesOnItsTelemetryClock() throws Exception {
+        try (RemoteDevice d = open("sim:mlx5-1")) {
+            assertThat(d.hostName()).contains(sshd.host());
+            assertThat(d.isPassive()).isFalse();
+            Thread.sleep(200);
+            assertThat(get(d.transition(MigState.STOP)).ok()).isTrue();
+            WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS,
+                    () -> d.stateChanges().get(d.stateChanges().size() - 1).state() == MigState.STOP);
+            List<StateChange> changes = d.stateChanges();
+            assertThat(changes.get(0)).isEqualTo(new StateChange(0, MigState.RUNNING));
+            assertThat(changes).extracting(StateChange::state).containsSubsequence(MigState.RUNNING_P2P, MigState.STOP);
+            // after the 200 ms here, on the far session's clock, and in order
+            assertThat(changes.get(changes.size() - 1).timeNanos()).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(150));
+            assertThat(changes).extracting(StateChange::timeNanos).isSorted();
+            assertThat(get(d.transition(MigState.RUNNING)).ok()).isTrue();
+        }
+    }
+
+    @Test
     void aResetThereEndsDmaLoggingHereToo() throws Exception {
         try (RemoteDevice d = open("sim:mlx5-0")) {
             assertThat(get(d.startDmaLogging(4096, RANGES))).isEmpty();
@@ -184,6 +205,10 @@ class RemoteDeviceTest {
                 TransitionMode.STEPWISE, Duration.ofSeconds(10), 1 << 20, System::nanoTime), false);
         own.close();
 
+        // The view keeps its last state, says why it lost the device, and can no longer be driven.
+        WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, d::isGone);
+        assertThat(d.lost()).hasValueSatisfying(why -> assertThat(why).endsWith("; last known state RUNNING"));
+        assertThat(d.control()).isEmpty();
         assertThatThrownBy(() -> get(d.simulate(c -> c.setDirtyRate(1)))).isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOf(dev.migscope.device.VfioException.class).hasMessageContaining("was lost");
         // As a local session answers DMA logging: a value, here the lost connection's.
