@@ -1,6 +1,8 @@
 package dev.migscope.ui;
 
 import dev.migscope.device.DeviceRegistry;
+import dev.migscope.remote.SshSettings;
+import dev.migscope.session.SessionOptions;
 import dev.migscope.ui.common.Theme;
 import javafx.application.Application;
 import javafx.scene.image.Image;
@@ -8,7 +10,8 @@ import javafx.stage.Stage;
 
 /**
  * The desktop entry: {@code migscope} with no command, and {@code migscope window}, open this
- * window. Parameters: {@code --theme=dark} (or light), {@code --device=ID} to open a device at once,
+ * window, showing a device at once (the one shown last, else the first listed). Parameters:
+ * {@code --theme=dark} (or light), {@code --device=ID} to open that device instead,
  * {@code --attach=SOCKET} (repeated) to follow QEMUs at once, {@code --host=HOST} (repeated) to
  * connect to other hosts at once.
  */
@@ -27,8 +30,8 @@ public final class InspectorApp extends Application {
 
     /**
      * {@link #launch(String...)} with the device to open, the QMP sockets to attach to, the hosts to
-     * connect to and the theme given; null leaves device or theme as without them (no device; the
-     * theme the window last used, else light).
+     * connect to and the theme given; null leaves device or theme as without them (the device shown
+     * last, else the first listed; the theme the window last used, else light).
      */
     public static void launch(String deviceId, java.util.List<java.nio.file.Path> attach,
             java.util.List<String> hosts, Theme theme) {
@@ -55,7 +58,7 @@ public final class InspectorApp extends Application {
         Theme theme = Theme.parse(named.get("theme"))
                 .or(() -> Theme.parse(settings.getProperty("theme")))
                 .orElse(Theme.LIGHT);
-        window = show(stage, DeviceRegistry.load(true), theme, named.get("device"));
+        window = show(stage, DeviceRegistry.load(true), theme, named.get("device"), files);
         java.util.List<java.nio.file.Path> sockets = getParameters().getRaw().stream().filter(a -> a.startsWith(ATTACH))
                 .map(a -> java.nio.file.Path.of(a.substring(ATTACH.length()))).toList();
         if (!sockets.isEmpty()) {
@@ -74,10 +77,13 @@ public final class InspectorApp extends Application {
 
     /**
      * Builds the window on {@code stage} and shows it; once the devices are listed, selects and
-     * opens {@code deviceId} when given (null: none), listed or not.
+     * opens {@code deviceId} when given, listed or not, else the device shown last or the first
+     * listed ({@link RememberedDevice}, kept in {@code files}).
      */
-    static InspectorWindow show(Stage stage, DeviceRegistry registry, Theme theme, String deviceId) {
-        InspectorWindow w = new InspectorWindow(registry, theme);
+    static InspectorWindow show(Stage stage, DeviceRegistry registry, Theme theme, String deviceId,
+            UserFiles files) {
+        InspectorWindow w = new InspectorWindow(registry, theme, SessionOptions.defaults(), files,
+                () -> SshSettings.fromEnvironment(System.getenv()));
         stage.setTitle("migscope \u2014 VFIO migration inspector");
         for (int size : new int[] {16, 32, 48, 64, 128, 256}) {
             var icon = InspectorApp.class.getResource("icon-" + size + ".png");
@@ -89,9 +95,7 @@ public final class InspectorApp extends Application {
         stage.setMinWidth(960);
         stage.setMinHeight(600);
         stage.show();
-        if (deviceId != null) {
-            w.rescan().thenRun(() -> w.show(deviceId));
-        }
+        RememberedDevice.follow(w, files, deviceId);
         return w;
     }
 

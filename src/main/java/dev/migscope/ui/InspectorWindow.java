@@ -397,6 +397,11 @@ public final class InspectorWindow {
         return scene;
     }
 
+    /** The window's one thread for blocking work that is no device call (a scan, a close, a file). */
+    FxTasks tasks() {
+        return tasks;
+    }
+
     public Parent root() {
         return root;
     }

@@ -3,8 +3,10 @@ package dev.migscope.ui;
 import dev.migscope.remote.SshTarget;
 import dev.migscope.ui.mainwindow.RemoteController;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Reader;
 import java.io.Writer;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,13 +15,15 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Consumer;
 
 /**
  * Where the window keeps what outlives it, by the XDG base directory specification and nowhere
  * else: settings in {@code $XDG_CONFIG_HOME/migscope/settings.properties} (default
- * {@code ~/.config}), the hosts connected to in {@code $XDG_CONFIG_HOME/migscope/hosts}, the event
+ * {@code ~/.config}), the hosts connected to in {@code $XDG_CONFIG_HOME/migscope/hosts}, the device
+ * shown last in {@code $XDG_CONFIG_HOME/migscope/device}, the event
  * log in {@code $XDG_STATE_HOME/migscope/events.log} (default {@code ~/.local/state}), rotated at
  * 1 MiB to {@code events.log.1}. What is rewritten is written atomically.
  */
@@ -29,6 +33,9 @@ public record UserFiles(Path configDir, Path stateDir) implements RemoteControll
     static final int MAX_HOSTS = 20;
 
     static final long LOG_ROTATE_BYTES = 1 << 20;
+
+    /** The longest device id remembered: a PCI address, an mdev UUID and {@code sim:NAME} are far shorter. */
+    static final int MAX_DEVICE_ID = 256;
 
     public static UserFiles fromEnvironment(Map<String, String> env) {
         Path home = Path.of(env.getOrDefault("HOME", System.getProperty("user.home")));
@@ -49,6 +56,11 @@ public record UserFiles(Path configDir, Path stateDir) implements RemoteControll
     /** The hosts connected to, one {@code [USER@]HOST[:PORT]} or ssh_config alias a line, most recent first. */
     public Path hostsFile() {
         return configDir.resolve("hosts");
+    }
+
+    /** The device the window showed last: its id, one line. */
+    public Path deviceFile() {
+        return configDir.resolve("device");
     }
 
     public Path eventLog() {
@@ -117,11 +129,48 @@ public record UserFiles(Path configDir, Path stateDir) implements RemoteControll
         writeAtomically(hostsFile(), w -> w.write(String.join("\n", hosts) + "\n"));
     }
 
+    /**
+     * The id of the device the window showed last; empty when none was remembered. A file that
+     * cannot be read or holds no device id (edited by hand, or damaged) counts as none and is one
+     * sentence to {@code problems}, never a throw; showing a device writes it anew.
+     */
+    public Optional<String> loadDevice(Consumer<String> problems) {
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(deviceFile())) {
+            bytes = in.readNBytes(MAX_DEVICE_ID + 2);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            problems.accept("could not read the device shown last from " + deviceFile() + ": " + e.getMessage());
+            return Optional.empty();
+        }
+        String id;
+        try {
+            id = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString().strip();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            id = null;
+        }
+        if (id == null || id.length() > MAX_DEVICE_ID || id.codePoints().anyMatch(c -> Character.isISOControl(c)
+                || Character.isWhitespace(c))) {
+            problems.accept(deviceFile() + " holds no device id (damaged?): left out");
+            return Optional.empty();
+        }
+        return id.isEmpty() ? Optional.empty() : Optional.of(id);
+    }
+
+    /** Remembers {@code id} as the device shown last, written atomically. */
+    public void rememberDevice(String id) throws IOException {
+        writeAtomically(deviceFile(), w -> w.write(id + "\n"));
+    }
+
     private interface Content {
         void writeTo(Writer w) throws IOException;
     }
 
-    /** A temporary file beside {@code file}, then a rename over it: readers see the old file or the new one. */
+    /**
+     * A temporary file beside {@code file}, then a rename over it: readers see the old file or the
+     * new one. The temporary file is created owner-only (0600), so the file is too.
+     */
     private void writeAtomically(Path file, Content content) throws IOException {
         Files.createDirectories(file.getParent());
         Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");

@@ -2,8 +2,10 @@ package dev.migscope.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -107,5 +109,53 @@ class UserFilesTest {
                 + f.hostsFile());
         f.rememberHost("lab9");
         assertThat(f.loadHosts(problems::add)).containsExactly("lab9");
+    }
+
+    @Test
+    void theDeviceShownLastIsOneOwnerOnlyLineWrittenByRename() throws Exception {
+        UserFiles f = UserFiles.fromEnvironment(Map.of("HOME", home.toString(),
+                "XDG_CONFIG_HOME", home.resolve("c").toString()));
+        assertThat(f.deviceFile()).isEqualTo(home.resolve("c/migscope/device"));
+        List<String> problems = new ArrayList<>();
+        assertThat(f.loadDevice(problems::add)).isEmpty();
+
+        f.rememberDevice("sim:pds-0");
+        Path old = home.resolve("old-device");
+        Files.createLink(old, f.deviceFile());
+        f.rememberDevice("0000:3b:00.1");
+        assertThat(f.loadDevice(problems::add)).hasValue("0000:3b:00.1");
+        assertThat(Files.readAllLines(old)).containsExactly("sim:pds-0");
+        assertThat(Files.getPosixFilePermissions(f.deviceFile())).containsExactlyInAnyOrder(
+                PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        try (var files = Files.list(f.configDir())) {
+            assertThat(files.map(x -> x.getFileName().toString())).containsExactly("device");
+        }
+        assertThat(problems).isEmpty();
+    }
+
+    @Test
+    void aDamagedDeviceFileIsAProblemToTellNeverAThrow() throws Exception {
+        UserFiles f = UserFiles.fromEnvironment(Map.of("HOME", home.toString()));
+        Files.createDirectories(f.configDir());
+        List<String> problems = new ArrayList<>();
+        for (byte[] damaged : List.of(new byte[] {(byte) 0xff, (byte) 0xfe, 10},
+                "sim:pds-0\nsim:mlx5-0\n".getBytes(StandardCharsets.UTF_8),
+                "sim:\u001b[2Jpds-0".getBytes(StandardCharsets.UTF_8),
+                "x".repeat(UserFiles.MAX_DEVICE_ID + 1).getBytes(StandardCharsets.UTF_8))) {
+            Files.write(f.deviceFile(), damaged);
+            problems.clear();
+            assertThat(f.loadDevice(problems::add)).isEmpty();
+            assertThat(problems).containsExactly(f.deviceFile() + " holds no device id (damaged?): left out");
+        }
+        Files.writeString(f.deviceFile(), "x".repeat(UserFiles.MAX_DEVICE_ID) + "\n");
+        assertThat(f.loadDevice(problems::add)).hasValue("x".repeat(UserFiles.MAX_DEVICE_ID));
+
+        // Not a file at all: one sentence naming it.
+        Files.delete(f.deviceFile());
+        Files.createDirectory(f.deviceFile());
+        problems.clear();
+        assertThat(f.loadDevice(problems::add)).isEmpty();
+        assertThat(problems).singleElement().asString().startsWith("could not read the device shown last from "
+                + f.deviceFile());
     }
 }
