@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -291,15 +290,9 @@ public final class MigscopeCli implements Callable<Integer> {
     /** Waits for device-thread work; a device error that escapes as an exception becomes exit code 1. */
     static <T> T await(CompletableFuture<T> work) {
         try {
-            return work.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CliFailure(ExitCode.FAILED, "interrupted");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof VfioException) {
-                throw new CliFailure(ExitCode.FAILED, VfioException.describe(e));
-            }
-            throw new IllegalStateException(String.valueOf(e.getCause()), e.getCause());
+            return VfioException.await(work, "device call");
+        } catch (VfioException e) {
+            throw new CliFailure(ExitCode.FAILED, e.error().describe());
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.migscope.device;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -30,5 +31,24 @@ public final class VfioException extends Exception {
             return v.error().describe();
         }
         return String.valueOf(c.getMessage() != null ? c.getMessage() : c);
+    }
+
+    /**
+     * Waits for a device call's future (a device thread's, a far side's) and unwraps its failure:
+     * the {@link VfioException} it failed with, or any other failure as EIO on {@code call} with
+     * its sentence; an interrupt is ECANCELED.
+     */
+    public static <T> T await(CompletableFuture<T> f, String call) throws VfioException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof VfioException v) {
+                throw v;
+            }
+            throw new VfioException(VfioError.of(Errno.EIO, call, null, describe(e)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VfioException(VfioError.of(Errno.ECANCELED, call, null, "interrupted"));
+        }
     }
 }

@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
@@ -168,17 +167,7 @@ public final class RemoteHost implements Host {
     }
 
     static JsonNode await(CompletableFuture<JsonNode> f) throws VfioException {
-        try {
-            return f.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof VfioException v) {
-                throw v;
-            }
-            throw new VfioException(VfioError.of(Errno.EIO, "agent", null, VfioException.describe(e)));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new VfioException(VfioError.of(Errno.ECANCELED, "agent", null, "interrupted"));
-        }
+        return VfioException.await(f, "agent");
     }
 
     private String checked(String id, String op) throws VfioException {
