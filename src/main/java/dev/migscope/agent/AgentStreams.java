@@ -8,7 +8,7 @@ import dev.migscope.json.Json;
 import dev.migscope.remote.protocol.Codec;
 import dev.migscope.remote.protocol.Protocol;
 import dev.migscope.remote.protocol.StreamFrames;
-import dev.migscope.session.MigrationFile;
+import dev.migscope.device.MigrationFile;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.view.Cancellation;
 import dev.migscope.view.Progress;

@@ -9,7 +9,7 @@ import dev.migscope.fsm.MigState;
 import dev.migscope.remote.protocol.Codec;
 import dev.migscope.remote.protocol.Protocol;
 import dev.migscope.remote.protocol.StreamFrames;
-import dev.migscope.session.MigrationFile;
+import dev.migscope.device.MigrationFile;
 import dev.migscope.view.Cancellation;
 import dev.migscope.view.Progress;
 import dev.migscope.view.StreamResult;

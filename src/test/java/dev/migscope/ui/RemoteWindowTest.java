@@ -7,7 +7,7 @@ import dev.migscope.fsm.MigState;
 import dev.migscope.remote.MigscopeVersion;
 import dev.migscope.remote.RemoteDevice;
 import dev.migscope.remote.SshSettings;
-import dev.migscope.session.MigrationFile;
+import dev.migscope.device.MigrationFile;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.testsupport.Sshd;
 import dev.migscope.ui.common.Theme;
