@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.fsm.MigState;
 import dev.migscope.json.Json;
-import dev.migscope.remote.protocol.Protocol;
+import dev.migscope.protocol.Protocol;
 import dev.migscope.testsupport.Sshd;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,9 +1,11 @@
 package dev.migscope.cli;
 
 import dev.migscope.device.VfioException;
+import dev.migscope.qemu.AttachCodec;
 import dev.migscope.qemu.AttachRun;
 import dev.migscope.qemu.Observation;
 import dev.migscope.qemu.QemuReport;
+import dev.migscope.remote.RemoteHost;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -87,7 +89,10 @@ final class AttachCommand implements Callable<Integer> {
                 root.checkedPath("the migration URI", migrate);
             }
             try {
-                return ended(out, root.remote().orElseThrow().attach(options, root.sim, printer));
+                RemoteHost.AttachReply r = root.remote().orElseThrow().attach(AttachCodec.options(options), root.sim,
+                        j -> printer.accept(AttachCodec.observation(j)));
+                return ended(out, r.lost() == null ? AttachCodec.result(r.result())
+                        : AttachCodec.lost(r.lost(), r.lastReport()));
             } catch (VfioException e) {
                 throw new CliFailure(ExitCode.FAILED, e.error().describe());
             }

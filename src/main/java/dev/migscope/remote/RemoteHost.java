@@ -7,12 +7,8 @@ import dev.migscope.device.Errno;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
 import dev.migscope.json.Json;
-import dev.migscope.qemu.AttachRun;
-import dev.migscope.qemu.Observation;
-import dev.migscope.qemu.QemuReport;
-import dev.migscope.remote.protocol.AttachCodec;
-import dev.migscope.remote.protocol.Codec;
-import dev.migscope.remote.protocol.Protocol;
+import dev.migscope.protocol.Codec;
+import dev.migscope.protocol.Protocol;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -100,23 +96,32 @@ public final class RemoteHost implements AutoCloseable {
     }
 
     /**
+     * What an attach run there ended with, as the agent sent it: its reply ({@code result}), or, when
+     * the connection was lost first, why ({@code lost}) with the last report pushed before
+     * ({@code lastReport}, null when none had arrived). {@code qemu.AttachCodec} reads them: an
+     * attach's values are qemu's, and this side only carries them.
+     */
+    public record AttachReply(JsonNode result, String lost, JsonNode lastReport) {
+    }
+
+    /**
      * Runs {@code migscope attach} there, on QMP sockets there (checked by the caller with
      * {@link SafeName#pathProblem}), with that host's devices. Each observation is handed to
      * {@code observer} on the connection's reader thread, in the order the far side saw them. A
-     * lost connection is a result, {@link AttachRun.Ending#LOST}, with the last report that arrived.
+     * lost connection is a reply too, with the last report that arrived.
      *
-     * @param sim whether that host's registry always lists the simulated devices (as {@code --sim})
+     * @param options the run's options as JSON ({@code qemu.AttachCodec})
+     * @param sim     whether that host's registry always lists the simulated devices (as {@code --sim})
      * @throws VfioException the agent could not run it
      */
-    public AttachRun.Result attach(AttachRun.Options o, boolean sim, Consumer<Observation> observer)
-            throws VfioException {
+    public AttachReply attach(ObjectNode options, boolean sim, Consumer<JsonNode> observer) throws VfioException {
         AtomicReference<JsonNode> soFar = new AtomicReference<>();
         CompletableFuture<JsonNode> f = connection.request(Protocol.ATTACH,
-                AttachCodec.options(o).put("sim", sim), new AgentConnection.Pushes() {
+                options.deepCopy().put("sim", sim), new AgentConnection.Pushes() {
                     @Override
                     public void pushed(JsonNode m) {
                         if (Protocol.OBSERVATION.equals(m.path("type").asText())) {
-                            observer.accept(AttachCodec.observation(m.path("observation")));
+                            observer.accept(m.path("observation"));
                         } else if (Protocol.REPORT.equals(m.path("type").asText())) {
                             soFar.set(m.get("report"));
                         }
@@ -128,15 +133,13 @@ public final class RemoteHost implements AutoCloseable {
                     }
                 });
         try {
-            return AttachCodec.result(await(f));
+            return new AttachReply(await(f), null, null);
         } catch (VfioException e) {
             String lost = connection.lost();
             if (lost == null) {
                 throw e;
             }
-            QemuReport last = AttachCodec.report(soFar.get());
-            String why = lost + "; the far side's migscope detaches from its QEMUs and leaves them as they are";
-            return new AttachRun.Result(AttachRun.Ending.LOST, why, last == null ? null : last.lost(lost));
+            return new AttachReply(null, lost, soFar.get());
         }
     }
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.fsm.MigState;
-import dev.migscope.remote.MigscopeVersion;
+import dev.migscope.protocol.MigscopeVersion;
 import dev.migscope.remote.RemoteDevice;
 import dev.migscope.remote.SshSettings;
 import dev.migscope.device.MigrationFile;
