@@ -4,9 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.fsm.MigState;
 import dev.migscope.json.Json;
-import dev.migscope.remote.protocol.Protocol;
-import dev.migscope.session.SessionOptions;
-import dev.migscope.session.TransitionMode;
+import dev.migscope.protocol.Protocol;
 import dev.migscope.testsupport.Sshd;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,11 +47,10 @@ public final class RemoteBench {
         try (Sshd sshd = Sshd.start(dir)) {
             SshSettings ssh = new SshSettings("ssh", sshd.clientOptions(), List.of(Sshd.launcher(dir).toString(), "agent"));
             SshTarget target = SshTarget.parse(sshd.host());
-            SessionOptions options = new SessionOptions(Duration.ofMillis(50), 1000,
-                    SessionOptions.DEFAULT_LINK_BANDWIDTH, true, TransitionMode.STEPWISE, Duration.ofSeconds(10), 1 << 20,
-                    System::nanoTime);
-            try (RemoteHost host = RemoteHost.connect(target, ssh, "bench", true, System.err::println);
-                    RemoteDevice dev = host.open("sim:mlx5-0", options, false)) {
+            RemoteOptions options = new RemoteOptions(true, true, false, Duration.ofMillis(50), 1000,
+                    Duration.ofSeconds(10), 1 << 20, false);
+            try (RemoteHost host = RemoteHost.connect(target, ssh, "bench", System.err::println);
+                    RemoteDevice dev = host.open("sim:mlx5-0", options)) {
                 for (int r = 1; r <= rounds; r++) {
                     double raw = median(n, () -> host.call(Protocol.ARM, dev.args().put("armed", true)));
                     MigState[] next = {MigState.STOP};

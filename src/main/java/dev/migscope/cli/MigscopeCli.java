@@ -5,6 +5,7 @@ import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.VfioException;
 import dev.migscope.host.Host;
 import dev.migscope.host.LocalHost;
+import dev.migscope.host.SshHost;
 import dev.migscope.remote.HostException;
 import dev.migscope.remote.RemoteHost;
 import dev.migscope.remote.SafeName;
@@ -189,10 +190,10 @@ public final class MigscopeCli implements Callable<Integer> {
             } else {
                 PrintWriter err = spec.commandLine().getErr();
                 try {
-                    host = RemoteHost.connect(t, ssh, VersionProvider.version(), sim, line -> {
+                    host = new SshHost(RemoteHost.connect(t, ssh, VersionProvider.version(), line -> {
                         err.println(line);
                         err.flush();
-                    });
+                    }), sim);
                 } catch (HostException e) {
                     throw new CliFailure(ExitCode.NO_DEVICE, e.getMessage());
                 }

@@ -1,6 +1,6 @@
 package dev.migscope.cli;
 
-import dev.migscope.remote.MigscopeVersion;
+import dev.migscope.protocol.MigscopeVersion;
 import picocli.CommandLine.IVersionProvider;
 
 /**

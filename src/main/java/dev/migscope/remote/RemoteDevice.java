@@ -11,11 +11,10 @@ import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
 import dev.migscope.json.Json;
-import dev.migscope.remote.protocol.Codec;
-import dev.migscope.remote.protocol.Protocol;
+import dev.migscope.protocol.Codec;
+import dev.migscope.protocol.Protocol;
 import dev.migscope.telemetry.Telemetry;
 import dev.migscope.view.Cancellation;
-import dev.migscope.session.SessionOptions;
 import dev.migscope.view.DeviceControl;
 import dev.migscope.view.DeviceEvent;
 import dev.migscope.view.DeviceListener;
@@ -63,7 +62,7 @@ public final class RemoteDevice implements DeviceView, DeviceControl {
     private volatile boolean closed;
     private final RemoteStreams streams;
 
-    RemoteDevice(RemoteHost host, AgentConnection connection, JsonNode opened, SessionOptions options) {
+    RemoteDevice(RemoteHost host, AgentConnection connection, JsonNode opened, RemoteOptions options) {
         this.host = host;
         this.connection = connection;
         this.session = opened.path("session").asLong();

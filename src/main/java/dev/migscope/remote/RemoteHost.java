@@ -6,16 +6,9 @@ import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.Errno;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
-import dev.migscope.host.Host;
 import dev.migscope.json.Json;
-import dev.migscope.qemu.AttachRun;
-import dev.migscope.qemu.Observation;
-import dev.migscope.qemu.QemuReport;
-import dev.migscope.remote.protocol.AttachCodec;
-import dev.migscope.remote.protocol.Codec;
-import dev.migscope.remote.protocol.Protocol;
-import dev.migscope.session.SessionOptions;
-import dev.migscope.session.TransitionMode;
+import dev.migscope.protocol.Codec;
+import dev.migscope.protocol.Protocol;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -27,54 +20,39 @@ import java.util.function.Consumer;
  * A host reached through ssh and its {@code migscope agent}: its devices, and views of the ones
  * opened there. Every device id is checked ({@link SafeName}) before it is sent.
  */
-public final class RemoteHost implements Host {
+public final class RemoteHost implements AutoCloseable {
 
     private final SshTarget target;
     private final AgentConnection connection;
-    private final boolean sim;
 
-    private RemoteHost(SshTarget target, AgentConnection connection, boolean sim) {
+    private RemoteHost(SshTarget target, AgentConnection connection) {
         this.target = target;
         this.connection = connection;
-        this.sim = sim;
     }
 
     /**
      * Runs ssh and checks the agent's greeting.
      *
-     * @param sim         whether that host always lists its simulated devices (the CLI's {@code --sim})
      * @param sshMessages gets ssh's own messages, line by line, as ssh wrote them
      * @throws HostException ssh could not connect, migscope is missing there, or speaks another protocol
      */
-    public static RemoteHost connect(SshTarget target, SshSettings settings, String localVersion, boolean sim,
+    public static RemoteHost connect(SshTarget target, SshSettings settings, String localVersion,
             Consumer<String> sshMessages) throws HostException {
-        return new RemoteHost(target, AgentConnection.start(target, settings, localVersion, sshMessages), sim);
+        return new RemoteHost(target, AgentConnection.start(target, settings, localVersion, sshMessages));
     }
 
     public SshTarget target() {
         return target;
     }
 
-    @Override
-    public String name() {
-        return target.display();
-    }
-
     /** The far side's migscope version. */
-    @Override
-    public String migscopeVersion() {
+    public String farVersion() {
         return connection.hello().path("migscope").asText();
     }
 
     /** The far side's kernel release. */
-    @Override
     public String kernel() {
         return connection.hello().path("kernel").asText();
-    }
-
-    @Override
-    public Optional<String> lost() {
-        return Optional.ofNullable(connection.lost());
     }
 
     /**
@@ -85,8 +63,12 @@ public final class RemoteHost implements Host {
         return connection.ended();
     }
 
-    @Override
-    public List<DeviceInfo> devices() throws VfioException {
+    /** Why the connection ended, or empty while it holds. */
+    public Optional<String> lost() {
+        return Optional.ofNullable(connection.lost());
+    }
+
+    public List<DeviceInfo> list(boolean sim) throws VfioException {
         JsonNode r = call(Protocol.LIST, Json.object().put("sim", sim));
         List<DeviceInfo> devices = new ArrayList<>();
         r.path("devices").forEach(d -> devices.add(Codec.info(d)));
@@ -94,18 +76,20 @@ public final class RemoteHost implements Host {
     }
 
     /** Opens {@code id} there (or watches it, when busy and allowed); the view lives until closed. */
-    @Override
-    public RemoteDevice open(String id, SessionOptions o, boolean watchIfBusy) throws VfioException {
-        ObjectNode args = Json.object().put("device", checked(id, Protocol.OPEN)).put("sim", sim)
-                .put("armed", o.armed()).put("kernel_walk", o.mode() == TransitionMode.KERNEL)
+    public RemoteDevice open(String id, RemoteOptions o) throws VfioException {
+        ObjectNode args = Json.object().put("device", checked(id, Protocol.OPEN)).put("sim", o.sim())
+                .put("armed", o.armed()).put("kernel_walk", o.kernelWalk())
                 .put("sample_interval_nanos", o.sampleInterval().toNanos())
                 .put("precopy_max_nanos", o.precopyMax().toNanos()).put("precopy_threshold", o.precopyThreshold())
-                .put("watch_if_busy", watchIfBusy);
+                .put("watch_if_busy", o.watchIfBusy());
         return new RemoteDevice(this, connection, call(Protocol.OPEN, args), o);
     }
 
-    @Override
-    public ConformReply conform(String id, String peer, int repeats, long maxStreamBytes, boolean json)
+    /** The conformance report, run there, as text or JSON. */
+    public record ConformReply(String report, boolean failed) {
+    }
+
+    public ConformReply conform(String id, String peer, int repeats, long maxStreamBytes, boolean json, boolean sim)
             throws VfioException {
         ObjectNode args = Json.object().put("device", checked(id, Protocol.CONFORM)).put("sim", sim)
                 .put("repeats", repeats).put("max_stream_bytes", maxStreamBytes).put("json", json);
@@ -117,22 +101,32 @@ public final class RemoteHost implements Host {
     }
 
     /**
+     * What an attach run there ended with, as the agent sent it: its reply ({@code result}), or, when
+     * the connection was lost first, why ({@code lost}) with the last report pushed before
+     * ({@code lastReport}, null when none had arrived). {@code qemu.AttachCodec} reads them: an
+     * attach's values are qemu's, and this side only carries them.
+     */
+    public record AttachReply(JsonNode result, String lost, JsonNode lastReport) {
+    }
+
+    /**
      * Runs {@code migscope attach} there, on QMP sockets there (checked by the caller with
      * {@link SafeName#pathProblem}), with that host's devices. Each observation is handed to
      * {@code observer} on the connection's reader thread, in the order the far side saw them. A
-     * lost connection is a result, {@link AttachRun.Ending#LOST}, with the last report that arrived.
+     * lost connection is a reply too, with the last report that arrived.
      *
+     * @param options the run's options as JSON ({@code qemu.AttachCodec})
+     * @param sim     whether that host's registry always lists the simulated devices (as {@code --sim})
      * @throws VfioException the agent could not run it
      */
-    @Override
-    public AttachRun.Result attach(AttachRun.Options o, Consumer<Observation> observer) throws VfioException {
+    public AttachReply attach(ObjectNode options, boolean sim, Consumer<JsonNode> observer) throws VfioException {
         AtomicReference<JsonNode> soFar = new AtomicReference<>();
         CompletableFuture<JsonNode> f = connection.request(Protocol.ATTACH,
-                AttachCodec.options(o).put("sim", sim), new AgentConnection.Pushes() {
+                options.deepCopy().put("sim", sim), new AgentConnection.Pushes() {
                     @Override
                     public void pushed(JsonNode m) {
                         if (Protocol.OBSERVATION.equals(m.path("type").asText())) {
-                            observer.accept(AttachCodec.observation(m.path("observation")));
+                            observer.accept(m.path("observation"));
                         } else if (Protocol.REPORT.equals(m.path("type").asText())) {
                             soFar.set(m.get("report"));
                         }
@@ -144,15 +138,13 @@ public final class RemoteHost implements Host {
                     }
                 });
         try {
-            return AttachCodec.result(await(f));
+            return new AttachReply(await(f), null, null);
         } catch (VfioException e) {
             String lost = connection.lost();
             if (lost == null) {
                 throw e;
             }
-            QemuReport last = AttachCodec.report(soFar.get());
-            String why = lost + "; the far side's migscope detaches from its QEMUs and leaves them as they are";
-            return new AttachRun.Result(AttachRun.Ending.LOST, why, last == null ? null : last.lost(lost));
+            return new AttachReply(null, lost, soFar.get());
         }
     }
 

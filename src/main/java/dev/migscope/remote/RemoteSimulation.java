@@ -6,7 +6,7 @@ import dev.migscope.device.Errno;
 import dev.migscope.device.SimulationControls;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.Arc;
-import dev.migscope.remote.protocol.Protocol;
+import dev.migscope.protocol.Protocol;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 

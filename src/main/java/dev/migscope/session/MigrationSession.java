@@ -8,6 +8,7 @@ import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.DeviceSession;
 import dev.migscope.device.Errno;
 import dev.migscope.device.IovaRange;
+import dev.migscope.device.MigrationFile;
 import dev.migscope.device.SimulationControls;
 import dev.migscope.device.VfioCall;
 import dev.migscope.device.VfioError;

@@ -1,6 +1,7 @@
 package dev.migscope.session;
 
 import dev.migscope.device.Errno;
+import dev.migscope.device.MigrationFile;
 import dev.migscope.device.MigrationStream;
 import dev.migscope.device.PrecopyInfo;
 import dev.migscope.device.StreamIo;

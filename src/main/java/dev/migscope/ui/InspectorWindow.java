@@ -11,7 +11,7 @@ import dev.migscope.remote.RemoteHost;
 import dev.migscope.remote.SshSettings;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.host.LocalHost;
-import dev.migscope.remote.MigscopeVersion;
+import dev.migscope.protocol.MigscopeVersion;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.session.demo.DemoScenario;
 import dev.migscope.ui.charts.ChartsPane;
@@ -115,7 +115,8 @@ public final class InspectorWindow {
             RemoteController.HostMemory hosts, Supplier<SshSettings> ssh) {
         this.registry = registry;
         this.theme = theme;
-        devices.setThisHost(DeviceListView.identity(new LocalHost(registry, MigscopeVersion.current())));
+        LocalHost here = new LocalHost(registry, MigscopeVersion.current());
+        devices.setThisHost(DeviceListView.identity(here.kernel(), here.migscopeVersion()));
         deviceList = new DeviceListController(devices, registry, options, selected, log, tasks);
         calls = new DeviceCalls(selected, log);
         TabPane tabs = new TabPane();

@@ -29,7 +29,8 @@ final class HouseRules {
      * front ends (ui, cli, agent) see devices through views and sessions; session, qemu, remote
      * and conform sit on the SPI (device); the backends (linux, sim) implement it; fsm, telemetry
      * and json use nothing of the project. Nothing above device reaches linux or sim: backends
-     * come from device's registry.
+     * come from device's registry. The far side (agent) and the near side of {@code --host}
+     * (remote) meet only in protocol, below both.
      *
      * @param optionalLayers true where a layer may have no class (the fixture has only a few)
      */
@@ -46,6 +47,7 @@ final class HouseRules {
                 .layer("session").definedBy(root + ".session..")
                 .optionalLayer("qemu").definedBy(root + ".qemu..")
                 .layer("remote").definedBy(root + ".remote..")
+                .layer("protocol").definedBy(root + ".protocol..")
                 .layer("view").definedBy(root + ".view..")
                 .layer("device").definedBy(root + ".device..")
                 .layer("linux").definedBy(root + ".linux..")
@@ -55,28 +57,32 @@ final class HouseRules {
                 .layer("json").definedBy(root + ".json..")
 
                 .whereLayer("entry point").mayOnlyAccessLayers("cli", "ui")
-                // A command runs against a host; the choice of host (this one, or --host) is the CLI's.
+                // A command runs against a host; the choice of host (this one, or --host) is the CLI's. It
+                // reads this migscope's version, which the agent's hello carries, from protocol.
                 .whereLayer("cli").mayOnlyAccessLayers("agent", "host", "conform", "session", "qemu", "remote",
-                        "view", "device", "fsm", "telemetry", "json")
+                        "protocol", "view", "device", "fsm", "telemetry", "json")
                 // The window attaches to QEMUs (File -> Attach to QEMU...) and connects to hosts (File ->
                 // Connect to host...) as it opens sessions; graph, charts and log still read only the view.
-                .whereLayer("ui").mayOnlyAccessLayers("host", "conform", "session", "qemu", "remote", "view",
+                .whereLayer("ui").mayOnlyAccessLayers("host", "conform", "session", "qemu", "remote", "protocol",
+                        "view",
                         "device", "fsm", "telemetry")
                 // The agent, a front end on the far side, runs what the CLI runs there (attach too: QEMUs
-                // there) and speaks remote's protocol.
-                .whereLayer("agent").mayOnlyAccessLayers("conform", "session", "qemu", "remote", "view", "device",
+                // there) and speaks the protocol; nothing of the near side.
+                .whereLayer("agent").mayOnlyAccessLayers("conform", "session", "qemu", "protocol", "view", "device",
                         "fsm", "telemetry", "json")
-                // A host lists and opens its devices, runs the conformance checks and attaches to QEMUs there.
-                .whereLayer("host").mayOnlyAccessLayers("conform", "session", "qemu", "view", "device")
-                .whereLayer("conform").mayOnlyAccessLayers("session", "view", "device", "fsm", "telemetry", "json")
+                // A host lists and opens its devices, runs the conformance checks and attaches to QEMUs
+                // there: here through the session and qemu, over ssh through remote (SshHost maps a
+                // session's options to the far side's and reads an attach's values from what crossed).
+                .whereLayer("host").mayOnlyAccessLayers("conform", "session", "qemu", "remote", "view", "device")
+                .whereLayer("conform").mayOnlyAccessLayers("device", "fsm", "json")
                 .whereLayer("session").mayOnlyAccessLayers("view", "device", "fsm", "telemetry")
-                // QMP and the agent's protocol are JSON.
+                // QMP, and an attach's values over --host (AttachCodec), are JSON.
                 .whereLayer("qemu").mayOnlyAccessLayers("view", "device", "fsm", "telemetry", "json")
-                // A save over --host writes, and a resume verifies, the same stream file as a local one; an
-                // attach over --host carries qemu's observations and report.
-                // A remote host is a host.
-                .whereLayer("remote").mayOnlyAccessLayers("host", "session", "qemu", "view", "device", "fsm",
-                        "telemetry", "json")
+                // The near side of --host: views of the far side's devices, over the protocol.
+                .whereLayer("remote").mayOnlyAccessLayers("protocol", "view", "device", "fsm", "telemetry", "json")
+                // The agent's JSON lines carry views' values; stream files cross as frames of device's
+                // MigrationFile.
+                .whereLayer("protocol").mayOnlyAccessLayers("view", "device", "fsm", "telemetry", "json")
                 .whereLayer("view").mayOnlyAccessLayers("device", "fsm", "telemetry")
                 .whereLayer("linux").mayOnlyAccessLayers("device", "fsm")
                 .whereLayer("sim").mayOnlyAccessLayers("device", "fsm")

@@ -27,6 +27,16 @@ class HouseRulesFailTest {
     }
 
     @Test
+    void theAgentReachingTheNearSideBreaksTheLayersAndBothSidesMayUseTheProtocol() {
+        List<String> violations = violations(HouseRules.layers(ROOT, true).evaluate(FIXTURE));
+
+        assertThat(violations).anySatisfy(v -> assertThat(v).contains(F + "agent.Agent.greetLike",
+                F + "remote.Connection"));
+        assertThat(violations).noneSatisfy(v -> assertThat(v).startsWith("Method <" + F + "agent.Agent.reply()"));
+        assertThat(violations).noneSatisfy(v -> assertThat(v).startsWith("Method <" + F + "remote.Connection."));
+    }
+
+    @Test
     void aClassInANewPackageThatNoLayerNamesBreaksTheLayers() {
         List<String> violations = violations(HouseRules.layers(ROOT, true).evaluate(FIXTURE));
 

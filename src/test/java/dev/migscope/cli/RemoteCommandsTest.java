@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.remote.SshSettings;
-import dev.migscope.remote.protocol.Protocol;
-import dev.migscope.session.MigrationFile;
+import dev.migscope.protocol.Protocol;
+import dev.migscope.device.MigrationFile;
 import dev.migscope.testsupport.Sshd;
 import java.io.PrintWriter;
 import java.io.StringWriter;

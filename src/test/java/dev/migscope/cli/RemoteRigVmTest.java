@@ -6,7 +6,7 @@ import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.DeviceSession;
 import dev.migscope.fsm.MigState;
 import dev.migscope.remote.SshSettings;
-import dev.migscope.session.MigrationFile;
+import dev.migscope.device.MigrationFile;
 import dev.migscope.testsupport.RigDevices;
 import dev.migscope.testsupport.Sshd;
 import java.nio.charset.StandardCharsets;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
-import dev.migscope.session.MigrationFile;
+import dev.migscope.device.MigrationFile;
 import dev.migscope.sim.ManualClock;
 import java.io.IOException;
 import java.io.RandomAccessFile;

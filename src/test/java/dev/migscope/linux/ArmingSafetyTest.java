@@ -10,7 +10,7 @@ import dev.migscope.device.VfioError;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
 import dev.migscope.view.Cancellation;
-import dev.migscope.session.MigrationFile;
+import dev.migscope.device.MigrationFile;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.view.Progress;
 import dev.migscope.session.SessionOptions;

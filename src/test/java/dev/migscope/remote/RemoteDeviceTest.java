@@ -12,7 +12,6 @@ import dev.migscope.fsm.Arc;
 import dev.migscope.fsm.MigState;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
-import dev.migscope.session.TransitionMode;
 import dev.migscope.telemetry.Metric;
 import dev.migscope.telemetry.Sample;
 import dev.migscope.testsupport.Sshd;
@@ -56,7 +55,7 @@ class RemoteDeviceTest {
         sshd = Sshd.start(dir);
         host = RemoteHost.connect(SshTarget.parse(sshd.host()),
                 sshd.agentSettings(),
-                "test", true, line -> { });
+                "test", line -> { });
     }
 
     @AfterAll
@@ -70,8 +69,8 @@ class RemoteDeviceTest {
     }
 
     private static RemoteDevice open(String id) throws Exception {
-        return host.open(id, new SessionOptions(Duration.ofMillis(50), 1000, SessionOptions.DEFAULT_LINK_BANDWIDTH, true,
-                TransitionMode.STEPWISE, Duration.ofSeconds(10), 1 << 20, System::nanoTime), false);
+        return host.open(id, new RemoteOptions(true, true, false, Duration.ofMillis(50), 1000, Duration.ofSeconds(10),
+                1 << 20, false));
     }
 
     private static <T> T get(java.util.concurrent.CompletableFuture<T> f) throws Exception {
@@ -200,9 +199,9 @@ class RemoteDeviceTest {
     void onALostConnectionSimulateFailsAndDmaLoggingAnswersWithTheLostConnection() throws Exception {
         RemoteHost own = RemoteHost.connect(SshTarget.parse(sshd.host()),
                 sshd.agentSettings(),
-                "test", true, line -> { });
-        RemoteDevice d = own.open("sim:xe-0", new SessionOptions(Duration.ofMillis(50), 1000, SessionOptions.DEFAULT_LINK_BANDWIDTH, true,
-                TransitionMode.STEPWISE, Duration.ofSeconds(10), 1 << 20, System::nanoTime), false);
+                "test", line -> { });
+        RemoteDevice d = own.open("sim:xe-0", new RemoteOptions(true, true, false, Duration.ofMillis(50), 1000,
+                Duration.ofSeconds(10), 1 << 20, false));
         own.close();
 
         // The view keeps its last state, says why it lost the device, and can no longer be driven.

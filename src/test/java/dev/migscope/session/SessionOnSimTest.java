@@ -1,5 +1,6 @@
 package dev.migscope.session;
 
+import dev.migscope.device.MigrationFile;
 import dev.migscope.view.StreamResult;
 import dev.migscope.view.Progress;
 import dev.migscope.view.Cancellation;

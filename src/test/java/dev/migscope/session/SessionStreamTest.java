@@ -1,5 +1,7 @@
 package dev.migscope.session;
 
+import dev.migscope.device.MigrationFile;
+import dev.migscope.testsupport.FullDiskChannel;
 import dev.migscope.view.StreamResult;
 import dev.migscope.view.Progress;
 import dev.migscope.view.Cancellation;

@@ -1,5 +1,6 @@
 package dev.migscope.session;
 
+import dev.migscope.testsupport.FullDiskChannel;
 import dev.migscope.view.StreamResult;
 import dev.migscope.view.Progress;
 import dev.migscope.view.Cancellation;
@@ -206,7 +207,7 @@ class StreamFileFuzzTest {
             byte[] b = new byte[rnd.nextInt(4 * 1024)];
             rnd.nextBytes(b);
             if (i % 2 == 0 && b.length >= 8) {
-                System.arraycopy(MigrationFile.MAGIC, 0, b, 0, 8);
+                System.arraycopy(good, 0, b, 0, 8);
             }
             refuse("garbage " + i, b, "too short", "bad magic", "format version", "header", "corrupt");
         }

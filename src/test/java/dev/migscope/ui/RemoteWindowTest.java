@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.fsm.MigState;
-import dev.migscope.remote.MigscopeVersion;
+import dev.migscope.protocol.MigscopeVersion;
 import dev.migscope.remote.RemoteDevice;
 import dev.migscope.remote.SshSettings;
-import dev.migscope.session.MigrationFile;
+import dev.migscope.device.MigrationFile;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.testsupport.Sshd;
 import dev.migscope.ui.common.Theme;

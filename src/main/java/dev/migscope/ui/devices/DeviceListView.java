@@ -3,7 +3,6 @@ package dev.migscope.ui.devices;
 import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceKind;
 import dev.migscope.fsm.MigState;
-import dev.migscope.host.Host;
 import dev.migscope.host.LocalHost;
 import dev.migscope.ui.common.Tooltips;
 import dev.migscope.view.DeviceView;
@@ -209,8 +208,8 @@ public final class DeviceListView extends VBox {
     }
 
     /** What a host's node says of it first, this machine's as another's. */
-    public static String identity(Host h) {
-        return "Linux " + h.kernel() + ", migscope " + h.migscopeVersion();
+    public static String identity(String kernel, String migscopeVersion) {
+        return "Linux " + kernel + ", migscope " + migscopeVersion;
     }
 
     /** What this machine's node says of it: its kernel and migscope version. FX thread. */

@@ -4,8 +4,9 @@ import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceKind;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigState;
+import dev.migscope.protocol.MigscopeVersion;
+import dev.migscope.host.SshHost;
 import dev.migscope.remote.HostException;
-import dev.migscope.remote.MigscopeVersion;
 import dev.migscope.remote.RemoteDevice;
 import dev.migscope.remote.RemoteHost;
 import dev.migscope.remote.SshSettings;
@@ -152,13 +153,13 @@ public final class RemoteController {
             RemoteHost r;
             try {
                 // The window lists the simulated devices too, here and there.
-                r = RemoteHost.connect(h.target, ssh.get(), MigscopeVersion.current(), true,
+                r = RemoteHost.connect(h.target, ssh.get(), MigscopeVersion.current(),
                         line -> FxTasks.FX.execute(() -> log.note(h.display() + "  ssh: " + line)));
             } catch (HostException | IllegalArgumentException e) {
                 throw new CompletionException(e);
             }
             try {
-                return new Connected(r, r.devices());
+                return new Connected(r, r.list(true));
             } catch (VfioException e) {
                 r.close();
                 throw new CompletionException(e);
@@ -189,7 +190,7 @@ public final class RemoteController {
         h.remote = r;
         h.devices = c.devices();
         h.status = null;
-        log.note("connected to " + h.display() + ": " + DeviceListView.identity(r) + ", "
+        log.note("connected to " + h.display() + ": " + DeviceListView.identity(r.kernel(), r.farVersion()) + ", "
                 + c.devices().size() + " devices");
         FxTasks.onFx(r.ended()).thenAccept(reason -> ended(h, r, reason));
         files.execute(() -> {
@@ -298,7 +299,7 @@ public final class RemoteController {
         SessionOptions options = baseOptions.withArmed(sim);
         return h.tasks.supply(() -> {
             try {
-                return r.open(id, options, false);
+                return r.open(id, SshHost.options(options, true, false));
             } catch (VfioException e) {
                 throw new CompletionException(e);
             }
@@ -362,7 +363,7 @@ public final class RemoteController {
             List<DeviceListView.Member> members = h.remote == null ? List.of() : h.devices.stream()
                     .map(d -> new DeviceListView.Member(key(h, d.id()), d, () -> rowDetail(h, d))).toList();
             String detail = h.remote == null ? h.status
-                    : DeviceListView.identity(h.remote)
+                    : DeviceListView.identity(h.remote.kernel(), h.remote.farVersion())
                     + (h.status == null ? "" : "\n" + h.status);
             nodes.add(new DeviceListView.Attached(h.display(), detail, List.of(), members, List.of(
                     new DeviceListView.NodeAction("Reconnect", () -> reconnect(h.display())),

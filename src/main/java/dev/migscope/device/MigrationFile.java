@@ -1,7 +1,5 @@
-package dev.migscope.session;
+package dev.migscope.device;
 
-import dev.migscope.device.Errno;
-import dev.migscope.device.VfioError;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
 import java.io.ByteArrayOutputStream;

@@ -1,4 +1,4 @@
-package dev.migscope.remote.protocol;
+package dev.migscope.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;

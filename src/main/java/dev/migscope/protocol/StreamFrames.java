@@ -1,9 +1,9 @@
-package dev.migscope.remote.protocol;
+package dev.migscope.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.json.Json;
-import dev.migscope.session.MigrationFile;
+import dev.migscope.device.MigrationFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

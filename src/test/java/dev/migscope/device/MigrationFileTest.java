@@ -1,10 +1,11 @@
-package dev.migscope.session;
+package dev.migscope.device;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigState;
+import dev.migscope.testsupport.FullDiskChannel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
-package dev.migscope.session;
+package dev.migscope.testsupport;
 
+import dev.migscope.device.MigrationFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
@@ -15,7 +16,7 @@ import java.nio.file.StandardOpenOption;
  * A real file channel on a disk that fills up: once {@code capacity} bytes were written, writes
  * fail as the kernel's write(2) does with ENOSPC.
  */
-final class FullDiskChannel extends FileChannel {
+public final class FullDiskChannel extends FileChannel {
 
     private final Path path;
     private final FileChannel real;
@@ -29,7 +30,7 @@ final class FullDiskChannel extends FileChannel {
     }
 
     /** An opener whose files fail after {@code capacity} bytes. */
-    static MigrationFile.ChannelOpener opener(long capacity) {
+    public static MigrationFile.ChannelOpener opener(long capacity) {
         return p -> new FullDiskChannel(p,
                 FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ),
                 capacity);

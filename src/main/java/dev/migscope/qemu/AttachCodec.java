@@ -1,12 +1,9 @@
-package dev.migscope.remote.protocol;
+package dev.migscope.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.json.Json;
-import dev.migscope.qemu.AttachRun;
-import dev.migscope.qemu.Observation;
-import dev.migscope.qemu.QemuReport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,10 +11,12 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * An {@link Protocol#ATTACH}'s values as JSON and back (since protocol 4), as {@link Codec} does
- * for the device requests: its options, each {@link Observation} pushed, and its result. The
- * report travels as {@link QemuReport#json()}; times stay QEMU's microseconds, so that the near
- * side formats them as a local attach would.
+ * An attach run over {@code --host} as JSON and back (the agent protocol's {@code attach} request,
+ * since protocol 4), as {@code protocol.Codec} does for the device requests: its options, each
+ * {@link Observation} pushed, and its result. The report travels as {@link QemuReport#json()};
+ * times stay QEMU's microseconds, so that the near side formats them as a local attach would.
+ * Here, not in {@code protocol}, because these values are qemu's: the agent encodes them where
+ * QEMU is, the near side decodes them, and {@code remote} carries them as they are.
  */
 public final class AttachCodec {
 
@@ -69,8 +68,21 @@ public final class AttachCodec {
                 j.hasNonNull("message") ? j.get("message").asText() : null, report(j.get("report")));
     }
 
+    /**
+     * The result of a run whose connection to its host was lost first: {@link AttachRun.Ending#LOST},
+     * with the last report that arrived, its QEMUs not yet ended ending with {@code why}.
+     *
+     * @param lastReport the last report pushed, null when none had arrived
+     */
+    public static AttachRun.Result lost(String why, JsonNode lastReport) {
+        QemuReport last = report(lastReport);
+        return new AttachRun.Result(AttachRun.Ending.LOST,
+                why + "; the far side's migscope detaches from its QEMUs and leaves them as they are",
+                last == null ? null : last.lost(why));
+    }
+
     /** A pushed or replied report; null when absent. */
-    public static QemuReport report(JsonNode j) {
+    private static QemuReport report(JsonNode j) {
         return j != null && j.isObject() ? QemuReport.fromJson((ObjectNode) j) : null;
     }
 }

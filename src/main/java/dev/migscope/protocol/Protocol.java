@@ -1,4 +1,4 @@
-package dev.migscope.remote.protocol;
+package dev.migscope.protocol;
 
 /**
  * The agent protocol (docs/REMOTE.md): one JSON object per line over the agent's stdin and stdout.

@@ -1,4 +1,4 @@
-package dev.migscope.remote;
+package dev.migscope.protocol;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,8 +7,9 @@ import java.util.Properties;
 /**
  * This migscope's version, which the agent's greeting carries and the near side names when the
  * two differ: the jar manifest's Implementation-Version; run from classes (an IDE, the tests) the
- * pom's version, which the build writes into version.properties. Here because both ends of
- * {@code --host} need it: the CLI, the window and the agent.
+ * pom's version, which the build writes into version.properties. In the protocol because both
+ * ends of {@code --host} need it: the agent's hello (handed it by the CLI's {@code agent} command),
+ * and the CLI and the window, which compare it with the far side's.
  */
 public final class MigscopeVersion {
 
