@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds migscope's Linux packages with jpackage, under target/packages/:
 #   migscope/                         the app-image (runs in place: target/packages/migscope/bin/migscope)
-#   migscope_VERSION-1_amd64.deb      installs to /opt/migscope, /usr/bin/migscope, a desktop entry
+#   migscope_VERSION-1_amd64.deb      installs to /opt/migscope, /usr/bin/migscope, a desktop entry, the bash
+#                                     completion and the man pages (links into /usr/share)
 #   migscope-VERSION-1.x86_64.rpm     the same for rpm-based distributions
 # Each carries a runtime jlinked from the building JDK; the JavaFX jars stay on the class path.
 #
@@ -41,6 +42,8 @@ for tool in jlink jdeps jpackage jar; do
 done
 [ -d "$jdk/jmods" ] || fail "$jdk/jmods not found: jlink needs the JDK's jmods (Debian: openjdk-17-jdk-headless)"
 [ -f "$target/migscope.jar" ] && [ -d "$target/lib" ] || fail "target/migscope.jar or target/lib missing: run ./mvnw -B -DskipTests package first"
+[ -f "$target/completion/migscope" ] && ls "$target"/man/man1/migscope.1 >/dev/null 2>&1 \
+  || fail "target/completion/migscope or target/man/man1 missing: run ./mvnw -B -DskipTests package first"
 for type in "${types[@]}"; do
   case $type in
     deb) command -v fakeroot >/dev/null && command -v dpkg-deb >/dev/null || fail "the .deb needs fakeroot and dpkg-deb (apt-get install fakeroot)" ;;
@@ -106,6 +109,14 @@ rm -rf "$dest/migscope"
   --java-options '-Xlog:cds=off' --java-options '-Xlog:cds+dynamic=off' \
   --add-launcher migscope-cds="$here/cds-launcher.properties" \
   --runtime-image "$work/runtime"
+# The bash completion and the man pages (built by Maven from the command model) go into the image,
+# under /opt/migscope/share once installed; the packages link them from where bash-completion and man
+# look: the deb's postinst, the rpm's spec (packaging/linux/resources).
+install -D -m 644 "$target/completion/migscope" "$dest/migscope/share/bash-completion/completions/migscope"
+mkdir -p "$dest/migscope/share/man/man1"
+for page in "$target"/man/man1/*.1; do
+  gzip -9nc "$page" > "$dest/migscope/share/man/man1/$(basename "$page").gz"
+done
 
 linux=(
   --app-image "$dest/migscope"
