@@ -65,7 +65,7 @@ rpm_files=$(rpm -qpl "$rpm" 2>/dev/null)
 rpm_requires=$(rpm -qpR "$rpm" 2>/dev/null)
 for file in /opt/migscope/bin/migscope /usr/bin/migscope /opt/migscope/lib/migscope-migscope.desktop \
             /usr/share/bash-completion/completions/migscope /usr/share/man/man1/migscope.1.gz \
-            /usr/share/man/man1/migscope-set.1.gz /opt/migscope/share/man/man1/migscope.1.gz \
+            /usr/share/man/man1/migscope-set.1.gz /opt/migscope/lib/app/man/man1/migscope.1.gz \
             /opt/migscope/lib/migscope.png /opt/migscope/lib/app/migscope.jar /opt/migscope/lib/runtime/lib/server/libjvm.so; do
   check "rpm contains $file" grep -qx "$file" <<<"$rpm_files"
 done

@@ -60,7 +60,8 @@ version=$(sed -n 's/^Implementation-Version: *\([^[:space:]]*\).*/\1/p' "$work/m
 # which also sorts before 0.2.0 in both.
 package_version=${version//-/\~}
 
-# jpackage copies everything in --input into the image: only the application jar and its runtime jars.
+# jpackage copies everything in --input into the image: the application jar and its runtime jars, and below
+# the completion and the man pages.
 mkdir -p "$work/input/lib"
 cp "$target/migscope.jar" "$work/input/"
 cp "$target"/lib/*.jar "$work/input/lib/"
@@ -71,6 +72,15 @@ for fxjar in "$work"/input/lib/javafx-*-linux.jar; do
   [ -z "$natives" ] || (cd "$work/input/lib" && "$jdk/bin/jar" xf "$fxjar" $natives)
 done
 ls "$work"/input/lib/libglass.so >/dev/null 2>&1 || fail "JavaFX's native libraries were not found in target/lib/javafx-*-linux.jar"
+# The bash completion and the man pages (built by Maven from the command model) travel in the input
+# too, to /opt/migscope/lib/app/{completion,man} (jpackage's packages keep only the directories of its
+# own layout); the packages link them from where bash-completion and man look: the deb's postinst, the
+# rpm's spec (packaging/linux/resources).
+install -D -m 644 "$target/completion/migscope" "$work/input/completion/migscope"
+mkdir -p "$work/input/man/man1"
+for page in "$target"/man/man1/*.1; do
+  gzip -9nc "$page" > "$work/input/man/man1/$(basename "$page").gz"
+done
 
 # The runtime: the JDK modules the libraries need (JavaFX: java.desktop, java.xml, jdk.unsupported,
 # and jdk.unsupported.desktop for javafx-swing; JNA: java.logging; JFreeChart: java.sql), plus
@@ -109,14 +119,6 @@ rm -rf "$dest/migscope"
   --java-options '-Xlog:cds=off' --java-options '-Xlog:cds+dynamic=off' \
   --add-launcher migscope-cds="$here/cds-launcher.properties" \
   --runtime-image "$work/runtime"
-# The bash completion and the man pages (built by Maven from the command model) go into the image,
-# under /opt/migscope/share once installed; the packages link them from where bash-completion and man
-# look: the deb's postinst, the rpm's spec (packaging/linux/resources).
-install -D -m 644 "$target/completion/migscope" "$dest/migscope/share/bash-completion/completions/migscope"
-mkdir -p "$dest/migscope/share/man/man1"
-for page in "$target"/man/man1/*.1; do
-  gzip -9nc "$page" > "$dest/migscope/share/man/man1/$(basename "$page").gz"
-done
 
 linux=(
   --app-image "$dest/migscope"
