@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Install test for the Linux packages: builds the .deb and the .rpm, installs the .deb, runs the
-# installed CLI and the installed window (headless, under Xvfb), checks the desktop entry, removes and
-# purges the package and checks that nothing is left. The .rpm is checked by its file list and its
-# requirements (installing it needs an rpm-based system).
+# installed CLI, its bash completion and man pages, and the installed window (headless, under Xvfb),
+# checks the desktop entry, removes and purges the package and checks that nothing is left. The .rpm is
+# checked by its file list and its requirements (installing it needs an rpm-based system).
 #
 # Usage (as root, from anywhere): packaging/linux/install-test.sh [--no-build]
 #   --no-build  test the packages already in target/packages instead of building them
 # Needs: apt-get/dpkg, xvfb-run (xvfb, xauth), ImageMagick (identify, convert), jq,
-# desktop-file-validate (desktop-file-utils), rpm; and for the build fakeroot and a JDK 17.
+# desktop-file-validate (desktop-file-utils), rpm, man (man-db), bash-completion; and for the build
+# fakeroot and a JDK 17.
 # Runs again after a failed run: a migscope left installed is purged first.
 set -uo pipefail
 
@@ -34,9 +35,10 @@ finish() {
 abort() { fail "$1" "$2"; finish; }
 
 [ "$(id -u)" = 0 ] || { echo "install-test.sh: must run as root (it installs and removes a package)" >&2; exit 2; }
-for tool in dpkg apt-get xvfb-run xauth identify convert jq desktop-file-validate rpm; do
-  command -v "$tool" >/dev/null || abort "tools present" "$tool not found (apt-get install xvfb xauth imagemagick jq desktop-file-utils rpm)"
+for tool in dpkg apt-get xvfb-run xauth identify convert jq desktop-file-validate rpm man; do
+  command -v "$tool" >/dev/null || abort "tools present" "$tool not found (apt-get install xvfb xauth imagemagick jq desktop-file-utils rpm man-db)"
 done
+[ -f /usr/share/bash-completion/bash_completion ] || abort "tools present" "bash-completion not found (apt-get install bash-completion)"
 
 # A previous run that stopped half-way may have left the package installed.
 if dpkg-query -W -f='${Status}' migscope 2>/dev/null | grep -q 'ok installed\|config-files'; then
@@ -62,11 +64,13 @@ version=${version//\~/-}
 rpm_files=$(rpm -qpl "$rpm" 2>/dev/null)
 rpm_requires=$(rpm -qpR "$rpm" 2>/dev/null)
 for file in /opt/migscope/bin/migscope /usr/bin/migscope /opt/migscope/lib/migscope-migscope.desktop \
+            /usr/share/bash-completion/completions/migscope /usr/share/man/man1/migscope.1.gz \
+            /usr/share/man/man1/migscope-set.1.gz /opt/migscope/lib/app/man/man1/migscope.1.gz \
             /opt/migscope/lib/migscope.png /opt/migscope/lib/app/migscope.jar /opt/migscope/lib/runtime/lib/server/libjvm.so; do
   check "rpm contains $file" grep -qx "$file" <<<"$rpm_files"
 done
 # The rpm must not claim directories that the filesystem package owns.
-for dir in /opt /usr /usr/bin /usr/share; do
+for dir in /opt /usr /usr/bin /usr/share /usr/share/man /usr/share/man/man1 /usr/share/bash-completion/completions; do
   check "rpm does not own $dir" bash -c '! grep -qx "$1" <<<"$2"' _ "$dir" "$rpm_files"
 done
 for dep in gtk3 mesa-libGL libXtst libXxf86vm xdg-utils; do
@@ -157,6 +161,35 @@ else
   fail "migscope fsm table" "$(tail -n 5 "$scratch/stderr")"
 fi
 
+# --- the bash completion and the man pages ---------------------------------------------------------
+completion=/usr/share/bash-completion/completions/migscope
+check "bash completion installed in $completion" test -s "$completion"
+check "man page installed in /usr/share/man/man1/migscope.1.gz" test -s /usr/share/man/man1/migscope.1.gz
+check "a man page per command (migscope-set.1.gz)" test -s /usr/share/man/man1/migscope-set.1.gz
+# COMPREPLY for a command line, one a line: bash-completion finds migscope's completion as it does at a
+# prompt (its loader), and bash splits COMP_WORDS at ':' as it does by default.
+complete_line() {
+  run bash -c 'source /usr/share/bash-completion/bash_completion
+    _completion_loader migscope
+    fn=$(complete -p migscope | sed -n "s/.*-F \([^ ]*\) .*/\1/p")
+    COMP_LINE=$1; COMP_POINT=${#COMP_LINE}
+    read -r -a COMP_WORDS <<<"${COMP_LINE//:/ : }"
+    [[ $COMP_LINE == *[[:blank:]] || $COMP_LINE == *: ]] && COMP_WORDS+=("")
+    COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+    "$fn" migscope "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+    printf "%s\n" "${COMPREPLY[@]}"' _ "$1"
+}
+check "completion: migscope s<TAB> offers the commands starting with s" \
+  test "$(cd / && complete_line 'migscope s' | sort | paste -sd' ')" = "save screenshot set show state"
+# After the ':' bash completes only the rest of the word: the ids without their "sim:".
+ids=$(cd / && complete_line 'migscope --sim show sim:' | sort | paste -sd' ')
+check "completion: migscope --sim show sim:<TAB> offers the simulated ids ($ids)" \
+  bash -c 'grep -qw "mlx5-0" <<<"$1" && grep -qw "pds-0" <<<"$1" && ! grep -q "sim:" <<<"$1"' _ "$ids"
+check "man migscope renders the page" \
+  bash -c 'MANPAGER=cat MANWIDTH=100 man migscope 2>&1 | grep -q "migscope - Inspect and drive VFIO device live migration"'
+check "man migscope-set renders the set command's page" \
+  bash -c 'MANPAGER=cat MANWIDTH=100 man migscope-set 2>&1 | grep -q "Device id, as migscope list shows it"'
+
 # --- the desktop entry ---------------------------------------------------------------------------
 entry=/usr/share/applications/migscope-migscope.desktop
 check "desktop entry installed in $entry" test -f "$entry"
@@ -199,6 +232,8 @@ check "nothing written to the home directory outside XDG directories" test -z "$
 # --- remove, then purge: nothing may be left -----------------------------------------------------
 check "dpkg -r migscope" dpkg -r migscope
 check "/usr/bin/migscope removed" test ! -e /usr/bin/migscope -a ! -L /usr/bin/migscope
+check "bash completion and man pages removed" \
+  bash -c '! ls /usr/share/bash-completion/completions/migscope /usr/share/man/man1/migscope*.1.gz >/dev/null 2>&1'
 check "desktop entry removed" test ! -e "$entry"
 check "dpkg -P migscope" dpkg -P migscope
 check "/opt/migscope removed" test ! -e /opt/migscope

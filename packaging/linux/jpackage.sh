@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds migscope's Linux packages with jpackage, under target/packages/:
 #   migscope/                         the app-image (runs in place: target/packages/migscope/bin/migscope)
-#   migscope_VERSION-1_amd64.deb      installs to /opt/migscope, /usr/bin/migscope, a desktop entry
+#   migscope_VERSION-1_amd64.deb      installs to /opt/migscope, /usr/bin/migscope, a desktop entry, the bash
+#                                     completion and the man pages (links into /usr/share)
 #   migscope-VERSION-1.x86_64.rpm     the same for rpm-based distributions
 # Each carries a runtime jlinked from the building JDK; the JavaFX jars stay on the class path.
 #
@@ -41,6 +42,8 @@ for tool in jlink jdeps jpackage jar; do
 done
 [ -d "$jdk/jmods" ] || fail "$jdk/jmods not found: jlink needs the JDK's jmods (Debian: openjdk-17-jdk-headless)"
 [ -f "$target/migscope.jar" ] && [ -d "$target/lib" ] || fail "target/migscope.jar or target/lib missing: run ./mvnw -B -DskipTests package first"
+[ -f "$target/completion/migscope" ] && ls "$target"/man/man1/migscope.1 >/dev/null 2>&1 \
+  || fail "target/completion/migscope or target/man/man1 missing: run ./mvnw -B -DskipTests package first"
 for type in "${types[@]}"; do
   case $type in
     deb) command -v fakeroot >/dev/null && command -v dpkg-deb >/dev/null || fail "the .deb needs fakeroot and dpkg-deb (apt-get install fakeroot)" ;;
@@ -57,7 +60,8 @@ version=$(sed -n 's/^Implementation-Version: *\([^[:space:]]*\).*/\1/p' "$work/m
 # which also sorts before 0.2.0 in both.
 package_version=${version//-/\~}
 
-# jpackage copies everything in --input into the image: only the application jar and its runtime jars.
+# jpackage copies everything in --input into the image: the application jar and its runtime jars, and below
+# the completion and the man pages.
 mkdir -p "$work/input/lib"
 cp "$target/migscope.jar" "$work/input/"
 cp "$target"/lib/*.jar "$work/input/lib/"
@@ -68,6 +72,15 @@ for fxjar in "$work"/input/lib/javafx-*-linux.jar; do
   [ -z "$natives" ] || (cd "$work/input/lib" && "$jdk/bin/jar" xf "$fxjar" $natives)
 done
 ls "$work"/input/lib/libglass.so >/dev/null 2>&1 || fail "JavaFX's native libraries were not found in target/lib/javafx-*-linux.jar"
+# The bash completion and the man pages (built by Maven from the command model) travel in the input
+# too, to /opt/migscope/lib/app/{completion,man} (jpackage's packages keep only the directories of its
+# own layout); the packages link them from where bash-completion and man look: the deb's postinst, the
+# rpm's spec (packaging/linux/resources).
+install -D -m 644 "$target/completion/migscope" "$work/input/completion/migscope"
+mkdir -p "$work/input/man/man1"
+for page in "$target"/man/man1/*.1; do
+  gzip -9nc "$page" > "$work/input/man/man1/$(basename "$page").gz"
+done
 
 # The runtime: the JDK modules the libraries need (JavaFX: java.desktop, java.xml, jdk.unsupported,
 # and jdk.unsupported.desktop for javafx-swing; JNA: java.logging; JFreeChart: java.sql), plus

@@ -6,12 +6,9 @@ import dev.migscope.host.Host;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code migscope conform DEV}: the driver conformance run of docs/CONFORMANCE.md. */
 @Command(name = "conform", description = {
@@ -22,14 +19,8 @@ import picocli.CommandLine.Spec;
             + "(reset if needed), and the report says so. Exit status 1 when any check failed."})
 final class ConformCommand implements Callable<Integer> {
 
-    @ParentCommand
-    MigscopeCli root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "DEV", description = "Device id, as `migscope list` shows it.")
-    String id;
+    @Mixin
+    DeviceParameter dev;
 
     @Option(names = "--peer", paramLabel = "DEV2",
             description = "A compatible device to resume the saved stream into (round trip); without it the "
@@ -52,25 +43,25 @@ final class ConformCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (repeats < 1) {
-            throw new ParameterException(spec.commandLine(), "--repeats must be at least 1 (was " + repeats + ")");
+            throw new ParameterException(dev.spec.commandLine(), "--repeats must be at least 1 (was " + repeats + ")");
         }
         if (maxStreamBytes < 1) {
-            throw new ParameterException(spec.commandLine(), "--max-stream-bytes must be at least 1");
+            throw new ParameterException(dev.spec.commandLine(), "--max-stream-bytes must be at least 1");
         }
-        if (id.equals(peer)) {
-            throw new ParameterException(spec.commandLine(), "--peer must name another device than DEV");
+        if (dev.id.equals(peer)) {
+            throw new ParameterException(dev.spec.commandLine(), "--peer must name another device than DEV");
         }
-        root.checkedId(id);
+        dev.root.checkedId(dev.id);
         if (peer != null) {
-            root.checkedId(peer);
+            dev.root.checkedId(peer);
         }
         Host.ConformReply r;
         try {
-            r = root.host().conform(id, peer, repeats, maxStreamBytes, json);
+            r = dev.root.host().conform(dev.id, peer, repeats, maxStreamBytes, json);
         } catch (VfioException e) {
             throw new CliFailure(ExitCode.NO_DEVICE, e.error().describe());
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = dev.spec.commandLine().getOut();
         out.print(r.report());
         out.flush();
         return r.failed() ? ExitCode.FAILED : ExitCode.OK;

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -31,10 +32,21 @@ final class ListCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
 
+    @Option(names = "--ids", description = "Print only the ids, one a line (what the bash completion offers for DEV).")
+    boolean ids;
+
     @Override
     public Integer call() {
+        if (ids && json) {
+            throw new ParameterException(spec.commandLine(), "--ids and --json print two different things: give one");
+        }
         PrintWriter out = spec.commandLine().getOut();
         List<DeviceInfo> devices = root.devices();
+        if (ids) {
+            devices.forEach(d -> out.println(d.id()));
+            out.flush();
+            return ExitCode.OK;
+        }
         if (json) {
             ArrayNode listed = Json.array();
             devices.forEach(d -> listed.add(DeviceJson.listed(d)));

@@ -34,14 +34,11 @@ import picocli.CommandLine.Spec;
  * {@link DeviceView}s and only renders the results they return.
  */
 @Command(name = "migscope",
-        mixinStandardHelpOptions = true,
-        versionProvider = VersionProvider.class,
         description = "Inspect and drive VFIO device live migration (v2 uAPI).",
         subcommands = {ListCommand.class, ShowCommand.class, StateCommand.class, SetCommand.class,
             ResetCommand.class, SaveCommand.class, ResumeCommand.class, WatchCommand.class, FsmCommand.class,
             DemoCommand.class, ScreenshotCommand.class, WindowCommand.class, ConformCommand.class,
-            AttachCommand.class, AgentCommand.class},
-        exitCodeListHeading = "%nExit codes:%n")
+            AttachCommand.class, AgentCommand.class, CommandLine.HelpCommand.class})
 public final class MigscopeCli implements Callable<Integer> {
 
     @Option(names = "--sim", scope = ScopeType.INHERIT,
@@ -95,7 +92,7 @@ public final class MigscopeCli implements Callable<Integer> {
             SshSettings ssh) {
         MigscopeCli root = new MigscopeCli(registries, stderrIsTerminal, ssh);
         CommandLine cl = new CommandLine(root);
-        cl.getCommandSpec().usageMessage().exitCodeList(exitCodes());
+        everyCommand(cl);
         cl.setParameterExceptionHandler(MigscopeCli::usageError);
         cl.setExecutionExceptionHandler(MigscopeCli::failure);
         // The agent ends with the command: ending its stdin makes it close what it holds open.
@@ -107,6 +104,21 @@ public final class MigscopeCli implements Callable<Integer> {
             }
         });
         return cl;
+    }
+
+    /**
+     * What users of picocli tools expect of each command, set here once so that a new command has it
+     * too: -h/--help and -V/--version, and the exit codes in its usage and man page. picocli's help
+     * command brings its own -h.
+     */
+    private static void everyCommand(CommandLine cl) {
+        CommandSpec spec = cl.getCommandSpec();
+        if (!(spec.userObject() instanceof CommandLine.HelpCommand)) {
+            spec.mixinStandardHelpOptions(true);
+        }
+        spec.versionProvider(new VersionProvider());
+        spec.usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(exitCodes());
+        cl.getSubcommands().values().forEach(MigscopeCli::everyCommand);
     }
 
     private static java.util.Map<String, String> exitCodes() {

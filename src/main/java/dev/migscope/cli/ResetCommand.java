@@ -7,31 +7,22 @@ import dev.migscope.view.DeviceView;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Mixin;
 
 /** {@code migscope reset DEV}: VFIO_DEVICE_RESET, the only way out of ERROR. */
 @Command(name = "reset", description = "Reset the device (VFIO_DEVICE_RESET): the only way out of ERROR; "
         + "the device returns to RUNNING and any data transfer session ends.")
 final class ResetCommand implements Callable<Integer> {
 
-    @ParentCommand
-    MigscopeCli root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "DEV", description = "Device id, as `migscope list` shows it.")
-    String id;
+    @Mixin
+    DeviceParameter dev;
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        try (DeviceView s = root.open(id, SessionOptions.defaults().withArmed(true))) {
+        PrintWriter out = dev.spec.commandLine().getOut();
+        try (DeviceView s = dev.root.open(dev.id, SessionOptions.defaults().withArmed(true))) {
             TransitionResult r = MigscopeCli.await(MigscopeCli.control(s).reset());
-            out.println(id + ": " + r.call() + " from " + r.from());
+            out.println(dev.id + ": " + r.call() + " from " + r.from());
             for (Step st : r.steps()) {
                 out.println(SetCommand.step(st));
             }

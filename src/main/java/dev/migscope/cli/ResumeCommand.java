@@ -8,11 +8,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code migscope resume DEV FILE}: a verified stream file into a device. */
 @Command(name = "resume", description = {
@@ -21,14 +19,8 @@ import picocli.CommandLine.Spec;
     "Then RESUMING, the data written to the data_fd, STOP (where the driver validates it), then --then."})
 final class ResumeCommand implements Callable<Integer> {
 
-    @ParentCommand
-    MigscopeCli root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "DEV", description = "Device id, as `migscope list` shows it.")
-    String id;
+    @Mixin
+    DeviceParameter dev;
 
     @Parameters(index = "1", paramLabel = "FILE", description = "A stream file written by `migscope save`.")
     Path file;
@@ -39,16 +31,16 @@ final class ResumeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = dev.spec.commandLine().getOut();
         Path source = file.toAbsolutePath().normalize();
-        try (DeviceView s = root.open(id, SessionOptions.defaults().withArmed(true))) {
-            StreamResult r = StreamCommands.run(root, spec.commandLine().getErr(),
+        try (DeviceView s = dev.root.open(dev.id, SessionOptions.defaults().withArmed(true))) {
+            StreamResult r = StreamCommands.run(dev.root, dev.spec.commandLine().getErr(),
                     a -> MigscopeCli.control(s).resume(source, then, a.progress(), a.cancel()));
             if (!r.ok()) {
                 throw new CliFailure(StreamCommands.exitCode(r, source), StreamCommands.failureLine(r,
                         s.isGone()));
             }
-            out.println("resumed " + source + " into " + id + ": " + StreamCommands.phases(r));
+            out.println("resumed " + source + " into " + dev.id + ": " + StreamCommands.phases(r));
             StreamCommands.printTransitions(out, r);
             out.println(StreamCommands.finalState(r.finalState()));
             out.flush();

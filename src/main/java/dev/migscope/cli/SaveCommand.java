@@ -9,11 +9,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code migscope save DEV FILE}: the device's migration data into a verified stream file. */
 @Command(name = "save", description = {
@@ -23,14 +21,8 @@ import picocli.CommandLine.Spec;
             + "After a failure the device is taken back to the state it was in."})
 final class SaveCommand implements Callable<Integer> {
 
-    @ParentCommand
-    MigscopeCli root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "DEV", description = "Device id, as `migscope list` shows it.")
-    String id;
+    @Mixin
+    DeviceParameter dev;
 
     @Parameters(index = "1", paramLabel = "FILE", description = "The stream file to write.")
     Path file;
@@ -46,18 +38,18 @@ final class SaveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = dev.spec.commandLine().getOut();
         Path target = file.toAbsolutePath().normalize();
         SessionOptions defaults = SessionOptions.defaults();
         SessionOptions options = defaults.withArmed(true).withPrecopy(precopyMax, defaults.precopyThreshold());
-        try (DeviceView s = root.open(id, options)) {
-            StreamResult r = StreamCommands.run(root, spec.commandLine().getErr(),
+        try (DeviceView s = dev.root.open(dev.id, options)) {
+            StreamResult r = StreamCommands.run(dev.root, dev.spec.commandLine().getErr(),
                     a -> MigscopeCli.control(s).save(target, then, a.progress(), a.cancel()));
             if (!r.ok()) {
                 throw new CliFailure(StreamCommands.exitCode(r, target), StreamCommands.failureLine(r,
                         s.isGone()));
             }
-            out.println("saved " + id + " to " + target + ": " + StreamCommands.phases(r));
+            out.println("saved " + dev.id + " to " + target + ": " + StreamCommands.phases(r));
             StreamCommands.printTransitions(out, r);
             out.println(StreamCommands.finalState(r.finalState()));
             out.flush();

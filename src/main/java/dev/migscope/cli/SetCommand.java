@@ -14,11 +14,9 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code migscope set DEV STATE...}: drives the device along the kernel's path to each STATE in
@@ -36,14 +34,8 @@ final class SetCommand implements Callable<Integer> {
     static final String CLOSE_NOTE = "note: migscope closes the device on exit; mlx5, hisi_acc and pds drivers "
             + "(and the simulator) then return it to RUNNING, the mtty sample keeps its state";
 
-    @ParentCommand
-    MigscopeCli root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "DEV", description = "Device id, as `migscope list` shows it.")
-    String id;
+    @Mixin
+    DeviceParameter dev;
 
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "STATE", converter = Converters.State.class,
             description = "Target state as the uAPI spells it: STOP, RUNNING, STOP_COPY, RESUMING, RUNNING_P2P, "
@@ -56,10 +48,10 @@ final class SetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = dev.spec.commandLine().getOut();
         SessionOptions options = SessionOptions.defaults().withArmed(true)
                 .withMode(kernelWalk ? TransitionMode.KERNEL : TransitionMode.STEPWISE);
-        try (DeviceView s = root.open(id, options)) {
+        try (DeviceView s = dev.root.open(dev.id, options)) {
             for (MigState target : targets) {
                 TransitionResult r = MigscopeCli.await(MigscopeCli.control(s).transition(target));
                 print(out, s, r);
@@ -76,7 +68,7 @@ final class SetCommand implements Callable<Integer> {
 
     private void print(PrintWriter out, DeviceView s, TransitionResult r) {
         MigPath path = MigrationFsm.path(s.features(), r.from(), r.requested());
-        out.println(id + ": " + r.call() + " " + r.from() + " -> " + r.requested()
+        out.println(dev.id + ": " + r.call() + " " + r.from() + " -> " + r.requested()
                 + (path.isRefused() ? "" : "  (path " + path.format() + ")"));
         if (r.steps().isEmpty() && r.refusal() == null && r.error() == null) {
             out.println("  already " + r.from() + ": no SET needed");

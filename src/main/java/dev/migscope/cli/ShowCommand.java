@@ -28,11 +28,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code migscope show DEV}: identity, features, state, and what the kernel's FSM lets this
@@ -47,23 +44,17 @@ import picocli.CommandLine.Spec;
             + "PRECOPY_INFO then says REINIT); the opt-in lasts only until the device is closed."})
 final class ShowCommand implements Callable<Integer> {
 
-    @ParentCommand
-    MigscopeCli root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "DEV", description = "Device id, as `migscope list` shows it.")
-    String id;
+    @Mixin
+    DeviceParameter dev;
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        DeviceInfo info = root.find(id).orElseThrow(() -> new CliFailure(ExitCode.NO_DEVICE,
-                VfioError.of(Errno.ENODEV, "show", id, "no such device; `migscope list` (or `migscope --sim list`) "
+        PrintWriter out = dev.spec.commandLine().getOut();
+        DeviceInfo info = dev.root.find(dev.id).orElseThrow(() -> new CliFailure(ExitCode.NO_DEVICE,
+                VfioError.of(Errno.ENODEV, "show", dev.id, "no such device; `migscope list` (or `migscope --sim list`) "
                         + "shows the devices this host has").describe()));
         MigFeatures features = info.features();
         MigState state = info.state();
@@ -73,7 +64,7 @@ final class ShowCommand implements Callable<Integer> {
         boolean needed = features == null || state == null;
         // The PRECOPY_INFOv2 opt-in can only be asked of an open device; it lasts until the close.
         if (needed || features.has(MigFeature.PRE_COPY)) {
-            try (DeviceView s = root.tryOpen(id, SessionOptions.defaults(), false)) {
+            try (DeviceView s = dev.root.tryOpen(dev.id, SessionOptions.defaults(), false)) {
                 features = s.features();
                 state = s.state();
                 optIn = s.precopyInfoV2();

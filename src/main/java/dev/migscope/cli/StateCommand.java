@@ -5,10 +5,7 @@ import dev.migscope.session.SessionOptions;
 import dev.migscope.view.DeviceView;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Mixin;
 
 /** {@code migscope state DEV}: one GET MIG_DEVICE_STATE, printed as the uAPI names it. */
 @Command(name = "state", description = {
@@ -16,21 +13,15 @@ import picocli.CommandLine.Spec;
     "A device another process holds (EBUSY) is read passively from debugfs where the kernel allows it."})
 final class StateCommand implements Callable<Integer> {
 
-    @ParentCommand
-    MigscopeCli root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "DEV", description = "Device id, as `migscope list` shows it.")
-    String id;
+    @Mixin
+    DeviceParameter dev;
 
     @Override
     public Integer call() {
-        try (DeviceView s = root.openOrWatch(id, SessionOptions.defaults())) {
+        try (DeviceView s = dev.root.openOrWatch(dev.id, SessionOptions.defaults())) {
             MigState st = MigscopeCli.await(s.refreshState());
-            spec.commandLine().getOut().println(st.name());
-            spec.commandLine().getOut().flush();
+            dev.spec.commandLine().getOut().println(st.name());
+            dev.spec.commandLine().getOut().flush();
         }
         return ExitCode.OK;
     }

@@ -15,11 +15,8 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /** {@code migscope watch DEV}: the session's telemetry samples as they are taken. */
 @Command(name = "watch", description = {
@@ -38,14 +35,8 @@ final class WatchCommand implements Callable<Integer> {
         Metric.DIRTY_BYTES, Metric.DIRTY_RATE, Metric.STOP_COPY_LENGTH, Metric.DOWNTIME_ESTIMATE,
         Metric.PRECOPY_FLAGS};
 
-    @ParentCommand
-    MigscopeCli root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "DEV", description = "Device id, as `migscope list` shows it.")
-    String id;
+    @Mixin
+    DeviceParameter dev;
 
     @Option(names = "--interval", paramLabel = "MS", defaultValue = "1000",
             description = "Sampling interval in milliseconds (default: ${DEFAULT-VALUE}).")
@@ -61,18 +52,18 @@ final class WatchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         if (intervalMillis < 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            throw new picocli.CommandLine.ParameterException(dev.spec.commandLine(),
                     "--interval must be at least 1 ms, was " + intervalMillis);
         }
         if (count < 0) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            throw new picocli.CommandLine.ParameterException(dev.spec.commandLine(),
                     "--count must be 0 (no limit) or more, was " + count);
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = dev.spec.commandLine().getOut();
         SessionOptions options = SessionOptions.defaults().withSampleInterval(Duration.ofMillis(intervalMillis));
-        try (DeviceView s = root.openOrWatch(id, options)) {
+        try (DeviceView s = dev.root.openOrWatch(dev.id, options)) {
             if (!json) {
-                out.println("# " + id + "  " + s.info().displayName() + "  features " + s.features()
+                out.println("# " + dev.id + "  " + s.info().displayName() + "  features " + s.features()
                         + (s.isPassive() ? "  (passive: read from debugfs)" : "") + "  every " + intervalMillis
                         + " ms");
                 out.println(String.format(Locale.ROOT, "%9s  %-12s  %10s  %10s  %10s  %12s  %10s  %9s", "t",
