@@ -3,6 +3,7 @@ package dev.migscope.cli;
 import dev.migscope.device.VfioException;
 import dev.migscope.qemu.AttachRun;
 import dev.migscope.qemu.Observation;
+import dev.migscope.qemu.QemuControl;
 import dev.migscope.qemu.QemuReport;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -76,6 +77,12 @@ final class AttachCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         if (migrate != null && cancel) {
             throw new CliFailure(ExitCode.USAGE, "--migrate and --cancel together: give one");
+        }
+        if (migrate != null) {
+            // Refused here too, so that nothing is sent to a far side that would only refuse it there.
+            QemuControl.uriRefusal(migrate).ifPresent(why -> {
+                throw new CliFailure(ExitCode.FAILED, "--migrate: " + why);
+            });
         }
         PrintWriter out = spec.commandLine().getOut();
         AttachRun.Options options = new AttachRun.Options(sockets, untilDone, timeout, migrate, cancel,

@@ -4,6 +4,7 @@ import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.Errno;
 import dev.migscope.device.VfioException;
+import dev.migscope.device.Visible;
 import dev.migscope.remote.HostException;
 import dev.migscope.remote.RemoteHost;
 import dev.migscope.remote.RemoteOptions;
@@ -79,7 +80,7 @@ public final class MigscopeCli implements Callable<Integer> {
         try {
             ssh = SshSettings.fromEnvironment(System.getenv());
         } catch (IllegalArgumentException e) {
-            System.err.println("migscope: " + e.getMessage());
+            System.err.println("migscope: " + oneLine(e.getMessage()));
             return ExitCode.USAGE;
         }
         return commandLine(DeviceRegistry::load, Terminal.stderrIsTerminal(), ssh).execute(args);
@@ -141,8 +142,9 @@ public final class MigscopeCli implements Callable<Integer> {
         return ExitCode.INTERNAL;
     }
 
+    /** An error line: its line breaks joined with "; ", and every other control in it made visible. */
     static String oneLine(String s) {
-        return s == null ? "" : s.replaceAll("\\s*\\R\\s*", "; ").strip();
+        return s == null ? "" : Visible.of(s.replaceAll("\\s*\\R\\s*", "; ").strip());
     }
 
     /** A bare {@code migscope --sim}: no command given. */
@@ -188,7 +190,7 @@ public final class MigscopeCli implements Callable<Integer> {
             PrintWriter err = spec.commandLine().getErr();
             try {
                 remote = RemoteHost.connect(host(), ssh, VersionProvider.version(), line -> {
-                    err.println(line);
+                    err.println(Visible.of(line));
                     err.flush();
                 });
             } catch (HostException e) {

@@ -1,5 +1,6 @@
 package dev.migscope.cli;
 
+import dev.migscope.device.Visible;
 import dev.migscope.fsm.MigState;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.view.StreamResult;
@@ -56,7 +57,7 @@ final class SaveCommand implements Callable<Integer> {
                 throw new CliFailure(StreamCommands.exitCode(r, target), StreamCommands.failureLine(r,
                         s.view().isGone()));
             }
-            out.println("saved " + id + " to " + target + ": " + StreamCommands.phases(r));
+            out.println("saved " + Visible.of(id) + " to " + Visible.of(target.toString()) + ": " + StreamCommands.phases(r));
             StreamCommands.printTransitions(out, r);
             out.println(StreamCommands.finalState(r.finalState()));
             out.flush();

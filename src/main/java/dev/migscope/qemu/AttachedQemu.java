@@ -39,6 +39,19 @@ public final class AttachedQemu implements AutoCloseable {
     /** ... and while none does: slow, since every event that starts one also polls at once. */
     static final Duration IDLE_POLL = Duration.ofMillis(200);
 
+    /** qapi/run-state.json's RunState: a run state QEMU reports that is not one of these is an error. */
+    static final List<String> RUN_STATES = List.of("debug", "inmigrate", "internal-error", "io-error", "paused",
+            "postmigrate", "prelaunch", "finish-migrate", "restore-vm", "running", "save-vm", "shutdown", "suspended",
+            "watchdog", "guest-panicked", "colo");
+    /**
+     * Bounds on what one QEMU's events make migscope keep: migrations, status changes of one, states
+     * of one device, warnings. Past one, migscope stops following that QEMU with a line naming it.
+     */
+    static final int MAX_RUNS = 10_000;
+    static final int MAX_STATUSES = 10_000;
+    static final int MAX_STATES = 100_000;
+    static final int MAX_WARNINGS = 1_000;
+
     public enum Role { SOURCE, DESTINATION }
 
     public enum Outcome { COMPLETED, FAILED, GONE }
@@ -92,7 +105,7 @@ public final class AttachedQemu implements AutoCloseable {
      * Connects, identifies QEMU and its vfio-pci devices, and starts following it. Nothing is sent
      * that changes the VM: only queries (query-*, qom-list, qom-get).
      *
-     * @param timeout     how long QEMU may take to greet and to answer each query
+     * @param timeout     how long QEMU may stay silent before it greets, and take to answer each query
      * @param registry    the host's devices: a QEMU device's listing (`migscope list`), who listens on the
      *                    socket, and a device's debugfs state
      *                    when QEMU sends no VFIO_MIGRATION event for it
@@ -123,20 +136,24 @@ public final class AttachedQemu implements AutoCloseable {
 
     private synchronized void start(Duration timeout) throws QmpException {
         this.timeout = timeout;
-        qmp = QmpClient.connect(socket, timeout, e -> post(() -> onEvent(e)));
+        name = socket.getFileName().toString();
+        qmp = QmpClient.connect(socket, timeout, silence -> observe(Micros.now(), Kind.WARNING, "waiting for QEMU's "
+                + "QMP greeting on " + socket + " (it has been silent; waiting up to " + silence.toSeconds()
+                + " s of silence)", Json.object().put("message", "waiting for the QMP greeting")),
+                e -> post(() -> onEvent(e)));
         qmp.closed().thenAccept(why -> post(() -> onClosed(why)));
         version = qmp.version();
-        name = qmp.call("query-name", null).path("name").asText("");
-        if (name.isEmpty()) {
-            name = socket.getFileName().toString();
+        String named = qmp.query("query-name", null).optionalText("name");
+        if (named != null && !named.isEmpty()) {
+            name = named;
         }
-        String runState = qmp.call("query-status", null).path("status").asText("?");
+        String runState = runState(qmp);
         role = runState.equals("inmigrate") ? Role.DESTINATION : Role.SOURCE;
         readDowntimeLimit();
-        for (JsonNode c : qmp.call("query-migrate-capabilities", null)) {
-            statusEvents |= c.path("capability").asText().equals("events") && c.path("state").asBoolean();
+        for (QmpReply c : qmp.query("query-migrate-capabilities", null).list(MAX_STATUSES, "capabilities")) {
+            statusEvents |= c.text("capability").equals("events") && c.bool("state");
         }
-        lastInfo = MigrationInfo.of(qmp.call("query-migrate", null));
+        lastInfo = MigrationInfo.of(qmp.query("query-migrate", null));
         MigState initial = switch (runState) {
             case "running", "prelaunch", "inmigrate", "suspended" -> MigState.RUNNING;
             default -> MigState.STOP;
@@ -160,6 +177,24 @@ public final class AttachedQemu implements AutoCloseable {
         statusSeen(lastInfo.status(), Micros.now(), "poll");
         finishIfOver(lastInfo);
         schedulePoll();
+    }
+
+    /** {@code query-status}'s run state, one of {@link #RUN_STATES}. */
+    static String runState(QmpClient qmp) throws QmpException {
+        return qmp.query("query-status", null).oneOf("status", RUN_STATES);
+    }
+
+    /**
+     * True while {@code size} is under {@code max}; at it, the connection is dropped with a line
+     * naming the bound (its close then ends the following, as QEMU going away does).
+     */
+    private boolean within(int size, int max, String what) {
+        if (size < max) {
+            return true;
+        }
+        qmp.drop(new QmpError(QmpError.Kind.LIMIT, socket.toString(), "QEMU sent more " + what + " than migscope "
+                + "keeps (" + max + "): stopped following it"));
+        return false;
     }
 
     private ObservedDevice add(VfioPciDevice d, MigState initial) {
@@ -213,7 +248,13 @@ public final class AttachedQemu implements AutoCloseable {
         String qom = String.valueOf(e.text("qom-path"));
         ObservedDevice d = devices.get(qom);
         if (d == null) {
+            if (!within(devices.size(), VfioPciDevice.MAX_DEVICES, "vfio-pci devices")) {
+                return;
+            }
             d = unknownDevice(qom, e.text("device-id"));
+        }
+        if (!within(d.spanCount(), MAX_STATES, "states of device " + d.device().label())) {
+            return;
         }
         String raw = e.text("device-state");
         Optional<VfioMigrationState> s = VfioMigrationState.parse(raw);
@@ -254,7 +295,10 @@ public final class AttachedQemu implements AutoCloseable {
                 }
             }
         } catch (QmpException ex) {
-            // QEMU went away; its close is handled on its own.
+            if (ex.error().kind() != QmpError.Kind.GONE) {
+                qmp.drop(ex.error());
+            }
+            // Gone (or now dropped): its close is handled on its own.
         }
         ObservedDevice d = devices.get(qom);
         if (d != null) {
@@ -292,8 +336,7 @@ public final class AttachedQemu implements AutoCloseable {
             return; // the poll on its way schedules the next
         }
         polling = true;
-        qmp.execute("query-migrate", null).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((r, ex) -> post(() -> onPollReply(r, ex)));
+        qmp.execute("query-migrate", null).whenComplete((r, ex) -> post(() -> onPollReply(r, ex)));
     }
 
     private synchronized void onPollReply(JsonNode reply, Throwable failure) {
@@ -308,7 +351,13 @@ public final class AttachedQemu implements AutoCloseable {
             }
             return;
         }
-        MigrationInfo info = MigrationInfo.of(reply);
+        MigrationInfo info;
+        try {
+            info = MigrationInfo.of(QmpReply.of(qmp.socket(), "query-migrate", reply));
+        } catch (QmpException e) {
+            qmp.drop(e.error());
+            return;
+        }
         long now = Micros.now();
         double dt = lastPollMicros < 0 ? Double.NaN : (now - lastPollMicros) / 1e6;
         double vfioRate = rate(lastInfo.vfioTransferred(), info.vfioTransferred(), dt);
@@ -338,10 +387,16 @@ public final class AttachedQemu implements AutoCloseable {
         MigrationStatus s = MigrationStatus.parse(status).orElse(MigrationStatus.ACTIVE);
         MigrationRun run = current();
         if (s != MigrationStatus.NONE && (run == null || (run.isOver() && !s.isFinal()))) {
+            if (!within(runs.size(), MAX_RUNS, "migrations")) {
+                return;
+            }
             run = new MigrationRun();
             runs.add(run);
         }
         if (run != null) {
+            if (!within(run.statuses().size(), MAX_STATUSES, "status changes of one migration")) {
+                return;
+            }
             run.status(status, micros, seenBy);
         }
         readDowntimeLimit();
@@ -369,9 +424,11 @@ public final class AttachedQemu implements AutoCloseable {
 
     synchronized void readDowntimeLimit() {
         try {
-            JsonNode limit = qmp.call("query-migrate-parameters", null).get("downtime-limit");
-            downtimeLimitMs = limit != null && limit.isNumber() ? limit.asLong() : null;
+            downtimeLimitMs = qmp.query("query-migrate-parameters", null).optionalNumber("downtime-limit");
         } catch (QmpException e) {
+            if (e.error().kind() == QmpError.Kind.MALFORMED) {
+                qmp.drop(e.error());
+            }
             // Gone or refused: the chart goes without the limit line.
         }
     }
@@ -396,6 +453,9 @@ public final class AttachedQemu implements AutoCloseable {
     }
 
     private void warn(String message) {
+        if (!within(warnings.size(), MAX_WARNINGS, "warnings")) {
+            return;
+        }
         warnings.add(message);
         observe(Micros.now(), Kind.WARNING, "warning: " + message,
                 Json.object().put("message", message));

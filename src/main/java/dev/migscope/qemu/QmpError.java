@@ -21,6 +21,8 @@ public record QmpError(Kind kind, String socket, String message) {
         GONE,
         /** QEMU's output is not valid JSON. */
         MALFORMED,
+        /** QEMU sent more than migscope bounds (a message's size or nesting, a list's length). */
+        LIMIT,
         /** QEMU's output ended in the middle of a JSON object. */
         TRUNCATED,
         /** QEMU did not answer in time. */

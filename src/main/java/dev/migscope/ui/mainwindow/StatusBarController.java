@@ -1,5 +1,6 @@
 package dev.migscope.ui.mainwindow;
 
+import dev.migscope.device.Visible;
 import dev.migscope.fsm.MigState;
 import dev.migscope.qemu.QemuControl;
 import dev.migscope.remote.RemoteDevice;
@@ -79,8 +80,8 @@ public final class StatusBarController {
         Optional<DeviceControl> c = selected.control();
         Optional<QemuControl> q = qemu.get();
         RemoteDevice remote = v instanceof RemoteDevice r ? r : null;
-        device.setText(v == null ? q.map(x -> "QEMU " + x.qemu().name()).orElse("No device")
-                : remote != null ? v.id() + " on " + remote.host().target().display() : v.id());
+        device.setText(Visible.of(v == null ? q.map(x -> "QEMU " + x.qemu().name()).orElse("No device")
+                : remote != null ? v.id() + " on " + remote.host().target().display() : v.id()));
         MigState st = selected.stateProperty().get();
         state.setText(st == null ? "state \u2014" : "state " + st);
         state.getStyleClass().remove("status-error");
@@ -96,11 +97,12 @@ public final class StatusBarController {
         if (isArmed) {
             armed.getStyleClass().add("status-armed");
         }
-        access.setText(v == null ? "" : remote != null && remote.lost().isPresent() ? "disconnected: last known state"
+        access.setText(Visible.of(v == null ? ""
+                : remote != null && remote.lost().isPresent() ? "disconnected: last known state"
                 : v.info().access() != null ? v.info().access()
-                : c.isEmpty() ? "watching via debugfs" : remote != null ? "read-write, over ssh" : "read-write");
+                : c.isEmpty() ? "watching via debugfs" : remote != null ? "read-write, over ssh" : "read-write"));
         int n = calls.pending();
-        busy.setText(!activity.get().isEmpty() ? activity.get()
+        busy.setText(!activity.get().isEmpty() ? Visible.of(activity.get())
                 : v != null && n > 0 ? "device busy (" + n + " call" + (n == 1 ? "" : "s") + " queued)" : "");
     }
 }
