@@ -236,7 +236,8 @@ public final class AttachedQemu implements AutoCloseable {
                 statusEvents = true;
                 statusSeen(e.text("status"), e.timestampMicros(), "event");
             }
-            default -> observe(e.timestampMicros(), Kind.EVENT, e.name() + (e.data().isEmpty() ? "" : " " + e.data()),
+            default -> observe(e.timestampMicros(), Kind.EVENT,
+                    e.name() + (e.data().isEmpty() ? "" : " " + Json.write(e.data())),
                     Json.object().put("event", e.name()).set("data", e.data()));
         }
         if (e.name().startsWith("MIGRATION") || e.name().equals("VFIO_MIGRATION") || e.name().equals("STOP")) {
@@ -440,7 +441,10 @@ public final class AttachedQemu implements AutoCloseable {
         long now = Micros.now();
         MigrationRun run = current();
         boolean completed = run != null && run.status().equals(MigrationStatus.COMPLETED.qapiName());
-        ended = why.message() + (completed || run == null ? "" : " during the migration (last status "
+        // A bound or a malformed reply ended it, not QEMU: the line names the socket with it.
+        String cause = why.kind() == QmpError.Kind.LIMIT || why.kind() == QmpError.Kind.MALFORMED ? why.describe()
+                : why.message();
+        ended = cause + (completed || run == null ? "" : " during the migration (last status "
                 + run.status() + "); the report keeps what was seen until then");
         if (nextPoll != null) {
             nextPoll.cancel(false);

@@ -72,20 +72,22 @@ public record VfioPciDevice(String qomPath, String deviceId, String sysfsdev, St
      * container, is refused.
      */
     static List<VfioPciDevice> find(QmpClient qmp) throws QmpException {
-        List<VfioPciDevice> found = new ArrayList<>();
+        List<String[]> vfio = new ArrayList<>();
         for (String container : CONTAINERS) {
             for (QmpReply child : qmp.query("qom-list", args("path", container)).list(MAX_CHILDREN,
                     "QOM children of " + container)) {
                 if (child.text("type").startsWith("child<vfio-pci")) {
-                    String name = child.text("name");
-                    if (found.size() == MAX_DEVICES) {
-                        throw new QmpException(new QmpError(QmpError.Kind.LIMIT, qmp.socket(), "QEMU has more than "
-                                + MAX_DEVICES + " vfio-pci devices, more than migscope follows: stopped following it"));
-                    }
-                    found.add(describe(qmp, container + "/" + name,
-                            container.equals("/machine/peripheral") ? name : ""));
+                    vfio.add(new String[] {container, child.text("name")});
                 }
             }
+        }
+        if (vfio.size() > MAX_DEVICES) {
+            throw new QmpException(new QmpError(QmpError.Kind.LIMIT, qmp.socket(), "QEMU lists " + vfio.size()
+                    + " vfio-pci devices, more than migscope follows (" + MAX_DEVICES + "): stopped following it"));
+        }
+        List<VfioPciDevice> found = new ArrayList<>();
+        for (String[] d : vfio) {
+            found.add(describe(qmp, d[0] + "/" + d[1], d[0].equals("/machine/peripheral") ? d[1] : ""));
         }
         return found;
     }
