@@ -78,12 +78,6 @@ final class AttachCommand implements Callable<Integer> {
         if (migrate != null && cancel) {
             throw new CliFailure(ExitCode.USAGE, "--migrate and --cancel together: give one");
         }
-        if (migrate != null) {
-            // Refused here too, so that nothing is sent to a far side that would only refuse it there.
-            QemuControl.uriRefusal(migrate).ifPresent(why -> {
-                throw new CliFailure(ExitCode.FAILED, "--migrate: " + why);
-            });
-        }
         PrintWriter out = spec.commandLine().getOut();
         AttachRun.Options options = new AttachRun.Options(sockets, untilDone, timeout, migrate, cancel,
                 downtimeLimitMs);
@@ -93,14 +87,26 @@ final class AttachCommand implements Callable<Integer> {
             if (migrate != null) {
                 root.checkedPath("the migration URI", migrate);
             }
+            // Refused here too, so that nothing is sent to a far side that would only refuse it there.
+            refuseUri();
             try {
                 return ended(out, root.remote().orElseThrow().attach(options, root.sim, printer));
             } catch (VfioException e) {
                 throw new CliFailure(ExitCode.FAILED, e.error().describe());
             }
         }
+        refuseUri();
         try (AttachRun run = new AttachRun(options, root.registry(), printer)) {
             return ended(out, run.run());
+        }
+    }
+
+    /** A --migrate URI migscope would not send (QemuControl's allow-list) is exit 1 before any QEMU is reached. */
+    private void refuseUri() {
+        if (migrate != null) {
+            QemuControl.uriRefusal(migrate).ifPresent(why -> {
+                throw new CliFailure(ExitCode.FAILED, "--migrate: " + why);
+            });
         }
     }
 

@@ -48,7 +48,8 @@ final class ResumeCommand implements Callable<Integer> {
                 throw new CliFailure(StreamCommands.exitCode(r, source), StreamCommands.failureLine(r,
                         s.view().isGone()));
             }
-            out.println("resumed " + Visible.of(source.toString()) + " into " + Visible.of(id) + ": " + StreamCommands.phases(r));
+            out.println("resumed " + Visible.of(source.toString()) + " into " + Visible.of(id) + ": "
+                    + StreamCommands.phases(r));
             StreamCommands.printTransitions(out, r);
             out.println(StreamCommands.finalState(r.finalState()));
             out.flush();

@@ -57,7 +57,8 @@ final class SaveCommand implements Callable<Integer> {
                 throw new CliFailure(StreamCommands.exitCode(r, target), StreamCommands.failureLine(r,
                         s.view().isGone()));
             }
-            out.println("saved " + Visible.of(id) + " to " + Visible.of(target.toString()) + ": " + StreamCommands.phases(r));
+            out.println("saved " + Visible.of(id) + " to " + Visible.of(target.toString()) + ": "
+                    + StreamCommands.phases(r));
             StreamCommands.printTransitions(out, r);
             out.println(StreamCommands.finalState(r.finalState()));
             out.flush();

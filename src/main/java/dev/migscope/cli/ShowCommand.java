@@ -141,7 +141,8 @@ final class ShowCommand implements Callable<Integer> {
                 }
             }
         } else if (state == MigState.ERROR) {
-            out.println("  the device is in ERROR: only `migscope reset " + Visible.of(d.id()) + "` leaves it (back to RUNNING)");
+            out.println("  the device is in ERROR: only `migscope reset " + Visible.of(d.id())
+                    + "` leaves it (back to RUNNING)");
         }
     }
 

@@ -72,7 +72,8 @@ final class WatchCommand implements Callable<Integer> {
         SessionOptions options = SessionOptions.defaults().withSampleInterval(Duration.ofMillis(intervalMillis));
         try (OpenDevice s = root.openOrWatch(id, options)) {
             if (!json) {
-                out.println("# " + Visible.of(id + "  " + s.view().info().displayName()) + "  features " + s.view().features()
+                out.println("# " + Visible.of(id + "  " + s.view().info().displayName()) + "  features "
+                        + s.view().features()
                         + (s.isPassive() ? "  (passive: read from debugfs)" : "") + "  every " + intervalMillis
                         + " ms");
                 out.println(String.format(Locale.ROOT, "%9s  %-12s  %10s  %10s  %10s  %12s  %10s  %9s", "t",

@@ -39,19 +39,6 @@ public final class AttachedQemu implements AutoCloseable {
     /** ... and while none does: slow, since every event that starts one also polls at once. */
     static final Duration IDLE_POLL = Duration.ofMillis(200);
 
-    /** qapi/run-state.json's RunState: a run state QEMU reports that is not one of these is an error. */
-    static final List<String> RUN_STATES = List.of("debug", "inmigrate", "internal-error", "io-error", "paused",
-            "postmigrate", "prelaunch", "finish-migrate", "restore-vm", "running", "save-vm", "shutdown", "suspended",
-            "watchdog", "guest-panicked", "colo");
-    /**
-     * Bounds on what one QEMU's events make migscope keep: migrations, status changes of one, states
-     * of one device, warnings. Past one, migscope stops following that QEMU with a line naming it.
-     */
-    static final int MAX_RUNS = 10_000;
-    static final int MAX_STATUSES = 10_000;
-    static final int MAX_STATES = 100_000;
-    static final int MAX_WARNINGS = 1_000;
-
     public enum Role { SOURCE, DESTINATION }
 
     public enum Outcome { COMPLETED, FAILED, GONE }
@@ -147,10 +134,11 @@ public final class AttachedQemu implements AutoCloseable {
         if (named != null && !named.isEmpty()) {
             name = named;
         }
-        String runState = runState(qmp);
+        String runState = QemuBounds.runState(qmp);
         role = runState.equals("inmigrate") ? Role.DESTINATION : Role.SOURCE;
         readDowntimeLimit();
-        for (QmpReply c : qmp.query("query-migrate-capabilities", null).list(MAX_STATUSES, "capabilities")) {
+        for (QmpReply c : qmp.query("query-migrate-capabilities", null).list(QemuBounds.MAX_STATUSES,
+                "capabilities")) {
             statusEvents |= c.text("capability").equals("events") && c.bool("state");
         }
         lastInfo = MigrationInfo.of(qmp.query("query-migrate", null));
@@ -171,7 +159,8 @@ public final class AttachedQemu implements AutoCloseable {
         devices.values().forEach(d -> devs.add(d.device().json()));
         observe(Micros.now(), Kind.ATTACHED, "attached: QEMU " + version + ", " + runState + ", "
                 + role.name().toLowerCase(java.util.Locale.ROOT) + ", migration " + lastInfo.status() + ", "
-                + deviceList() + (devices.isEmpty() ? "" : "; their state until QEMU's first event is assumed from the "
+                + VfioPciDevice.list(devices.values().stream().map(ObservedDevice::device).toList())
+                + (devices.isEmpty() ? "" : "; their state until QEMU's first event is assumed from the "
                 + "run state: " + initial), j);
         DebugfsFallback.start(version, devices.values(), registry, thread, this::warn, this::observe);
         statusSeen(lastInfo.status(), Micros.now(), "poll");
@@ -179,41 +168,11 @@ public final class AttachedQemu implements AutoCloseable {
         schedulePoll();
     }
 
-    /** {@code query-status}'s run state, one of {@link #RUN_STATES}. */
-    static String runState(QmpClient qmp) throws QmpException {
-        return qmp.query("query-status", null).oneOf("status", RUN_STATES);
-    }
-
-    /**
-     * True while {@code size} is under {@code max}; at it, the connection is dropped with a line
-     * naming the bound (its close then ends the following, as QEMU going away does).
-     */
-    private boolean within(int size, int max, String what) {
-        if (size < max) {
-            return true;
-        }
-        qmp.drop(new QmpError(QmpError.Kind.LIMIT, socket.toString(), "QEMU sent more " + what + " than migscope "
-                + "keeps (" + max + "): stopped following it"));
-        return false;
-    }
-
     private ObservedDevice add(VfioPciDevice d, MigState initial) {
         DeviceInfo listed = d.hostDeviceId() == null ? null : registry.find(d.hostDeviceId()).orElse(null);
         ObservedDevice o = new ObservedDevice(name, d, listed, initial, startMicros, startNanos);
         devices.put(d.qomPath(), o);
         return o;
-    }
-
-    private String deviceList() {
-        if (devices.isEmpty()) {
-            return "no vfio-pci device";
-        }
-        List<String> l = new ArrayList<>();
-        for (ObservedDevice d : devices.values()) {
-            VfioPciDevice v = d.device();
-            l.add(v.label() + " = host " + (v.hostDeviceId() == null ? "unknown" : v.hostDeviceId()));
-        }
-        return devices.size() + " vfio-pci device" + (devices.size() == 1 ? "" : "s") + ": " + String.join(", ", l);
     }
 
     // ---------------------------------------------------------------- on the observer thread
@@ -249,12 +208,12 @@ public final class AttachedQemu implements AutoCloseable {
         String qom = String.valueOf(e.text("qom-path"));
         ObservedDevice d = devices.get(qom);
         if (d == null) {
-            if (!within(devices.size(), VfioPciDevice.MAX_DEVICES, "vfio-pci devices")) {
+            if (!QemuBounds.within(qmp, socket, devices.size(), VfioPciDevice.MAX_DEVICES, "vfio-pci devices")) {
                 return;
             }
             d = unknownDevice(qom, e.text("device-id"));
         }
-        if (!within(d.spanCount(), MAX_STATES, "states of device " + d.device().label())) {
+        if (!QemuBounds.within(qmp, socket, d.spanCount(), QemuBounds.MAX_STATES, "states of " + d.device().label())) {
             return;
         }
         String raw = e.text("device-state");
@@ -270,20 +229,8 @@ public final class AttachedQemu implements AutoCloseable {
         ObjectNode j = Json.object().put("device", d.device().label())
                 .put("qom_path", qom).put("device_state", raw).put("from", from.name())
                 .put("state", s.get().state().name()).put("prepare", s.get().isPrepare());
-        String text = "VFIO_MIGRATION  " + d.device().label() + "  ";
-        if (path.isEmpty()) {
-            text += raw + ": QEMU is about to SET " + s.get().state();
-        } else {
-            KernelPath p = path.get();
-            ArrayNode states = j.putArray("path");
-            p.states().forEach(st -> states.add(st.name()));
-            ArrayNode kernel = j.putArray("kernel_steps");
-            p.kernelSteps().forEach(st -> kernel.add(st.name()));
-            text += from + " -> " + p.requested() + (p.kernelSteps().isEmpty() ? "" : "  the kernel walked "
-                    + p.format() + " (" + String.join(", ", p.kernelSteps().stream().map(Enum::name).toList())
-                    + " the kernel's)") + (p.allowed() ? "" : "  (no such path in the kernel's FSM for features "
-                    + d.features() + ")");
-        }
+        String text = "VFIO_MIGRATION  " + d.device().label() + "  " + (path.isEmpty()
+                ? raw + ": QEMU is about to SET " + s.get().state() : path.get().describe(d.features(), j));
         observe(e.timestampMicros(), Kind.DEVICE_STATE, text, j);
     }
 
@@ -388,14 +335,15 @@ public final class AttachedQemu implements AutoCloseable {
         MigrationStatus s = MigrationStatus.parse(status).orElse(MigrationStatus.ACTIVE);
         MigrationRun run = current();
         if (s != MigrationStatus.NONE && (run == null || (run.isOver() && !s.isFinal()))) {
-            if (!within(runs.size(), MAX_RUNS, "migrations")) {
+            if (!QemuBounds.within(qmp, socket, runs.size(), QemuBounds.MAX_RUNS, "migrations")) {
                 return;
             }
             run = new MigrationRun();
             runs.add(run);
         }
         if (run != null) {
-            if (!within(run.statuses().size(), MAX_STATUSES, "status changes of one migration")) {
+            if (!QemuBounds.within(qmp, socket, run.statuses().size(), QemuBounds.MAX_STATUSES,
+                    "status changes of one migration")) {
                 return;
             }
             run.status(status, micros, seenBy);
@@ -457,7 +405,7 @@ public final class AttachedQemu implements AutoCloseable {
     }
 
     private void warn(String message) {
-        if (!within(warnings.size(), MAX_WARNINGS, "warnings")) {
+        if (!QemuBounds.within(qmp, socket, warnings.size(), QemuBounds.MAX_WARNINGS, "warnings")) {
             return;
         }
         warnings.add(message);

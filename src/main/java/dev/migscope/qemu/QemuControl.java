@@ -124,7 +124,7 @@ public final class QemuControl {
 
     /** A QEMU started with -incoming waits for a migration: the source starts and cancels it. */
     private void refuseIfIncoming(String what) throws QmpException {
-        String runState = AttachedQemu.runState(qemu.qmp());
+        String runState = QemuBounds.runState(qemu.qmp());
         if (runState.equals("inmigrate")) {
             throw refused("it is the incoming side of a migration (run state inmigrate, started with -incoming): "
                     + what + " the migration on the source QEMU");

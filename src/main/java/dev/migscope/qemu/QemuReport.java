@@ -188,7 +188,8 @@ public final class QemuReport {
             q.path("devices").forEach(d -> {
                 sb.append("  device ").append(shown(d.path("device_id"))).append(" ")
                         .append(shown(d.path("qom_path"))).append(" = host ")
-                        .append((d.path("host_device").isTextual() ? shown(d.path("host_device")) : "unknown")).append('\n');
+                        .append(d.path("host_device").isTextual() ? shown(d.path("host_device")) : "unknown")
+                        .append('\n');
                 d.path("states").forEach(s -> sb.append(String.format(Locale.ROOT, "    %s  %-12s %s%s%s%n",
                         Micros.format(s.path("start_us").asLong()), shown(s.path("state")),
                         s.path("duration_us").isNull() ? "(open)" : String.format(Locale.ROOT, "%.3f ms",

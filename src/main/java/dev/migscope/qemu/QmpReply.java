@@ -2,7 +2,9 @@ package dev.migscope.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * One QMP reply read strictly: a member QAPI documents that is absent, of another type or, for an
@@ -80,7 +82,7 @@ record QmpReply(String socket, String command, String path, JsonNode node) {
     }
 
     /** The reply itself as a list: each element, which must be an object, as a reply to read. */
-    java.util.List<QmpReply> list(int max, String what) throws QmpException {
+    List<QmpReply> list(int max, String what) throws QmpException {
         if (!node.isArray()) {
             throw malformed(null, "is " + type(node) + "; QMP documents a list");
         }
@@ -88,7 +90,7 @@ record QmpReply(String socket, String command, String path, JsonNode node) {
             throw new QmpException(new QmpError(QmpError.Kind.LIMIT, socket, command + " lists " + node.size() + " "
                     + what + ", more than migscope follows (" + max + "): stopped following it"));
         }
-        java.util.List<QmpReply> l = new java.util.ArrayList<>(node.size());
+        List<QmpReply> l = new ArrayList<>(node.size());
         for (int i = 0; i < node.size(); i++) {
             JsonNode e = node.get(i);
             QmpReply r = new QmpReply(socket, command, path + "[" + i + "].", e);

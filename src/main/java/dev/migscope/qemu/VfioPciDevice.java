@@ -56,6 +56,18 @@ public record VfioPciDevice(String qomPath, String deviceId, String sysfsdev, St
         return deviceId.isEmpty() ? qomPath : deviceId;
     }
 
+    /** {@code 2 vfio-pci devices: mtty0 = host UUID, ...}, for the attached line. */
+    static String list(List<VfioPciDevice> devices) {
+        if (devices.isEmpty()) {
+            return "no vfio-pci device";
+        }
+        List<String> l = new ArrayList<>();
+        for (VfioPciDevice v : devices) {
+            l.add(v.label() + " = host " + (v.hostDeviceId() == null ? "unknown" : v.hostDeviceId()));
+        }
+        return devices.size() + " vfio-pci device" + (devices.size() == 1 ? "" : "s") + ": " + String.join(", ", l);
+    }
+
     /** qom_path, device_id, host_device, migration_events (absent when QEMU has no such property). */
     ObjectNode json() {
         ObjectNode o = Json.object().put("qom_path", qomPath).put("device_id", deviceId)

@@ -272,7 +272,8 @@ public final class MigrationFile {
          * Creates the file exclusively (O_EXCL: never an existing file, nor through a symlink) and
          * readable by its owner only (0600) from the start: device state can hold guest memory.
          */
-        ChannelOpener DEFAULT = p -> FileChannel.open(p, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+        ChannelOpener DEFAULT = p -> FileChannel.open(p,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
 

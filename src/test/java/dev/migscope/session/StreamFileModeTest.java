@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +46,7 @@ class StreamFileModeTest extends FakeHarness {
         assertThat(d.state()).isEqualTo(MigState.RUNNING);
     }
 
-    private java.util.List<Path> files() throws IOException {
+    private List<Path> files() throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.toList();
         }
