@@ -111,7 +111,7 @@ public final class AttachOverheadBench {
                     throw new IllegalStateException("the migration " + status);
                 }
             }
-            return MigrationInfo.of(src.control().call("query-migrate", null));
+            return MigrationInfo.of(src.control().query("query-migrate", null));
         } finally {
             for (AutoCloseable f : followers) {
                 f.close();

@@ -3,6 +3,7 @@ package dev.migscope.cli;
 import dev.migscope.device.VfioException;
 import dev.migscope.qemu.AttachRun;
 import dev.migscope.qemu.Observation;
+import dev.migscope.qemu.QemuControl;
 import dev.migscope.qemu.QemuReport;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -85,10 +86,21 @@ final class AttachCommand implements Callable<Integer> {
         if (migrate != null) {
             root.checkedPath("the migration URI", migrate);
         }
+        // Refused here, so that nothing is sent to a QEMU (or a far side) that would only be told to run it.
+        refuseUri();
         try {
             return ended(out, root.host().attach(options, printer));
         } catch (VfioException e) {
             throw new CliFailure(ExitCode.FAILED, e.error().describe());
+        }
+    }
+
+    /** A --migrate URI migscope would not send (QemuControl's allow-list) is exit 1 before any QEMU is reached. */
+    private void refuseUri() {
+        if (migrate != null) {
+            QemuControl.uriRefusal(migrate).ifPresent(why -> {
+                throw new CliFailure(ExitCode.FAILED, "--migrate: " + why);
+            });
         }
     }
 

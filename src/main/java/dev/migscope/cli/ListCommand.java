@@ -2,6 +2,7 @@ package dev.migscope.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.migscope.device.DeviceInfo;
+import dev.migscope.device.Visible;
 import dev.migscope.json.Json;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -77,7 +78,7 @@ final class ListCommand implements Callable<Integer> {
         Table.print(out, rows);
         for (DeviceInfo d : devices) {
             if (d.access() != null) {
-                out.println("note: " + d.id() + ": " + d.access());
+                out.println("note: " + Visible.of(d.id() + ": " + d.access()));
             }
         }
         out.flush();

@@ -6,6 +6,7 @@ import dev.migscope.device.VfioException;
 import dev.migscope.host.Host;
 import dev.migscope.host.LocalHost;
 import dev.migscope.host.SshHost;
+import dev.migscope.device.Visible;
 import dev.migscope.remote.HostException;
 import dev.migscope.remote.RemoteHost;
 import dev.migscope.remote.SafeName;
@@ -76,7 +77,7 @@ public final class MigscopeCli implements Callable<Integer> {
         try {
             ssh = SshSettings.fromEnvironment(System.getenv());
         } catch (IllegalArgumentException e) {
-            System.err.println("migscope: " + e.getMessage());
+            System.err.println("migscope: " + oneLine(e.getMessage()));
             return ExitCode.USAGE;
         }
         return commandLine(DeviceRegistry::load, Terminal.stderrIsTerminal(), ssh).execute(args);
@@ -153,8 +154,9 @@ public final class MigscopeCli implements Callable<Integer> {
         return ExitCode.INTERNAL;
     }
 
+    /** An error line: its line breaks joined with "; ", and every other control in it made visible. */
     static String oneLine(String s) {
-        return s == null ? "" : s.replaceAll("\\s*\\R\\s*", "; ").strip();
+        return s == null ? "" : Visible.of(s.replaceAll("\\s*\\R\\s*", "; ").strip());
     }
 
     /** A bare {@code migscope --sim}: no command given. */
@@ -203,7 +205,7 @@ public final class MigscopeCli implements Callable<Integer> {
                 PrintWriter err = spec.commandLine().getErr();
                 try {
                     host = new SshHost(RemoteHost.connect(t, ssh, VersionProvider.version(), line -> {
-                        err.println(line);
+                        err.println(Visible.of(line));
                         err.flush();
                     }), sim);
                 } catch (HostException e) {

@@ -1,5 +1,6 @@
 package dev.migscope.cli;
 
+import dev.migscope.device.Visible;
 import dev.migscope.fsm.MigState;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.view.StreamResult;
@@ -40,7 +41,8 @@ final class ResumeCommand implements Callable<Integer> {
                 throw new CliFailure(StreamCommands.exitCode(r, source), StreamCommands.failureLine(r,
                         s.isGone()));
             }
-            out.println("resumed " + source + " into " + dev.id + ": " + StreamCommands.phases(r));
+            out.println("resumed " + Visible.of(source.toString()) + " into " + Visible.of(dev.id) + ": "
+                    + StreamCommands.phases(r));
             StreamCommands.printTransitions(out, r);
             out.println(StreamCommands.finalState(r.finalState()));
             out.flush();

@@ -1,5 +1,6 @@
 package dev.migscope.cli;
 
+import dev.migscope.device.Visible;
 import dev.migscope.fsm.MigState;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.view.StreamResult;
@@ -49,7 +50,8 @@ final class SaveCommand implements Callable<Integer> {
                 throw new CliFailure(StreamCommands.exitCode(r, target), StreamCommands.failureLine(r,
                         s.isGone()));
             }
-            out.println("saved " + dev.id + " to " + target + ": " + StreamCommands.phases(r));
+            out.println("saved " + Visible.of(dev.id) + " to " + Visible.of(target.toString()) + ": "
+                    + StreamCommands.phases(r));
             StreamCommands.printTransitions(out, r);
             out.println(StreamCommands.finalState(r.finalState()));
             out.flush();

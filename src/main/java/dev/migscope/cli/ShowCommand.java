@@ -1,5 +1,6 @@
 package dev.migscope.cli;
 
+import dev.migscope.device.Visible;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.device.DeviceInfo;
@@ -92,7 +93,7 @@ final class ShowCommand implements Callable<Integer> {
 
     private static void printText(PrintWriter out, DeviceInfo d, MigFeatures features, MigState state,
             VfioError problem, String optIn) {
-        out.println(d.id() + "  " + d.displayName());
+        out.println(Visible.of(d.id() + "  " + d.displayName()));
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"  kind", d.kind().jsonName()});
         rows.add(new String[] {"  driver", d.driver()});
@@ -132,7 +133,8 @@ final class ShowCommand implements Callable<Integer> {
                 }
             }
         } else if (state == MigState.ERROR) {
-            out.println("  the device is in ERROR: only `migscope reset " + d.id() + "` leaves it (back to RUNNING)");
+            out.println("  the device is in ERROR: only `migscope reset " + Visible.of(d.id())
+                    + "` leaves it (back to RUNNING)");
         }
     }
 

@@ -1,9 +1,13 @@
 package dev.migscope.cli;
 
+import dev.migscope.device.Visible;
 import java.io.PrintWriter;
 import java.util.List;
 
-/** Left-aligned columns separated by two spaces; the last column is not padded. */
+/**
+ * Left-aligned columns separated by two spaces; the last column is not padded. Cells hold names from
+ * outside (drivers, pci.ids, /proc), so their controls are made visible.
+ */
 final class Table {
 
     private Table() {
@@ -31,6 +35,6 @@ final class Table {
     }
 
     private static String cell(String[] r, int c) {
-        return r[c] == null ? "-" : r[c];
+        return r[c] == null ? "-" : Visible.of(r[c]);
     }
 }

@@ -1,5 +1,6 @@
 package dev.migscope.cli;
 
+import dev.migscope.device.Visible;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.fsm.MigState;
 import dev.migscope.device.PrecopyInfo;
@@ -63,7 +64,8 @@ final class WatchCommand implements Callable<Integer> {
         SessionOptions options = SessionOptions.defaults().withSampleInterval(Duration.ofMillis(intervalMillis));
         try (DeviceView s = dev.root.openOrWatch(dev.id, options)) {
             if (!json) {
-                out.println("# " + dev.id + "  " + s.info().displayName() + "  features " + s.features()
+                out.println("# " + Visible.of(dev.id + "  " + s.info().displayName()) + "  features "
+                        + s.features()
                         + (s.isPassive() ? "  (passive: read from debugfs)" : "") + "  every " + intervalMillis
                         + " ms");
                 out.println(String.format(Locale.ROOT, "%9s  %-12s  %10s  %10s  %10s  %12s  %10s  %9s", "t",

@@ -1,5 +1,6 @@
 package dev.migscope.conform;
 
+import dev.migscope.device.Visible;
 import dev.migscope.fsm.Arc;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,10 +18,10 @@ public final class ReportText {
 
     public static String format(ConformanceReport r) {
         StringBuilder sb = new StringBuilder();
-        sb.append("migscope conform ").append(r.deviceId()).append(" (").append(r.driver()).append(", features ")
+        sb.append("migscope conform ").append(Visible.of(r.deviceId())).append(" (").append(Visible.of(r.driver())).append(", features ")
                 .append(r.features() == null ? "unknown" : r.features().toString()).append(')');
         if (r.peerId() != null) {
-            sb.append(", peer ").append(r.peerId());
+            sb.append(", peer ").append(Visible.of(r.peerId()));
         }
         sb.append('\n');
         int idWidth = r.results().stream().mapToInt(c -> c.id().length()).max().orElse(10);
@@ -35,7 +36,7 @@ public final class ReportText {
                 sb.append(String.format(Locale.ROOT, "  %-4s  %-" + idWidth + "s  %s%n",
                         c.status().name(), c.id(), c.title()));
                 if (c.status() != Status.PASS) {
-                    sb.append(indent).append("evidence: ").append(c.evidence()).append('\n');
+                    sb.append(indent).append("evidence: ").append(Visible.of(c.evidence())).append('\n');
                     sb.append(indent).append("rule: ").append(c.rule().source()).append(": \"")
                             .append(c.rule().text()).append("\"\n");
                 }
@@ -58,9 +59,9 @@ public final class ReportText {
         }
         sb.append('\n');
         for (ConformanceReport.Restore x : r.restores()) {
-            sb.append(x.deviceId()).append(x.restored() ? ": restored to RUNNING (" : ": NOT restored to RUNNING, ")
-                    .append(x.restored() ? x.how() + ")" : "left in " + (x.state() == null ? "an unknown state"
-                            : x.state()) + ": " + x.how())
+            sb.append(Visible.of(x.deviceId())).append(x.restored() ? ": restored to RUNNING (" : ": NOT restored to RUNNING, ")
+                    .append(x.restored() ? Visible.of(x.how()) + ")" : "left in " + (x.state() == null ? "an unknown state"
+                            : x.state()) + ": " + Visible.of(x.how()))
                     .append('\n');
         }
         sb.append(r.summaryLine());

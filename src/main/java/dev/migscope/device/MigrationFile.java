@@ -7,6 +7,8 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -80,35 +82,43 @@ public final class MigrationFile {
      */
     public static Verified verify(Path file) throws IOException, InvalidFileException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < FIXED) {
-                throw new InvalidFileException(file + " is " + size + " bytes: too short to be a migscope stream file");
-            }
-            ByteBuffer fixed = ByteBuffer.allocate(FIXED);
-            readFully(ch, fixed, 0);
-            fixed.flip();
-            byte[] magic = new byte[MAGIC.length];
-            fixed.get(magic);
-            if (!java.util.Arrays.equals(magic, MAGIC)) {
-                throw new InvalidFileException(file + " is not a migscope stream file (bad magic)");
-            }
-            int version = fixed.getInt();
-            if (version != VERSION) {
-                throw new InvalidFileException(file + " has format version " + Integer.toUnsignedString(version)
-                        + "; this migscope reads version " + VERSION);
-            }
-            int headerLength = fixed.getInt();
-            if (headerLength < 0 || headerLength > MAX_HEADER || FIXED + (long) headerLength > size) {
-                throw new InvalidFileException(file + " is truncated or corrupt: header length "
-                        + Integer.toUnsignedString(headerLength) + " does not fit in " + size + " bytes");
-            }
-            ByteBuffer header = ByteBuffer.allocate(headerLength);
-            readFully(ch, header, FIXED);
-            header.flip();
-            Verified v = parseHeader(file, fixed.array(), header, size);
-            checkPhases(ch, v);
-            return v;
+            return verify(file, ch);
         }
+    }
+
+    /**
+     * {@link #verify(Path)} on a channel already open on {@code file}: a resume streams the very
+     * file it verified from the same channel, so no file put at the path in between is read.
+     */
+    public static Verified verify(Path file, FileChannel ch) throws IOException, InvalidFileException {
+        long size = ch.size();
+        if (size < FIXED) {
+            throw new InvalidFileException(file + " is " + size + " bytes: too short to be a migscope stream file");
+        }
+        ByteBuffer fixed = ByteBuffer.allocate(FIXED);
+        readFully(ch, fixed, 0);
+        fixed.flip();
+        byte[] magic = new byte[MAGIC.length];
+        fixed.get(magic);
+        if (!java.util.Arrays.equals(magic, MAGIC)) {
+            throw new InvalidFileException(file + " is not a migscope stream file (bad magic)");
+        }
+        int version = fixed.getInt();
+        if (version != VERSION) {
+            throw new InvalidFileException(file + " has format version " + Integer.toUnsignedString(version)
+                    + "; this migscope reads version " + VERSION);
+        }
+        int headerLength = fixed.getInt();
+        if (headerLength < 0 || headerLength > MAX_HEADER || FIXED + (long) headerLength > size) {
+            throw new InvalidFileException(file + " is truncated or corrupt: header length "
+                    + Integer.toUnsignedString(headerLength) + " does not fit in " + size + " bytes");
+        }
+        ByteBuffer header = ByteBuffer.allocate(headerLength);
+        readFully(ch, header, FIXED);
+        header.flip();
+        Verified v = parseHeader(file, fixed.array(), header, size);
+        checkPhases(ch, v);
+        return v;
     }
 
     private static Verified parseHeader(Path file, byte[] fixed, ByteBuffer h, long size)
@@ -256,7 +266,13 @@ public final class MigrationFile {
     public interface ChannelOpener {
         FileChannel open(Path path) throws IOException;
 
-        ChannelOpener DEFAULT = p -> FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        /**
+         * Creates the file exclusively (O_EXCL: never an existing file, nor through a symlink) and
+         * readable by its owner only (0600) from the start: device state can hold guest memory.
+         */
+        ChannelOpener DEFAULT = p -> FileChannel.open(p,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
 
     /**

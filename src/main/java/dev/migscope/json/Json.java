@@ -3,6 +3,7 @@ package dev.migscope.json;
 import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.io.SerializedString;
@@ -26,14 +27,19 @@ import java.util.Collection;
  */
 public final class Json {
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder(new JsonFactoryBuilder()
-                    .characterEscapes(new LineSeparatorEscapes())
-                    // Lower-case hex in a control character's escape (001f, not 001F), as migscope always wrote it.
-                    .disable(JsonWriteFeature.WRITE_HEX_UPPER_CASE)
-                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                    .build())
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
+    private static final ObjectMapper MAPPER = configured(StreamReadConstraints.defaults());
+
+    private static ObjectMapper configured(StreamReadConstraints limits) {
+        return JsonMapper.builder(new JsonFactoryBuilder()
+                        .characterEscapes(new LineSeparatorEscapes())
+                        // Lower-case hex in a control character's escape (001f, not 001F), as migscope always wrote it.
+                        .disable(JsonWriteFeature.WRITE_HEX_UPPER_CASE)
+                        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                        .streamReadConstraints(limits)
+                        .build())
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .build();
+    }
 
     private Json() {
     }
@@ -41,6 +47,14 @@ public final class Json {
     /** The one configured mapper, for streaming readers and writers (many values on one connection). */
     public static ObjectMapper mapper() {
         return MAPPER;
+    }
+
+    /**
+     * The same mapper reading within tighter bounds, for a peer that may send anything (QMP): a
+     * value past one of them throws {@code StreamConstraintsException}.
+     */
+    public static ObjectMapper mapper(StreamReadConstraints limits) {
+        return configured(limits);
     }
 
     /** An empty object; its keys keep the order they are put in. */

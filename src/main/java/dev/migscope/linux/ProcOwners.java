@@ -2,6 +2,9 @@ package dev.migscope.linux;
 
 import dev.migscope.device.Owner;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +28,9 @@ import java.util.Set;
  * </ul>
  * A data_fd ({@code anon_inode:mlx5vf_mig}, see {@link MigrationDrivers}) tells that the process
  * is migrating a device of that driver, not which one. Processes whose fd directory this user
- * cannot read (other users' processes, unless root) are invisible; callers say so.
+ * cannot read (other users' processes, unless root) are invisible; callers say so. A process that
+ * exits while its directory is read (readdir fails: {@link DirectoryIteratorException}) is skipped
+ * like one that is gone: /proc changes under every reader, and a scan never fails for it.
  */
 final class ProcOwners {
 
@@ -58,23 +63,38 @@ final class ProcOwners {
         this.root = root;
     }
 
+    /** Opens a directory of /proc; a test substitutes one whose reading fails as a process's exit makes it. */
+    @FunctionalInterface
+    interface Directories {
+        DirectoryStream<Path> open(Path dir) throws IOException;
+
+        Directories FILES = Files::newDirectoryStream;
+    }
+
     /** One pass over /proc; only links into {@code vfioDir} and vfio's anonymous inodes are kept. */
     static ProcOwners scan(Path proc, Path vfioDir) {
+        return scan(proc, vfioDir, Directories.FILES);
+    }
+
+    static ProcOwners scan(Path proc, Path vfioDir, Directories dirs) {
         ProcOwners owners = new ProcOwners(effectiveUid(proc) == 0);
         String prefix = vfioDir.toString() + "/";
-        try (DirectoryStream<Path> pids = Files.newDirectoryStream(proc, p -> isPid(p.getFileName().toString()))) {
+        try (DirectoryStream<Path> pids = dirs.open(proc)) {
             for (Path pidDir : pids) {
-                owners.scanProcess(pidDir, prefix);
+                if (isPid(pidDir.getFileName().toString())) {
+                    owners.scanProcess(pidDir, prefix, dirs);
+                }
             }
-        } catch (IOException e) {
-            // No /proc (or not readable): nobody can be named, which the error sentences say.
+        } catch (IOException | DirectoryIteratorException | UncheckedIOException e) {
+            // No /proc (or not readable, or its listing broke off): who was seen so far is kept, the
+            // rest cannot be named, which the error sentences say.
         }
         return owners;
     }
 
-    private void scanProcess(Path pidDir, String prefix) {
+    private void scanProcess(Path pidDir, String prefix, Directories dirs) {
         Owner owner = null;
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(pidDir.resolve("fd"))) {
+        try (DirectoryStream<Path> fds = dirs.open(pidDir.resolve("fd"))) {
             for (Path fd : fds) {
                 String target;
                 try {
@@ -100,8 +120,8 @@ final class ProcOwners {
                     deviceFd(pidDir, fd, owner);
                 }
             }
-        } catch (IOException e) {
-            // Another user's process, or one that exited: skip it.
+        } catch (IOException | DirectoryIteratorException | UncheckedIOException e) {
+            // Another user's process, or one that exited (even while its fds were read): skip it.
         }
     }
 
@@ -164,28 +184,35 @@ final class ProcOwners {
      * and the process holds it as an fd linking to {@code socket:[INODE]}. Only this network
      * namespace's sockets, only processes whose fds this user can read (its own; every one as root),
      * and only a socket bound by its absolute path (a relative bind names it relative to QEMU's cwd).
+     * When several listening sockets carry the path (one was unlinked and bound again) or several
+     * processes hold the one that does, nobody is named: naming one could name the wrong process.
      */
     static Optional<Owner> socketListener(Path proc, Path socket) {
         String path = socket.toAbsolutePath().normalize().toString();
-        Optional<String> inode = read(proc.resolve("net/unix")).flatMap(table -> table.lines().skip(1)
+        List<String> inodes = read(proc.resolve("net/unix")).map(table -> table.lines().skip(1)
                 .map(l -> l.trim().split("\\s+", 8))
                 // Num RefCount Protocol Flags Type St Inode Path
                 .filter(f -> f.length == 8 && f[7].equals(path) && (parseHex(f[3]) & SO_ACCEPTCON) != 0)
-                .map(f -> f[6]).findFirst());
-        if (inode.isEmpty()) {
+                .map(f -> f[6]).distinct().toList()).orElse(List.of());
+        if (inodes.size() != 1) {
             return Optional.empty();
         }
-        String link = "socket:[" + inode.get() + "]";
+        String link = "socket:[" + inodes.get(0) + "]";
+        Owner found = null;
         try (DirectoryStream<Path> pids = Files.newDirectoryStream(proc, p -> isPid(p.getFileName().toString()))) {
             for (Path pidDir : pids) {
                 if (holds(pidDir, link)) {
-                    return Optional.of(new Owner(Integer.parseInt(pidDir.getFileName().toString()), comm(pidDir)));
+                    if (found != null) {
+                        return Optional.empty();
+                    }
+                    found = new Owner(Integer.parseInt(pidDir.getFileName().toString()), comm(pidDir));
                 }
             }
-        } catch (IOException e) {
-            // No /proc: nobody can be named.
+        } catch (IOException | DirectoryIteratorException | UncheckedIOException e) {
+            // No /proc, or its listing broke off: a holder not seen may share the socket.
+            return Optional.empty();
         }
-        return Optional.empty();
+        return Optional.ofNullable(found);
     }
 
     private static boolean holds(Path pidDir, String link) {
@@ -199,7 +226,7 @@ final class ProcOwners {
                     // closed while we looked
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | DirectoryIteratorException | UncheckedIOException e) {
             // Another user's process, or one that exited.
         }
         return false;
@@ -245,9 +272,10 @@ final class ProcOwners {
                 .orElse(comm);
     }
 
+    /** A /proc file's text; bytes that are not UTF-8 (comm and cmdline are any bytes) read as U+FFFD. */
     private static Optional<String> read(Path p) {
         try {
-            return Optional.of(Files.readString(p));
+            return Optional.of(new String(Files.readAllBytes(p), StandardCharsets.UTF_8));
         } catch (IOException e) {
             return Optional.empty();
         }

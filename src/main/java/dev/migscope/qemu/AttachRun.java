@@ -73,8 +73,11 @@ public final class AttachRun implements AutoCloseable {
     public record Result(Ending ending, String message, QemuReport report) {
     }
 
-    /** How long QEMU may take to greet and to answer a query. */
-    public static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long QEMU may stay silent before it greets, and take to answer a query, without
+     * {@code --timeout}: a loaded host's QEMU can take seconds to greet one more client.
+     */
+    public static final Duration QMP_TIMEOUT = Duration.ofSeconds(30);
 
     private final Options options;
     private final DeviceRegistry registry;
@@ -99,7 +102,7 @@ public final class AttachRun implements AutoCloseable {
                 if (closed) {
                     throw new InterruptedException("detached");
                 }
-                qemus.add(AttachedQemu.attach(socket, QMP_TIMEOUT, registry, observer));
+                qemus.add(AttachedQemu.attach(socket, qmpTimeout(), registry, observer));
             }
             if (closed) {
                 throw new InterruptedException("detached");
@@ -113,10 +116,19 @@ public final class AttachRun implements AutoCloseable {
             String bad = verdict(timedOut);
             return new Result(bad == null ? Ending.OK : Ending.FAILED, bad, r);
         } catch (QmpException e) {
-            return new Result(Ending.NOT_ATTACHED, e.error().describe(), null);
+            // A QEMU that answered past a bound or against QAPI was reached: that is a failure, not a missing QEMU.
+            return new Result(switch (e.error().kind()) {
+                case LIMIT, MALFORMED, TRUNCATED -> Ending.FAILED;
+                default -> Ending.NOT_ATTACHED;
+            }, e.error().describe(), null);
         } finally {
             close();
         }
+    }
+
+    /** The greeting and reply wait: {@code --timeout} when given, else {@link #QMP_TIMEOUT}. */
+    private Duration qmpTimeout() {
+        return options.timeout() == null ? QMP_TIMEOUT : options.timeout();
     }
 
     /** The report of what was seen until now (empty before the first QEMU is attached); any thread. */

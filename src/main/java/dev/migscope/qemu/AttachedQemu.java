@@ -92,7 +92,7 @@ public final class AttachedQemu implements AutoCloseable {
      * Connects, identifies QEMU and its vfio-pci devices, and starts following it. Nothing is sent
      * that changes the VM: only queries (query-*, qom-list, qom-get).
      *
-     * @param timeout     how long QEMU may take to greet and to answer each query
+     * @param timeout     how long QEMU may stay silent before it greets, and take to answer each query
      * @param registry    the host's devices: a QEMU device's listing (`migscope list`), who listens on the
      *                    socket, and a device's debugfs state
      *                    when QEMU sends no VFIO_MIGRATION event for it
@@ -123,20 +123,25 @@ public final class AttachedQemu implements AutoCloseable {
 
     private synchronized void start(Duration timeout) throws QmpException {
         this.timeout = timeout;
-        qmp = QmpClient.connect(socket, timeout, e -> post(() -> onEvent(e)));
+        name = socket.getFileName().toString();
+        qmp = QmpClient.connect(socket, timeout, silence -> observe(Micros.now(), Kind.WARNING, "waiting for QEMU's "
+                + "QMP greeting on " + socket + " (it has been silent; waiting up to " + silence.toSeconds()
+                + " s of silence)", Json.object().put("message", "waiting for the QMP greeting")),
+                e -> post(() -> onEvent(e)));
         qmp.closed().thenAccept(why -> post(() -> onClosed(why)));
         version = qmp.version();
-        name = qmp.call("query-name", null).path("name").asText("");
-        if (name.isEmpty()) {
-            name = socket.getFileName().toString();
+        String named = qmp.query("query-name", null).optionalText("name");
+        if (named != null && !named.isEmpty()) {
+            name = named;
         }
-        String runState = qmp.call("query-status", null).path("status").asText("?");
+        String runState = QemuBounds.runState(qmp);
         role = runState.equals("inmigrate") ? Role.DESTINATION : Role.SOURCE;
         readDowntimeLimit();
-        for (JsonNode c : qmp.call("query-migrate-capabilities", null)) {
-            statusEvents |= c.path("capability").asText().equals("events") && c.path("state").asBoolean();
+        for (QmpReply c : qmp.query("query-migrate-capabilities", null).list(QemuBounds.MAX_STATUSES,
+                "capabilities")) {
+            statusEvents |= c.text("capability").equals("events") && c.bool("state");
         }
-        lastInfo = MigrationInfo.of(qmp.call("query-migrate", null));
+        lastInfo = MigrationInfo.of(qmp.query("query-migrate", null));
         MigState initial = switch (runState) {
             case "running", "prelaunch", "inmigrate", "suspended" -> MigState.RUNNING;
             default -> MigState.STOP;
@@ -154,7 +159,8 @@ public final class AttachedQemu implements AutoCloseable {
         devices.values().forEach(d -> devs.add(d.device().json()));
         observe(Micros.now(), Kind.ATTACHED, "attached: QEMU " + version + ", " + runState + ", "
                 + role.name().toLowerCase(java.util.Locale.ROOT) + ", migration " + lastInfo.status() + ", "
-                + deviceList() + (devices.isEmpty() ? "" : "; their state until QEMU's first event is assumed from the "
+                + VfioPciDevice.list(devices.values().stream().map(ObservedDevice::device).toList())
+                + (devices.isEmpty() ? "" : "; their state until QEMU's first event is assumed from the "
                 + "run state: " + initial), j);
         DebugfsFallback.start(version, devices.values(), registry, thread, this::warn, this::observe);
         statusSeen(lastInfo.status(), Micros.now(), "poll");
@@ -167,18 +173,6 @@ public final class AttachedQemu implements AutoCloseable {
         ObservedDevice o = new ObservedDevice(name, d, listed, initial, startMicros, startNanos);
         devices.put(d.qomPath(), o);
         return o;
-    }
-
-    private String deviceList() {
-        if (devices.isEmpty()) {
-            return "no vfio-pci device";
-        }
-        List<String> l = new ArrayList<>();
-        for (ObservedDevice d : devices.values()) {
-            VfioPciDevice v = d.device();
-            l.add(v.label() + " = host " + (v.hostDeviceId() == null ? "unknown" : v.hostDeviceId()));
-        }
-        return devices.size() + " vfio-pci device" + (devices.size() == 1 ? "" : "s") + ": " + String.join(", ", l);
     }
 
     // ---------------------------------------------------------------- on the observer thread
@@ -201,7 +195,8 @@ public final class AttachedQemu implements AutoCloseable {
                 statusEvents = true;
                 statusSeen(e.text("status"), e.timestampMicros(), "event");
             }
-            default -> observe(e.timestampMicros(), Kind.EVENT, e.name() + (e.data().isEmpty() ? "" : " " + e.data()),
+            default -> observe(e.timestampMicros(), Kind.EVENT,
+                    e.name() + (e.data().isEmpty() ? "" : " " + Json.write(e.data())),
                     Json.object().put("event", e.name()).set("data", e.data()));
         }
         if (e.name().startsWith("MIGRATION") || e.name().equals("VFIO_MIGRATION") || e.name().equals("STOP")) {
@@ -213,7 +208,13 @@ public final class AttachedQemu implements AutoCloseable {
         String qom = String.valueOf(e.text("qom-path"));
         ObservedDevice d = devices.get(qom);
         if (d == null) {
+            if (!QemuBounds.within(qmp, socket, devices.size(), VfioPciDevice.MAX_DEVICES, "vfio-pci devices")) {
+                return;
+            }
             d = unknownDevice(qom, e.text("device-id"));
+        }
+        if (!QemuBounds.within(qmp, socket, d.spanCount(), QemuBounds.MAX_STATES, "states of " + d.device().label())) {
+            return;
         }
         String raw = e.text("device-state");
         Optional<VfioMigrationState> s = VfioMigrationState.parse(raw);
@@ -228,20 +229,8 @@ public final class AttachedQemu implements AutoCloseable {
         ObjectNode j = Json.object().put("device", d.device().label())
                 .put("qom_path", qom).put("device_state", raw).put("from", from.name())
                 .put("state", s.get().state().name()).put("prepare", s.get().isPrepare());
-        String text = "VFIO_MIGRATION  " + d.device().label() + "  ";
-        if (path.isEmpty()) {
-            text += raw + ": QEMU is about to SET " + s.get().state();
-        } else {
-            KernelPath p = path.get();
-            ArrayNode states = j.putArray("path");
-            p.states().forEach(st -> states.add(st.name()));
-            ArrayNode kernel = j.putArray("kernel_steps");
-            p.kernelSteps().forEach(st -> kernel.add(st.name()));
-            text += from + " -> " + p.requested() + (p.kernelSteps().isEmpty() ? "" : "  the kernel walked "
-                    + p.format() + " (" + String.join(", ", p.kernelSteps().stream().map(Enum::name).toList())
-                    + " the kernel's)") + (p.allowed() ? "" : "  (no such path in the kernel's FSM for features "
-                    + d.features() + ")");
-        }
+        String text = "VFIO_MIGRATION  " + d.device().label() + "  " + (path.isEmpty()
+                ? raw + ": QEMU is about to SET " + s.get().state() : path.get().describe(d.features(), j));
         observe(e.timestampMicros(), Kind.DEVICE_STATE, text, j);
     }
 
@@ -254,7 +243,10 @@ public final class AttachedQemu implements AutoCloseable {
                 }
             }
         } catch (QmpException ex) {
-            // QEMU went away; its close is handled on its own.
+            if (ex.error().kind() != QmpError.Kind.GONE) {
+                qmp.drop(ex.error());
+            }
+            // Gone (or now dropped): its close is handled on its own.
         }
         ObservedDevice d = devices.get(qom);
         if (d != null) {
@@ -292,8 +284,7 @@ public final class AttachedQemu implements AutoCloseable {
             return; // the poll on its way schedules the next
         }
         polling = true;
-        qmp.execute("query-migrate", null).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((r, ex) -> post(() -> onPollReply(r, ex)));
+        qmp.execute("query-migrate", null).whenComplete((r, ex) -> post(() -> onPollReply(r, ex)));
     }
 
     private synchronized void onPollReply(JsonNode reply, Throwable failure) {
@@ -308,7 +299,13 @@ public final class AttachedQemu implements AutoCloseable {
             }
             return;
         }
-        MigrationInfo info = MigrationInfo.of(reply);
+        MigrationInfo info;
+        try {
+            info = MigrationInfo.of(QmpReply.of(qmp.socket(), "query-migrate", reply));
+        } catch (QmpException e) {
+            qmp.drop(e.error());
+            return;
+        }
         long now = Micros.now();
         double dt = lastPollMicros < 0 ? Double.NaN : (now - lastPollMicros) / 1e6;
         double vfioRate = rate(lastInfo.vfioTransferred(), info.vfioTransferred(), dt);
@@ -338,10 +335,17 @@ public final class AttachedQemu implements AutoCloseable {
         MigrationStatus s = MigrationStatus.parse(status).orElse(MigrationStatus.ACTIVE);
         MigrationRun run = current();
         if (s != MigrationStatus.NONE && (run == null || (run.isOver() && !s.isFinal()))) {
+            if (!QemuBounds.within(qmp, socket, runs.size(), QemuBounds.MAX_RUNS, "migrations")) {
+                return;
+            }
             run = new MigrationRun();
             runs.add(run);
         }
         if (run != null) {
+            if (!QemuBounds.within(qmp, socket, run.statuses().size(), QemuBounds.MAX_STATUSES,
+                    "status changes of one migration")) {
+                return;
+            }
             run.status(status, micros, seenBy);
         }
         readDowntimeLimit();
@@ -369,9 +373,11 @@ public final class AttachedQemu implements AutoCloseable {
 
     synchronized void readDowntimeLimit() {
         try {
-            JsonNode limit = qmp.call("query-migrate-parameters", null).get("downtime-limit");
-            downtimeLimitMs = limit != null && limit.isNumber() ? limit.asLong() : null;
+            downtimeLimitMs = qmp.query("query-migrate-parameters", null).optionalNumber("downtime-limit");
         } catch (QmpException e) {
+            if (e.error().kind() == QmpError.Kind.MALFORMED) {
+                qmp.drop(e.error());
+            }
             // Gone or refused: the chart goes without the limit line.
         }
     }
@@ -383,7 +389,10 @@ public final class AttachedQemu implements AutoCloseable {
         long now = Micros.now();
         MigrationRun run = current();
         boolean completed = run != null && run.status().equals(MigrationStatus.COMPLETED.qapiName());
-        ended = why.message() + (completed || run == null ? "" : " during the migration (last status "
+        // A bound or a malformed reply ended it, not QEMU: the line names the socket with it.
+        String cause = why.kind() == QmpError.Kind.LIMIT || why.kind() == QmpError.Kind.MALFORMED ? why.describe()
+                : why.message();
+        ended = cause + (completed || run == null ? "" : " during the migration (last status "
                 + run.status() + "); the report keeps what was seen until then");
         if (nextPoll != null) {
             nextPoll.cancel(false);
@@ -396,6 +405,9 @@ public final class AttachedQemu implements AutoCloseable {
     }
 
     private void warn(String message) {
+        if (!QemuBounds.within(qmp, socket, warnings.size(), QemuBounds.MAX_WARNINGS, "warnings")) {
+            return;
+        }
         warnings.add(message);
         observe(Micros.now(), Kind.WARNING, "warning: " + message,
                 Json.object().put("message", message));

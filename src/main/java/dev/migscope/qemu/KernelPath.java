@@ -1,5 +1,7 @@
 package dev.migscope.qemu;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.fsm.Arc;
 import dev.migscope.fsm.MigFeatures;
 import dev.migscope.fsm.MigPath;
@@ -49,5 +51,19 @@ public record KernelPath(MigState from, MigState requested, List<MigState> state
     /** {@code RESUMING>STOP>RUNNING_P2P}. */
     public String format() {
         return String.join(">", states.stream().map(Enum::name).toList());
+    }
+
+    /**
+     * {@code STOP -> RUNNING_P2P  the kernel walked ...}, the VFIO_MIGRATION line after the device,
+     * and its {@code path} and {@code kernel_steps} members put into {@code json}.
+     */
+    String describe(MigFeatures features, ObjectNode json) {
+        ArrayNode walk = json.putArray("path");
+        states.forEach(st -> walk.add(st.name()));
+        ArrayNode kernel = json.putArray("kernel_steps");
+        kernelSteps().forEach(st -> kernel.add(st.name()));
+        return from + " -> " + requested + (kernelSteps().isEmpty() ? "" : "  the kernel walked " + format() + " ("
+                + String.join(", ", kernelSteps().stream().map(Enum::name).toList()) + " the kernel's)")
+                + (allowed ? "" : "  (no such path in the kernel's FSM for features " + features + ")");
     }
 }

@@ -1,7 +1,6 @@
 package dev.migscope.qemu;
 
 import dev.migscope.json.Json;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.telemetry.Bytes;
 
@@ -34,17 +33,14 @@ public record MigrationInfo(
 
     static final MigrationInfo NONE = new MigrationInfo("none", null, null, null, null, null, null, null, null, null);
 
-    static MigrationInfo of(JsonNode r) {
-        JsonNode ram = r.path("ram");
-        return new MigrationInfo(r.path("status").asText("none"), num(r, "setup-time"), num(r, "total-time"),
-                num(r, "downtime"), num(r, "expected-downtime"), num(ram, "transferred"), num(ram, "total"),
-                num(ram, "dirty-pages-rate"), num(r.path("vfio"), "transferred"),
-                r.hasNonNull("error-desc") ? r.get("error-desc").asText() : null);
-    }
-
-    private static Long num(JsonNode n, String member) {
-        JsonNode v = n.get(member);
-        return v != null && v.isNumber() ? v.asLong() : null;
+    /** Reads a reply strictly: a member of another type than QAPI's is an error, never a null. */
+    static MigrationInfo of(QmpReply r) throws QmpException {
+        QmpReply ram = r.object("ram");
+        String status = r.optionalText("status");
+        return new MigrationInfo(status == null ? "none" : status, r.optionalNumber("setup-time"),
+                r.optionalNumber("total-time"), r.optionalNumber("downtime"), r.optionalNumber("expected-downtime"),
+                ram.optionalNumber("transferred"), ram.optionalNumber("total"), ram.optionalNumber("dirty-pages-rate"),
+                r.object("vfio").optionalNumber("transferred"), r.optionalText("error-desc"));
     }
 
     /** The parsed status; a status this migscope does not know (a newer QEMU's) counts as running. */

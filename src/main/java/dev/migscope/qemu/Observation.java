@@ -2,6 +2,7 @@ package dev.migscope.qemu;
 
 import dev.migscope.json.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.migscope.device.Visible;
 
 /**
  * One thing seen on an attached QEMU, for a front end's log or the CLI's line: a QMP event, a
@@ -10,10 +11,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param timeMicros QEMU's timestamp for a QMP event; the host's clock at the poll otherwise
  * @param qemu       which QEMU (its name, else its socket)
  * @param kind       what sort
- * @param text       the human line after time and QEMU
- * @param json       the same as JSON members (without time, qemu and kind)
+ * @param text       the human line after time and QEMU; its controls made visible, since it quotes
+ *                   QEMU (event data, desc, names)
+ * @param json       the same as JSON members (without time, qemu and kind), as QEMU sent them
  */
 public record Observation(long timeMicros, String qemu, Kind kind, String text, ObjectNode json) {
+
+    public Observation {
+        qemu = Visible.of(qemu);
+        text = Visible.of(text);
+    }
 
     public enum Kind {
         /** Attached: name, version, role, devices. */

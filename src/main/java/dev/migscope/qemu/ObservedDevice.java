@@ -183,6 +183,10 @@ public final class ObservedDevice implements DeviceView {
         return Optional.empty();
     }
 
+    synchronized int spanCount() {
+        return spans.size();
+    }
+
     synchronized List<StateSpan> spans() {
         return List.copyOf(spans);
     }

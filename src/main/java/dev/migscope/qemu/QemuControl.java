@@ -2,8 +2,11 @@ package dev.migscope.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.migscope.device.Visible;
 import dev.migscope.json.Json;
 import dev.migscope.qemu.Observation.Kind;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * What migscope may change on an attached QEMU, and only once the user armed it: start a
@@ -16,6 +19,13 @@ public final class QemuControl {
 
     /** The largest downtime-limit QEMU takes (migration/options.c, MAX_MIGRATE_DOWNTIME: 2000 s). */
     public static final long MAX_DOWNTIME_LIMIT_MS = 2_000_000;
+
+    /**
+     * The migration URI schemes migscope sends (docs/QEMU.md says why these): transports to a
+     * destination QEMU, and {@code file:}. Not {@code exec:}, which QEMU runs in /bin/sh as its
+     * user, nor {@code fd:}, which names a descriptor some other QMP client passed.
+     */
+    public static final List<String> URI_SCHEMES = List.of("unix", "tcp", "rdma", "file", "vsock");
 
     private final AttachedQemu qemu;
     private volatile boolean armed;
@@ -42,13 +52,32 @@ public final class QemuControl {
      */
     public Observation migrate(String uri) throws QmpException {
         refuseUnlessArmed("start a migration");
-        if (uri == null || uri.isBlank()) {
-            throw refused("no destination URI: give the one the destination QEMU listens on "
-                    + "(its -incoming, e.g. unix:/tmp/mig.sock or tcp:HOST:PORT)");
+        Optional<String> bad = uriRefusal(uri);
+        if (bad.isPresent()) {
+            throw refused(bad.get());
         }
         refuseIfIncoming("start");
         qemu.qmp().call("migrate", Json.object().put("uri", uri));
         return sent("migrate uri=" + uri, Json.object().put("command", "migrate").put("uri", uri));
+    }
+
+    /**
+     * Why migscope would not send {@code uri} to QEMU, or empty when it would: a URI of one of the
+     * {@link #URI_SCHEMES}. Front ends ask before a far side is asked.
+     */
+    public static Optional<String> uriRefusal(String uri) {
+        if (uri == null || uri.isBlank()) {
+            return Optional.of("no destination URI: give the one the destination QEMU listens on "
+                    + "(its -incoming, e.g. unix:/tmp/mig.sock or tcp:HOST:PORT)");
+        }
+        int colon = uri.indexOf(':');
+        String scheme = colon < 0 ? "" : uri.substring(0, colon);
+        if (URI_SCHEMES.contains(scheme)) {
+            return Optional.empty();
+        }
+        return Optional.of("migration URI " + Visible.of(uri) + " refused: migscope sends only "
+                + String.join(", ", URI_SCHEMES.stream().map(x -> x + ":").toList()) + " URIs"
+                + (scheme.equals("exec") ? " (QEMU runs an exec: URI as a shell command, as its own user)" : ""));
     }
 
     /**
@@ -58,7 +87,8 @@ public final class QemuControl {
     public Observation cancel() throws QmpException {
         refuseUnlessArmed("cancel the migration");
         refuseIfIncoming("cancel");
-        String status = qemu.qmp().call("query-migrate", null).path("status").asText("none");
+        String reported = qemu.qmp().query("query-migrate", null).optionalText("status");
+        String status = reported == null ? "none" : reported;
         if (!MigrationStatus.parse(status).map(MigrationStatus::isRunning).orElse(true)) {
             throw refused("no migration is running (status " + status + "): nothing to cancel");
         }
@@ -94,7 +124,7 @@ public final class QemuControl {
 
     /** A QEMU started with -incoming waits for a migration: the source starts and cancels it. */
     private void refuseIfIncoming(String what) throws QmpException {
-        String runState = qemu.qmp().call("query-status", null).path("status").asText("?");
+        String runState = QemuBounds.runState(qemu.qmp());
         if (runState.equals("inmigrate")) {
             throw refused("it is the incoming side of a migration (run state inmigrate, started with -incoming): "
                     + what + " the migration on the source QEMU");

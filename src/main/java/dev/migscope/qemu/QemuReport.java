@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.migscope.device.Visible;
 import dev.migscope.telemetry.Bytes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -162,34 +163,35 @@ public final class QemuReport {
     public String text() {
         StringBuilder sb = new StringBuilder();
         json.path("qemus").forEach(q -> {
-            sb.append("QEMU ").append(q.path("name").asText()).append(" (").append(q.path("version").asText())
-                    .append(", ").append(q.path("role").asText())
+            sb.append("QEMU ").append(shown(q.path("name"))).append(" (").append(shown(q.path("version")))
+                    .append(", ").append(shown(q.path("role")))
                     .append(q.path("pid").isNumber() ? ", pid " + q.path("pid").asLong() : "")
-                    .append(", ").append(q.path("socket").asText())
-                    .append("): ").append(q.path("outcome").asText()).append('\n');
+                    .append(", ").append(shown(q.path("socket")))
+                    .append("): ").append(shown(q.path("outcome"))).append('\n');
             if (!q.path("ended").isNull()) {
-                sb.append("  ended: ").append(q.path("ended").asText())
+                sb.append("  ended: ").append(shown(q.path("ended")))
                         .append(q.path("partial").asBoolean() ? " [partial report]" : "").append('\n');
             }
-            q.path("warnings").forEach(w -> sb.append("  warning: ").append(w.asText()).append('\n'));
+            q.path("warnings").forEach(w -> sb.append("  warning: ").append(shown(w)).append('\n'));
             q.path("migrations").forEach(m -> {
-                sb.append("  migration ").append(m.path("status").asText());
+                sb.append("  migration ").append(shown(m.path("status")));
                 ms(sb, m, "setup_time_ms", "setup");
                 ms(sb, m, "total_time_ms", "total");
                 ms(sb, m, "downtime_ms", "downtime");
                 bytes(sb, m, "ram_bytes", "RAM");
                 bytes(sb, m, "vfio_bytes", "VFIO");
                 if (!m.path("error_desc").isNull()) {
-                    sb.append("  error: ").append(m.path("error_desc").asText());
+                    sb.append("  error: ").append(shown(m.path("error_desc")));
                 }
                 sb.append('\n');
             });
             q.path("devices").forEach(d -> {
-                sb.append("  device ").append(d.path("device_id").asText()).append(" ")
-                        .append(d.path("qom_path").asText()).append(" = host ")
-                        .append(d.path("host_device").asText("unknown")).append('\n');
+                sb.append("  device ").append(shown(d.path("device_id"))).append(" ")
+                        .append(shown(d.path("qom_path"))).append(" = host ")
+                        .append(d.path("host_device").isTextual() ? shown(d.path("host_device")) : "unknown")
+                        .append('\n');
                 d.path("states").forEach(s -> sb.append(String.format(Locale.ROOT, "    %s  %-12s %s%s%s%n",
-                        Micros.format(s.path("start_us").asLong()), s.path("state").asText(),
+                        Micros.format(s.path("start_us").asLong()), shown(s.path("state")),
                         s.path("duration_us").isNull() ? "(open)" : String.format(Locale.ROOT, "%.3f ms",
                                 s.path("duration_us").asLong() / 1e3),
                         s.path("kernel_steps").isEmpty() ? "" : "  via " + s.path("kernel_steps").toString(),
@@ -204,6 +206,11 @@ public final class QemuReport {
             });
         });
         return sb.toString();
+    }
+
+    /** A member QEMU (or the far side) gave, as it may be printed. */
+    private static String shown(JsonNode n) {
+        return Visible.of(n.asText());
     }
 
     private static void ms(StringBuilder sb, JsonNode m, String member, String label) {

@@ -2,9 +2,12 @@ package dev.migscope.qemu;
 
 import dev.migscope.json.Json;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.qemu.QmpError.Kind;
 import java.io.IOException;
@@ -33,12 +36,28 @@ import java.util.function.Consumer;
  * {@code qmp_capabilities}, commands carrying an {@code id} that their reply echoes, and
  * asynchronous events arriving between replies. One reader thread parses QEMU's output; events go
  * to the consumer given at connect, on that thread, in QEMU's order, followed by {@link #closed()}.
+ * What QEMU sends is bounded: one message at most {@link #MAX_MESSAGE_BYTES}, nested at most
+ * {@link #MAX_NESTING} deep; past a bound the connection is dropped with a line naming it. Every
+ * command's reply is awaited at most the connect timeout.
  */
 public final class QmpClient implements AutoCloseable {
 
     /** The fix to quote when QEMU's one QMP client slot may be taken. */
     static final String SECOND_SOCKET = "a QMP socket serves one client at a time: give QEMU a second "
             + "-qmp unix:/run/migscope-VM.qmp,server=on,wait=off for migscope";
+
+    /**
+     * The largest QMP message migscope reads (16 MiB): QEMU's largest answers migscope asks for
+     * (qom-list of a machine's peripherals, query-migrate) are kilobytes.
+     */
+    public static final int MAX_MESSAGE_BYTES = 16 << 20;
+    /** How deep a QMP message may nest; QEMU's answers to migscope's queries nest four levels. */
+    public static final int MAX_NESTING = 64;
+    /** How long QEMU may stay silent before migscope says that it is waiting for the greeting. */
+    static final Duration SAY_WAITING_AFTER = Duration.ofSeconds(2);
+
+    private static final ObjectMapper READER = Json.mapper(StreamReadConstraints.builder()
+            .maxStringLength(MAX_MESSAGE_BYTES).maxNestingDepth(MAX_NESTING).build());
 
     private final String socket;
     private final SocketChannel channel;
@@ -49,6 +68,8 @@ public final class QmpClient implements AutoCloseable {
     private final CompletableFuture<JsonNode> greeting = new CompletableFuture<>();
     private final CompletableFuture<QmpError> closed = new CompletableFuture<>();
     private volatile boolean closing;
+    /** System.nanoTime() of the last bytes from QEMU, or of the reader's first read; 0 before that. */
+    private volatile long heardNanos;
 
     private QmpClient(String socket, SocketChannel channel, Duration timeout, Consumer<QmpEvent> events) {
         this.socket = socket;
@@ -60,10 +81,19 @@ public final class QmpClient implements AutoCloseable {
     /**
      * Connects, reads the greeting and negotiates capabilities (none: migscope needs no OOB).
      *
-     * @param timeout how long QEMU may take for the greeting and for each reply
+     * @param timeout how long QEMU may stay silent before its greeting, and take for each reply
      * @param events  receives every asynchronous event, on the reader thread; must not block
      */
     public static QmpClient connect(Path socket, Duration timeout, Consumer<QmpEvent> events) throws QmpException {
+        return connect(socket, timeout, silence -> { }, events);
+    }
+
+    /**
+     * {@link #connect(Path, Duration, Consumer)}, told once when QEMU has been silent for
+     * {@link #SAY_WAITING_AFTER} without greeting (a loaded host: it may still greet).
+     */
+    static QmpClient connect(Path socket, Duration timeout, Consumer<Duration> waiting, Consumer<QmpEvent> events)
+            throws QmpException {
         String name = socket.toString();
         checkSocketFile(socket);
         SocketChannel ch;
@@ -83,7 +113,7 @@ public final class QmpClient implements AutoCloseable {
         reader.setDaemon(true);
         reader.start();
         try {
-            c.checkGreeting(await(c.greeting, "the QMP greeting", c));
+            c.checkGreeting(c.awaitGreeting(waiting));
             c.call("qmp_capabilities", null);
         } catch (QmpException e) {
             c.close();
@@ -121,6 +151,39 @@ public final class QmpClient implements AutoCloseable {
                     + "has exited");
         }
         return new QmpError(Kind.NO_SOCKET, name, "cannot connect: " + m);
+    }
+
+    /**
+     * Waits for the greeting as long as QEMU is silent for less than the timeout: the clock starts
+     * when the reader first reads, so migscope's own start-up (its reader thread, Jackson's classes)
+     * does not count against QEMU.
+     */
+    private JsonNode awaitGreeting(Consumer<Duration> waiting) throws QmpException {
+        boolean told = false;
+        while (true) {
+            long heard = heardNanos;
+            long silentNanos = heard == 0 ? 0 : System.nanoTime() - heard;
+            if (silentNanos >= timeout.toNanos()) {
+                throw new QmpException(new QmpError(Kind.NOT_QMP, socket, "no QMP greeting after " + timeout.toSeconds()
+                        + " s of silence: not a QMP socket, or another client holds it (" + SECOND_SOCKET + "); "
+                        + "on a loaded host, a longer --timeout waits longer"));
+            }
+            if (!told && silentNanos >= SAY_WAITING_AFTER.toNanos()) {
+                told = true;
+                waiting.accept(timeout);
+            }
+            long step = Math.min(timeout.toNanos() - silentNanos, SAY_WAITING_AFTER.toNanos() / 4);
+            try {
+                return greeting.get(Math.max(step, 1), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                // Silent so far: look at the clock again.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new QmpException(new QmpError(Kind.TIMEOUT, socket, "interrupted waiting for the QMP greeting"));
+            } catch (ExecutionException e) {
+                throw (QmpException) e.getCause();
+            }
+        }
     }
 
     private void checkGreeting(JsonNode g) throws QmpException {
@@ -170,12 +233,19 @@ public final class QmpClient implements AutoCloseable {
             end(new QmpError(Kind.GONE, socket, "QEMU gone: the connection broke while sending " + command + " ("
                     + e.getMessage() + ")"));
         }
-        return reply.thenApply(r -> checked(command, r));
+        return reply.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((r, ex) -> pending.remove(id))
+                .thenApply(r -> checked(command, r));
     }
 
-    /** {@link #execute} and wait, at most the connect timeout. */
+    /** {@link #execute} and wait for the reply (at most the connect timeout). */
     public JsonNode call(String command, ObjectNode arguments) throws QmpException {
         return await(execute(command, arguments), command, this);
+    }
+
+    /** {@link #call}, its reply to be read strictly. */
+    QmpReply query(String command, ObjectNode arguments) throws QmpException {
+        return QmpReply.of(socket, command, call(command, arguments));
     }
 
     private JsonNode checked(String command, JsonNode reply) {
@@ -198,18 +268,10 @@ public final class QmpClient implements AutoCloseable {
 
     private static JsonNode await(CompletableFuture<JsonNode> f, String what, QmpClient c) throws QmpException {
         try {
-            return f.get(c.timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new QmpException(new QmpError(Kind.TIMEOUT, c.socket, "interrupted waiting for " + what));
-        } catch (TimeoutException e) {
-            if (f == c.greeting) {
-                throw new QmpException(new QmpError(Kind.NOT_QMP, c.socket, "no QMP greeting within "
-                        + c.timeout.toSeconds() + " s: not a QMP socket, or another client holds it (" + SECOND_SOCKET
-                        + ")"));
-            }
-            throw new QmpException(new QmpError(Kind.TIMEOUT, c.socket, "QEMU did not answer " + what + " within "
-                    + c.timeout.toSeconds() + " s"));
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof QmpFailure q) {
@@ -217,6 +279,10 @@ public final class QmpClient implements AutoCloseable {
             }
             if (cause instanceof QmpException q) {
                 throw q;
+            }
+            if (cause instanceof TimeoutException) {
+                throw new QmpException(new QmpError(Kind.TIMEOUT, c.socket, "QEMU did not answer " + what + " within "
+                        + c.timeout.toSeconds() + " s"));
             }
             throw new IllegalStateException(cause);
         }
@@ -250,14 +316,26 @@ public final class QmpClient implements AutoCloseable {
         end(new QmpError(Kind.GONE, socket, "detached"));
     }
 
+    /** Ends the connection for what QEMU sent (past a bound, not what QMP documents): {@link #closed()} says why. */
+    void drop(QmpError why) {
+        end(why);
+    }
+
     private void readLoop() {
         try {
-            MappingIterator<JsonNode> it = Json.mapper().readerFor(JsonNode.class).readValues(new ChannelInput(channel));
+            ChannelInput in = new ChannelInput(channel, this);
+            MappingIterator<JsonNode> it = READER.readerFor(JsonNode.class).readValues(in);
             while (it.hasNextValue()) {
-                dispatch(it.nextValue());
+                JsonNode m = it.nextValue();
+                in.valueRead();
+                dispatch(m);
             }
             end(new QmpError(Kind.GONE, socket, greeting.isDone() ? "QEMU gone: it closed the connection (exited "
                     + "or was killed)" : "closed without a QMP greeting: not a QMP socket"));
+        } catch (TooLong e) {
+            end(pastBound("at most " + (MAX_MESSAGE_BYTES >> 20) + " MiB a message"));
+        } catch (StreamConstraintsException e) {
+            end(pastBound(e.getOriginalMessage()));
         } catch (JsonEOFException e) {
             end(new QmpError(greeting.isDone() ? Kind.TRUNCATED : Kind.NOT_QMP, socket, "QEMU's output ended in the "
                     + "middle of a JSON message (truncated): " + e.getOriginalMessage()));
@@ -270,7 +348,16 @@ public final class QmpClient implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             end(new QmpError(Kind.GONE, socket, closing ? "detached" : "QEMU gone: the connection broke ("
                     + e.getMessage() + ")"));
+        } catch (Error e) {
+            // Ended here as well, so nobody waits on a dead reader; then rethrown: it is a bug or the JVM's end.
+            end(new QmpError(Kind.GONE, socket, "stopped reading QEMU: " + e));
+            throw e;
         }
+    }
+
+    private QmpError pastBound(String bound) {
+        return new QmpError(Kind.LIMIT, socket, "QEMU sent a QMP message past migscope's bound (" + bound
+                + "): stopped following it");
     }
 
     private void dispatch(JsonNode m) {
@@ -305,15 +392,33 @@ public final class QmpClient implements AutoCloseable {
         }
     }
 
+    /** More than {@link #MAX_MESSAGE_BYTES} read without a complete message. */
+    private static final class TooLong extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TooLong() {
+            super("QMP message longer than " + MAX_MESSAGE_BYTES + " bytes", null);
+        }
+    }
+
     /**
      * Reads the channel directly: {@code Channels.newInputStream} and a writer on another thread share
-     * the channel's blocking lock, so a blocked read would stall every command.
+     * the channel's blocking lock, so a blocked read would stall every command. It counts the bytes
+     * read since the last complete message; the parser reads ahead by a buffer, so the bound is that
+     * of a message plus at most one buffer.
      */
     private static final class ChannelInput extends InputStream {
         private final SocketChannel ch;
+        private final QmpClient client;
+        private long sinceValue;
 
-        ChannelInput(SocketChannel ch) {
+        ChannelInput(SocketChannel ch, QmpClient client) {
             this.ch = ch;
+            this.client = client;
+        }
+
+        void valueRead() {
+            sinceValue = 0;
         }
 
         @Override
@@ -327,11 +432,21 @@ public final class QmpClient implements AutoCloseable {
             if (len == 0) {
                 return 0;
             }
+            if (sinceValue > MAX_MESSAGE_BYTES) {
+                throw new TooLong();
+            }
+            if (client.heardNanos == 0) {
+                client.heardNanos = System.nanoTime();
+            }
             try {
                 int n;
                 do {
                     n = ch.read(ByteBuffer.wrap(b, off, len));
                 } while (n == 0);
+                if (n > 0) {
+                    client.heardNanos = System.nanoTime();
+                    sinceValue += n;
+                }
                 return n;
             } catch (ClosedChannelException e) {
                 return -1;

@@ -1,5 +1,7 @@
 package dev.migscope.qemu;
 
+import dev.migscope.device.Visible;
+
 /**
  * What went wrong talking to one QEMU: a value, like {@code VfioError}, with the socket it concerns
  * and a sentence a user can act on.
@@ -9,6 +11,11 @@ package dev.migscope.qemu;
  * @param message one line: what happened and what to do
  */
 public record QmpError(Kind kind, String socket, String message) {
+
+    /** The message quotes QEMU (an error's desc, the bytes a parser choked on): its controls are made visible. */
+    public QmpError {
+        message = Visible.of(message);
+    }
 
     public enum Kind {
         /** No file at the path, or nothing listens on it. */
@@ -21,6 +28,8 @@ public record QmpError(Kind kind, String socket, String message) {
         GONE,
         /** QEMU's output is not valid JSON. */
         MALFORMED,
+        /** QEMU sent more than migscope bounds (a message's size or nesting, a list's length). */
+        LIMIT,
         /** QEMU's output ended in the middle of a JSON object. */
         TRUNCATED,
         /** QEMU did not answer in time. */

@@ -28,6 +28,10 @@ public record VfioPciDevice(String qomPath, String deviceId, String sysfsdev, St
 
     /** Where QEMU keeps devices made with -device: with an id, and without. */
     static final List<String> CONTAINERS = List.of("/machine/peripheral", "/machine/peripheral-anon");
+    /** The most vfio-pci devices migscope follows on one QEMU: a machine has a few, a big host a few dozen. */
+    public static final int MAX_DEVICES = 1024;
+    /** The most QOM children migscope reads in one container (a device each). */
+    static final int MAX_CHILDREN = 65_536;
 
     /** The host device's sysfs name ({@code 0000:3b:00.1}, an mdev UUID); null when QEMU's properties do not say. */
     public String hostDeviceId() {
@@ -52,6 +56,18 @@ public record VfioPciDevice(String qomPath, String deviceId, String sysfsdev, St
         return deviceId.isEmpty() ? qomPath : deviceId;
     }
 
+    /** {@code 2 vfio-pci devices: mtty0 = host UUID, ...}, for the attached line. */
+    static String list(List<VfioPciDevice> devices) {
+        if (devices.isEmpty()) {
+            return "no vfio-pci device";
+        }
+        List<String> l = new ArrayList<>();
+        for (VfioPciDevice v : devices) {
+            l.add(v.label() + " = host " + (v.hostDeviceId() == null ? "unknown" : v.hostDeviceId()));
+        }
+        return devices.size() + " vfio-pci device" + (devices.size() == 1 ? "" : "s") + ": " + String.join(", ", l);
+    }
+
     /** qom_path, device_id, host_device, migration_events (absent when QEMU has no such property). */
     ObjectNode json() {
         ObjectNode o = Json.object().put("qom_path", qomPath).put("device_id", deviceId)
@@ -62,27 +78,40 @@ public record VfioPciDevice(String qomPath, String deviceId, String sysfsdev, St
         return o;
     }
 
-    /** Lists the vfio devices QEMU has, reading QOM only (qom-list, qom-get): nothing changes. */
+    /**
+     * Lists the vfio devices QEMU has, reading QOM only (qom-list, qom-get): nothing changes. More
+     * than {@link #MAX_DEVICES} of them, or more than {@link #MAX_CHILDREN} QOM children in a
+     * container, is refused.
+     */
     static List<VfioPciDevice> find(QmpClient qmp) throws QmpException {
-        List<VfioPciDevice> found = new ArrayList<>();
+        List<String[]> vfio = new ArrayList<>();
         for (String container : CONTAINERS) {
-            for (JsonNode child : qmp.call("qom-list", args("path", container))) {
-                String type = child.path("type").asText();
-                if (type.startsWith("child<vfio-pci")) {
-                    String name = child.path("name").asText();
-                    found.add(describe(qmp, container + "/" + name,
-                            container.equals("/machine/peripheral") ? name : ""));
+            for (QmpReply child : qmp.query("qom-list", args("path", container)).list(MAX_CHILDREN,
+                    "QOM children of " + container)) {
+                if (child.text("type").startsWith("child<vfio-pci")) {
+                    vfio.add(new String[] {container, child.text("name")});
                 }
             }
+        }
+        if (vfio.size() > MAX_DEVICES) {
+            throw new QmpException(new QmpError(QmpError.Kind.LIMIT, qmp.socket(), "QEMU lists " + vfio.size()
+                    + " vfio-pci devices, more than migscope follows (" + MAX_DEVICES + "): stopped following it"));
+        }
+        List<VfioPciDevice> found = new ArrayList<>();
+        for (String[] d : vfio) {
+            found.add(describe(qmp, d[0] + "/" + d[1], d[0].equals("/machine/peripheral") ? d[1] : ""));
         }
         return found;
     }
 
-    /** Reads one device's properties; a property this QEMU lacks reads as null. */
-    static VfioPciDevice describe(QmpClient qmp, String qomPath, String deviceId) {
+    /** Reads one device's properties; a property this QEMU lacks reads as null, one of another type is an error. */
+    static VfioPciDevice describe(QmpClient qmp, String qomPath, String deviceId) throws QmpException {
         JsonNode events = property(qmp, qomPath, "migration-events");
-        return new VfioPciDevice(qomPath, deviceId, text(property(qmp, qomPath, "sysfsdev")),
-                text(property(qmp, qomPath, "host")), events == null ? null : events.asBoolean());
+        if (events != null && !events.isBoolean()) {
+            throw malformed(qmp, qomPath, "migration-events", "a boolean");
+        }
+        return new VfioPciDevice(qomPath, deviceId, text(qmp, qomPath, "sysfsdev"), text(qmp, qomPath, "host"),
+                events == null ? null : events.asBoolean());
     }
 
     private static JsonNode property(QmpClient qmp, String path, String property) {
@@ -94,8 +123,17 @@ public record VfioPciDevice(String qomPath, String deviceId, String sysfsdev, St
         }
     }
 
-    private static String text(JsonNode n) {
+    private static String text(QmpClient qmp, String path, String property) throws QmpException {
+        JsonNode n = property(qmp, path, property);
+        if (n != null && !n.isTextual()) {
+            throw malformed(qmp, path, property, "a string");
+        }
         return n == null ? null : n.asText();
+    }
+
+    private static QmpException malformed(QmpClient qmp, String path, String property, String expected) {
+        return QmpReply.of(qmp.socket(), "qom-get " + path, Json.object()).malformed(property,
+                "is not " + expected + ", as QEMU's vfio-pci property is");
     }
 
     static ObjectNode args(String name, String value) {

@@ -194,14 +194,24 @@ final class SaveResume {
 
     /**
      * The whole file is verified first (a refused file leaves the device untouched), then RESUMING,
-     * write, STOP (where the driver validates), then {@code then}.
+     * write, STOP (where the driver validates), then {@code then}. The file is opened once: what is
+     * written to the device is read from the channel that was verified.
      */
     StreamResult resume(Path file, MigState then, Progress progress, Cancellation cancel) {
         long t0 = System.nanoTime();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return resume(file, ch, then, progress, cancel, t0);
+        } catch (IOException e) {
+            return result(Kind.RESUME, file, List.of(), List.of(), fileError(e, file, "read"), false, t0);
+        }
+    }
+
+    private StreamResult resume(Path file, FileChannel ch, MigState then, Progress progress, Cancellation cancel,
+            long t0) {
         List<TransitionResult> steps = new ArrayList<>();
         MigrationFile.Verified v;
         try {
-            v = MigrationFile.verify(file);
+            v = MigrationFile.verify(file, ch);
         } catch (MigrationFile.InvalidFileException e) {
             return result(Kind.RESUME, file, List.of(), steps, VfioError.of(Errno.EINVAL, "verify " + file, ctx.id,
                     e.getMessage() + "; the device was not touched"), false, t0);
@@ -232,7 +242,7 @@ final class SaveResume {
         long total = v.dataLength();
         long[] counted = new long[1];
         StreamIo.Transfer t = null;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try {
             MigrationStream stream = ctx.stream(VfioCall.WRITE_DATA_FD, "RESUMING");
             if (!cancel.isCancelled()) {
                 t = ctx.io.write(stream, ch, v.dataOffset(), total, chunk -> {

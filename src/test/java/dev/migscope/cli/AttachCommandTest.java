@@ -192,4 +192,36 @@ class AttachCommandTest {
             assertThat(run.out.toString()).contains("\"kind\":\"gone\"").contains("\"kind\":\"report\"");
         }
     }
+
+    /** QEMU's error desc with a title-setting OSC and a screen clear: one error line, the escapes shown, none acted on. */
+    @Test
+    void anErrorDescWithTerminalEscapesIsOneVisibleLine() throws Exception {
+        Path sock = dir.resolve("esc.sock");
+        try (FakeQmpServer f = FakeQmpServer.start(sock, FakeQmpServer.greeting(10, 0, 2))
+                .reply("qmp_capabilities", "{}").reply("query-name", "{\"name\": \"vm\"}")
+                .reply("query-status", "{\"status\": \"running\", \"running\": true}")
+                .reply("query-migrate-parameters", "{\"downtime-limit\": 300}")
+                .reply("query-migrate-capabilities", "[{\"capability\": \"events\", \"state\": false}]")
+                .reply("query-migrate", "{\"status\": \"none\"}").reply("qom-list", "[]")
+                .error("migrate", "GenericError", "bad\u001b]0;owned\u0007\u001b[2J\ncleared\u009b")) {
+            LiveCli run = live("attach", sock.toString(), "--migrate", "unix:/tmp/x.sock");
+            assertThat(run.exit()).isEqualTo(ExitCode.FAILED);
+            assertThat(run.err.toString().lines()).singleElement().asString()
+                    .isEqualTo("migscope attach: vm: migrate failed: bad\\u001b]0;owned\\u0007\\u001b[2J\\u000acleared"
+                            + "\\u009b (GenericError)");
+        }
+    }
+
+    @Test
+    void anExecUriIsRefusedBeforeAnythingIsReached() throws Exception {
+        LiveCli run = live("attach", dir.resolve("none.qmp").toString(), "--migrate", "exec:cat > /tmp/owned");
+        assertThat(run.exit()).isEqualTo(ExitCode.FAILED);
+        assertThat(run.err.toString().lines()).singleElement().asString()
+                .startsWith("migscope attach: --migrate: migration URI exec:cat > /tmp/owned refused: migscope sends "
+                        + "only unix:, tcp:, rdma:, file:, vsock: URIs");
+        LiveCli remote = new LiveCli(MigscopeCli.commandLine(sim -> REGISTRY, false), Duration.ofSeconds(120),
+                "--host", "nobody@host.invalid", "attach", "/run/vm.qmp", "--migrate", "exec:true");
+        assertThat(remote.exit()).isEqualTo(ExitCode.FAILED);
+        assertThat(remote.err.toString().lines()).singleElement().asString().contains("refused").contains("exec:");
+    }
 }

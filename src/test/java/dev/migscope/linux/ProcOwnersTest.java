@@ -4,7 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.migscope.device.Owner;
 import dev.migscope.testsupport.QemuProcess;
+import java.io.IOException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -150,6 +157,66 @@ class ProcOwnersTest {
         assertThat(ProcOwners.socketListener(host.proc, tmp.resolve("none.qmp"))).isEmpty();
         assertThat(ProcOwners.socketListener(host.proc, Path.of("/run/other.sock"))).as("nobody visible holds it")
                 .isEmpty();
+    }
+
+    /** Two listening sockets on one path (the first unlinked, the path bound again), or one held by two processes. */
+    @Test
+    void severalListenersOnOneSocketPathNameNobody() {
+        Path sock = tmp.resolve("vm.qmp");
+        FakeHost.write(host.proc.resolve("net/unix"), "Num       RefCount Protocol Flags    Type St Inode Path\n"
+                + "0000000000000000: 00000002 00000000 00010000 0001 01 88000 " + sock + "\n"
+                + "0000000000000000: 00000002 00000000 00010000 0001 01 99000 " + sock + "\n");
+        host.anonFd(4242, "qemu-system-x86", 3, "[eventfd]");
+        FakeHost.link(host.proc.resolve("4242/fd/9"), Path.of("socket:[88000]"));
+        host.anonFd(5353, "impostor", 3, "[eventfd]");
+        FakeHost.link(host.proc.resolve("5353/fd/9"), Path.of("socket:[99000]"));
+        assertThat(ProcOwners.socketListener(host.proc, sock)).isEmpty();
+
+        FakeHost.write(host.proc.resolve("net/unix"), "Num       RefCount Protocol Flags    Type St Inode Path\n"
+                + "0000000000000000: 00000002 00000000 00010000 0001 01 88000 " + sock + "\n");
+        FakeHost.link(host.proc.resolve("5353/fd/10"), Path.of("socket:[88000]"));
+        assertThat(ProcOwners.socketListener(host.proc, sock)).as("an inherited listening fd").isEmpty();
+    }
+
+    /** A process exiting while its fd directory is read fails that readdir: it is skipped, the others are named. */
+    @Test
+    void aProcessThatExitsMidReaddirIsSkippedAndTheScanGoesOn() {
+        host.process(100, "exiting", group);
+        host.process(200, "qemu-system-x86", cdev);
+        Path vanishing = host.proc.resolve("100/fd");
+        ProcOwners.Directories dirs = dir -> {
+            DirectoryStream<Path> real = Files.newDirectoryStream(dir);
+            if (!dir.equals(vanishing)) {
+                return real;
+            }
+            return new DirectoryStream<>() {
+                @Override
+                public Iterator<Path> iterator() {
+                    return new Iterator<>() {
+                        @Override
+                        public boolean hasNext() {
+                            throw new DirectoryIteratorException(new NoSuchFileException(dir.toString()));
+                        }
+
+                        @Override
+                        public Path next() {
+                            throw new NoSuchElementException();
+                        }
+                    };
+                }
+
+                @Override
+                public void close() throws IOException {
+                    real.close();
+                }
+            };
+        };
+
+        ProcOwners owners = ProcOwners.scan(host.proc, host.dev.resolve("vfio"), dirs);
+
+        assertThat(owners.holderOf(UUID, null, group)).isEmpty();
+        assertThat(owners.holderOf(UUID, cdev, null).map(ProcOwners.Holding::owner))
+                .contains(new Owner(200, "qemu-system-x86"));
     }
 
     /** The real thing: this host's /proc names the QEMU a test started as its QMP socket's listener. */

@@ -44,7 +44,7 @@ class QemuControlTest {
                 .reply("query-migrate", "{\"status\": \"active\", \"vfio\": {\"transferred\": 96}}")
                 .reply("qom-list", a -> a.path("path").asText().equals("/machine/peripheral")
                         ? "[{\"name\": \"mtty0\", \"type\": \"child<vfio-pci>\"}]" : "[]")
-                .reply("qom-get", a -> "true");
+                .reply("qom-get", a -> a.path("property").asText().equals("migration-events") ? "true" : "\"\"");
                 AttachedQemu q = AttachedQemu.attach(dir.resolve("vm.qmp"), QemuProcess.WAIT, QemuProcess.NO_HOST_DEVICES,
                         seen::add)) {
             fake.vfioMigration(1_713_771_323L, 1, "mtty0", QOM, "pre-copy");

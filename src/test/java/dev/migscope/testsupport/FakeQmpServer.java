@@ -34,6 +34,8 @@ public final class FakeQmpServer implements AutoCloseable {
 
     private final ServerSocketChannel server;
     private final Map<String, Function<JsonNode, String>> replies = new ConcurrentHashMap<>();
+    private final Map<String, String> errors = new ConcurrentHashMap<>();
+    private final CountDownLatch greet = new CountDownLatch(1);
     private final CountDownLatch connected = new CountDownLatch(1);
     private final List<String> received = new CopyOnWriteArrayList<>();
     private volatile SocketChannel client;
@@ -47,6 +49,13 @@ public final class FakeQmpServer implements AutoCloseable {
      * @param greeting the first bytes sent, as they are (a QMP greeting, or anything else)
      */
     public static FakeQmpServer start(Path socket, String greeting) throws IOException {
+        FakeQmpServer f = startSilent(socket, greeting);
+        f.greet();
+        return f;
+    }
+
+    /** A server that accepts and stays silent until {@link #greet()}: a QEMU slow to greet. */
+    public static FakeQmpServer startSilent(Path socket, String greeting) throws IOException {
         ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         s.bind(UnixDomainSocketAddress.of(socket));
         FakeQmpServer f = new FakeQmpServer(s);
@@ -54,6 +63,11 @@ public final class FakeQmpServer implements AutoCloseable {
         t.setDaemon(true);
         t.start();
         return f;
+    }
+
+    /** Sends the greeting now (for a server from {@link #startSilent}). */
+    public void greet() {
+        greet.countDown();
     }
 
     /** The greeting of a QEMU of this version. */
@@ -70,6 +84,13 @@ public final class FakeQmpServer implements AutoCloseable {
 
     public FakeQmpServer reply(String command, String returnJson) {
         return reply(command, args -> returnJson);
+    }
+
+    /** Answers {@code command} with {@code {"error": {"class": ..., "desc": ...}}}; desc is sent as JSON escapes it. */
+    public FakeQmpServer error(String command, String errorClass, String desc) {
+        errors.put(command, "\"error\": {\"class\": " + MAPPER.valueToTree(errorClass) + ", \"desc\": "
+                + MAPPER.valueToTree(desc) + "}");
+        return this;
     }
 
     /** Every command the client sent, in order: what migscope asked QEMU. */
@@ -100,6 +121,7 @@ public final class FakeQmpServer implements AutoCloseable {
         try {
             client = server.accept();
             connected.countDown();
+            greet.await();
             send(greeting);
             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(client),
                     StandardCharsets.UTF_8));
@@ -112,7 +134,7 @@ public final class FakeQmpServer implements AutoCloseable {
                     continue; // our side is shut: read what the client still sends, answer nothing
                 }
                 Function<JsonNode, String> r = replies.get(name);
-                String body = r == null
+                String body = errors.containsKey(name) ? errors.get(name) : r == null
                         ? "\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command " + name
                                 + " has not been found\"}"
                         : "\"return\": " + r.apply(cmd.path("arguments"));
@@ -146,6 +168,7 @@ public final class FakeQmpServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         closed = true;
+        greet.countDown();
         SocketChannel c = client;
         if (c != null) {
             synchronized (this) {

@@ -1,5 +1,6 @@
 package dev.migscope.ui.devices;
 
+import dev.migscope.device.Visible;
 import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceKind;
 import dev.migscope.fsm.MigState;
@@ -200,9 +201,9 @@ public final class DeviceListView extends VBox {
     public void refreshRows() {
         for (DeviceCell c : cells) {
             if (!c.isEmpty() && c.getItem() instanceof Observed o) {
-                c.detail.setText(observedDetail(o.view()));
+                c.detail.setText(Visible.lines(observedDetail(o.view())));
             } else if (!c.isEmpty() && c.getItem() instanceof Listed l) {
-                c.detail.setText(l.member().detail().get());
+                c.detail.setText(Visible.lines(l.member().detail().get()));
             }
         }
     }
@@ -394,13 +395,13 @@ public final class DeviceListView extends VBox {
                 setGraphic(box);
                 getStyleClass().add("local-host-node");
             } else if (item instanceof Heading h) {
-                Label l = new Label(h.title());
+                Label l = new Label(Visible.of(h.title()));
                 l.getStyleClass().add("heading-text");
                 setGraphic(l);
                 getStyleClass().add("device-heading");
             } else if (item instanceof Qemu node) {
-                name.setText(node.qemu().title());
-                detail.setText(node.qemu().detail());
+                name.setText(Visible.of(node.qemu().title()));
+                detail.setText(Visible.lines(node.qemu().detail()));
                 setGraphic(box);
                 nodeClass = node.qemu().styleClass();
                 getStyleClass().add(nodeClass);
@@ -417,18 +418,18 @@ public final class DeviceListView extends VBox {
                     setContextMenu(menu);
                 }
             } else if (item instanceof Listed l) {
-                name.setText(l.member().info().id());
-                detail.setText(l.member().detail().get());
+                name.setText(Visible.of(l.member().info().id()));
+                detail.setText(Visible.lines(l.member().detail().get()));
                 setGraphic(box);
                 getStyleClass().addAll("device-row", "device-member");
             } else if (item instanceof Observed o) {
-                name.setText(o.view().info().displayName());
-                detail.setText(observedDetail(o.view()));
+                name.setText(Visible.of(o.view().info().displayName()));
+                detail.setText(Visible.lines(observedDetail(o.view())));
                 setGraphic(box);
                 getStyleClass().addAll("device-row", "device-observed");
             } else if (item instanceof Device dev) {
                 DeviceInfo d = dev.info();
-                name.setText(d.id());
+                name.setText(Visible.of(d.id()));
                 StringBuilder sb = new StringBuilder(d.driver());
                 d.knownState().ifPresent(s -> sb.append("  \u00b7  ").append(s));
                 sb.append("\n").append(d.knownFeatures().map(Object::toString).orElse("features unknown"));
@@ -440,7 +441,7 @@ public final class DeviceListView extends VBox {
                 if (d.access() != null) {
                     sb.append("\n").append(d.access());
                 }
-                detail.setText(sb.toString());
+                detail.setText(Visible.lines(sb.toString()));
                 setGraphic(box);
                 getStyleClass().add("device-row");
                 if (d.owner() != null && d.owner().pid() != ProcessHandle.current().pid()) {
@@ -449,10 +450,10 @@ public final class DeviceListView extends VBox {
                 if (d.state() == MigState.ERROR) {
                     getStyleClass().add("device-error");
                 }
-                Tooltip t = new Tooltip(d.displayName() + "\n" + d.id()
+                Tooltip t = new Tooltip(Visible.lines(d.displayName() + "\n" + d.id()
                         + (d.iommuGroup() != null ? "\nIOMMU group " + d.iommuGroup() : "")
                         + (d.cdev() != null ? "\n" + d.cdev() : "")
-                        + (d.access() != null ? "\n" + d.access() : ""));
+                        + (d.access() != null ? "\n" + d.access() : "")));
                 t.setWrapText(true);
                 t.setMaxWidth(420);
                 setTooltip(t);

@@ -1,5 +1,6 @@
 package dev.migscope.ui.log;
 
+import dev.migscope.device.Visible;
 import dev.migscope.fsm.MigState;
 import dev.migscope.ui.common.Pulses;
 import dev.migscope.view.DeviceEvent;
@@ -43,6 +44,11 @@ public final class EventLogView extends ListView<EventLogView.Line> {
      * @param event   the session event, null for a note of the window
      */
     public record Line(String text, String kind, DeviceEvent event) {
+        /** A line quotes devices, QEMU and far sides: its controls are made visible. */
+        public Line {
+            text = Visible.of(text);
+        }
+
         @Override
         public String toString() {
             return text;

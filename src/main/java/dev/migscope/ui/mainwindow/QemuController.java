@@ -2,6 +2,7 @@ package dev.migscope.ui.mainwindow;
 
 import dev.migscope.device.VfioException;
 import dev.migscope.device.DeviceRegistry;
+import dev.migscope.qemu.AttachRun;
 import dev.migscope.qemu.AttachedQemu;
 import dev.migscope.qemu.Observation;
 import dev.migscope.qemu.QemuControl;
@@ -15,7 +16,6 @@ import dev.migscope.view.DeviceView;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -53,9 +53,6 @@ public final class QemuController {
 
     public static final String ATTACH = "attach-qemu";
     public static final String MENU = "qemu-menu";
-
-    /** How long a QEMU may take to greet and to answer each query (as {@code migscope attach}). */
-    static final Duration TIMEOUT = Duration.ofSeconds(10);
     /** What Start migration to... offers a QEMU the user has not migrated from yet. */
     static final String EXAMPLE_URI = "unix:/tmp/mig.sock";
 
@@ -159,7 +156,8 @@ public final class QemuController {
         log.note("attaching to " + socket + " (read-only: migscope sends QEMU only queries)");
         return tasks.supply(() -> {
             try {
-                return AttachedQemu.attach(socket, TIMEOUT, registry, o -> FxTasks.FX.execute(() -> seen(o)));
+                return AttachedQemu.attach(socket, AttachRun.QMP_TIMEOUT, registry,
+                        o -> FxTasks.FX.execute(() -> seen(o)));
             } catch (QmpException e) {
                 throw new CompletionException(e);
             }

@@ -1,5 +1,6 @@
 package dev.migscope.ui.mainwindow;
 
+import dev.migscope.device.Visible;
 import dev.migscope.fsm.MigState;
 import dev.migscope.qemu.QemuControl;
 import dev.migscope.view.DeviceControl;
@@ -72,8 +73,8 @@ public final class StatusBarController {
         Optional<DeviceControl> c = selected.control();
         // the selection's QEMU (its node, or one of its devices): its arming is what the bar shows
         Optional<QemuControl> q = selected.qemu();
-        device.setText(v == null ? q.map(x -> "QEMU " + x.qemu().name()).orElse("No device")
-                : v.id() + v.hostName().map(h -> " on " + h).orElse(""));
+        device.setText(Visible.of(v == null ? q.map(x -> "QEMU " + x.qemu().name()).orElse("No device")
+                : v.id() + v.hostName().map(h -> " on " + h).orElse("")));
         MigState st = selected.stateProperty().get();
         state.setText(st == null ? "state \u2014" : "state " + st);
         state.getStyleClass().remove("status-error");
@@ -89,12 +90,12 @@ public final class StatusBarController {
         if (isArmed) {
             armed.getStyleClass().add("status-armed");
         }
-        access.setText(v == null ? "" : SelectedDevice.disconnected(v) ? "disconnected: last known state"
+        access.setText(Visible.of(v == null ? "" : SelectedDevice.disconnected(v) ? "disconnected: last known state"
                 : v.info().access() != null ? v.info().access()
                 : c.isEmpty() ? "watching via debugfs" : v.hostName().isPresent() ? "read-write, over ssh"
-                : "read-write");
+                : "read-write"));
         int n = calls.pending();
-        busy.setText(!activity.get().isEmpty() ? activity.get()
+        busy.setText(!activity.get().isEmpty() ? Visible.of(activity.get())
                 : v != null && n > 0 ? "device busy (" + n + " call" + (n == 1 ? "" : "s") + " queued)" : "");
     }
 }
