@@ -135,7 +135,9 @@ class ConformanceTabTest {
         robot.interact(() -> WindowParts.devices(window).select("sim:pds-0"));
         waitForSession("sim:pds-0");
         var before = onFx(() -> window.deviceList().session());
-        robot.interact(() -> window.actions().setArmed(false));
+        assertThat(onFx(() -> before.isArmed())).isTrue();
+        robot.clickOn("#action-arm");
+        assertThat(onFx(() -> before.isArmed())).isFalse();
         ConformanceView view = openTab();
 
         assertThat(onFx(view::run).get(WAIT_S, TimeUnit.SECONDS)).isNull();

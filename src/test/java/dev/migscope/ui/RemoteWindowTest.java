@@ -174,11 +174,12 @@ class RemoteWindowTest {
         await(() -> WindowParts.log(window).text().contains("RUNNING -> STOP"));
 
         // Disarmed (Ctrl+A), nothing reaches the device: the far side still says STOP.
-        robot.interact(() -> window.actions().setArmed(false));
+        robot.clickOn("#action-arm");
         assertThat(far.isArmed()).isFalse();
         onFx(() -> window.actions().requestTransition(MigState.RUNNING)).handle((r, e) -> r).get(WAIT_S, TimeUnit.SECONDS);
         assertThat(far.refreshState().get(WAIT_S, TimeUnit.SECONDS)).isEqualTo(MigState.STOP);
-        robot.interact(() -> window.actions().setArmed(true));
+        robot.clickOn("#action-arm");
+        assertThat(far.isArmed()).isTrue();
 
         // Save writes the stream file here; the device stays in STOP there.
         Path file = dir.resolve("window-remote.mig");
