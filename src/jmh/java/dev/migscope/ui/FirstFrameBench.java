@@ -38,7 +38,7 @@ public final class FirstFrameBench {
         return new Runnable() {
             @Override
             public void run() {
-                if (window.charts().draws() < window.charts().chartIds().size()) {
+                if (WindowParts.charts(window).draws() < WindowParts.charts(window).chartIds().size()) {
                     return;
                 }
                 scene.removePostLayoutPulseListener(this);

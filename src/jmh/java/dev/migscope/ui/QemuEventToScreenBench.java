@@ -76,15 +76,15 @@ public final class QemuEventToScreenBench {
             InspectorWindow window = new InspectorWindow(new DeviceRegistry(List.of(), List.of(), true), Theme.LIGHT);
             stage.setScene(window.scene());
             stage.show();
-            window.graph().currentProperty().addListener((o, was, now) -> changed |= now == awaited);
+            WindowParts.graph(window).currentProperty().addListener((o, was, now) -> changed |= now == awaited);
             window.scene().addPostLayoutPulseListener(() -> {
                 if (changed) {
                     changed = false;
                     shown.offer(System.nanoTime());
                 }
             });
-            window.attachQemu(List.of(socket)).thenRun(() -> {
-                window.devices().select("qemu:vm1:dev0");
+            window.qemus().attach(List.of(socket)).thenRun(() -> {
+                WindowParts.devices(window).select("qemu:vm1:dev0");
                 Thread t = new Thread(() -> run(qemu), "event-bench");
                 t.setDaemon(true);
                 t.start();

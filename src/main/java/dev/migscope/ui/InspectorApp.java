@@ -62,7 +62,7 @@ public final class InspectorApp extends Application {
         java.util.List<java.nio.file.Path> sockets = getParameters().getRaw().stream().filter(a -> a.startsWith(ATTACH))
                 .map(a -> java.nio.file.Path.of(a.substring(ATTACH.length()))).toList();
         if (!sockets.isEmpty()) {
-            window.attachQemu(sockets);
+            window.qemus().attach(sockets);
         }
         window.log().setSink(line -> {
             try {
@@ -72,7 +72,7 @@ public final class InspectorApp extends Application {
             }
         });
         getParameters().getRaw().stream().filter(a -> a.startsWith(HOST))
-                .forEach(a -> window.connectHost(a.substring(HOST.length())));
+                .forEach(a -> window.remotes().connect(a.substring(HOST.length())));
     }
 
     /**

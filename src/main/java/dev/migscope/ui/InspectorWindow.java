@@ -2,18 +2,12 @@ package dev.migscope.ui;
 
 import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceRegistry;
-import dev.migscope.device.Errno;
-import dev.migscope.device.VfioError;
 import dev.migscope.fsm.Arc;
-import dev.migscope.fsm.MigState;
-import dev.migscope.qemu.AttachedQemu;
-import dev.migscope.remote.RemoteHost;
 import dev.migscope.remote.SshSettings;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.host.LocalHost;
 import dev.migscope.protocol.MigscopeVersion;
 import dev.migscope.session.SessionOptions;
-import dev.migscope.session.demo.DemoScenario;
 import dev.migscope.ui.charts.ChartsPane;
 import dev.migscope.ui.common.FxTasks;
 import dev.migscope.ui.common.Theme;
@@ -36,12 +30,8 @@ import dev.migscope.ui.mainwindow.StreamController;
 import dev.migscope.ui.teaching.TeachingView;
 import dev.migscope.view.DeviceEvent;
 import dev.migscope.view.DeviceView;
-import dev.migscope.view.StreamResult;
 import dev.migscope.view.TelemetryKind;
-import dev.migscope.view.TransitionResult;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import javafx.animation.AnimationTimer;
@@ -268,139 +258,67 @@ public final class InspectorWindow {
         actions.showTheme(t);
     }
 
-    // ---------------------------------------------------------------- devices
-
-    /** Lists devices again (sysfs scans may block: not on the FX thread); completes on the FX thread. */
-    public CompletableFuture<List<DeviceInfo>> rescan() {
-        return deviceList.rescan();
-    }
-
-    /**
-     * Selects {@code id} in the device list and opens it, as a click would; {@code migscope window
-     * --device ID}. A device no listing shows (the broken simulated drivers open by id only) joins
-     * this window's list once it is open, selected.
-     */
-    public CompletableFuture<MigrationSession> show(String id) {
-        return deviceList.show(id);
-    }
-
-    /** Opens a device (closing the previous one) and shows it. Simulated devices start armed; real ones never do. */
-    public CompletableFuture<MigrationSession> openDevice(String id) {
-        return deviceList.open(id);
-    }
-
-    /** Closes the window's session for a conformance run; the device list is locked until {@link #reopenDevice}. */
-    public CompletableFuture<Void> releaseDevice() {
-        return deviceList.release();
-    }
-
-    /** Unlocks the device list and opens {@code id} again, armed again when {@code armed}. */
-    public CompletableFuture<MigrationSession> reopenDevice(String id, boolean armed) {
-        return deviceList.reopen(id).thenApply(s -> {
-            if (armed && !s.isArmed()) {
-                actions.setArmed(true);
-            }
-            return s;
-        });
-    }
-
-    /**
-     * Attaches to QEMUs by their QMP sockets ({@code migscope window --attach}), as File -> Attach
-     * to QEMU... does: each a node of the device list; read-only. Completes on the FX thread.
-     */
-    public CompletableFuture<List<AttachedQemu>> attachQemu(List<Path> sockets) {
-        return qemus.attach(sockets);
-    }
-
-    /** The QEMUs the window follows. */
-    public QemuController qemus() {
-        return qemus;
-    }
-
-    /**
-     * Connects to another host ({@code [USER@]HOST[:PORT]} or an ssh_config alias; {@code migscope
-     * window --host}), as File -> Connect to host... does: a node of the device list with its
-     * devices. Completes on the FX thread.
-     */
-    public CompletableFuture<RemoteHost> connectHost(String host) {
-        return remotes.connect(host);
-    }
-
-    /** The other hosts the window reaches. */
-    public RemoteController remotes() {
-        return remotes;
-    }
-
-    // ---------------------------------------------------------------- commands
-
-    public CompletableFuture<TransitionResult> requestTransition(MigState target) {
-        return actions.requestTransition(target);
-    }
-
-    public CompletableFuture<TransitionResult> reset() {
-        return actions.reset();
-    }
-
-    public void setArmed(boolean armed) {
-        actions.setArmed(armed);
-    }
-
-    public CompletableFuture<Optional<VfioError>> setDmaLogging(boolean on) {
-        return actions.setDmaLogging(on);
-    }
-
-    /** Saves the device state to {@code file}, with progress and cancel; the device stays in STOP. */
-    public CompletableFuture<StreamResult> saveTo(Path file) {
-        return streams.saveTo(file);
-    }
-
-    /** Resumes {@code file} into the device, then RUNNING. */
-    public CompletableFuture<StreamResult> resumeFrom(Path file) {
-        return streams.resumeFrom(file);
-    }
-
-    /** Cancels the running save or resume, if any. */
-    public void cancelStream() {
-        streams.cancel();
-    }
-
-    /** From now on, telemetry is recorded; {@link #stopRecording} writes it to {@code file}. */
-    public void startRecording(Path file) {
-        recording.start(file);
-    }
-
-    /** Writes what was recorded (off the FX thread) and stops recording. */
-    public CompletableFuture<Path> stopRecording() {
-        return recording.stop();
-    }
-
-    public void exportGraph(Path file) {
-        exports.exportGraph(file);
-    }
-
-    public void exportCharts(Path file) {
-        exports.exportCharts(file);
-    }
-
-    /** Injects a fault into the simulated device (through its session's device thread). */
-    public CompletableFuture<Void> injectFault(Arc arc, Errno errno, boolean leaveInError) {
-        return simulation.injectFault(arc, errno, leaveInError);
-    }
-
-    /** Runs the training scenario on the selected simulated device (the same class {@code migscope demo} runs). */
-    public CompletableFuture<DemoScenario.Report> runDemo() {
-        return simulation.runDemo();
-    }
-
-    // ---------------------------------------------------------------- access
-
-    public Scene scene() {
-        return scene;
-    }
+    // ---------------------------------------------------------------- parts
+    // The parts this package's callers drive (InspectorApp, RememberedDevice, Screenshot, and the tests
+    // of the window that drive one part): each called through its own API, none through the window.
 
     /** The window's one thread for blocking work that is no device call (a scan, a close, a file). */
     FxTasks tasks() {
         return tasks;
+    }
+
+    DeviceListController deviceList() {
+        return deviceList;
+    }
+
+    ActionsController actions() {
+        return actions;
+    }
+
+    StreamController streams() {
+        return streams;
+    }
+
+    RecordingController recording() {
+        return recording;
+    }
+
+    ExportController exports() {
+        return exports;
+    }
+
+    SimulationController simulation() {
+        return simulation;
+    }
+
+    QemuController qemus() {
+        return qemus;
+    }
+
+    RemoteController remotes() {
+        return remotes;
+    }
+
+    DeviceListView devices() {
+        return devices;
+    }
+
+    FsmGraphView graph() {
+        return graph;
+    }
+
+    ChartsPane charts() {
+        return charts;
+    }
+
+    EventLogView log() {
+        return log;
+    }
+
+    // ---------------------------------------------------------------- frame
+
+    public Scene scene() {
+        return scene;
     }
 
     public Parent root() {
@@ -411,35 +329,14 @@ public final class InspectorWindow {
         return theme;
     }
 
-    /** The session the window opened, or null. FX thread. */
-    public MigrationSession session() {
-        return deviceList.session();
-    }
-
-    public FsmGraphView graph() {
-        return graph;
-    }
-
-    public ChartsPane charts() {
-        return charts;
-    }
-
-    public EventLogView log() {
-        return log;
-    }
-
-    public DeviceListView devices() {
-        return devices;
-    }
-
-    public TeachingView teaching() {
+    private TeachingView teaching() {
         if (teaching == null) {
             teaching = new TeachingView();
         }
         return teaching;
     }
 
-    public ConformanceView conformance() {
+    private ConformanceView conformance() {
         if (conformance == null) {
             conformance = new ConformanceView(registry, log, new ConformanceView.Host() {
                 @Override
@@ -454,12 +351,17 @@ public final class InspectorWindow {
 
                 @Override
                 public CompletableFuture<Void> releaseDevice() {
-                    return InspectorWindow.this.releaseDevice();
+                    return deviceList.release();
                 }
 
                 @Override
                 public CompletableFuture<MigrationSession> reopenDevice(String id, boolean armed) {
-                    return InspectorWindow.this.reopenDevice(id, armed);
+                    return deviceList.reopen(id).thenApply(s -> {
+                        if (armed && !s.isArmed()) {
+                            actions.setArmed(true);
+                        }
+                        return s;
+                    });
                 }
             });
         }

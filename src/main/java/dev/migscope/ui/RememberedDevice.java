@@ -33,7 +33,7 @@ final class RememberedDevice {
         });
         CompletableFuture<Optional<String>> remembered = tasks.supply(() -> files.loadDevice(
                 problem -> FxTasks.FX.execute(() -> w.log().problem(problem))));
-        w.rescan().thenCombine(remembered, (listed, last) -> {
+        w.deviceList().rescan().thenCombine(remembered, (listed, last) -> {
             if (deviceId != null) {
                 return Optional.of(deviceId);
             }
@@ -42,7 +42,7 @@ final class RememberedDevice {
                     + ", the device shown last, cannot be opened now (not listed, or busy)"
                     + chosen.map(c -> ": showing " + c).orElse("")));
             return chosen;
-        }).thenAccept(id -> id.ifPresent(w::show));
+        }).thenAccept(id -> id.ifPresent(w.deviceList()::show));
     }
 
     /**

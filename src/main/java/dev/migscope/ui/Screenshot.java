@@ -69,15 +69,12 @@ public final class Screenshot {
         });
         List<Runnable> pending = new java.util.ArrayList<>();
         try {
-            List<DeviceInfo> devices = w.rescan().join();
+            List<DeviceInfo> devices = w.deviceList().rescan().join();
             Optional<String> id = Optional.ofNullable(deviceId).or(() -> devices.stream()
                     .filter(d -> d.kind() == DeviceKind.SIM).findFirst().or(() -> devices.stream().findFirst())
                     .map(DeviceInfo::id));
             if (id.isPresent()) {
-                MigrationSession s = onFx(() -> {
-                    w.devices().select(id.get());
-                    return w.openDevice(id.get());
-                }).exceptionally(e -> null).join();
+                MigrationSession s = onFx(() -> w.deviceList().show(id.get())).exceptionally(e -> null).join();
                 if (s != null) {
                     stage(w, s, pending);
                 }
@@ -113,7 +110,7 @@ public final class Screenshot {
                 tmp = Files.createTempFile("migscope-screenshot", ".stream");
                 Files.delete(tmp);
                 Path file = tmp;
-                save = onFx(() -> w.saveTo(file));
+                save = onFx(() -> w.streams().saveTo(file));
             } catch (IOException e) {
                 save = null;
             }
@@ -132,7 +129,7 @@ public final class Screenshot {
             Path file = tmp;
             pending.add(() -> {
                 onFx(() -> {
-                    w.cancelStream();
+                    w.streams().cancel();
                     return null;
                 });
                 running.exceptionally(e -> null).join();

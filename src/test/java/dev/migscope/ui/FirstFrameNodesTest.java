@@ -49,7 +49,7 @@ class FirstFrameNodesTest {
     void theFirstFrameHasFewNodes() throws Exception {
         WaitForAsyncUtils.waitForFxEvents();
         int nodes = WaitForAsyncUtils.asyncFx(() -> count(window.scene().getRoot())).get();
-        int graph = WaitForAsyncUtils.asyncFx(() -> count(window.graph())).get();
+        int graph = WaitForAsyncUtils.asyncFx(() -> count(WindowParts.graph(window))).get();
         System.out.println("first frame: " + nodes + " nodes, of them the graph " + graph);
         assertThat(nodes).isLessThanOrEqualTo(MAX_NODES);
         assertThat(graph).isLessThanOrEqualTo(MAX_GRAPH_NODES);

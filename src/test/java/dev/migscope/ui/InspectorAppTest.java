@@ -75,7 +75,7 @@ class InspectorAppTest {
     private void waitForSession(String id) throws Exception {
         // A hang guard, not a timing assertion: opening a simulated device takes milliseconds.
         WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(() ->
-                window.session() != null && window.session().id().equals(id)).get());
+                window.deviceList().session() != null && window.deviceList().session().id().equals(id)).get());
     }
 
     /** Closes the window as quitting does, once the device shown last is written (the write runs off the FX thread). */
@@ -86,7 +86,7 @@ class InspectorAppTest {
     }
 
     private DeviceInfo selected() throws Exception {
-        return WaitForAsyncUtils.asyncFx(() -> window.devices().selectedProperty().get()).get();
+        return WaitForAsyncUtils.asyncFx(() -> WindowParts.devices(window).selectedProperty().get()).get();
     }
 
     @Test
@@ -109,11 +109,11 @@ class InspectorAppTest {
         showAndWait(robot, id);
 
         assertThat(selected().id()).isEqualTo(id);
-        assertThat(WaitForAsyncUtils.asyncFx(() -> window.devices().shownIds()).get()).contains(id, "sim:pds-0");
-        window.rescan().get(20, TimeUnit.SECONDS);
+        assertThat(WaitForAsyncUtils.asyncFx(() -> WindowParts.devices(window).shownIds()).get()).contains(id, "sim:pds-0");
+        window.deviceList().rescan().get(20, TimeUnit.SECONDS);
         WaitForAsyncUtils.waitForFxEvents();
-        assertThat(WaitForAsyncUtils.asyncFx(() -> window.devices().shownIds()).get()).contains(id);
-        assertThat(WaitForAsyncUtils.asyncFx(() -> window.session().id()).get()).isEqualTo(id);
+        assertThat(WaitForAsyncUtils.asyncFx(() -> WindowParts.devices(window).shownIds()).get()).contains(id);
+        assertThat(WaitForAsyncUtils.asyncFx(() -> window.deviceList().session().id()).get()).isEqualTo(id);
     }
 
     @Test
@@ -125,20 +125,20 @@ class InspectorAppTest {
         assertThat(selected().id()).isEqualTo(listed.get(0));
         // Live: the charts plot the device's samples, the graph shows its state.
         WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(() ->
-                window.charts().points("chart-stopcopy") > 0).get());
-        assertThat(WaitForAsyncUtils.asyncFx(() -> window.graph().currentProperty().get()).get())
+                WindowParts.charts(window).points("chart-stopcopy") > 0).get());
+        assertThat(WaitForAsyncUtils.asyncFx(() -> WindowParts.graph(window).currentProperty().get()).get())
                 .isEqualTo(MigState.RUNNING);
         assertThat(Files.getPosixFilePermissions(files.deviceFile())).containsExactlyInAnyOrder(
                 PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
         String other = listed.get(listed.size() - 1);
-        robot.interact(() -> window.show(other));
+        robot.interact(() -> window.deviceList().show(other));
         waitForSession(other);
         quitOnce(robot, other);
 
         start(robot, null, other);
         assertThat(selected().id()).isEqualTo(other);
-        assertThat(WaitForAsyncUtils.asyncFx(() -> window.log().text()).get()).doesNotContain("shown last");
+        assertThat(WaitForAsyncUtils.asyncFx(() -> WindowParts.log(window).text()).get()).doesNotContain("shown last");
 
         // --device still wins over the one shown last, and is remembered in turn.
         quitOnce(robot, other);
@@ -152,14 +152,14 @@ class InspectorAppTest {
         files.rememberDevice("sim:unplugged-9");
 
         start(robot, null, first);
-        assertThat(WaitForAsyncUtils.asyncFx(() -> window.log().text()).get())
+        assertThat(WaitForAsyncUtils.asyncFx(() -> WindowParts.log(window).text()).get())
                 .contains("sim:unplugged-9, the device shown last, cannot be opened now (not listed, or busy): showing "
                         + first);
         quitOnce(robot, first);
 
         Files.write(files.deviceFile(), new byte[] {(byte) 0xff, (byte) 0xfe, 10});
         start(robot, null, first);
-        assertThat(WaitForAsyncUtils.asyncFx(() -> window.log().text()).get())
+        assertThat(WaitForAsyncUtils.asyncFx(() -> WindowParts.log(window).text()).get())
                 .contains(files.deviceFile() + " holds no device id (damaged?): left out");
     }
 }

@@ -61,11 +61,11 @@ class InspectorWindowTest {
     }
 
     private MigrationSession open(FxRobot robot, String id) throws Exception {
-        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> window.devices().shownIds().contains(id));
-        robot.interact(() -> window.devices().select(id));
-        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() -> window.session() != null
-                && window.session().id().equals(id) && window.graph().currentProperty().get() != null));
-        return onFx(window::session);
+        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> WindowParts.devices(window).shownIds().contains(id));
+        robot.interact(() -> WindowParts.devices(window).select(id));
+        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() -> window.deviceList().session() != null
+                && window.deviceList().session().id().equals(id) && WindowParts.graph(window).currentProperty().get() != null));
+        return onFx(() -> window.deviceList().session());
     }
 
     private static <T> T onFx(java.util.concurrent.Callable<T> c) throws Exception {
@@ -73,22 +73,22 @@ class InspectorWindowTest {
     }
 
     private Node node(FxRobot robot, String id) {
-        return robot.from(window.graph()).lookup("#" + id).query();
+        return robot.from(WindowParts.graph(window)).lookup("#" + id).query();
     }
 
     private void waitForState(MigState s) throws Exception {
-        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() -> window.graph().currentProperty().get() == s));
+        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() -> WindowParts.graph(window).currentProperty().get() == s));
     }
 
     private List<String> logLines() throws Exception {
-        return onFx(() -> window.log().lines().stream().map(EventLogView.Line::text).toList());
+        return onFx(() -> WindowParts.log(window).lines().stream().map(EventLogView.Line::text).toList());
     }
 
     /** The four charts start drawing after the window's first frame, without waiting for data. */
     @Test
     void theChartsDrawOnceTheWindowIsShown() throws Exception {
-        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() -> window.charts().draws() >= 4));
-        for (String id : onFx(() -> window.charts().chartIds())) {
+        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() -> WindowParts.charts(window).draws() >= 4));
+        for (String id : onFx(() -> WindowParts.charts(window).chartIds())) {
             assertThat(onFx(() -> window.scene().lookup("#" + id).getLayoutBounds().getWidth())).as(id).isPositive();
         }
     }
@@ -122,19 +122,19 @@ class InspectorWindowTest {
         robot.moveTo(node(robot, "state-STOP_COPY"));
         WaitForAsyncUtils.waitForFxEvents();
         MigPath path = MigrationFsm.path(MigFeatures.ALL, MigState.RUNNING, MigState.STOP_COPY);
-        assertThat(onFx(() -> window.graph().highlight().preview())).contains(path);
+        assertThat(onFx(() -> WindowParts.graph(window).highlight().preview())).contains(path);
         for (Arc a : MigrationFsm.allArcs()) {
             assertThat(node(robot, a.id()).getStyleClass().contains("on-path")).as(a.id())
                     .isEqualTo(path.arcs().contains(a));
         }
         // Leave the node and let its tooltip close: a tooltip is a window that would take the pointer.
-        robot.moveTo(robot.from(window.graph()).lookup("#path-info").queryLabeled());
+        robot.moveTo(robot.from(WindowParts.graph(window)).lookup("#path-info").queryLabeled());
         WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() ->
                 javafx.stage.Window.getWindows().stream().noneMatch(w -> w instanceof javafx.scene.control.Tooltip)));
         robot.moveTo(node(robot, "state-ERROR"));
         WaitForAsyncUtils.waitForFxEvents();
-        assertThat(onFx(() -> window.graph().hoveredProperty().get())).isEqualTo(MigState.ERROR);
-        assertThat(onFx(() -> window.graph().captionText())).contains("refused (EINVAL)")
+        assertThat(onFx(() -> WindowParts.graph(window).hoveredProperty().get())).isEqualTo(MigState.ERROR);
+        assertThat(onFx(() -> WindowParts.graph(window).captionText())).contains("refused (EINVAL)")
                 .contains(MigrationFsm.path(MigFeatures.ALL, MigState.RUNNING, MigState.ERROR).refusal().reason());
     }
 
@@ -161,7 +161,7 @@ class InspectorWindowTest {
     void aRefusedTargetIsLoggedAsRefused(FxRobot robot) throws Exception {
         open(robot, FakeBackend.STOP_COPY_ONLY);
         robot.clickOn(node(robot, "state-PRE_COPY"));
-        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() -> window.log().lines().stream()
+        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() -> WindowParts.log(window).lines().stream()
                 .anyMatch(l -> l.kind().equals("refused"))));
         assertThat(backend.device(FakeBackend.STOP_COPY_ONLY).state()).isEqualTo(MigState.RUNNING);
     }
@@ -170,13 +170,13 @@ class InspectorWindowTest {
     void aFaultShowsErrorAndResetRecovers(FxRobot robot) throws Exception {
         open(robot, FakeBackend.P2P);
         Arc first = MigrationFsm.path(MigFeatures.VALID_SETS.get(1), MigState.RUNNING, MigState.STOP).arcs().get(0);
-        onFx(() -> window.injectFault(first, Errno.EIO, true)).get(WAIT_S, TimeUnit.SECONDS);
+        onFx(() -> window.simulation().injectFault(first, Errno.EIO, true)).get(WAIT_S, TimeUnit.SECONDS);
         robot.clickOn(node(robot, "state-STOP"));
         waitForState(MigState.ERROR);
         assertThat(node(robot, "state-ERROR").getStyleClass()).contains("current");
         assertThat(robot.lookup("#status-state").queryLabeled().getText()).contains("ERROR");
         assertThat(robot.lookup("#status-state").queryLabeled().getStyleClass()).contains("status-error");
-        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() -> window.log().lines().stream()
+        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() -> WindowParts.log(window).lines().stream()
                 .anyMatch(l -> l.kind().equals("error-state") && l.text().contains("EIO"))));
         // From ERROR every target is refused; Reset is the way out.
         assertThat(GraphHighlight.ALL_CLASSES).contains("refused");
@@ -192,19 +192,19 @@ class InspectorWindowTest {
         MigrationSession s = open(robot, FakeBackend.PRE_COPY);
         s.simulate(c -> c.setLinkBandwidth(6L << 20)).get(WAIT_S, TimeUnit.SECONDS);
         Path file = dir.resolve("saved.bin");
-        CompletableFuture<StreamResult> save = onFx(() -> window.saveTo(file));
+        CompletableFuture<StreamResult> save = onFx(() -> window.streams().saveTo(file));
         WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() ->
-                window.charts().max("chart-throughput", "PRE_COPY") > 0
-                        && window.charts().points("chart-precopy", "initial_bytes") > 0));
+                WindowParts.charts(window).max("chart-throughput", "PRE_COPY") > 0
+                        && WindowParts.charts(window).points("chart-precopy", "initial_bytes") > 0));
         StreamResult r = save.get(WAIT_S * 3, TimeUnit.SECONDS);
         assertThat(r.ok()).as(String.valueOf(r.error())).isTrue();
         assertThat(Files.size(file)).isGreaterThan(r.totalBytes() - 1);
         WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() ->
-                window.charts().max("chart-throughput", "STOP_COPY") > 0));
-        assertThat(onFx(() -> window.charts().points("chart-stopcopy", "stop_copy_length"))).isPositive();
+                WindowParts.charts(window).max("chart-throughput", "STOP_COPY") > 0));
+        assertThat(onFx(() -> WindowParts.charts(window).points("chart-stopcopy", "stop_copy_length"))).isPositive();
         // and back again: resume the file into the device
         waitForState(MigState.STOP);
-        StreamResult back = onFx(() -> window.resumeFrom(file)).get(WAIT_S * 3, TimeUnit.SECONDS);
+        StreamResult back = onFx(() -> window.streams().resumeFrom(file)).get(WAIT_S * 3, TimeUnit.SECONDS);
         assertThat(back.ok()).as(String.valueOf(back.error())).isTrue();
         waitForState(MigState.RUNNING);
     }
@@ -214,10 +214,10 @@ class InspectorWindowTest {
         MigrationSession s = open(robot, FakeBackend.PRE_COPY);
         s.simulate(c -> c.setLinkBandwidth(256L << 10)).get(WAIT_S, TimeUnit.SECONDS);
         Path file = dir.resolve("cancelled.bin");
-        CompletableFuture<StreamResult> save = onFx(() -> window.saveTo(file));
+        CompletableFuture<StreamResult> save = onFx(() -> window.streams().saveTo(file));
         WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() ->
                 robot.lookup("#stream-progress").query().getParent().isVisible()
-                        && window.graph().currentProperty().get() == MigState.PRE_COPY));
+                        && WindowParts.graph(window).currentProperty().get() == MigState.PRE_COPY));
         robot.clickOn("#stream-cancel");
         StreamResult r = save.get(WAIT_S * 3, TimeUnit.SECONDS);
         assertThat(r.cancelled()).isTrue();
@@ -234,7 +234,7 @@ class InspectorWindowTest {
         FakeDevice device = backend.device(FakeBackend.ALL);
         device.holdSets();
         try {
-            CompletableFuture<TransitionResult> t = onFx(() -> window.requestTransition(MigState.STOP));
+            CompletableFuture<TransitionResult> t = onFx(() -> window.actions().requestTransition(MigState.STOP));
             assertThat(device.setEntered().await(WAIT_S, TimeUnit.SECONDS)).isTrue();
             // The device thread is inside the SET now. The FX thread must still run work and input.
             CountDownLatch ran = new CountDownLatch(1);
@@ -242,7 +242,7 @@ class InspectorWindowTest {
             assertThat(ran.await(WAIT_S, TimeUnit.SECONDS)).isTrue();
             robot.moveTo(node(robot, "state-STOP_COPY"));
             WaitForAsyncUtils.waitForFxEvents();
-            assertThat(onFx(() -> window.graph().hoveredProperty().get())).isEqualTo(MigState.STOP_COPY);
+            assertThat(onFx(() -> WindowParts.graph(window).hoveredProperty().get())).isEqualTo(MigState.STOP_COPY);
             assertThat(t).isNotDone();
             assertThat(robot.lookup("#status-busy").queryLabeled().getText()).contains("device busy");
             device.releaseSets();
@@ -260,7 +260,7 @@ class InspectorWindowTest {
         FakeDevice device = backend.device(FakeBackend.P2P);
         device.holdSets();
         device.releaseSets();
-        CompletableFuture<TransitionResult> t = onFx(() -> window.requestTransition(MigState.RUNNING_P2P));
+        CompletableFuture<TransitionResult> t = onFx(() -> window.actions().requestTransition(MigState.RUNNING_P2P));
         assertThat(device.setEntered().await(WAIT_S, TimeUnit.SECONDS)).isTrue();
         // Queued after the SET began: the FX thread answers while the device thread sleeps.
         CompletableFuture<Boolean> fxAnswered = new CompletableFuture<>();
@@ -275,7 +275,7 @@ class InspectorWindowTest {
         assertThat(s.isDmaLoggingSupported()).isTrue();
         robot.clickOn("#action-dma");
         WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() ->
-                window.charts().max("chart-dirty", "DMA dirty pages") > 0));
+                WindowParts.charts(window).max("chart-dirty", "DMA dirty pages") > 0));
         assertThat(s.isDmaLogging()).isTrue();
         robot.clickOn("#action-dma");
         WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> !s.isDmaLogging());
@@ -287,10 +287,10 @@ class InspectorWindowTest {
     void recordingWritesTheTelemetryAsCsv(FxRobot robot, @TempDir Path dir) throws Exception {
         open(robot, FakeBackend.ALL);
         Path csv = dir.resolve("session.csv");
-        robot.interact(() -> window.startRecording(csv));
-        long v0 = window.session().telemetry().version();
-        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> window.session().telemetry().version() > v0 + 3);
-        Path written = onFx(window::stopRecording).get(WAIT_S, TimeUnit.SECONDS);
+        robot.interact(() -> window.recording().start(csv));
+        long v0 = window.deviceList().session().telemetry().version();
+        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> window.deviceList().session().telemetry().version() > v0 + 3);
+        Path written = onFx(window.recording()::stop).get(WAIT_S, TimeUnit.SECONDS);
         List<String> lines = Files.readAllLines(written);
         assertThat(lines.get(0)).startsWith("time_s,state,");
         assertThat(lines).hasSizeGreaterThan(3);
@@ -303,8 +303,8 @@ class InspectorWindowTest {
         Path g = dir.resolve("graph.png");
         Path c = dir.resolve("charts.png");
         robot.interact(() -> {
-            window.exportGraph(g);
-            window.exportCharts(c);
+            window.exports().exportGraph(g);
+            window.exports().exportCharts(c);
         });
         assertThat(Files.size(g)).isGreaterThan(5000);
         assertThat(Files.size(c)).isGreaterThan(5000);
@@ -312,10 +312,10 @@ class InspectorWindowTest {
 
     @Test
     void theTeachingViewListsEveryV1Combination(FxRobot robot) throws Exception {
-        assertThat(onFx(() -> window.teaching().table().getItems())).hasSize(8);
+        assertThat(onFx(() -> WindowParts.teaching(window).table().getItems())).hasSize(8);
         robot.clickOn(robot.lookup(".tab").nth(1).queryAs(Node.class));
-        robot.interact(() -> window.teaching().table().getSelectionModel().select(3));
-        assertThat(onFx(() -> window.teaching().graph().currentProperty().get())).isEqualTo(MigState.PRE_COPY);
+        robot.interact(() -> WindowParts.teaching(window).table().getSelectionModel().select(3));
+        assertThat(onFx(() -> WindowParts.teaching(window).graph().currentProperty().get())).isEqualTo(MigState.PRE_COPY);
         Path png = Path.of("target", "screenshots", "teaching-view.png");
         robot.interact(() -> {
             try {
@@ -329,16 +329,16 @@ class InspectorWindowTest {
 
     @Test
     void theFilterNarrowsTheDeviceList(FxRobot robot) throws Exception {
-        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() -> window.devices().shownIds().size() == 4));
-        robot.interact(() -> window.devices().filterField().setText("pre-copy"));
-        assertThat(onFx(() -> window.devices().shownIds())).containsExactly(FakeBackend.PRE_COPY, FakeBackend.ALL);
+        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() -> WindowParts.devices(window).shownIds().size() == 4));
+        robot.interact(() -> WindowParts.devices(window).filterField().setText("pre-copy"));
+        assertThat(onFx(() -> WindowParts.devices(window).shownIds())).containsExactly(FakeBackend.PRE_COPY, FakeBackend.ALL);
     }
 
     @Test
     void sessionEventsKeepTheirKindInTheLog(FxRobot robot) throws Exception {
         open(robot, FakeBackend.ALL);
         WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> logLines().stream().anyMatch(l -> l.contains("opened")));
-        assertThat(onFx(() -> window.log().lines()).stream().filter(l -> l.event() != null)
+        assertThat(onFx(() -> WindowParts.log(window).lines()).stream().filter(l -> l.event() != null)
                 .map(l -> l.event().kind())).doesNotContain(DeviceEvent.Kind.DEVICE_GONE);
     }
 }

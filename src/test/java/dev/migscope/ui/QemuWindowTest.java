@@ -87,22 +87,22 @@ class QemuWindowTest {
     }
 
     private String logText() throws Exception {
-        return onFx(() -> window.log().text());
+        return onFx(() -> WindowParts.log(window).text());
     }
 
     @Test
     void aRealQemuIsANodeOfTheDeviceListAndItsEventsReachTheLog() throws Exception {
         try (QemuProcess vm = QemuProcess.start(dir, "vm1")) {
-            List<AttachedQemu> attached = onFx(() -> window.attachQemu(List.of(vm.qmp())))
+            List<AttachedQemu> attached = onFx(() -> window.qemus().attach(List.of(vm.qmp())))
                     .get(WAIT_S, TimeUnit.SECONDS);
             assertThat(attached).extracting(AttachedQemu::name).containsExactly("vm1");
-            await(() -> window.devices().shownQemus().contains("QEMU vm1"));
+            await(() -> WindowParts.devices(window).shownQemus().contains("QEMU vm1"));
             assertThat(logText()).contains("vm1  attached: QEMU 10.");
 
             // The user's own client (not migscope) pauses the VM: QEMU's STOP event is a line of the log.
             vm.control().call("stop", null);
-            await(() -> window.log().lines().stream().anyMatch(l -> l.text().contains("vm1  STOP")));
-            assertThat(onFx(() -> window.devices().shownIds())).noneMatch(id -> id.startsWith("qemu:"));
+            await(() -> WindowParts.log(window).lines().stream().anyMatch(l -> l.text().contains("vm1  STOP")));
+            assertThat(onFx(() -> WindowParts.devices(window).shownIds())).noneMatch(id -> id.startsWith("qemu:"));
         }
     }
 
@@ -112,35 +112,35 @@ class QemuWindowTest {
                 + "{\"transferred\": 1000, \"dirty-pages-rate\": 12}, \"vfio\": {\"transferred\": 96}, "
                 + "\"expected-downtime\": 40}");
         try (FakeQmpServer qemu = fakeQemu(migrate)) {
-            onFx(() -> window.attachQemu(List.of(dir.resolve("vm.qmp")))).get(WAIT_S, TimeUnit.SECONDS);
+            onFx(() -> window.qemus().attach(List.of(dir.resolve("vm.qmp")))).get(WAIT_S, TimeUnit.SECONDS);
             String viewId = "qemu:vm1:mtty0";
-            await(() -> window.devices().shownIds().contains(viewId));
-            assertThat(onFx(() -> window.devices().shownQemus())).containsExactly("QEMU vm1");
+            await(() -> WindowParts.devices(window).shownIds().contains(viewId));
+            assertThat(onFx(() -> WindowParts.devices(window).shownQemus())).containsExactly("QEMU vm1");
             assertThat(robot.lookup(".qemu-node .device-detail").queryLabeled().getText())
                     .contains("QEMU 10.0.0, source, pid " + QEMU_PID);
             // The host's own entry for the mdev names QEMU as its holder, attached.
             assertThat(robot.lookup(".device-detail").queryAllAs(javafx.scene.control.Label.class))
                     .anyMatch(l -> l.getText().contains("held by qemu-system-x86_64, pid " + QEMU_PID + " (attached)"));
 
-            robot.interact(() -> window.devices().select(viewId));
-            await(() -> window.graph().currentProperty().get() == MigState.RUNNING);
-            assertThat(onFx(() -> window.session())).isNull();
+            robot.interact(() -> WindowParts.devices(window).select(viewId));
+            await(() -> WindowParts.graph(window).currentProperty().get() == MigState.RUNNING);
+            assertThat(onFx(() -> window.deviceList().session())).isNull();
             // QEMU's events, not debugfs, move this device: the status bar and its row say so.
             assertThat(robot.lookup("#status-access").queryLabeled().getText())
                     .isEqualTo("followed over QMP from QEMU vm1: VFIO_MIGRATION events");
             assertThat(robot.lookup(".device-observed .device-detail").queryLabeled().getText())
                     .endsWith("\nfollowed over QMP from QEMU vm1: VFIO_MIGRATION events");
-            assertThat(onFx(() -> window.charts().chartIds())).containsExactly("chart-qemu-vfio", "chart-qemu-ram",
+            assertThat(onFx(() -> WindowParts.charts(window).chartIds())).containsExactly("chart-qemu-vfio", "chart-qemu-ram",
                     "chart-qemu-dirty", "chart-qemu-downtime");
             assertThat(drivingItemsEnabled(robot)).isEmpty();
 
             qemu.vfioMigration(T0, 100_000, "mtty0", QOM, "pre-copy");
-            await(() -> window.graph().currentProperty().get() == MigState.PRE_COPY);
+            await(() -> WindowParts.graph(window).currentProperty().get() == MigState.PRE_COPY);
             qemu.vfioMigration(T0, 300_000, "mtty0", QOM, "stop-copy");
-            await(() -> window.graph().currentProperty().get() == MigState.STOP_COPY);
+            await(() -> WindowParts.graph(window).currentProperty().get() == MigState.STOP_COPY);
             qemu.vfioMigration(T0, 337_000, "mtty0", QOM, "stop");
-            await(() -> window.graph().currentProperty().get() == MigState.STOP);
-            assertThat(onFx(() -> window.log().lines())).extracting(EventLogView.Line::text)
+            await(() -> WindowParts.graph(window).currentProperty().get() == MigState.STOP);
+            assertThat(onFx(() -> WindowParts.log(window).lines())).extracting(EventLogView.Line::text)
                     .anyMatch(t -> t.contains("STOP_COPY") && t.contains("device-state=stop-copy"));
 
             // Completion: the report is a tab, and saved as JSON.
@@ -169,11 +169,11 @@ class QemuWindowTest {
                 + "{\"transferred\": 1000, \"dirty-pages-rate\": 12}, \"vfio\": {\"transferred\": 96}, "
                 + "\"expected-downtime\": 40}");
         try (FakeQmpServer qemu = fakeQemu(migrate)) {
-            onFx(() -> window.attachQemu(List.of(dir.resolve("vm.qmp")))).get(WAIT_S, TimeUnit.SECONDS);
-            await(() -> window.devices().shownIds().contains("qemu:vm1:mtty0"));
-            robot.interact(() -> window.devices().select("qemu:vm1:mtty0"));
-            await(() -> window.graph().currentProperty().get() == MigState.RUNNING);
-            List<String> charts = onFx(() -> window.charts().chartIds());
+            onFx(() -> window.qemus().attach(List.of(dir.resolve("vm.qmp")))).get(WAIT_S, TimeUnit.SECONDS);
+            await(() -> WindowParts.devices(window).shownIds().contains("qemu:vm1:mtty0"));
+            robot.interact(() -> WindowParts.devices(window).select("qemu:vm1:mtty0"));
+            await(() -> WindowParts.graph(window).currentProperty().get() == MigState.RUNNING);
+            List<String> charts = onFx(() -> WindowParts.charts(window).chartIds());
             assertThat(charts).hasSize(4);
             assertThat(onFx(() -> bands(charts.get(0)))).isEmpty();
 
@@ -192,7 +192,7 @@ class QemuWindowTest {
             qemu.vfioMigration(now, 200_000, "mtty0", QOM, "pre-copy-p2p");
             qemu.vfioMigration(now, 300_000, "mtty0", QOM, "stop-copy");
             qemu.vfioMigration(now, 337_000, "mtty0", QOM, "stop");
-            await(() -> window.graph().currentProperty().get() == MigState.STOP);
+            await(() -> WindowParts.graph(window).currentProperty().get() == MigState.STOP);
             for (String id : charts) {
                 await(() -> bands(id).size() == 2);
                 List<IntervalMarker> b = onFx(() -> bands(id));
@@ -206,7 +206,7 @@ class QemuWindowTest {
     }
 
     private XYPlot plot(String chartId) {
-        return window.charts().chart(chartId).getXYPlot();
+        return WindowParts.charts(window).chart(chartId).getXYPlot();
     }
 
     /** The phase bands a chart's plot carries, in the order they were laid. */
@@ -225,10 +225,10 @@ class QemuWindowTest {
         AtomicReference<String> migrate2 = new AtomicReference<>("{\"status\": \"active\"}");
         try (FakeQmpServer vm1 = fakeQemu(dir.resolve("vm1.qmp"), "vm1", migrate1);
                 FakeQmpServer vm2 = fakeQemu(dir.resolve("vm2.qmp"), "vm2", migrate2)) {
-            onFx(() -> window.attachQemu(List.of(dir.resolve("vm1.qmp"), dir.resolve("vm2.qmp"))))
+            onFx(() -> window.qemus().attach(List.of(dir.resolve("vm1.qmp"), dir.resolve("vm2.qmp"))))
                     .get(WAIT_S, TimeUnit.SECONDS);
-            await(() -> window.devices().shownQemus().equals(List.of("QEMU vm1", "QEMU vm2")));
-            robot.interact(() -> window.devices().select("QEMU vm1"));
+            await(() -> WindowParts.devices(window).shownQemus().equals(List.of("QEMU vm1", "QEMU vm2")));
+            robot.interact(() -> WindowParts.devices(window).select("QEMU vm1"));
             await(() -> robot.lookup("#qemu-report").tryQuery().isPresent()
                     && reportText(robot).startsWith("QEMU vm1 (") && reportText(robot).contains("pending"));
 
@@ -262,10 +262,10 @@ class QemuWindowTest {
                             return "{}";
                         });
                 FakeQmpServer vm2 = fakeQemu(dir.resolve("vm2.qmp"), "vm2", migrate)) {
-            onFx(() -> window.attachQemu(List.of(dir.resolve("vm1.qmp"), dir.resolve("vm2.qmp"))))
+            onFx(() -> window.qemus().attach(List.of(dir.resolve("vm1.qmp"), dir.resolve("vm2.qmp"))))
                     .get(WAIT_S, TimeUnit.SECONDS);
-            await(() -> window.devices().shownQemus().equals(List.of("QEMU vm1", "QEMU vm2")));
-            robot.interact(() -> window.devices().select("QEMU vm1"));
+            await(() -> WindowParts.devices(window).shownQemus().equals(List.of("QEMU vm1", "QEMU vm2")));
+            robot.interact(() -> WindowParts.devices(window).select("QEMU vm1"));
             robot.clickOn("#action-arm");
 
             assertThat(openStartMigration(robot).getText()).isEqualTo("unix:/tmp/mig.sock");
@@ -277,13 +277,13 @@ class QemuWindowTest {
             robot.clickOn(dialogButton(robot, "Cancel"));
             await(() -> robot.lookup(".dialog-pane").tryQuery().isEmpty());
 
-            robot.interact(() -> window.devices().select("QEMU vm2"));
+            robot.interact(() -> WindowParts.devices(window).select("QEMU vm2"));
             robot.clickOn("#action-arm");
             assertThat(openStartMigration(robot).getText()).as("another QEMU").isEqualTo("unix:/tmp/mig.sock");
             robot.clickOn(dialogButton(robot, "Cancel"));
             await(() -> robot.lookup(".dialog-pane").tryQuery().isEmpty());
 
-            robot.interact(() -> window.devices().select("QEMU vm1"));
+            robot.interact(() -> WindowParts.devices(window).select("QEMU vm1"));
             assertThat(openStartMigration(robot).getText()).isEqualTo("tcp:192.0.2.7:4444");
             robot.clickOn(dialogButton(robot, "Cancel"));
             assertThat(sent).containsExactly("tcp:192.0.2.7:4444");
@@ -321,12 +321,12 @@ class QemuWindowTest {
         Path mig = dir.resolve("mig.sock");
         try (QemuProcess src = QemuProcess.start(dir, "src");
                 QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig)) {
-            onFx(() -> window.attachQemu(List.of(src.qmp(), dst.qmp()))).get(WAIT_S, TimeUnit.SECONDS);
-            await(() -> window.devices().shownQemus().equals(List.of("QEMU src", "QEMU dst")));
+            onFx(() -> window.qemus().attach(List.of(src.qmp(), dst.qmp()))).get(WAIT_S, TimeUnit.SECONDS);
+            await(() -> WindowParts.devices(window).shownQemus().equals(List.of("QEMU src", "QEMU dst")));
             ToggleButton arm = robot.lookup("#action-arm").queryAs(ToggleButton.class);
             assertThat(onFx(arm::isDisable)).as("nothing selected: nothing to arm").isTrue();
 
-            robot.interact(() -> window.devices().select("QEMU src"));
+            robot.interact(() -> WindowParts.devices(window).select("QEMU src"));
             await(() -> robot.lookup("#tab-qemu-report").tryQuery().isPresent()
                     && ((TextArea) robot.lookup("#qemu-report").query()).getText().startsWith("QEMU src (10."));
             assertThat(((TextArea) robot.lookup("#qemu-report").query()).getText()).doesNotContain("QEMU dst")
@@ -352,13 +352,13 @@ class QemuWindowTest {
             assertThat(logText()).contains("src  armed: sent migrate-set-parameters downtime-limit=200");
 
             // A host device selected instead (QEMU holds it, so it does not open): nothing is armed or armable.
-            robot.interact(() -> window.devices().select(UUID));
+            robot.interact(() -> WindowParts.devices(window).select(UUID));
             await(() -> arm.isDisable() && !arm.isSelected());
             assertThat(onFx(() -> window.qemus().enabledCommands())).isEmpty();
             assertThat(robot.lookup("#status-armed").queryLabeled().getText()).isEmpty();
 
             // The destination is not armed: selected, its commands are off, and a call is refused, nothing sent.
-            robot.interact(() -> window.devices().select("QEMU dst"));
+            robot.interact(() -> WindowParts.devices(window).select("QEMU dst"));
             await(() -> !arm.isSelected());
             assertThat(robot.lookup("#status-armed").queryLabeled().getText()).isEqualTo("QEMU not armed");
             assertThat(onFx(() -> window.qemus().enabledCommands())).isEmpty();
@@ -367,7 +367,7 @@ class QemuWindowTest {
             assertThat(refused).isNotNull();
             assertThat(logText()).contains("dst: " + dst.qmp() + ": not armed: migscope does not cancel the migration");
 
-            robot.interact(() -> window.devices().select("QEMU src"));
+            robot.interact(() -> WindowParts.devices(window).select("QEMU src"));
             await(arm::isSelected);
             onFx(() -> window.qemus().migrate("unix:" + mig)).get(WAIT_S, TimeUnit.SECONDS);
             List<AttachedQemu> both = window.qemus().attached();

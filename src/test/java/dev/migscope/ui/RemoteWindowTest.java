@@ -102,7 +102,7 @@ class RemoteWindowTest {
     }
 
     private long logLines(String part) throws Exception {
-        return onFx(() -> window.log().lines().stream().filter(l -> l.text().contains(part)).count());
+        return onFx(() -> WindowParts.log(window).lines().stream().filter(l -> l.text().contains(part)).count());
     }
 
     /** Whether each command that drives the device is disabled: the toolbar's buttons and the menus' items. */
@@ -134,13 +134,13 @@ class RemoteWindowTest {
             throws Exception {
         String host = sshd.host();
         String key = host + "/sim:mlx5-0";
-        onFx(() -> window.connectHost(host)).get(WAIT_S, TimeUnit.SECONDS);
+        onFx(() -> window.remotes().connect(host)).get(WAIT_S, TimeUnit.SECONDS);
 
         // The host is a node with its kernel and migscope, its devices below it; the host is remembered.
-        await(() -> window.devices().shownNodes("host-node").contains(host));
+        await(() -> WindowParts.devices(window).shownNodes("host-node").contains(host));
         assertThat(texts(robot, ".host-node .device-detail")).singleElement().asString()
                 .contains("Linux " + System.getProperty("os.version"), "migscope " + MigscopeVersion.current());
-        assertThat(onFx(() -> window.devices().shownIds())).contains(key, host + "/sim:mlx5-1", "sim:mlx5-0");
+        assertThat(onFx(() -> WindowParts.devices(window).shownIds())).contains(key, host + "/sim:mlx5-1", "sim:mlx5-0");
         // This machine is a node too, first, with its own identity; every device row stands under a host
         // (indented), so the far sim:mlx5-0 and this machine's differ by the node above them.
         assertThat(robot.lookup(".local-host-node .device-name").queryLabeled().getText()).isEqualTo("this host");
@@ -155,51 +155,52 @@ class RemoteWindowTest {
         assertThat(Files.readAllLines(files.hostsFile())).containsExactly(host);
 
         // Selected, it is opened there (simulated: armed) and is what the graph and the status bar show.
-        robot.interact(() -> window.devices().select(key));
-        await(() -> window.remotes().shown() != null && window.graph().currentProperty().get() == MigState.RUNNING);
+        robot.interact(() -> WindowParts.devices(window).select(key));
+        await(() -> window.remotes().shown() != null && WindowParts.graph(window).currentProperty().get() == MigState.RUNNING);
         RemoteDevice far = onFx(() -> window.remotes().shown());
         assertThat(far.host().target().display()).isEqualTo(host);
         assertThat(far.isArmed()).isTrue();
-        assertThat(onFx(() -> window.session())).isNull();
+        assertThat(onFx(() -> window.deviceList().session())).isNull();
         assertThat(robot.lookup("#status-device").queryLabeled().getText()).isEqualTo("sim:mlx5-0 on " + host);
         assertThat(robot.lookup("#status-armed").queryLabeled().getText()).isEqualTo("ARMED");
         // The far session pushes its samples: the charts draw from them.
         WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> far.telemetry().size() > 3);
 
         // The window's action goes to the far device: the far session's GET says STOP.
-        TransitionResult stop = onFx(() -> window.requestTransition(MigState.STOP)).get(WAIT_S, TimeUnit.SECONDS);
+        TransitionResult stop = onFx(() -> window.actions().requestTransition(MigState.STOP)).get(WAIT_S, TimeUnit.SECONDS);
         assertThat(stop.finalState()).isEqualTo(MigState.STOP);
         assertThat(far.refreshState().get(WAIT_S, TimeUnit.SECONDS)).isEqualTo(MigState.STOP);
-        await(() -> window.graph().currentProperty().get() == MigState.STOP);
-        await(() -> window.log().text().contains("RUNNING -> STOP"));
+        await(() -> WindowParts.graph(window).currentProperty().get() == MigState.STOP);
+        await(() -> WindowParts.log(window).text().contains("RUNNING -> STOP"));
 
         // Disarmed (Ctrl+A), nothing reaches the device: the far side still says STOP.
-        robot.interact(() -> window.setArmed(false));
+        robot.clickOn("#action-arm");
         assertThat(far.isArmed()).isFalse();
-        onFx(() -> window.requestTransition(MigState.RUNNING)).handle((r, e) -> r).get(WAIT_S, TimeUnit.SECONDS);
+        onFx(() -> window.actions().requestTransition(MigState.RUNNING)).handle((r, e) -> r).get(WAIT_S, TimeUnit.SECONDS);
         assertThat(far.refreshState().get(WAIT_S, TimeUnit.SECONDS)).isEqualTo(MigState.STOP);
-        robot.interact(() -> window.setArmed(true));
+        robot.clickOn("#action-arm");
+        assertThat(far.isArmed()).isTrue();
 
         // Save writes the stream file here; the device stays in STOP there.
         Path file = dir.resolve("window-remote.mig");
-        StreamResult saved = onFx(() -> window.saveTo(file)).get(WAIT_S, TimeUnit.SECONDS);
+        StreamResult saved = onFx(() -> window.streams().saveTo(file)).get(WAIT_S, TimeUnit.SECONDS);
         assertThat(saved.error()).isNull();
         assertThat(saved.finalState()).isEqualTo(MigState.STOP);
         assertThat(MigrationFile.verify(file).source().deviceId()).isEqualTo("sim:mlx5-0");
 
         // Resume takes it into another device there, selected in the list; the far side ends RUNNING.
-        robot.interact(() -> window.devices().select(host + "/sim:mlx5-1"));
+        robot.interact(() -> WindowParts.devices(window).select(host + "/sim:mlx5-1"));
         await(() -> window.remotes().shown() != null && window.remotes().shown().id().equals("sim:mlx5-1"));
         RemoteDevice other = onFx(() -> window.remotes().shown());
-        StreamResult resumed = onFx(() -> window.resumeFrom(file)).get(WAIT_S, TimeUnit.SECONDS);
+        StreamResult resumed = onFx(() -> window.streams().resumeFrom(file)).get(WAIT_S, TimeUnit.SECONDS);
         assertThat(resumed.error()).isNull();
         assertThat(other.refreshState().get(WAIT_S, TimeUnit.SECONDS)).isEqualTo(MigState.RUNNING);
-        await(() -> window.log().text().contains("RESUMING -> STOP"));
-        TransitionResult stopAgain = onFx(() -> window.requestTransition(MigState.STOP)).get(WAIT_S, TimeUnit.SECONDS);
+        await(() -> WindowParts.log(window).text().contains("RESUMING -> STOP"));
+        TransitionResult stopAgain = onFx(() -> window.actions().requestTransition(MigState.STOP)).get(WAIT_S, TimeUnit.SECONDS);
         assertThat(stopAgain.finalState()).isEqualTo(MigState.STOP);
         // The Conformance tab runs here only: for a remote device it names the command that runs there.
-        assertThat(onFx(() -> window.conformance().run()).get(WAIT_S, TimeUnit.SECONDS)).isNull();
-        assertThat(onFx(() -> window.log().text())).doesNotContain("conformance: closing");
+        assertThat(onFx(() -> WindowParts.conformance(window).run()).get(WAIT_S, TimeUnit.SECONDS)).isNull();
+        assertThat(onFx(() -> WindowParts.log(window).text())).doesNotContain("conformance: closing");
 
         // The sshd session dies: the node and the rows say disconnected, with the last known state; the log once.
         sshd.sessionProcesses().forEach(ProcessHandle::destroyForcibly);
@@ -216,10 +217,10 @@ class RemoteWindowTest {
         // them back, and a state asked for anyway (its key, the graph) sends nothing and says why.
         await(() -> robot.lookup("#status-armed").queryLabeled().getText().equals("Reconnect to drive it"));
         assertThat(driving(robot)).allSatisfy(d -> assertThat(d.getValue()).as(d.getKey()).isTrue());
-        assertThat(onFx(() -> window.requestTransition(MigState.RUNNING)).get(WAIT_S, TimeUnit.SECONDS)).isNull();
+        assertThat(onFx(() -> window.actions().requestTransition(MigState.RUNNING)).get(WAIT_S, TimeUnit.SECONDS)).isNull();
         assertThat(logLines("sim:mlx5-1 on " + host + ": disconnected; Reconnect (right-click " + host + ")"))
                 .isEqualTo(1);
-        assertThat(onFx(() -> window.log().text())).doesNotContain("EPIPE");
+        assertThat(onFx(() -> WindowParts.log(window).text())).doesNotContain("EPIPE");
 
         // Reconnect (the host's context menu) lists the host again and opens the device shown again (a new
         // agent: its device is RUNNING).
@@ -227,7 +228,7 @@ class RemoteWindowTest {
                 .getItems().stream().filter(m -> m.getText().equals("Reconnect")).findFirst().orElseThrow().fire());
         await(() -> window.remotes().shown() != null && window.remotes().shown() != other
                 && window.remotes().shown().id().equals("sim:mlx5-1")
-                && window.graph().currentProperty().get() == MigState.RUNNING);
+                && WindowParts.graph(window).currentProperty().get() == MigState.RUNNING);
         await(() -> texts(robot, ".device-member .device-detail").stream().noneMatch(t -> t.contains("disconnected")));
         await(() -> robot.lookup("#status-armed").queryLabeled().getText().equals("ARMED"));
         assertThat(driving(robot)).allSatisfy(d -> assertThat(d.getValue()).as(d.getKey()).isFalse());
@@ -241,36 +242,36 @@ class RemoteWindowTest {
         String host = sshd.host();
         ssh.set(new SshSettings("ssh", sshd.clientOptions(), List.of(dir.resolve("nowhere/migscope").toString(),
                 "agent")));
-        assertThat(onFx(() -> window.connectHost(host)).handle((r, e) -> e).get(WAIT_S, TimeUnit.SECONDS)).isNotNull();
+        assertThat(onFx(() -> window.remotes().connect(host)).handle((r, e) -> e).get(WAIT_S, TimeUnit.SECONDS)).isNotNull();
         await(() -> logLines(host + ": migscope is not installed there") == 1);
         assertThat(texts(robot, ".host-node .device-detail")).singleElement().asString().contains("not connected");
-        assertThat(onFx(() -> window.log().text())).doesNotContain("Exception", "\tat ");
+        assertThat(onFx(() -> WindowParts.log(window).text())).doesNotContain("Exception", "\tat ");
         assertThat(Files.exists(files.hostsFile())).isFalse();
 
         // The agent installed, Reconnect from the node's menu connects.
         ssh.set(agent);
         onFx(() -> window.remotes().reconnect(host)).get(WAIT_S, TimeUnit.SECONDS);
-        await(() -> window.devices().shownIds().contains(host + "/sim:pds-0"));
+        await(() -> WindowParts.devices(window).shownIds().contains(host + "/sim:pds-0"));
 
         // A remote device asked for, then a local one before the remote open completes: the local one is shown,
         // and the remote one, opened late, is closed, never shown.
         robot.interact(() -> {
-            window.devices().select(host + "/sim:pds-0");
-            window.devices().select("sim:pds-0");
+            WindowParts.devices(window).select(host + "/sim:pds-0");
+            WindowParts.devices(window).select("sim:pds-0");
         });
-        await(() -> window.session() != null && window.session().id().equals("sim:pds-0"));
+        await(() -> window.deviceList().session() != null && window.deviceList().session().id().equals("sim:pds-0"));
         assertThat(robot.lookup("#status-device").queryLabeled().getText()).isEqualTo("sim:pds-0");
         // Opens on a host run in order on its thread: once the next one is shown, the late one has completed.
-        robot.interact(() -> window.devices().select(host + "/sim:mlx5-1"));
+        robot.interact(() -> WindowParts.devices(window).select(host + "/sim:mlx5-1"));
         await(() -> window.remotes().shown() != null && window.remotes().shown().id().equals("sim:mlx5-1"));
         assertThat(logLines("opening sim:pds-0 on " + host)).isEqualTo(1);
         assertThat(logLines("opened sim:pds-0 on " + host)).isZero();
-        assertThat(onFx(() -> window.session())).isNull();
+        assertThat(onFx(() -> window.deviceList().session())).isNull();
         assertThat(robot.lookup("#status-device").queryLabeled().getText()).isEqualTo("sim:mlx5-1 on " + host);
 
         // Disconnect takes the host off the list.
         robot.interact(() -> window.remotes().disconnect(host));
-        assertThat(onFx(() -> window.devices().shownNodes("host-node"))).isEmpty();
+        assertThat(onFx(() -> WindowParts.devices(window).shownNodes("host-node"))).isEmpty();
     }
 
     @Test
@@ -288,7 +289,7 @@ class RemoteWindowTest {
 
         robot.interact(() -> combo.getEditor().setText(sshd.host()));
         robot.clickOn("#connect-ok");
-        await(() -> window.devices().shownNodes("host-node").contains(sshd.host())
+        await(() -> WindowParts.devices(window).shownNodes("host-node").contains(sshd.host())
                 && window.remotes().host(sshd.host()).isPresent());
         assertThat(robot.lookup("#connect-host").tryQuery()).isEmpty();
     }

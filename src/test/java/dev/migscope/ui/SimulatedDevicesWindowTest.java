@@ -50,23 +50,23 @@ class SimulatedDevicesWindowTest {
         for (MigFeatures f : MigFeatures.VALID_SETS) {
             DeviceInfo d = sims.stream().filter(x -> f.equals(x.features())).findFirst().orElseThrow(() ->
                     new AssertionError("the simulator has no device with features " + f));
-            WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> window.devices().shownIds().contains(d.id()));
-            robot.interact(() -> window.devices().select(d.id()));
+            WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> WindowParts.devices(window).shownIds().contains(d.id()));
+            robot.interact(() -> WindowParts.devices(window).select(d.id()));
             WaitForAsyncUtils.waitFor(20, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(() ->
-                    window.session() != null && window.session().id().equals(d.id())
-                            && window.graph().currentProperty().get() != null).get());
-            MigrationSession s = WaitForAsyncUtils.asyncFx(window::session).get();
-            MigState current = WaitForAsyncUtils.asyncFx(() -> window.graph().currentProperty().get()).get();
+                    window.deviceList().session() != null && window.deviceList().session().id().equals(d.id())
+                            && WindowParts.graph(window).currentProperty().get() != null).get());
+            MigrationSession s = WaitForAsyncUtils.asyncFx(() -> window.deviceList().session()).get();
+            MigState current = WaitForAsyncUtils.asyncFx(() -> WindowParts.graph(window).currentProperty().get()).get();
             GraphHighlight expected = GraphHighlight.of(s.features(), current, null);
             assertThat(s.features()).isEqualTo(f);
             for (MigState st : MigState.values()) {
-                Node n = robot.from(window.graph()).lookup("#" + GraphHighlight.stateId(st)).query();
+                Node n = robot.from(WindowParts.graph(window)).lookup("#" + GraphHighlight.stateId(st)).query();
                 assertThat(n.getStyleClass()).as("%s %s", d.id(), st)
                         .filteredOn(GraphHighlight.ALL_CLASSES::contains)
                         .containsExactlyInAnyOrderElementsOf(expected.classesOf(GraphHighlight.stateId(st)));
             }
             for (Arc a : MigrationFsm.allArcs()) {
-                Node n = robot.from(window.graph()).lookup("#" + a.id()).query();
+                Node n = robot.from(WindowParts.graph(window)).lookup("#" + a.id()).query();
                 assertThat(n.getStyleClass()).as("%s %s", d.id(), a)
                         .filteredOn(GraphHighlight.ALL_CLASSES::contains)
                         .containsExactlyInAnyOrderElementsOf(expected.classesOf(a.id()));

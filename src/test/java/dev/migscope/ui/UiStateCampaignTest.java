@@ -96,8 +96,8 @@ class UiStateCampaignTest {
         int ops = 0;
         int errors = 0;
         for (String id : tiny().keySet()) {
-            MigrationSession s = act(() -> window.openDevice(id));
-            WaitForAsyncUtils.asyncFx(() -> window.setArmed(true)).get(30, TimeUnit.SECONDS);
+            MigrationSession s = act(() -> window.deviceList().open(id));
+            WaitForAsyncUtils.asyncFx(() -> window.actions().setArmed(true)).get(30, TimeUnit.SECONDS);
             assertThat(s.isArmed()).isTrue();
             SplittableRandom rnd = new SplittableRandom(id.hashCode());
             List<Arc> arcs = new ArrayList<>(MigrationFsm.directArcs(s.features()));
@@ -108,19 +108,19 @@ class UiStateCampaignTest {
                 String what;
                 if (x < 60) {
                     MigState target = MigState.values()[rnd.nextInt(MigState.values().length)];
-                    what = act(() -> window.requestTransition(target)).summary();
+                    what = act(() -> window.actions().requestTransition(target)).summary();
                 } else if (x < 70) {
-                    what = act(window::reset).summary();
+                    what = act(() -> window.actions().reset()).summary();
                 } else if (x < 78) {
-                    StreamResult r = act(() -> window.saveTo(file));
+                    StreamResult r = act(() -> window.streams().saveTo(file));
                     what = "save " + r.error();
                 } else if (x < 84 && Files.exists(file)) {
-                    StreamResult r = act(() -> window.resumeFrom(file));
+                    StreamResult r = act(() -> window.streams().resumeFrom(file));
                     what = "resume " + r.error();
                 } else {
                     Arc arc = arcs.get(rnd.nextInt(arcs.size()));
                     boolean leaveInError = rnd.nextInt(3) == 0;
-                    act(() -> window.injectFault(arc, Errno.EIO, leaveInError));
+                    act(() -> window.simulation().injectFault(arc, Errno.EIO, leaveInError));
                     what = "inject EIO on " + arc.id() + (leaveInError ? " leaving ERROR" : "");
                 }
                 MigState now = real(id);
@@ -131,7 +131,7 @@ class UiStateCampaignTest {
                 assertThat(s.state()).as(where).isEqualTo(now);
                 // The graph follows on the next animation frame: wait for it (a hang guard, not a measurement).
                 WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(() ->
-                        window.graph().currentProperty().get()).get() == now);
+                        WindowParts.graph(window).currentProperty().get()).get() == now);
                 if (before == MigState.ERROR && !what.startsWith("VFIO_DEVICE_RESET")) {
                     assertThat(now).as("only a reset leaves ERROR; " + where).isEqualTo(MigState.ERROR);
                 }

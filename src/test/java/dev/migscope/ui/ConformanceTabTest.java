@@ -1,4 +1,4 @@
-package dev.migscope.ui.conform;
+package dev.migscope.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +9,7 @@ import dev.migscope.conform.Status;
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.fsm.MigState;
 import dev.migscope.session.SessionOptions;
-import dev.migscope.ui.InspectorWindow;
+import dev.migscope.ui.conform.ConformanceView;
 import dev.migscope.ui.common.Theme;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,8 +18,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import javafx.scene.control.Label;
-import javafx.scene.control.Tab;
-import javafx.scene.control.TabPane;
 import javafx.stage.Stage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -59,15 +57,12 @@ class ConformanceTabTest {
     }
 
     private void waitForSession(String id) throws Exception {
-        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() -> window.session() != null
-                && window.session().id().equals(id) && window.graph().currentProperty().get() != null));
+        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> onFx(() -> window.deviceList().session() != null
+                && window.deviceList().session().id().equals(id) && WindowParts.graph(window).currentProperty().get() != null));
     }
 
-    private ConformanceView openTab(FxRobot robot) {
-        TabPane tabs = robot.lookup("#tabs").queryAs(TabPane.class);
-        Tab tab = tabs.getTabs().stream().filter(t -> "Conformance".equals(t.getText())).findFirst().orElseThrow();
-        robot.interact(() -> tabs.getSelectionModel().select(tab));
-        return window.conformance();
+    private ConformanceView openTab() throws Exception {
+        return onFx(() -> WindowParts.conformance(window));
     }
 
     private ConformanceReport runWith(FxRobot robot, ConformanceView view, int repeats) throws Exception {
@@ -81,10 +76,10 @@ class ConformanceTabTest {
     @Test
     void aCorrectDeviceRunsWithNoFailureAndItsSessionIsOpenAgainAfterwards(FxRobot robot, @TempDir Path dir)
             throws Exception {
-        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> window.devices().shownIds().contains("sim:pds-0"));
-        robot.interact(() -> window.devices().select("sim:pds-0"));
+        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> WindowParts.devices(window).shownIds().contains("sim:pds-0"));
+        robot.interact(() -> WindowParts.devices(window).select("sim:pds-0"));
         waitForSession("sim:pds-0");
-        ConformanceView view = openTab(robot);
+        ConformanceView view = openTab();
         assertThat(onFx(() -> robot.lookup("#conform-device").queryAs(Label.class).getText())).isEqualTo("sim:pds-0");
 
         ConformanceReport r = runWith(robot, view, 2);
@@ -102,10 +97,10 @@ class ConformanceTabTest {
 
         // The inspector has the device again, and shows its state.
         waitForSession("sim:pds-0");
-        assertThat(onFx(() -> window.session().isArmed())).isTrue();
+        assertThat(onFx(() -> window.deviceList().session().isArmed())).isTrue();
         assertThat(onFx(() -> robot.lookup("#status-state").queryAs(Label.class).getText()))
                 .isEqualTo("state " + MigState.RUNNING);
-        assertThat(onFx(() -> window.devices().isDisabled())).isFalse();
+        assertThat(onFx(() -> WindowParts.devices(window).isDisabled())).isFalse();
 
         Path json = dir.resolve("report.json");
         assertThat(onFx(() -> view.saveJson(json)).get(WAIT_S, TimeUnit.SECONDS)).isEqualTo(json);
@@ -116,9 +111,9 @@ class ConformanceTabTest {
     @Test
     void aBrokenResetIsAFailureNamingTheResetRule(FxRobot robot) throws Exception {
         String id = "sim:broken-reset-stop-0";
-        robot.interact(() -> window.openDevice(id));
+        robot.interact(() -> window.deviceList().open(id));
         waitForSession(id);
-        ConformanceView view = openTab(robot);
+        ConformanceView view = openTab();
 
         ConformanceReport r = runWith(robot, view, 2);
 
@@ -136,17 +131,19 @@ class ConformanceTabTest {
 
     @Test
     void aDisarmedDeviceIsNotRunAndKeepsItsSession(FxRobot robot) throws Exception {
-        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> window.devices().shownIds().contains("sim:pds-0"));
-        robot.interact(() -> window.devices().select("sim:pds-0"));
+        WaitForAsyncUtils.waitFor(WAIT_S, TimeUnit.SECONDS, () -> WindowParts.devices(window).shownIds().contains("sim:pds-0"));
+        robot.interact(() -> WindowParts.devices(window).select("sim:pds-0"));
         waitForSession("sim:pds-0");
-        var before = onFx(window::session);
-        robot.interact(() -> window.setArmed(false));
-        ConformanceView view = openTab(robot);
+        var before = onFx(() -> window.deviceList().session());
+        assertThat(onFx(() -> before.isArmed())).isTrue();
+        robot.clickOn("#action-arm");
+        assertThat(onFx(() -> before.isArmed())).isFalse();
+        ConformanceView view = openTab();
 
         assertThat(onFx(view::run).get(WAIT_S, TimeUnit.SECONDS)).isNull();
 
         assertThat(onFx(() -> view.summary().getText())).contains("not armed");
         assertThat(onFx(view::report)).isNull();
-        assertThat(onFx(window::session)).isSameAs(before);
+        assertThat(onFx(() -> window.deviceList().session())).isSameAs(before);
     }
 }
