@@ -7,6 +7,7 @@ import dev.migscope.device.VfioError;
 import dev.migscope.json.Json;
 import dev.migscope.protocol.Codec;
 import dev.migscope.protocol.Protocol;
+import dev.migscope.protocol.ProtocolException;
 import dev.migscope.protocol.StreamFrames;
 import dev.migscope.device.MigrationFile;
 import dev.migscope.session.MigrationSession;
@@ -74,7 +75,7 @@ final class AgentStreams {
     void chunk(JsonNode m) {
         long sid = m.path("session").asLong();
         try {
-            if (m.path("offset").asLong() == 0) {
+            if (Codec.integer(m, "offset") == 0) {
                 StreamFrames.Receiver old = uploads.remove(sid);
                 if (old != null) {
                     old.abort();
@@ -86,7 +87,7 @@ final class AgentStreams {
             if (rx != null) {
                 rx.accept(m);
             }
-        } catch (IOException | StreamFrames.BadFrame e) {
+        } catch (IOException | StreamFrames.BadFrame | ProtocolException e) {
             StreamFrames.Receiver rx = uploads.remove(sid);
             if (rx != null) {
                 rx.abort();
@@ -97,6 +98,7 @@ final class AgentStreams {
 
     /** Checks the arrived file whole (total, SHA-256, format), then resumes the device from it. */
     CompletableFuture<ObjectNode> resume(long sid, MigrationSession s, JsonNode req) {
+        StreamFrames.End end = StreamFrames.End.of(req);
         StreamFrames.Receiver rx = uploads.remove(sid);
         String why = damaged.remove(sid);
         if (rx == null) {
@@ -106,7 +108,7 @@ final class AgentStreams {
         }
         Path file = scratch.resolve("resume-" + sid + ".mig");
         try {
-            rx.finish(StreamFrames.End.of(req));
+            rx.finish(end);
         } catch (IOException | StreamFrames.BadFrame | MigrationFile.InvalidFileException e) {
             return CompletableFuture.failedFuture(new AgentFailure(VfioError.of(Errno.EIO, "resume", s.id(),
                     "the stream file did not arrive whole: " + e.getMessage() + "; the device was not touched")));
