@@ -1,9 +1,10 @@
 package dev.migscope.protocol;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.device.DeviceInfo;
@@ -20,6 +21,8 @@ import dev.migscope.telemetry.Sample;
 import dev.migscope.view.DeviceEvent;
 import dev.migscope.view.StreamResult;
 import dev.migscope.view.TransitionResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,8 +38,8 @@ import java.util.List;
  */
 public final class Codec {
 
-    /** The one mapper's settings, and bounds on what one line may make it build. */
-    private static final ObjectMapper READER = Json.mapper().copyWith(Json.mapper().getFactory().rebuild()
+    /** The one mapper's parser settings, and bounds on what one line may make it build. */
+    private static final JsonFactory BOUNDED = Json.mapper().getFactory().rebuild()
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxDocumentLength(Protocol.MAX_LINE)
                     .maxStringLength(Protocol.MAX_LINE)
@@ -44,7 +47,7 @@ public final class Codec {
                     .maxNestingDepth(32)
                     .maxNumberLength(32)
                     .build())
-            .build());
+            .build();
 
     private Codec() {
     }
@@ -264,11 +267,16 @@ public final class Codec {
      */
     public static ObjectNode parse(String line) {
         JsonNode n;
-        try {
-            n = READER.readTree(line);
+        try (JsonParser p = BOUNDED.createParser(line)) {
+            n = Json.mapper().readTree(p);
+            if (p.nextToken() != null) {
+                throw new ProtocolException("a line with more than one JSON value");
+            }
         } catch (JsonProcessingException e) {
             throw new ProtocolException("a line that is not JSON (" + String.valueOf(e.getOriginalMessage())
                     .lines().findFirst().orElse("") + ")");
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading a string has no I/O to fail", e);
         }
         if (n == null || !n.isObject()) {
             throw new ProtocolException("a line that is not a JSON object");
