@@ -73,7 +73,8 @@ public final class RemoteHost implements AutoCloseable {
     public List<DeviceInfo> list(boolean sim) throws VfioException {
         return await(connection.request(Protocol.LIST, Json.object().put("sim", sim), null, r -> {
             List<DeviceInfo> devices = new ArrayList<>();
-            for (JsonNode d : Codec.elements(Codec.required(r, "devices"), "devices")) {
+            Codec.required(r, "devices");
+            for (JsonNode d : Codec.elements(r, "devices")) {
                 DeviceInfo info = Codec.info(d);
                 String problem = SafeName.deviceIdProblem(info.id());
                 if (problem != null) {
