@@ -76,12 +76,18 @@ public final class Agent {
      */
     public Agent(Function<Boolean, DeviceRegistry> registries, String version, InputStream in, OutputStream out,
             PrintStream log) {
+        this(registries, version, in, out, log, null);
+    }
+
+    /** The same, its scratch directory made in {@code scratchParent} (a test's, to see it go). */
+    Agent(Function<Boolean, DeviceRegistry> registries, String version, InputStream in, OutputStream out,
+            PrintStream log, java.nio.file.Path scratchParent) {
         this.registries = registries;
         this.version = version;
         this.in = new LineReader(in, Protocol.MAX_LINE);
         this.out = new AgentOutput(out);
         this.log = log;
-        this.streams = new AgentStreams(this.out, work);
+        this.streams = new AgentStreams(this.out, work, scratchParent);
         this.attaches = new AgentAttach(this.out, work);
     }
 

@@ -37,11 +37,14 @@ final class AgentStreams {
     private final Map<Long, StreamFrames.Receiver> uploads = new ConcurrentHashMap<>();
     private final Map<Long, String> damaged = new ConcurrentHashMap<>();
     private final Map<Long, Cancellation> running = new ConcurrentHashMap<>();
+    private final Path scratchParent;
     private Path scratch;
 
-    AgentStreams(AgentOutput out, Executor work) {
+    /** @param scratchParent where its scratch directory is made, null for the system's temporary directory */
+    AgentStreams(AgentOutput out, Executor work, Path scratchParent) {
         this.out = out;
         this.work = work;
+        this.scratchParent = scratchParent;
     }
 
     /** The device's save into a scratch file, then the file as chunks; the reply carries the result and the end. */
@@ -155,7 +158,8 @@ final class AgentStreams {
 
     private synchronized Path scratch() throws IOException {
         if (scratch == null) {
-            scratch = Files.createTempDirectory("migscope-agent-");
+            scratch = scratchParent == null ? Files.createTempDirectory("migscope-agent-")
+                    : Files.createTempDirectory(scratchParent, "migscope-agent-");
         }
         return scratch;
     }
