@@ -19,19 +19,20 @@ import dev.migscope.protocol.Protocol;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.session.TransitionMode;
-import java.io.BufferedReader;
+import dev.migscope.protocol.LineReader;
+import dev.migscope.protocol.ProtocolException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -47,7 +48,7 @@ public final class Agent {
 
     private final Function<Boolean, DeviceRegistry> registries;
     private final String version;
-    private final BufferedReader in;
+    private final LineReader in;
     private final AgentOutput out;
     private final PrintStream log;
     private final Map<Boolean, DeviceRegistry> registryBySim = new ConcurrentHashMap<>();
@@ -60,6 +61,13 @@ public final class Agent {
     private final AgentStreams streams;
     private final AgentAttach attaches;
     private long nextSession = 1;
+    /** Requests answered later that have not been yet. */
+    private final AtomicInteger running = new AtomicInteger();
+    private final ScheduledExecutorService alive = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "migscope-agent-alive");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
      * @param registries makes a registry; its argument says whether simulated devices are always listed
@@ -68,38 +76,58 @@ public final class Agent {
      */
     public Agent(Function<Boolean, DeviceRegistry> registries, String version, InputStream in, OutputStream out,
             PrintStream log) {
+        this(registries, version, in, out, log, null);
+    }
+
+    /** The same, its scratch directory made in {@code scratchParent} (a test's, to see it go). */
+    Agent(Function<Boolean, DeviceRegistry> registries, String version, InputStream in, OutputStream out,
+            PrintStream log, java.nio.file.Path scratchParent) {
         this.registries = registries;
         this.version = version;
-        this.in = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        this.in = new LineReader(in, Protocol.MAX_LINE);
         this.out = new AgentOutput(out);
         this.log = log;
-        this.streams = new AgentStreams(this.out, work);
+        this.streams = new AgentStreams(this.out, work, scratchParent);
         this.attaches = new AgentAttach(this.out, work);
     }
 
-    /** Greets, serves until stdin ends, then winds every session down. Returns the exit code. */
+    /**
+     * Greets, serves until stdin ends, then winds every session down, however the serving ended.
+     * Returns the exit code.
+     */
     public int run() {
         out.send(Json.object().put("type", Protocol.HELLO).put("protocol", Protocol.VERSION)
                 .put("migscope", version).put("kernel", System.getProperty("os.version")));
+        // While a request runs, the near side hears that this side lives: its silence means a dead one.
+        alive.scheduleWithFixedDelay(() -> {
+            if (running.get() > 0) {
+                out.send(Json.object().put("type", Protocol.ALIVE));
+            }
+        }, Protocol.ALIVE_INTERVAL.toMillis(), Protocol.ALIVE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         try {
             for (String line = in.readLine(); line != null && !out.isBroken(); line = in.readLine()) {
                 if (!line.isBlank()) {
                     serve(line);
                 }
             }
+        } catch (LineReader.TooLong e) {
+            log.println("migscope agent: the near side sent " + e.getMessage() + ", more than the protocol's bound; "
+                    + "ending");
         } catch (IOException e) {
             log.println("migscope agent: reading the connection failed: " + e.getMessage());
+        } finally {
+            alive.shutdownNow();
+            windDown();
         }
-        windDown();
         return 0;
     }
 
     private void serve(String line) {
         JsonNode req;
         try {
-            req = Json.read(line);
-        } catch (IOException e) {
-            log.println("migscope agent: not a protocol line, ignored: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            req = Codec.parse(line);
+        } catch (ProtocolException e) {
+            log.println("migscope agent: not a protocol line, ignored: " + e.getMessage());
             return;
         }
         if (Protocol.CHUNK.equals(req.path("type").asText())) {
@@ -108,6 +136,14 @@ public final class Agent {
         }
         long id = req.path("id").asLong();
         String op = req.path("op").asText();
+        int theirs = req.path("protocol").asInt(-1);
+        if (theirs != Protocol.VERSION) {
+            // Answered, then served on: a near side that mixes versions learns it per request.
+            fail(id, VfioError.of(Errno.EPROTO, op, null, "this agent (migscope " + version + ") speaks protocol "
+                    + Protocol.VERSION + ", the request says " + (theirs < 0 ? "none" : theirs)
+                    + "; install the same migscope on both sides"));
+            return;
+        }
         try {
             switch (op) {
                 case Protocol.LIST -> reply(id, listed(req));
@@ -115,7 +151,7 @@ public final class Agent {
                 case Protocol.STATE -> later(id, session(req).session().refreshState()
                         .thenApply(s -> Json.object().put("state", s.name())));
                 case Protocol.TRANSITION -> later(id, session(req).session()
-                        .transition(MigState.valueOf(req.path("target").asText()))
+                        .transition(Codec.enumValue(MigState.class, req, "target", true))
                         .thenApply(r -> Json.object().set("result", Codec.transition(r))));
                 case Protocol.ARM -> {
                     session(req).session().setArmed(req.path("armed").asBoolean());
@@ -147,6 +183,11 @@ public final class Agent {
             fail(id, e.error());
         } catch (IOException e) {
             fail(id, VfioError.of(Errno.EIO, op, null, "no scratch file on this host: " + e.getMessage()));
+        } catch (ProtocolException e) {
+            fail(id, VfioError.of(Errno.EPROTO, op, null, "a request this agent cannot read: " + e.getMessage()));
+        } catch (RuntimeException e) {
+            // A bad path, a readdir race, a bug here: the request is answered, the agent serves on.
+            fail(id, VfioError.of(Errno.EIO, op, null, "the agent could not run it: " + VfioException.describe(e)));
         }
     }
 
@@ -227,7 +268,9 @@ public final class Agent {
     }
 
     private void later(long id, CompletableFuture<? extends ObjectNode> f) {
+        running.incrementAndGet();
         f.whenComplete((o, e) -> {
+            running.decrementAndGet();
             if (e == null) {
                 reply(id, o);
             } else {
@@ -254,16 +297,24 @@ public final class Agent {
      * each is; detach from attached QEMUs (closing QMP, sending QEMU nothing).
      */
     private void windDown() {
-        streams.cancelAll();
-        attaches.closeAll();
-        for (AgentSession s : sessions.values()) {
-            MigState st = s.rereadState();
-            s.close();
-            log.println("migscope agent: connection closed; " + s.session().id() + " was "
-                    + (st == null ? "in an unknown state (GET failed)" : st) + " when migscope closed it");
+        try {
+            streams.cancelAll();
+            attaches.closeAll();
+            for (AgentSession s : sessions.values()) {
+                try {
+                    MigState st = s.rereadState();
+                    s.close();
+                    log.println("migscope agent: connection closed; " + s.session().id() + " was "
+                            + (st == null ? "in an unknown state (GET failed)" : st) + " when migscope closed it");
+                } catch (RuntimeException e) {
+                    log.println("migscope agent: closing " + s.session().id() + " failed: "
+                            + VfioException.describe(e));
+                }
+            }
+            sessions.clear();
+        } finally {
+            streams.close();
         }
-        sessions.clear();
-        streams.close();
         work.shutdownNow();
         try {
             work.awaitTermination(5, TimeUnit.SECONDS);

@@ -111,7 +111,7 @@ final class AgentSession {
     /** DMA_LOGGING_START or _STOP: the reply says whether the device refused, and whether logging is on. */
     CompletableFuture<ObjectNode> dmaLogging(JsonNode req) {
         CompletableFuture<Optional<VfioError>> call = Protocol.DMA_LOGGING_START.equals(req.path("op").asText())
-                ? session.startDmaLogging(req.path("page_size").asLong(), Codec.ranges(req.path("ranges")))
+                ? session.startDmaLogging(req.path("page_size").asLong(), Codec.ranges(req))
                 : session.stopDmaLogging();
         return call.thenApply(refused -> {
             ObjectNode o = Json.object().put("dma_logging", session.isDmaLogging());

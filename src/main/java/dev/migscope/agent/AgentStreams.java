@@ -7,6 +7,7 @@ import dev.migscope.device.VfioError;
 import dev.migscope.json.Json;
 import dev.migscope.protocol.Codec;
 import dev.migscope.protocol.Protocol;
+import dev.migscope.protocol.ProtocolException;
 import dev.migscope.protocol.StreamFrames;
 import dev.migscope.device.MigrationFile;
 import dev.migscope.session.MigrationSession;
@@ -36,11 +37,14 @@ final class AgentStreams {
     private final Map<Long, StreamFrames.Receiver> uploads = new ConcurrentHashMap<>();
     private final Map<Long, String> damaged = new ConcurrentHashMap<>();
     private final Map<Long, Cancellation> running = new ConcurrentHashMap<>();
+    private final Path scratchParent;
     private Path scratch;
 
-    AgentStreams(AgentOutput out, Executor work) {
+    /** @param scratchParent where its scratch directory is made, null for the system's temporary directory */
+    AgentStreams(AgentOutput out, Executor work, Path scratchParent) {
         this.out = out;
         this.work = work;
+        this.scratchParent = scratchParent;
     }
 
     /** The device's save into a scratch file, then the file as chunks; the reply carries the result and the end. */
@@ -74,7 +78,7 @@ final class AgentStreams {
     void chunk(JsonNode m) {
         long sid = m.path("session").asLong();
         try {
-            if (m.path("offset").asLong() == 0) {
+            if (Codec.integer(m, "offset") == 0) {
                 StreamFrames.Receiver old = uploads.remove(sid);
                 if (old != null) {
                     old.abort();
@@ -86,7 +90,7 @@ final class AgentStreams {
             if (rx != null) {
                 rx.accept(m);
             }
-        } catch (IOException | StreamFrames.BadFrame e) {
+        } catch (IOException | StreamFrames.BadFrame | ProtocolException e) {
             StreamFrames.Receiver rx = uploads.remove(sid);
             if (rx != null) {
                 rx.abort();
@@ -97,6 +101,7 @@ final class AgentStreams {
 
     /** Checks the arrived file whole (total, SHA-256, format), then resumes the device from it. */
     CompletableFuture<ObjectNode> resume(long sid, MigrationSession s, JsonNode req) {
+        StreamFrames.End end = StreamFrames.End.of(req);
         StreamFrames.Receiver rx = uploads.remove(sid);
         String why = damaged.remove(sid);
         if (rx == null) {
@@ -106,7 +111,7 @@ final class AgentStreams {
         }
         Path file = scratch.resolve("resume-" + sid + ".mig");
         try {
-            rx.finish(StreamFrames.End.of(req));
+            rx.finish(end);
         } catch (IOException | StreamFrames.BadFrame | MigrationFile.InvalidFileException e) {
             return CompletableFuture.failedFuture(new AgentFailure(VfioError.of(Errno.EIO, "resume", s.id(),
                     "the stream file did not arrive whole: " + e.getMessage() + "; the device was not touched")));
@@ -153,7 +158,8 @@ final class AgentStreams {
 
     private synchronized Path scratch() throws IOException {
         if (scratch == null) {
-            scratch = Files.createTempDirectory("migscope-agent-");
+            scratch = scratchParent == null ? Files.createTempDirectory("migscope-agent-")
+                    : Files.createTempDirectory(scratchParent, "migscope-agent-");
         }
         return scratch;
     }

@@ -2,6 +2,7 @@ package dev.migscope.cli;
 
 import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.DeviceRegistry;
+import dev.migscope.device.Errno;
 import dev.migscope.device.VfioException;
 import dev.migscope.host.Host;
 import dev.migscope.host.LocalHost;
@@ -287,7 +288,9 @@ public final class MigscopeCli implements Callable<Integer> {
         try {
             return tryOpen(id, options, watchIfBusy);
         } catch (VfioException e) {
-            throw new CliFailure(ExitCode.NO_DEVICE, e.error().describe());
+            // A far side that answers garbage or goes silent is a failure, not a missing device.
+            boolean broken = e.error().is(Errno.EPROTO) || e.error().is(Errno.ETIMEDOUT);
+            throw new CliFailure(broken ? ExitCode.FAILED : ExitCode.NO_DEVICE, e.error().describe());
         }
     }
 

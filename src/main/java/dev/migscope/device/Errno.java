@@ -26,6 +26,7 @@ public enum Errno {
     EPIPE(32, "Broken pipe"),
     ERANGE(34, "Numerical result out of range"),
     ENOMSG(42, "No message of desired type"),
+    EPROTO(71, "Protocol error"),
     EOVERFLOW(75, "Value too large for defined data type"),
     EOPNOTSUPP(95, "Operation not supported"),
     ETIMEDOUT(110, "Connection timed out"),

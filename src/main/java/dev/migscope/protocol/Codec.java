@@ -1,5 +1,9 @@
 package dev.migscope.protocol;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,6 +21,8 @@ import dev.migscope.telemetry.Sample;
 import dev.migscope.view.DeviceEvent;
 import dev.migscope.view.StreamResult;
 import dev.migscope.view.TransitionResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,9 +32,22 @@ import java.util.List;
 /**
  * The protocol's values as JSON and back, one pair of methods per type, so that both sides agree
  * by construction: an absent key is an unknown (null) value, durations are nanoseconds, states and
- * refusals their uAPI names, features their bit mask.
+ * refusals their uAPI names, features their bit mask. The decoders read what the other side sent,
+ * so they check it: a field of the wrong type, a required one missing, a name that is no state or
+ * kind, an array past {@link Protocol#MAX_ELEMENTS} is a {@link ProtocolException} naming the field.
  */
 public final class Codec {
+
+    /** The one mapper's parser settings, and bounds on what one line may make it build. */
+    private static final JsonFactory BOUNDED = Json.mapper().getFactory().rebuild()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxDocumentLength(Protocol.MAX_LINE)
+                    .maxStringLength(Protocol.MAX_LINE)
+                    .maxNameLength(256)
+                    .maxNestingDepth(32)
+                    .maxNumberLength(32)
+                    .build())
+            .build();
 
     private Codec() {
     }
@@ -60,16 +79,23 @@ public final class Codec {
     }
 
     public static DeviceInfo info(JsonNode o) {
+        object(o, "info");
         JsonNode owner = o.get("owner");
-        return new DeviceInfo(text(o, "id"), DeviceKind.valueOf(text(o, "kind")), text(o, "driver"),
-                text(o, "vendor"), text(o, "device"), text(o, "vendor_id"), text(o, "device_id"),
-                o.hasNonNull("iommu_group") ? o.get("iommu_group").asInt() : null, text(o, "cdev"),
-                owner == null ? null : new Owner(owner.get("pid").asInt(), text(owner, "command")),
+        if (owner != null && !owner.isNull()) {
+            object(owner, "owner");
+        }
+        Long group = number(o, "iommu_group");
+        return new DeviceInfo(requiredText(o, "id"), enumValue(DeviceKind.class, o, "kind", true),
+                text(o, "driver"), text(o, "vendor"), text(o, "device"), text(o, "vendor_id"), text(o, "device_id"),
+                group == null ? null : group.intValue(), text(o, "cdev"),
+                owner == null || owner.isNull() ? null
+                        : new Owner((int) integer(owner, "pid"), text(owner, "command")),
                 features(o, "features"), state(o, "state"), text(o, "access"));
     }
 
     public static MigFeatures features(JsonNode o, String key) {
-        return o.hasNonNull(key) ? new MigFeatures(o.get(key).asInt()) : null;
+        Long f = number(o, key);
+        return f == null ? null : new MigFeatures(f.intValue());
     }
 
     // ---------------------------------------------------------------- VfioError
@@ -83,8 +109,11 @@ public final class Codec {
     }
 
     public static VfioError error(JsonNode o) {
-        return o == null || o.isNull() ? null
-                : new VfioError(o.path("errno").asInt(), text(o, "call"), text(o, "device"), text(o, "message"));
+        if (o == null || o.isNull()) {
+            return null;
+        }
+        object(o, "error");
+        return new VfioError((int) integer(o, "errno"), text(o, "call"), text(o, "device"), text(o, "message"));
     }
 
     // ---------------------------------------------------------------- TransitionResult
@@ -113,14 +142,16 @@ public final class Codec {
     }
 
     public static TransitionResult transition(JsonNode o) {
+        object(o, "result");
         List<TransitionResult.Step> steps = new ArrayList<>();
-        for (JsonNode st : o.path("steps")) {
+        for (JsonNode st : elements(o, "steps")) {
+            object(st, "steps");
             steps.add(new TransitionResult.Step(state(st, "from"), state(st, "to"), nanos(st),
-                    error(st.get("error")), st.path("data_fd").asInt(-1)));
+                    error(st.get("error")), dataFd(st)));
         }
         return new TransitionResult(text(o, "device"), text(o, "call"), state(o, "from"), state(o, "requested"),
-                steps, state(o, "final"), o.hasNonNull("refusal") ? Refusal.valueOf(text(o, "refusal")) : null,
-                error(o.get("error")), o.path("data_fd").asInt(-1), nanos(o));
+                steps, state(o, "final"), enumValue(Refusal.class, o, "refusal", false), error(o.get("error")),
+                dataFd(o), nanos(o));
     }
 
     // ---------------------------------------------------------------- StreamResult
@@ -140,14 +171,16 @@ public final class Codec {
 
     /** The result of a stream whose file is {@code file} on this side. */
     public static StreamResult stream(JsonNode o, Path file) {
+        object(o, "result");
         List<StreamResult.PhaseBytes> phases = new ArrayList<>();
-        for (JsonNode p : o.path("phases")) {
-            phases.add(new StreamResult.PhaseBytes(MigState.valueOf(text(p, "phase")), p.path("bytes").asLong()));
+        for (JsonNode p : elements(o, "phases")) {
+            object(p, "phases");
+            phases.add(new StreamResult.PhaseBytes(enumValue(MigState.class, p, "phase", true), integer(p, "bytes")));
         }
         List<TransitionResult> transitions = new ArrayList<>();
-        o.path("transitions").forEach(t -> transitions.add(transition(t)));
+        elements(o, "transitions").forEach(t -> transitions.add(transition(t)));
         return new StreamResult(file, phases, transitions, state(o, "final"), error(o.get("error")),
-                o.path("cancelled").asBoolean(), nanos(o));
+                bool(o, "cancelled"), nanos(o));
     }
 
     // ---------------------------------------------------------------- DeviceEvent
@@ -170,13 +203,14 @@ public final class Codec {
     }
 
     public static DeviceEvent event(JsonNode o) {
+        object(o, "event");
         List<MigState> steps = new ArrayList<>();
-        o.path("steps").forEach(s -> steps.add(MigState.valueOf(s.asText())));
-        return new DeviceEvent(Instant.ofEpochMilli(o.path("time_ms").asLong()),
-                DeviceEvent.Kind.valueOf(text(o, "kind")), text(o, "call"), state(o, "from"), state(o, "to"),
-                state(o, "final"), steps, nanos(o), error(o.get("error")),
-                o.hasNonNull("refusal") ? Refusal.valueOf(text(o, "refusal")) : null, o.path("data_fd").asInt(-1),
-                o.hasNonNull("message") ? text(o, "message") : "");
+        elements(o, "steps").forEach(s -> steps.add(name(MigState.class, s, "steps")));
+        String message = text(o, "message");
+        return new DeviceEvent(Instant.ofEpochMilli(integer(o, "time_ms")),
+                enumValue(DeviceEvent.Kind.class, o, "kind", true), text(o, "call"), state(o, "from"),
+                state(o, "to"), state(o, "final"), steps, nanos(o), error(o.get("error")),
+                enumValue(Refusal.class, o, "refusal", false), dataFd(o), message == null ? "" : message);
     }
 
     // ---------------------------------------------------------------- DMA logging
@@ -187,9 +221,13 @@ public final class Codec {
         return a;
     }
 
-    public static List<IovaRange> ranges(JsonNode a) {
+    /** The {@code ranges} of {@code o}. */
+    public static List<IovaRange> ranges(JsonNode o) {
         List<IovaRange> ranges = new ArrayList<>();
-        a.forEach(r -> ranges.add(new IovaRange(r.path("iova").asLong(), r.path("length").asLong())));
+        for (JsonNode r : elements(o, "ranges")) {
+            object(r, "ranges");
+            ranges.add(new IovaRange(integer(r, "iova"), integer(r, "length")));
+        }
         return ranges;
     }
 
@@ -209,24 +247,168 @@ public final class Codec {
     }
 
     public static Sample sample(JsonNode o) {
-        Sample s = new Sample(o.path("t").asLong());
-        o.path("values").fields().forEachRemaining(e -> s.set(Metric.valueOf(e.getKey()), e.getValue().asDouble()));
+        Sample s = new Sample(integer(o, "t"));
+        JsonNode values = object(required(o, "values"), "values");
+        values.fields().forEachRemaining(e -> {
+            if (!e.getValue().isNumber()) {
+                throw new ProtocolException("field values." + e.getKey() + ": " + shown(e.getValue())
+                        + " is not a number");
+            }
+            s.set(name(Metric.class, e.getKey(), "values"), e.getValue().asDouble());
+        });
         return s;
     }
 
-    // ---------------------------------------------------------------- plumbing
+    // ---------------------------------------------------------------- reading and checking
 
-    public static String text(JsonNode o, String key) {
-        JsonNode v = o.get(key);
-        return v == null || v.isNull() ? null : v.asText();
+    /**
+     * One line the other side sent, as an object; past the bounds of {@link Protocol} (its length,
+     * a string's, nesting, a number's digits) or not JSON, a {@link ProtocolException}.
+     */
+    public static ObjectNode parse(String line) {
+        JsonNode n;
+        try (JsonParser p = BOUNDED.createParser(line)) {
+            n = Json.mapper().readTree(p);
+            if (p.nextToken() != null) {
+                throw new ProtocolException("a line with more than one JSON value");
+            }
+        } catch (JsonProcessingException e) {
+            throw new ProtocolException("a line that is not JSON (" + String.valueOf(e.getOriginalMessage())
+                    .lines().findFirst().orElse("") + ")");
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading a string has no I/O to fail", e);
+        }
+        if (n == null || !n.isObject()) {
+            throw new ProtocolException("a line that is not a JSON object");
+        }
+        return (ObjectNode) n;
     }
 
+    /** The field {@code key}; missing or null, a {@link ProtocolException}. */
+    public static JsonNode required(JsonNode o, String key) {
+        JsonNode v = o.get(key);
+        if (v == null || v.isNull()) {
+            throw new ProtocolException("field " + key + " is missing");
+        }
+        return v;
+    }
+
+    /** A text field that must be there. */
+    public static String requiredText(JsonNode o, String key) {
+        required(o, key);
+        return text(o, key);
+    }
+
+    /** A text field, null when absent; another type is a {@link ProtocolException}. */
+    public static String text(JsonNode o, String key) {
+        JsonNode v = o.get(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new ProtocolException("field " + key + ": " + shown(v) + " is not text");
+        }
+        return v.asText();
+    }
+
+    /** A state's uAPI name, null when absent. */
     public static MigState state(JsonNode o, String key) {
-        return o.hasNonNull(key) ? MigState.valueOf(o.get(key).asText()) : null;
+        return enumValue(MigState.class, o, key, false);
+    }
+
+    /** A whole number, null when absent. */
+    public static Long number(JsonNode o, String key) {
+        JsonNode v = o.get(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw new ProtocolException("field " + key + ": " + shown(v) + " is not a whole number");
+        }
+        return v.asLong();
+    }
+
+    /** A required whole number. */
+    public static long integer(JsonNode o, String key) {
+        required(o, key);
+        return number(o, key);
+    }
+
+    /** A boolean, false when absent. */
+    public static boolean bool(JsonNode o, String key) {
+        JsonNode v = o.get(key);
+        if (v == null || v.isNull()) {
+            return false;
+        }
+        if (!v.isBoolean()) {
+            throw new ProtocolException("field " + key + ": " + shown(v) + " is not true or false");
+        }
+        return v.asBoolean();
+    }
+
+    /** The array {@code key} (empty when absent), at most {@link Protocol#MAX_ELEMENTS} long. */
+    public static JsonNode elements(JsonNode o, String key) {
+        JsonNode v = o.get(key);
+        if (v == null || v.isNull()) {
+            return Json.array();
+        }
+        if (!v.isArray()) {
+            throw new ProtocolException("field " + key + ": " + shown(v) + " is not an array");
+        }
+        if (v.size() > Protocol.MAX_ELEMENTS) {
+            throw new ProtocolException("field " + key + " has " + v.size() + " elements, more than the protocol's "
+                    + Protocol.MAX_ELEMENTS);
+        }
+        return v;
+    }
+
+    /** An enum constant by its name; absent is null unless {@code needed}. */
+    public static <E extends Enum<E>> E enumValue(Class<E> type, JsonNode o, String key, boolean needed) {
+        if (needed) {
+            required(o, key);
+        }
+        JsonNode v = o.get(key);
+        return v == null || v.isNull() ? null : name(type, v, key);
+    }
+
+    private static <E extends Enum<E>> E name(Class<E> type, JsonNode v, String key) {
+        if (!v.isTextual()) {
+            throw new ProtocolException("field " + key + ": " + shown(v) + " is not text");
+        }
+        return name(type, v.asText(), key);
+    }
+
+    private static <E extends Enum<E>> E name(Class<E> type, String name, String key) {
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equals(name)) {
+                return e;
+            }
+        }
+        throw new ProtocolException("field " + key + ": " + shown(Json.mapper().getNodeFactory().textNode(name))
+                + " is not a " + type.getSimpleName());
+    }
+
+    private static ObjectNode object(JsonNode v, String key) {
+        if (!v.isObject()) {
+            throw new ProtocolException("field " + key + ": " + shown(v) + " is not an object");
+        }
+        return (ObjectNode) v;
+    }
+
+    /** A value as it may be quoted in a message: JSON (control characters escaped), at most 60 characters. */
+    private static String shown(JsonNode v) {
+        String s = Json.write(v);
+        return s.length() > 60 ? s.substring(0, 60) + "..." : s;
     }
 
     private static Duration nanos(JsonNode o) {
-        return Duration.ofNanos(o.path("nanos").asLong());
+        Long n = number(o, "nanos");
+        return Duration.ofNanos(n == null ? 0 : n);
+    }
+
+    private static int dataFd(JsonNode o) {
+        Long fd = number(o, "data_fd");
+        return fd == null ? -1 : fd.intValue();
     }
 
     private static void put(ObjectNode o, String key, String value) {

@@ -1,5 +1,7 @@
 package dev.migscope.protocol;
 
+import java.time.Duration;
+
 /**
  * The agent protocol (docs/REMOTE.md): one JSON object per line over the agent's stdin and stdout.
  * The agent greets first with its {@link #HELLO}; the near side sends {@link #REQUEST}s, each with
@@ -7,12 +9,23 @@ package dev.migscope.protocol;
  * and {@link #EVENT}s of an open session, and {@link #PROGRESS} of its save or resume. A stream file
  * crosses as {@link #CHUNK}s ({@link StreamFrames}): agent to near side before a save's reply, near
  * side to agent before the resume request that names them. A change of any message's meaning
- * is a new {@link #VERSION}; both sides refuse a version other than their own.
+ * is a new {@link #VERSION}; both sides refuse a version other than their own. Every line is at
+ * most {@link #MAX_LINE} bytes and every array in it at most {@link #MAX_ELEMENTS} long: a side
+ * that reads more ends the connection, naming the bound.
  */
 public final class Protocol {
 
     /** The protocol this migscope speaks. */
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
+
+    /** Bytes in one line, either way: a stream chunk is about 88 KiB, a conformance report or an attach's report far less. */
+    public static final int MAX_LINE = 8 * 1024 * 1024;
+
+    /** Elements of any one array in a message: devices listed, a transition's steps, a stream's phases, DMA ranges. */
+    public static final int MAX_ELEMENTS = 4096;
+
+    /** Since protocol 5: how often the agent says {@link #ALIVE} while a request of the near side runs. */
+    public static final Duration ALIVE_INTERVAL = Duration.ofSeconds(1);
 
     /** The far side's first line: {@code {"type":"hello","protocol":4,"migscope":"0.4.0","kernel":"6.12.0"}}. */
     public static final String HELLO = "hello";
@@ -22,6 +35,8 @@ public final class Protocol {
     public static final String EVENT = "event";
     public static final String PROGRESS = "progress";
     public static final String CHUNK = "chunk";
+    /** Since protocol 5: {@code {"type":"alive"}}, pushed while a request runs, so that silence means a dead far side. */
+    public static final String ALIVE = "alive";
     /** Since protocol 4: what an {@link #ATTACH} request's QEMUs showed, pushed with that request's id. */
     public static final String OBSERVATION = "observation";
     /** Since protocol 4: an {@link #ATTACH}'s report so far, pushed with that request's id after observations. */

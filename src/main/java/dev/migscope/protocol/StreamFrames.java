@@ -30,6 +30,12 @@ public final class StreamFrames {
     /** Bytes per chunk: a line of about 88 KiB. */
     public static final int CHUNK = 64 * 1024;
 
+    /** Bytes of one file: more than any device's migration data; a sender going past it is broken. */
+    public static final long MAX_TOTAL = 64L << 30;
+
+    /** Base64 characters of a full chunk. */
+    private static final int CHUNK_BASE64 = 4 * ((CHUNK + 2) / 3);
+
     private StreamFrames() {
     }
 
@@ -40,7 +46,7 @@ public final class StreamFrames {
         }
 
         public static End of(JsonNode o) {
-            return new End(o.path("total").asLong(-1), o.path("sha256").asText(""));
+            return new End(Codec.integer(o, "total"), Codec.requiredText(o, "sha256"));
         }
     }
 
@@ -81,31 +87,51 @@ public final class StreamFrames {
         private final Path temp;
         private final FileChannel ch;
         private final MessageDigest sha = sha256();
+        private final long maxTotal;
         private long received;
         private boolean done;
 
         /** Creates the hidden temporary file next to {@code target}; nothing exists at {@code target} yet. */
         public Receiver(Path target) throws IOException {
+            this(target, MAX_TOTAL);
+        }
+
+        Receiver(Path target, long maxTotal) throws IOException {
+            this.maxTotal = maxTotal;
             this.target = target.toAbsolutePath();
             this.temp = MigrationFile.temporaryFor(this.target);
             this.ch = MigrationFile.ChannelOpener.DEFAULT.open(temp);
         }
 
-        /** Checks one chunk's offset and CRC32C and appends it. */
+        /**
+         * Checks one chunk's offset and CRC32C and appends it. A chunk past {@link #CHUNK} bytes, or
+         * one that takes the file past {@link #MAX_TOTAL}, is a {@link ProtocolException}: the sender
+         * is broken, not the bytes.
+         */
         public void accept(JsonNode chunk) throws IOException, BadFrame {
-            long offset = chunk.path("offset").asLong(-1);
+            long offset = Codec.integer(chunk, "offset");
+            String data = Codec.requiredText(chunk, "data");
+            long sum = Codec.integer(chunk, "crc32c");
+            if (data.length() > CHUNK_BASE64) {
+                throw new ProtocolException("field data: a chunk of " + data.length() + " base64 characters, more "
+                        + "than the protocol's " + CHUNK_BASE64 + " (" + CHUNK + " bytes)");
+            }
             if (offset != received) {
                 throw new BadFrame("a chunk for offset " + offset + " arrived where " + received + " was next");
             }
             byte[] b;
             try {
-                b = Base64.getDecoder().decode(chunk.path("data").asText());
+                b = Base64.getDecoder().decode(data);
             } catch (IllegalArgumentException e) {
                 throw new BadFrame("the chunk at offset " + offset + " is not base64");
             }
+            if (received + b.length > maxTotal) {
+                throw new ProtocolException("field data: the file goes past " + maxTotal + " bytes, the most "
+                        + "one transfer may carry");
+            }
             CRC32C crc = new CRC32C();
             crc.update(b);
-            if (crc.getValue() != chunk.path("crc32c").asLong(-1)) {
+            if (crc.getValue() != sum) {
                 throw new BadFrame("the chunk at offset " + offset + " fails its CRC32C");
             }
             sha.update(b);

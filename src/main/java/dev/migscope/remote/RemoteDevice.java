@@ -65,18 +65,19 @@ public final class RemoteDevice implements DeviceView, DeviceControl {
     RemoteDevice(RemoteHost host, AgentConnection connection, JsonNode opened, RemoteOptions options) {
         this.host = host;
         this.connection = connection;
-        this.session = opened.path("session").asLong();
-        this.info = Codec.info(opened.get("info"));
+        this.session = Codec.integer(opened, "session");
+        this.info = Codec.info(Codec.required(opened, "info"));
         this.features = Codec.features(opened, "features");
         this.state = Codec.state(opened, "state");
         // the far session read this state at its open, its telemetry's time zero
         history.reached(0, state);
-        this.passive = opened.path("passive").asBoolean();
-        this.dmaLoggingSupported = opened.path("dma_logging_supported").asBoolean();
-        this.dmaLogging = opened.path("dma_logging").asBoolean();
-        this.simulation = opened.path("simulated").asBoolean() ? Optional.of(new RemoteSimulation(this))
+        this.passive = Codec.bool(opened, "passive");
+        this.dmaLoggingSupported = Codec.bool(opened, "dma_logging_supported");
+        this.dmaLogging = Codec.bool(opened, "dma_logging");
+        this.simulation = Codec.bool(opened, "simulated") ? Optional.of(new RemoteSimulation(this))
                 : Optional.empty();
-        this.precopyInfoV2 = PrecopyInfoV2.fromJsonName(opened.path("precopy_info_v2").asText());
+        String v2 = Codec.text(opened, "precopy_info_v2");
+        this.precopyInfoV2 = PrecopyInfoV2.fromJsonName(v2 == null ? "" : v2);
         this.armed = options.armed() && !passive;
         this.telemetry = new Telemetry(options.historyCapacity());
         this.streams = new RemoteStreams(this, connection);
@@ -186,20 +187,20 @@ public final class RemoteDevice implements DeviceView, DeviceControl {
     /** GET MIG_DEVICE_STATE there, now. */
     @Override
     public CompletableFuture<MigState> refreshState() {
-        return connection.request(Protocol.STATE, args()).thenApply(r -> {
-            state = Codec.state(r, "state");
+        return connection.request(Protocol.STATE, args(), null, r -> {
+            state = Codec.enumValue(MigState.class, r, "state", true);
             return state;
         });
     }
 
     @Override
     public CompletableFuture<TransitionResult> transition(MigState target) {
-        return changed(connection.request(Protocol.TRANSITION, args().put("target", target.name())));
+        return changed(Protocol.TRANSITION, args().put("target", target.name()));
     }
 
     @Override
     public CompletableFuture<TransitionResult> reset() {
-        return changed(connection.request(Protocol.RESET, args()));
+        return changed(Protocol.RESET, args());
     }
 
     /**
@@ -237,13 +238,13 @@ public final class RemoteDevice implements DeviceView, DeviceControl {
     /** DMA_LOGGING_START there; the samples then carry its dirty page rate, as a local session's do. */
     @Override
     public CompletableFuture<Optional<VfioError>> startDmaLogging(long pageSize, List<IovaRange> ranges) {
-        return dmaLoggingReplied(connection.request(Protocol.DMA_LOGGING_START,
-                args().put("page_size", pageSize).set("ranges", Codec.ranges(ranges))));
+        return dmaLoggingReplied(Protocol.DMA_LOGGING_START, (ObjectNode) args().put("page_size", pageSize)
+                .set("ranges", Codec.ranges(ranges)));
     }
 
     @Override
     public CompletableFuture<Optional<VfioError>> stopDmaLogging() {
-        return dmaLoggingReplied(connection.request(Protocol.DMA_LOGGING_STOP, args()));
+        return dmaLoggingReplied(Protocol.DMA_LOGGING_STOP, args());
     }
 
     /**
@@ -292,8 +293,9 @@ public final class RemoteDevice implements DeviceView, DeviceControl {
         return Json.object().put("session", session);
     }
 
-    JsonNode call(String op, ObjectNode a) throws VfioException {
-        return RemoteHost.await(connection.request(op, a));
+    /** One round trip, its reply decoded as it arrives (a malformed one ends the connection). */
+    <T> T call(String op, ObjectNode a, java.util.function.Function<JsonNode, T> decode) throws VfioException {
+        return RemoteHost.await(connection.request(op, a, null, decode));
     }
 
     void setState(MigState s) {
@@ -302,20 +304,22 @@ public final class RemoteDevice implements DeviceView, DeviceControl {
         }
     }
 
-    private CompletableFuture<TransitionResult> changed(CompletableFuture<JsonNode> reply) {
-        return reply.thenApply(r -> {
-            TransitionResult t = Codec.transition(r.get("result"));
+    private CompletableFuture<TransitionResult> changed(String op, ObjectNode a) {
+        return connection.request(op, a, null, r -> {
+            TransitionResult t = Codec.transition(Codec.required(r, "result"));
             setState(t.finalState());
             return t;
         });
     }
 
     /** The far side's answer as a local session gives it: a value, also when the request itself failed. */
-    private CompletableFuture<Optional<VfioError>> dmaLoggingReplied(CompletableFuture<JsonNode> reply) {
-        return reply.handle((r, e) -> {
+    private CompletableFuture<Optional<VfioError>> dmaLoggingReplied(String op, ObjectNode a) {
+        return connection.request(op, a, null, r -> {
+            dmaLogging = Codec.bool(r, "dma_logging");
+            return Optional.ofNullable(Codec.error(r.get("refused")));
+        }).handle((refused, e) -> {
             if (e == null) {
-                dmaLogging = r.path("dma_logging").asBoolean();
-                return Optional.ofNullable(Codec.error(r.get("refused")));
+                return refused;
             }
             Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             return Optional.of(c instanceof VfioException v ? v.error()
@@ -328,11 +332,12 @@ public final class RemoteDevice implements DeviceView, DeviceControl {
             case Protocol.SAMPLE -> telemetry.append(Codec.sample(m));
             case Protocol.CHUNK, Protocol.PROGRESS -> streams.pushed(m);
             case Protocol.EVENT -> {
-                DeviceEvent e = Codec.event(m.get("event"));
-                dmaLogging = m.path("dma_logging").asBoolean(dmaLogging);
+                DeviceEvent e = Codec.event(Codec.required(m, "event"));
+                dmaLogging = m.hasNonNull("dma_logging") ? Codec.bool(m, "dma_logging") : dmaLogging;
                 setState(e.finalState());
-                if (e.finalState() != null && m.has("t")) {
-                    history.reached(m.path("t").asLong(), e.finalState());
+                Long t = Codec.number(m, "t");
+                if (e.finalState() != null && t != null) {
+                    history.reached(t, e.finalState());
                 }
                 if (e.kind() == DeviceEvent.Kind.DEVICE_GONE) {
                     gone = true;

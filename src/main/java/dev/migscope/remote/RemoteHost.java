@@ -6,9 +6,11 @@ import dev.migscope.device.DeviceInfo;
 import dev.migscope.device.Errno;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
+import dev.migscope.device.Visible;
 import dev.migscope.json.Json;
 import dev.migscope.protocol.Codec;
 import dev.migscope.protocol.Protocol;
+import dev.migscope.protocol.ProtocolException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -47,12 +49,12 @@ public final class RemoteHost implements AutoCloseable {
 
     /** The far side's migscope version. */
     public String farVersion() {
-        return connection.hello().path("migscope").asText();
+        return Visible.of(connection.hello().path("migscope").asText());
     }
 
     /** The far side's kernel release. */
     public String kernel() {
-        return connection.hello().path("kernel").asText();
+        return Visible.of(connection.hello().path("kernel").asText());
     }
 
     /**
@@ -68,11 +70,21 @@ public final class RemoteHost implements AutoCloseable {
         return Optional.ofNullable(connection.lost());
     }
 
+    /** The devices there; each id is one a command could name ({@link SafeName}), or the far side is broken. */
     public List<DeviceInfo> list(boolean sim) throws VfioException {
-        JsonNode r = call(Protocol.LIST, Json.object().put("sim", sim));
-        List<DeviceInfo> devices = new ArrayList<>();
-        r.path("devices").forEach(d -> devices.add(Codec.info(d)));
-        return devices;
+        return await(connection.request(Protocol.LIST, Json.object().put("sim", sim), null, r -> {
+            List<DeviceInfo> devices = new ArrayList<>();
+            Codec.required(r, "devices");
+            for (JsonNode d : Codec.elements(r, "devices")) {
+                DeviceInfo info = Codec.info(d);
+                String problem = SafeName.deviceIdProblem(info.id());
+                if (problem != null) {
+                    throw new ProtocolException("field id: " + problem);
+                }
+                devices.add(info);
+            }
+            return devices;
+        }));
     }
 
     /** Opens {@code id} there (or watches it, when busy and allowed); the view lives until closed. */
@@ -82,7 +94,8 @@ public final class RemoteHost implements AutoCloseable {
                 .put("sample_interval_nanos", o.sampleInterval().toNanos())
                 .put("precopy_max_nanos", o.precopyMax().toNanos()).put("precopy_threshold", o.precopyThreshold())
                 .put("watch_if_busy", o.watchIfBusy());
-        return new RemoteDevice(this, connection, call(Protocol.OPEN, args), o);
+        // Made on the reading thread as the reply arrives, so that no push of its session comes before it listens.
+        return await(connection.request(Protocol.OPEN, args, null, r -> new RemoteDevice(this, connection, r, o)));
     }
 
     /** The conformance report, run there, as text or JSON. */
@@ -96,8 +109,8 @@ public final class RemoteHost implements AutoCloseable {
         if (peer != null) {
             args.put("peer", checked(peer, Protocol.CONFORM));
         }
-        JsonNode r = call(Protocol.CONFORM, args);
-        return new ConformReply(r.path("report").asText(), r.path("failed").asBoolean());
+        return await(connection.request(Protocol.CONFORM, args, null,
+                r -> new ConformReply(Codec.requiredText(r, "report"), Codec.bool(r, "failed"))));
     }
 
     /**
@@ -154,11 +167,7 @@ public final class RemoteHost implements AutoCloseable {
         connection.close();
     }
 
-    JsonNode call(String op, ObjectNode args) throws VfioException {
-        return await(connection.request(op, args));
-    }
-
-    static JsonNode await(CompletableFuture<JsonNode> f) throws VfioException {
+    static <T> T await(CompletableFuture<T> f) throws VfioException {
         return VfioException.await(f, "agent");
     }
 

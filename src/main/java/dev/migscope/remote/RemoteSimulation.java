@@ -6,9 +6,11 @@ import dev.migscope.device.Errno;
 import dev.migscope.device.SimulationControls;
 import dev.migscope.device.VfioException;
 import dev.migscope.fsm.Arc;
+import dev.migscope.protocol.Codec;
 import dev.migscope.protocol.Protocol;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 
 /**
  * A simulated device's controls on another host: each call is one {@code simulate} request, run
@@ -58,12 +60,16 @@ final class RemoteSimulation implements SimulationControls {
 
     @Override
     public long stateDigest() {
-        return control(Protocol.STATE_DIGEST, device.args()).path("digest").asLong();
+        return control(Protocol.STATE_DIGEST, device.args(), r -> Codec.integer(r, "digest"));
     }
 
-    private JsonNode control(String control, ObjectNode args) {
+    private void control(String control, ObjectNode args) {
+        control(control, args, r -> r);
+    }
+
+    private <T> T control(String control, ObjectNode args, Function<JsonNode, T> decode) {
         try {
-            return device.call(Protocol.SIMULATE, args.put("control", control));
+            return device.call(Protocol.SIMULATE, args.put("control", control), decode);
         } catch (VfioException e) {
             throw new CompletionException(e);
         }

@@ -30,6 +30,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class RemoteStreams {
 
+    /** A save's reply: its result, and its file's end when it succeeded. */
+    private record Saved(StreamResult result, StreamFrames.End end) {
+    }
+
+    /** A resume's reply: its result, and the agent's name for its copy of the file. */
+    private record Resumed(StreamResult result, String farFile) {
+    }
+
     private final RemoteDevice device;
     private final AgentConnection connection;
     private volatile StreamFrames.Receiver incoming;
@@ -59,14 +67,17 @@ final class RemoteStreams {
         if (then != null) {
             args.put("then", then.name());
         }
-        return connection.request(Protocol.SAVE, args).handle((r, e) -> {
+        return connection.request(Protocol.SAVE, args, null, r -> {
+            StreamResult res = Codec.stream(Codec.required(r, "result"), file);
+            return new Saved(res, res.ok() ? StreamFrames.End.of(r) : null);
+        }).handle((saved, e) -> {
             incoming = null;
             follow(Progress.NONE, null);
             if (e != null) {
                 rx.abort();
                 return failed(file, stopped(e, "the save did not finish and no file was kept"), t0);
             }
-            StreamResult res = Codec.stream(r.get("result"), file);
+            StreamResult res = saved.result();
             device.setState(res.finalState());
             if (!res.ok()) {
                 rx.abort();
@@ -77,7 +88,7 @@ final class RemoteStreams {
                 return withError(res, damaged(file, broken));
             }
             try {
-                rx.finish(StreamFrames.End.of(r));
+                rx.finish(saved.end());
                 return res;
             } catch (IOException x) {
                 return withError(res, MigrationFile.fileError(x, file, "write", device.id()));
@@ -112,10 +123,11 @@ final class RemoteStreams {
                 if (then != null) {
                     args.put("then", then.name());
                 }
-                JsonNode r = RemoteHost.await(connection.request(Protocol.RESUME, args));
-                StreamResult res = Codec.stream(r.get("result"), file);
+                Resumed r = RemoteHost.await(connection.request(Protocol.RESUME, args, null,
+                        m -> new Resumed(Codec.stream(Codec.required(m, "result"), file), Codec.text(m, "far_file"))));
+                StreamResult res = r.result();
                 device.setState(res.finalState());
-                return res.error() == null ? res : withError(res, here(res.error(), r.path("far_file").asText(), file));
+                return res.error() == null ? res : withError(res, here(res.error(), r.farFile(), file));
             } catch (IOException e) {
                 return failed(file, MigrationFile.fileError(e, file, "read", device.id()), t0);
             } catch (VfioException | CompletionException e) {
@@ -130,8 +142,11 @@ final class RemoteStreams {
     void pushed(JsonNode m) {
         if (Protocol.PROGRESS.equals(m.path("type").asText())) {
             // The phase is the state the far session is in: the last known one should the connection drop.
-            device.setState(Codec.state(m, "phase"));
-            progress.update(m.path("phase").asText(), m.path("bytes").asLong(), m.path("estimate").asLong());
+            MigState phase = Codec.enumValue(MigState.class, m, "phase", true);
+            Long bytes = Codec.number(m, "bytes");
+            Long estimate = Codec.number(m, "estimate");
+            device.setState(phase);
+            progress.update(phase.name(), bytes == null ? 0 : bytes, estimate == null ? 0 : estimate);
             Cancellation c = cancel;
             if (c != null && c.isCancelled() && cancelSent.compareAndSet(false, true)) {
                 connection.request(Protocol.CANCEL, device.args());
@@ -161,7 +176,7 @@ final class RemoteStreams {
         Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
         if (c instanceof VfioException v) {
             VfioError o = v.error();
-            return o.is(Errno.EPIPE) ? new VfioError(o.errno(), o.call(), device.id(), o.message() + "; "
+            return connection.lost() != null ? new VfioError(o.errno(), o.call(), device.id(), o.message() + "; "
                     + consequence) : o;
         }
         return VfioError.of(Errno.EIO, "agent", device.id(), VfioException.describe(c));
@@ -174,7 +189,7 @@ final class RemoteStreams {
 
     /** The far side names its copy of the file; the person knows it by its name here. */
     private static VfioError here(VfioError e, String far, Path file) {
-        if (far.isEmpty()) {
+        if (far == null || far.isEmpty()) {
             return e;
         }
         String local = file.toString();
