@@ -27,7 +27,7 @@ public final class Protocol {
     /** Since protocol 5: how often the agent says {@link #ALIVE} while a request of the near side runs. */
     public static final Duration ALIVE_INTERVAL = Duration.ofSeconds(1);
 
-    /** The far side's first line: {@code {"type":"hello","protocol":4,"migscope":"0.4.0","kernel":"6.12.0"}}. */
+    /** The far side's first line: {@code {"type":"hello","protocol":5,"migscope":"0.4.0","kernel":"6.12.0"}}. */
     public static final String HELLO = "hello";
     public static final String REQUEST = "request";
     public static final String REPLY = "reply";
