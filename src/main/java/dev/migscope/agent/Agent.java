@@ -15,16 +15,17 @@ import dev.migscope.device.VfioException;
 import dev.migscope.fsm.MigState;
 import dev.migscope.json.Json;
 import dev.migscope.protocol.Codec;
+import dev.migscope.protocol.LineReader;
 import dev.migscope.protocol.Protocol;
+import dev.migscope.protocol.ProtocolException;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.session.TransitionMode;
-import dev.migscope.protocol.LineReader;
-import dev.migscope.protocol.ProtocolException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -32,8 +33,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -81,7 +82,7 @@ public final class Agent {
 
     /** The same, its scratch directory made in {@code scratchParent} (a test's, to see it go). */
     Agent(Function<Boolean, DeviceRegistry> registries, String version, InputStream in, OutputStream out,
-            PrintStream log, java.nio.file.Path scratchParent) {
+            PrintStream log, Path scratchParent) {
         this.registries = registries;
         this.version = version;
         this.in = new LineReader(in, Protocol.MAX_LINE);

@@ -12,6 +12,7 @@ import dev.migscope.protocol.LineReader;
 import dev.migscope.protocol.Protocol;
 import dev.migscope.protocol.ProtocolException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -292,7 +293,7 @@ final class AgentConnection implements AutoCloseable {
                     + here + "; " + fix);
         }
         int theirs = h.path("protocol").asInt();
-        String version = Visible.of(abbreviate(h.path("migscope").asText("?")));
+        String version = abbreviate(h.path("migscope").asText("?"));
         if (theirs != Protocol.VERSION) {
             throw new HostException(target.display() + ": migscope " + version
                     + " there speaks agent protocol " + theirs + ", " + here + "; " + fix);
@@ -388,7 +389,7 @@ final class AgentConnection implements AutoCloseable {
             try {
                 s.pushed(m);
             } catch (ProtocolException x) {
-                throw new ProtocolException("a " + Visible.of(abbreviate(type)) + " that this side cannot read: "
+                throw new ProtocolException("a " + abbreviate(type) + " that this side cannot read: "
                         + x.getMessage());
             }
         }
@@ -419,8 +420,8 @@ final class AgentConnection implements AutoCloseable {
     }
 
     private void forward(Consumer<String> sshMessages) {
-        LineReader err = new LineReader(ssh.getErrorStream(), MAX_SSH_LINE);
-        try (var stream = ssh.getErrorStream()) {
+        try (InputStream stream = ssh.getErrorStream()) {
+            LineReader err = new LineReader(stream, MAX_SSH_LINE);
             while (true) {
                 String line;
                 try {
@@ -470,8 +471,8 @@ final class AgentConnection implements AutoCloseable {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 
+    /** Far-side text for one of this side's lines: cut at 80 characters, its controls made visible. */
     private static String abbreviate(String s) {
-        String one = s.replaceAll("\\p{Cntrl}", "?");
-        return one.length() > 80 ? one.substring(0, 80) + "..." : one;
+        return Visible.of(s.length() > 80 ? s.substring(0, 80) + "..." : s);
     }
 }

@@ -18,12 +18,12 @@ import dev.migscope.view.Cancellation;
 import dev.migscope.view.DeviceControl;
 import dev.migscope.view.DeviceEvent;
 import dev.migscope.view.DeviceListener;
-import dev.migscope.view.Listeners;
-import dev.migscope.view.StateChange;
-import dev.migscope.view.StateHistory;
 import dev.migscope.view.DeviceView;
+import dev.migscope.view.Listeners;
 import dev.migscope.view.PrecopyInfoV2;
 import dev.migscope.view.Progress;
+import dev.migscope.view.StateChange;
+import dev.migscope.view.StateHistory;
 import dev.migscope.view.StreamResult;
 import dev.migscope.view.TransitionResult;
 import java.nio.file.Path;
@@ -32,6 +32,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A device opened on another host: the session runs there, next to the device; this view keeps
@@ -294,7 +295,7 @@ public final class RemoteDevice implements DeviceView, DeviceControl {
     }
 
     /** One round trip, its reply decoded as it arrives (a malformed one ends the connection). */
-    <T> T call(String op, ObjectNode a, java.util.function.Function<JsonNode, T> decode) throws VfioException {
+    <T> T call(String op, ObjectNode a, Function<JsonNode, T> decode) throws VfioException {
         return RemoteHost.await(connection.request(op, a, null, decode));
     }
 
