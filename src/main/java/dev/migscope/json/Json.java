@@ -27,19 +27,7 @@ import java.util.Collection;
  */
 public final class Json {
 
-    private static final ObjectMapper MAPPER = configured(StreamReadConstraints.defaults());
-
-    private static ObjectMapper configured(StreamReadConstraints limits) {
-        return JsonMapper.builder(new JsonFactoryBuilder()
-                        .characterEscapes(new LineSeparatorEscapes())
-                        // Lower-case hex in a control character's escape (001f, not 001F), as migscope always wrote it.
-                        .disable(JsonWriteFeature.WRITE_HEX_UPPER_CASE)
-                        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                        .streamReadConstraints(limits)
-                        .build())
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .build();
-    }
+    private static final ObjectMapper MAPPER = mapper(StreamReadConstraints.defaults());
 
     private Json() {
     }
@@ -50,11 +38,19 @@ public final class Json {
     }
 
     /**
-     * The same mapper reading within tighter bounds, for a peer that may send anything (QMP): a
-     * value past one of them throws {@code StreamConstraintsException}.
+     * The same mapper reading within tighter bounds, for a peer that may send anything (QMP, the
+     * agent protocol): a value past one of them throws {@code StreamConstraintsException}.
      */
     public static ObjectMapper mapper(StreamReadConstraints limits) {
-        return configured(limits);
+        return JsonMapper.builder(new JsonFactoryBuilder()
+                        .characterEscapes(new LineSeparatorEscapes())
+                        // Lower-case hex in a control character's escape (001f, not 001F), as migscope always wrote it.
+                        .disable(JsonWriteFeature.WRITE_HEX_UPPER_CASE)
+                        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                        .streamReadConstraints(limits)
+                        .build())
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .build();
     }
 
     /** An empty object; its keys keep the order they are put in. */

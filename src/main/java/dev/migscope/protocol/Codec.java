@@ -1,10 +1,10 @@
 package dev.migscope.protocol;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.device.DeviceInfo;
@@ -38,16 +38,14 @@ import java.util.List;
  */
 public final class Codec {
 
-    /** The one mapper's parser settings, and bounds on what one line may make it build. */
-    private static final JsonFactory BOUNDED = Json.mapper().getFactory().rebuild()
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxDocumentLength(Protocol.MAX_LINE)
-                    .maxStringLength(Protocol.MAX_LINE)
-                    .maxNameLength(256)
-                    .maxNestingDepth(32)
-                    .maxNumberLength(32)
-                    .build())
-            .build();
+    /** The one mapper's settings, with bounds on what one line may make it build. */
+    private static final ObjectMapper BOUNDED = Json.mapper(StreamReadConstraints.builder()
+            .maxDocumentLength(Protocol.MAX_LINE)
+            .maxStringLength(Protocol.MAX_LINE)
+            .maxNameLength(256)
+            .maxNestingDepth(32)
+            .maxNumberLength(32)
+            .build());
 
     private Codec() {
     }
@@ -268,7 +266,7 @@ public final class Codec {
     public static ObjectNode parse(String line) {
         JsonNode n;
         try (JsonParser p = BOUNDED.createParser(line)) {
-            n = Json.mapper().readTree(p);
+            n = BOUNDED.readTree(p);
             if (p.nextToken() != null) {
                 throw new ProtocolException("a line with more than one JSON value");
             }
