@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
         description = "Inspect and drive VFIO device live migration (v2 uAPI).",
         subcommands = {ListCommand.class, ShowCommand.class, StateCommand.class, SetCommand.class,
             ResetCommand.class, SaveCommand.class, ResumeCommand.class, WatchCommand.class, FsmCommand.class,
-            DemoCommand.class, ScreenshotCommand.class, WindowCommand.class, ConformCommand.class,
+            DemoCommand.class, ScreenshotCommand.class, WindowCommand.class, ConformCommand.class, QemuStreamCommand.class,
             AttachCommand.class, AgentCommand.class, CommandLine.HelpCommand.class})
 public final class MigscopeCli implements Callable<Integer> {
 

@@ -33,27 +33,50 @@ import java.util.zip.CRC32C;
  *       16   u32 migration flags of the source (VFIO_MIGRATION_*)
  *            str driver, str device id, str vendor id, str device id (PCI ids; "" when none)
  *            u64 created, ms since the epoch
+ *            str origin (version 2): where the data came from when not from a device's data_fd
+ *                directly, e.g. the QEMU stream, section and offsets it was extracted from; "" otherwise
  *            u32 phase count, then per phase: u32 state (MigState ABI), u64 length, u32 CRC32C
  *            u32 CRC32C of bytes [0, here)
  *   16 + H   the phases' data, in order
  * </pre>
  * Integers are big-endian; str is u16 length + UTF-8. The data of all phases, concatenated, is
- * exactly the byte stream the source's data_fd gave: that is what RESUMING must be written.
+ * exactly the byte stream the source's data_fd gave: that is what RESUMING must be written. A file
+ * extracted from a QEMU stream has one PRE_COPY phase per precopy pass, and may leave the driver
+ * ("") and the features (0) unrecorded: the stream does not say them. Version 1 files (no origin)
+ * are read as well.
  */
 public final class MigrationFile {
 
     static final byte[] MAGIC = "MIGSCOPE".getBytes(StandardCharsets.US_ASCII);
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     private static final int FIXED = 16;
     /** A sane cap so a corrupted header cannot make the reader allocate wildly. */
-    private static final int MAX_HEADER = 64 * 1024;
-    private static final int MAX_PHASES = 16;
+    private static final int MAX_HEADER = 256 * 1024;
+    /** A QEMU stream's precopy passes each become a phase; more are merged into the last. */
+    public static final int MAX_PHASES = 4096;
 
     private MigrationFile() {
     }
 
-    /** Who produced the stream; a resume target must match it. */
-    public record Source(String driver, String deviceId, String vendorId, String pciDeviceId, MigFeatures features) {
+    /**
+     * Who produced the stream; a resume target must match it where it is recorded: an empty driver
+     * and features 0 mean "not recorded" (data extracted from a QEMU stream, which names neither).
+     */
+    public record Source(String driver, String deviceId, String vendorId, String pciDeviceId, MigFeatures features,
+            String origin) {
+
+        /** A device's own save: no origin beyond the device. */
+        public Source(String driver, String deviceId, String vendorId, String pciDeviceId, MigFeatures features) {
+            this(driver, deviceId, vendorId, pciDeviceId, features, "");
+        }
+
+        public boolean driverRecorded() {
+            return !driver.isEmpty();
+        }
+
+        public boolean featuresRecorded() {
+            return features.flags() != 0;
+        }
     }
 
     /** One phase of the stream: PRE_COPY or STOP_COPY, with its length and CRC32C. */
@@ -104,9 +127,9 @@ public final class MigrationFile {
             throw new InvalidFileException(file + " is not a migscope stream file (bad magic)");
         }
         int version = fixed.getInt();
-        if (version != VERSION) {
+        if (version != 1 && version != VERSION) {
             throw new InvalidFileException(file + " has format version " + Integer.toUnsignedString(version)
-                    + "; this migscope reads version " + VERSION);
+                    + "; this migscope reads versions 1 and " + VERSION);
         }
         int headerLength = fixed.getInt();
         if (headerLength < 0 || headerLength > MAX_HEADER || FIXED + (long) headerLength > size) {
@@ -116,12 +139,12 @@ public final class MigrationFile {
         ByteBuffer header = ByteBuffer.allocate(headerLength);
         readFully(ch, header, FIXED);
         header.flip();
-        Verified v = parseHeader(file, fixed.array(), header, size);
+        Verified v = parseHeader(file, fixed.array(), header, size, version);
         checkPhases(ch, v);
         return v;
     }
 
-    private static Verified parseHeader(Path file, byte[] fixed, ByteBuffer h, long size)
+    private static Verified parseHeader(Path file, byte[] fixed, ByteBuffer h, long size, int version)
             throws InvalidFileException {
         try {
             int flags = h.getInt();
@@ -130,6 +153,7 @@ public final class MigrationFile {
             String vendor = str(h);
             String pciDev = str(h);
             long created = h.getLong();
+            String origin = version >= 2 ? str(h) : "";
             int count = h.getInt();
             if (count < 1 || count > MAX_PHASES) {
                 throw new InvalidFileException(file + " is corrupt: " + Integer.toUnsignedString(count) + " phases");
@@ -163,7 +187,8 @@ public final class MigrationFile {
                         + ": header declares " + total + " data bytes, file holds " + (size - dataOffset));
             }
             MigFeatures features = new MigFeatures(flags);
-            return new Verified(file, new Source(driver, devId, vendor, pciDev, features), created, phases, dataOffset);
+            return new Verified(file, new Source(driver, devId, vendor, pciDev, features, origin), created, phases,
+                    dataOffset);
         } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
             throw new InvalidFileException(file + " is corrupt: its header ends early");
         }
@@ -387,6 +412,7 @@ public final class MigrationFile {
             writeStr(out, source.vendorId());
             writeStr(out, source.pciDeviceId());
             out.writeLong(System.currentTimeMillis());
+            writeStr(out, source.origin());
             out.writeInt(phaseStates.size());
             for (int i = 0; i < phaseStates.size(); i++) {
                 out.writeInt(phaseStates.get(i).abi());

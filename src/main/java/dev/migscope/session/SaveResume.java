@@ -288,11 +288,12 @@ final class SaveResume {
 
     /** Why a verified file may not go into this device, if it may not. */
     private Optional<String> incompatibility(MigrationFile.Source src) {
-        if (!src.driver().equals(ctx.info.driver())) {
+        // A file extracted from a QEMU stream records neither: the driver validates the data itself.
+        if (src.driverRecorded() && !src.driver().equals(ctx.info.driver())) {
             return Optional.of("the file was saved from driver " + src.driver() + " (" + src.deviceId()
                     + "); this device's driver is " + ctx.info.driver());
         }
-        if (!src.features().equals(ctx.features)) {
+        if (src.featuresRecorded() && !src.features().equals(ctx.features)) {
             return Optional.of("the file was saved from a device with features " + src.features()
                     + "; this device has " + ctx.features);
         }
