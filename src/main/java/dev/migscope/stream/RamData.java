@@ -168,6 +168,10 @@ public final class RamData {
                         + " (word 0x" + Long.toHexString(word) + ")");
             }
             if (eos) {
+                if (type == SectionType.END && stopCopy == null) {
+                    // A stop-copy with nothing dirty left is still the stop-copy.
+                    stopCopy = new Pass(1, Pass.Phase.STOP_COPY, 0, 0, 0, sectionOffset);
+                }
                 return new long[] {pages, zero, bytes};
             }
         }

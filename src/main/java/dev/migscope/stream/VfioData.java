@@ -161,8 +161,7 @@ public final class VfioData {
                     count++;
                 }
                 case CONFIG_STATE -> {
-                    size = configSize(in, start, describedSize, footers);
-                    in.skip(size);
+                    size = passConfig(in, start, describedSize, footers);
                     configBytes = size;
                 }
                 case INIT_DATA_SENT -> initDataSentOffset = at;
@@ -194,7 +193,8 @@ public final class VfioData {
         return records;
     }
 
-    private long configSize(StreamInput in, long sectionStart, OptionalLong describedSize, boolean footers)
+    /** Passes over the config space (vfio_pci_save_config's VMSD, opaque here) and returns its size. */
+    private long passConfig(StreamInput in, long sectionStart, OptionalLong describedSize, boolean footers)
             throws StreamException {
         if (describedSize.isPresent()) {
             // The payload is CONFIG_STATE, the config space, END_OF_STATE.
@@ -203,6 +203,7 @@ public final class VfioData {
                 throw in.error("the vmdesc gives " + name + " " + describedSize.getAsLong()
                         + " bytes, too few for its CONFIG_STATE record");
             }
+            in.skip(size);
             return size;
         }
         if (!footers) {

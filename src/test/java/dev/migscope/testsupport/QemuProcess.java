@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -45,16 +46,50 @@ public final class QemuProcess implements AutoCloseable {
         this.controlSocket = controlSocket;
     }
 
+    /**
+     * Which QEMU: the host's (QEMU 10 from bookworm-backports, on PATH), or bookworm's QEMU 7.2
+     * unpacked by src/test/scripts/qemu-7.2.sh (an older stream writer), with what it needs to run.
+     */
+    public record Binary(String path, List<String> args, Map<String, String> env) {
+
+        public static Binary host() {
+            return new Binary(binary(), List.of(), Map.of());
+        }
+
+        /** bookworm's QEMU 7.2: its TCG is a module, its firmware comes from the host's packages. */
+        public static Binary qemu72() throws IOException, InterruptedException {
+            Process p = new ProcessBuilder("src/test/scripts/qemu-7.2.sh").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            if (p.waitFor() != 0) {
+                return fail("QEMU 7.2 is not available: " + out);
+            }
+            Path bin = Path.of(out);
+            Path modules = bin.getParent().getParent().resolve("lib/x86_64-linux-gnu/qemu");
+            return new Binary(bin.toString(), List.of("-L", "/usr/share/seabios", "-L", "/usr/share/qemu"),
+                    Map.of("QEMU_MODULE_DIR", modules.toString()));
+        }
+    }
+
     /** Starts {@code qemu-system-x86_64 -machine q35 -m 64 -nodefaults -display none -accel tcg -name NAME ...}. */
     public static QemuProcess start(Path dir, String name, String... extra) throws IOException, InterruptedException {
+        return start(Binary.host(), dir, name, extra);
+    }
+
+    /** {@link #start(Path, String, String...)} with another QEMU. */
+    public static QemuProcess start(Binary qemu, Path dir, String name, String... extra)
+            throws IOException, InterruptedException {
         Path qmp = dir.resolve(name + ".qmp");
         Path control = dir.resolve(name + "-control.qmp");
-        List<String> cmd = new ArrayList<>(List.of(binary(), "-machine", "q35", "-m", "64", "-nodefaults",
+        List<String> cmd = new ArrayList<>(List.of(qemu.path()));
+        cmd.addAll(qemu.args());
+        cmd.addAll(List.of("-machine", "q35", "-m", "64", "-nodefaults",
                 "-display", "none", "-accel", "tcg", "-name", name,
                 "-qmp", "unix:" + qmp + ",server=on,wait=off", "-qmp", "unix:" + control + ",server=on,wait=off"));
         cmd.addAll(List.of(extra));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile());
+        pb.environment().putAll(qemu.env());
+        Process p = pb.start();
         // A destination is ready when its migration socket listens too: QEMU binds it after its QMP
         // sockets, and a migrate sent in between fails with "Failed to connect".
         List<Path> ready = new ArrayList<>(List.of(qmp, control));
@@ -106,6 +141,27 @@ public final class QemuProcess implements AutoCloseable {
             caps.addObject().put("capability", name).put("state", true);
         }
         control().call("migrate-set-capabilities", args);
+    }
+
+    /**
+     * Migrates this VM to {@code uri} (file:PATH, exec:cat>PATH, unix:SOCKET) and waits until QEMU
+     * says completed; a failed migration fails the test with QEMU's error-desc.
+     */
+    public void migrateAndWait(String uri) throws QmpException, InterruptedException {
+        control().call("migrate", Json.object().put("uri", uri));
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            com.fasterxml.jackson.databind.JsonNode info = control().call("query-migrate", Json.object());
+            String status = info.path("status").asText();
+            if (status.equals("completed")) {
+                return;
+            }
+            if (status.equals("failed") || status.equals("cancelled")) {
+                fail("migrate " + uri + ": " + status + ": " + info.path("error-desc").asText());
+            }
+            Thread.sleep(50);
+        }
+        fail("migrate " + uri + " did not complete within " + WAIT.toSeconds() + " s");
     }
 
     /** Starts migrating this VM to a destination listening on {@code -incoming unix:SOCKET}. */
