@@ -28,7 +28,8 @@ final class QemuStreamCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "The stream file.")
+    // Optional to picocli, so that `stream extract ...` does not ask for the parent's FILE.
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The stream file.")
     Path file;
 
     @Option(names = "--json", description = "One JSON document: every section, RAM and VFIO per pass, and the "
@@ -37,6 +38,10 @@ final class QemuStreamCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (file == null) {
+            throw new CliFailure(ExitCode.USAGE, "missing FILE: migscope stream FILE [--json], or "
+                    + "migscope stream extract FILE --device NAME OUT");
+        }
         PrintWriter out = spec.commandLine().getOut();
         QemuStreamFile.Read r = read(file);
         if (json) {

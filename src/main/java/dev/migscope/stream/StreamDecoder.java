@@ -209,7 +209,7 @@ public final class StreamDecoder {
                     + "describing it nor section footers to find its end");
         }
         byte[] footer = footerBytes(id);
-        in.scanTo(footer, StreamLimits.MAX_OPAQUE_SECTION, "its section footer");
+        in.scanTo(footer, StreamLimits.MAX_OPAQUE_SECTION, "section footer (0x7e and its id)");
         return new Section(type, id, name, 0, 0, at, 0, 0, 0, 0, List.of(), "footer");
     }
 

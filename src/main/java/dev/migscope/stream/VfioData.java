@@ -213,7 +213,7 @@ public final class VfioData {
         byte[] end = new byte[13];
         java.nio.ByteBuffer.wrap(end).putLong(Marker.END_OF_STATE.value).put((byte) SectionType.FOOTER)
                 .putInt((int) id);
-        return in.scanTo(end, StreamLimits.MAX_OPAQUE_SECTION, "END_OF_STATE and its section footer");
+        return in.scanTo(end, StreamLimits.MAX_OPAQUE_SECTION, "END_OF_STATE followed by its section footer");
     }
 
     /** Receives DATA_STATE payloads as they pass (the tap's extract, --save of one device). */
