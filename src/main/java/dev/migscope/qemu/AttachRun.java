@@ -163,7 +163,7 @@ public final class AttachRun implements AutoCloseable {
         } catch (QmpException e) {
             return first.qemu().name() + ": " + e.error().message()
                     + (options.sockets().size() > 1 && e.error().kind() == QmpError.Kind.REFUSED
-                            ? " (the flags act on the first SOCKET, " + first.qemu().socket() + ")" : "");
+                            ? " (the flags act on the first SOCKET, " + first.qemu().where() + ")" : "");
         }
     }
 
