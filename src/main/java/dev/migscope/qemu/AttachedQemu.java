@@ -374,6 +374,8 @@ public final class AttachedQemu implements AutoCloseable {
         }
         long now = Micros.now();
         MigrationRun run = current();
+        // A migration over by its events whose figures the link still holds (libvirt's completed job) is summarised.
+        link.lastFigures().ifPresent(this::finishIfOver);
         boolean completed = run != null && run.status().equals(MigrationStatus.COMPLETED.qapiName());
         // A bound or a malformed reply ended it, not QEMU: the line names the socket with it.
         String cause = why.kind() == QmpError.Kind.LIMIT || why.kind() == QmpError.Kind.MALFORMED ? why.describe()

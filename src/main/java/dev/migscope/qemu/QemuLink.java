@@ -25,6 +25,15 @@ public interface QemuLink extends AutoCloseable {
         QemuLink open(Duration timeout, DeviceRegistry registry) throws QmpException;
     }
 
+    /** One QEMU to attach to: how it is named until its link is open, and how to open it. */
+    record Target(String where, Opener opener) {
+
+        /** QEMU's own QMP socket. */
+        public static Target socket(java.nio.file.Path socket) {
+            return new Target(socket.toString(), QmpLink.opener(socket));
+        }
+    }
+
     /**
      * What the link knows once connected.
      *
@@ -61,6 +70,14 @@ public interface QemuLink extends AutoCloseable {
      * handed over, so a poll never overtakes an event that preceded it.
      */
     CompletableFuture<MigrationInfo> poll();
+
+    /**
+     * The migration's final figures once the link ended, when the far side keeps them beyond QEMU
+     * (libvirt's completed job); empty for QMP, whose figures end with QEMU.
+     */
+    default Optional<MigrationInfo> lastFigures() {
+        return Optional.empty();
+    }
 
     /** QEMU's downtime-limit in ms now, or null when it cannot be read. */
     Long downtimeLimitMs();

@@ -41,6 +41,7 @@ public final class Libvirtd implements AutoCloseable {
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final Set<String> domains = new LinkedHashSet<>();
+    private final Set<String> defined = new LinkedHashSet<>();
     private Process virtlogd;
     private Process libvirtd;
 
@@ -165,6 +166,20 @@ public final class Libvirtd implements AutoCloseable {
         return name;
     }
 
+    /**
+     * Defines a persistent domain and starts it: after {@code virsh save} it stays (shut off), and so
+     * does libvirt's completed job. Undefined when this closes.
+     */
+    public String defineAndStart(String name, String xml) throws IOException, InterruptedException {
+        Path file = dir.resolve(name + ".xml");
+        Files.writeString(file, xml);
+        domains.add(name);
+        defined.add(name);
+        virsh("define", file.toString());
+        virsh("start", name);
+        return name;
+    }
+
     /** A 64 MiB TCG domain with no device of note. */
     public String createTcg(String name) throws IOException, InterruptedException {
         return create(name, domainXml(name, 64, "", ""));
@@ -240,6 +255,9 @@ public final class Libvirtd implements AutoCloseable {
             for (String d : domains) {
                 if (daemonAlive()) {
                     virshResult("destroy", d);
+                    if (defined.contains(d)) {
+                        virshResult("undefine", d);
+                    }
                 }
                 Optional<Long> pid = qemuPid(d);
                 if (pid.isPresent()) {
