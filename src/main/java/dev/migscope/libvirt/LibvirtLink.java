@@ -139,7 +139,8 @@ public final class LibvirtLink implements QemuLink {
             QemuVersion version = connection.qemuVersion();
             List<VfioPciDevice> devices = xml.hostdevs().stream().map(DomainXml.Hostdev::device).toList();
             // libvirt turns QEMU's migration capability "events" on at start: statuses come from MIGRATION events.
-            return new Identity(xml.name(), version, runState, true, job.info(status), devices, qemuProcess(xml.name()));
+            return new Identity(xml.name(), version, runState, true, job.info(status), devices, qemuProcess(xml.name()),
+                    List.of());
         } catch (LibvirtException e) {
             close();
             throw new QmpException(error(e));

@@ -164,6 +164,7 @@ public final class AttachedQemu implements AutoCloseable {
                 + VfioPciDevice.list(devices.values().stream().map(ObservedDevice::device).toList())
                 + (devices.isEmpty() ? "" : "; their state until QEMU's first event is assumed from the "
                 + "run state: " + initial), j);
+        id.blocked().forEach(b -> warn("a migration is blocked now: " + b + Blockers.explain(b)));
         DebugfsFallback.start(version, devices.values(), registry, thread, link::migrationEventsFix, this::warn,
                 this::observe);
         statusSeen(lastInfo.status(), Micros.now(), "poll");

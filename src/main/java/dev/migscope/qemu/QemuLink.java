@@ -41,12 +41,15 @@ public interface QemuLink extends AutoCloseable {
      * @param runState     QAPI's RunState ({@link QemuBounds#RUN_STATES})
      * @param statusEvents true when QEMU sends MIGRATION events (the migration capability "events")
      * @param process      QEMU's process when the link knows it, else null
+     * @param blocked      QEMU's blocked-reasons (query-migrate): why a migration would be refused now;
+     *                     empty when none, or when the link cannot ask (libvirt says them only on refusal)
      */
     record Identity(String name, QemuVersion version, String runState, boolean statusEvents, MigrationInfo info,
-            List<VfioPciDevice> devices, Owner process) {
+            List<VfioPciDevice> devices, Owner process, List<String> blocked) {
 
         public Identity {
             devices = List.copyOf(devices);
+            blocked = List.copyOf(blocked);
         }
     }
 

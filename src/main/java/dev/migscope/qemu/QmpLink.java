@@ -59,10 +59,12 @@ public final class QmpLink implements QemuLink {
                 "capabilities")) {
             statusEvents |= c.text("capability").equals("events") && c.bool("state");
         }
-        MigrationInfo info = MigrationInfo.of(qmp.query("query-migrate", null));
+        QmpReply migrate = qmp.query("query-migrate", null);
+        MigrationInfo info = MigrationInfo.of(migrate);
+        List<String> blocked = migrate.optionalStrings("blocked-reasons", QemuBounds.MAX_WARNINGS);
         // QEMU's process: the socket's listener (its host devices' holder, when they have one, says it first).
         return new Identity(name, qmp.version(), runState, statusEvents, info, VfioPciDevice.find(qmp),
-                registry.socketListener(socket).orElse(null));
+                registry.socketListener(socket).orElse(null), blocked);
     }
 
     /**
