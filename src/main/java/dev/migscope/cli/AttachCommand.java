@@ -1,6 +1,7 @@
 package dev.migscope.cli;
 
 import dev.migscope.device.VfioException;
+import dev.migscope.libvirt.LibvirtLink;
 import dev.migscope.qemu.AttachRun;
 import dev.migscope.qemu.Observation;
 import dev.migscope.qemu.QemuControl;
@@ -33,7 +34,12 @@ import picocli.CommandLine.Spec;
             + "event, device_state, status, warning, gone, command) and the members of that kind; the report comes "
             + "last with kind report.",
     "With --host the SOCKETs are paths on that host: migscope attaches there and prints here what a local attach "
-            + "prints; --report FILE is written here."})
+            + "prints; --report FILE is written here.",
+    "With --libvirt the arguments are libvirt domains (names or UUIDs) of the daemon at --connect (virsh's URI: "
+            + "qemu:///system, the default; qemu:///session; qemu+ssh://HOST/system; with --host, "
+            + "qemu+ssh://HOST/system): QEMU's events as libvirt forwards them, libvirt's job statistics in place of "
+            + "query-migrate, the VFIO hostdevs of the domain XML. Nothing is sent to QEMU's monitor; --migrate "
+            + "(a libvirt destination URI), --cancel and --downtime-limit go through libvirt's API."})
 final class AttachCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -42,8 +48,16 @@ final class AttachCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "1..*", paramLabel = "SOCKET", description = "QEMU's QMP socket (-qmp unix:SOCKET,...).")
-    List<Path> sockets;
+    @Parameters(arity = "1..*", paramLabel = "SOCKET", description = "QEMU's QMP socket (-qmp unix:SOCKET,...); "
+            + "with --libvirt, a domain's name or UUID.")
+    List<String> targets;
+
+    @Option(names = "--libvirt", description = "The arguments are libvirt domains: follow them through libvirtd.")
+    boolean libvirt;
+
+    @Option(names = "--connect", paramLabel = "URI", description = "With --libvirt: the libvirt URI "
+            + "(default qemu:///system; with --host, qemu+ssh://HOST/system).")
+    String connect;
 
     @Option(names = "--json", description = "Print JSON lines instead of text.")
     boolean json;
@@ -62,7 +76,9 @@ final class AttachCommand implements Callable<Integer> {
     Path report;
 
     @Option(names = "--migrate", paramLabel = "URI", description = "Start a migration on the first SOCKET's QEMU "
-            + "(QMP migrate) to the destination listening on URI (its -incoming: unix:PATH, tcp:HOST:PORT).")
+            + "(QMP migrate) to the destination listening on URI (its -incoming: unix:PATH, tcp:HOST:PORT); with "
+            + "--libvirt, the first domain's (virDomainMigrateToURI3, live, peer to peer) to the destination "
+            + "libvirtd's URI (qemu+ssh://HOST/system).")
     String migrate;
 
     @Option(names = "--cancel", description = "Cancel the migration the first SOCKET's QEMU is running "
@@ -78,18 +94,26 @@ final class AttachCommand implements Callable<Integer> {
         if (migrate != null && cancel) {
             throw new CliFailure(ExitCode.USAGE, "--migrate and --cancel together: give one");
         }
+        if (connect != null && !libvirt) {
+            throw new CliFailure(ExitCode.USAGE, "--connect is libvirt's URI: give it with --libvirt");
+        }
         PrintWriter out = spec.commandLine().getOut();
+        targets.forEach(s -> root.checkedPath(libvirt ? "the domain" : "the socket path", s));
+        if (connect != null) {
+            root.checkedPath("the libvirt URI", connect);
+        }
+        List<Path> sockets = libvirt ? List.of() : targets.stream().map(Path::of).toList();
         AttachRun.Options options = new AttachRun.Options(sockets, untilDone, timeout, migrate, cancel,
                 downtimeLimitMs);
         Consumer<Observation> printer = o -> print(out, o);
-        sockets.forEach(s -> root.checkedPath("the socket path", s.toString()));
         if (migrate != null) {
             root.checkedPath("the migration URI", migrate);
         }
         // Refused here, so that nothing is sent to a QEMU (or a far side) that would only be told to run it.
         refuseUri();
         try {
-            return ended(out, root.host().attach(options, printer));
+            return ended(out, libvirt ? root.host().attachLibvirt(connect, targets, options, printer)
+                    : root.host().attach(options, printer));
         } catch (VfioException e) {
             throw new CliFailure(ExitCode.FAILED, e.error().describe());
         }
@@ -98,7 +122,7 @@ final class AttachCommand implements Callable<Integer> {
     /** A --migrate URI migscope would not send (QemuControl's allow-list) is exit 1 before any QEMU is reached. */
     private void refuseUri() {
         if (migrate != null) {
-            QemuControl.uriRefusal(migrate).ifPresent(why -> {
+            (libvirt ? LibvirtLink.uriRefusalOf(migrate) : QemuControl.uriRefusal(migrate)).ifPresent(why -> {
                 throw new CliFailure(ExitCode.FAILED, "--migrate: " + why);
             });
         }

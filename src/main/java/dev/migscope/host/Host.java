@@ -59,6 +59,13 @@ public interface Host extends AutoCloseable {
     AttachRun.Result attach(AttachRun.Options options, Consumer<Observation> observer)
             throws VfioException, InterruptedException;
 
+    /**
+     * One {@code migscope attach --libvirt}: the domains the libvirt daemon at {@code uri} runs
+     * (null: this host's qemu:///system), followed as {@link #attach} follows QMP sockets.
+     */
+    AttachRun.Result attachLibvirt(String uri, List<String> domains, AttachRun.Options options,
+            Consumer<Observation> observer) throws VfioException, InterruptedException;
+
     /** Lets go of the host: views opened there are gone, a connection is ended. */
     @Override
     void close();

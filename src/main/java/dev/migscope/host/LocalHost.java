@@ -10,8 +10,10 @@ import dev.migscope.device.DeviceRegistry;
 import dev.migscope.device.Errno;
 import dev.migscope.device.VfioError;
 import dev.migscope.device.VfioException;
+import dev.migscope.libvirt.LibvirtLink;
 import dev.migscope.qemu.AttachRun;
 import dev.migscope.qemu.Observation;
+import dev.migscope.qemu.QemuLink;
 import dev.migscope.session.MigrationSession;
 import dev.migscope.session.SessionOptions;
 import dev.migscope.view.DeviceView;
@@ -97,6 +99,17 @@ public final class LocalHost implements Host {
     public AttachRun.Result attach(AttachRun.Options options, Consumer<Observation> observer)
             throws InterruptedException {
         try (AttachRun run = new AttachRun(options, registry, observer)) {
+            return run.run();
+        }
+    }
+
+    @Override
+    public AttachRun.Result attachLibvirt(String uri, List<String> domains, AttachRun.Options options,
+            Consumer<Observation> observer) throws InterruptedException {
+        String u = uri == null ? LibvirtLink.DEFAULT_URI : uri;
+        List<QemuLink.Target> targets = domains.stream()
+                .map(d -> new QemuLink.Target(LibvirtLink.where(d, u), LibvirtLink.opener(u, d))).toList();
+        try (AttachRun run = new AttachRun(options, targets, registry, observer)) {
             return run.run();
         }
     }

@@ -1,10 +1,13 @@
 package dev.migscope.host;
 
 import dev.migscope.device.DeviceInfo;
+import dev.migscope.device.DeviceRegistry;
+import dev.migscope.libvirt.LibvirtLink;
 import dev.migscope.device.VfioException;
 import dev.migscope.qemu.AttachCodec;
 import dev.migscope.qemu.AttachRun;
 import dev.migscope.qemu.Observation;
+import dev.migscope.qemu.QemuLink;
 import dev.migscope.remote.RemoteDevice;
 import dev.migscope.remote.RemoteHost;
 import dev.migscope.remote.RemoteOptions;
@@ -79,6 +82,24 @@ public final class SshHost implements Host {
         RemoteHost.AttachReply r = remote.attach(AttachCodec.options(options), sim,
                 j -> observer.accept(AttachCodec.observation(j)));
         return r.lost() == null ? AttachCodec.result(r.result()) : AttachCodec.lost(r.lost(), r.lastReport());
+    }
+
+    /**
+     * Through libvirt's own remote transport ({@code qemu+ssh://HOST/system} unless {@code uri} says
+     * otherwise), from here: libvirt forwards the events over its ssh link. The far side's host
+     * devices are not mapped (their listing is the agent's); the domains' hostdevs are shown as the
+     * domain XML names them.
+     */
+    @Override
+    public AttachRun.Result attachLibvirt(String uri, List<String> domains, AttachRun.Options options,
+            Consumer<Observation> observer) throws InterruptedException {
+        String u = uri == null ? "qemu+ssh://" + name() + "/system" : uri;
+        List<QemuLink.Target> targets = domains.stream()
+                .map(d -> new QemuLink.Target(LibvirtLink.where(d, u), LibvirtLink.opener(u, d))).toList();
+        try (AttachRun run = new AttachRun(options, targets, new DeviceRegistry(List.of(), List.of(), false),
+                observer)) {
+            return run.run();
+        }
     }
 
     @Override

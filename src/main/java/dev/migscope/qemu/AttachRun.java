@@ -80,6 +80,7 @@ public final class AttachRun implements AutoCloseable {
     public static final Duration QMP_TIMEOUT = Duration.ofSeconds(30);
 
     private final Options options;
+    private final List<QemuLink.Target> targets;
     private final DeviceRegistry registry;
     private final Consumer<Observation> observer;
     private final List<AttachedQemu> qemus = new CopyOnWriteArrayList<>();
@@ -90,7 +91,14 @@ public final class AttachRun implements AutoCloseable {
      * @param observer gets every observation (QEMU's and the arming commands'); called on QEMUs' threads
      */
     public AttachRun(Options options, DeviceRegistry registry, Consumer<Observation> observer) {
+        this(options, options.sockets().stream().map(QemuLink.Target::socket).toList(), registry, observer);
+    }
+
+    /** An attach to these QEMUs (libvirt's domains, say) with the options' following and arming. */
+    public AttachRun(Options options, List<QemuLink.Target> targets, DeviceRegistry registry,
+            Consumer<Observation> observer) {
         this.options = options;
+        this.targets = List.copyOf(targets);
         this.registry = registry;
         this.observer = observer;
     }
@@ -98,11 +106,11 @@ public final class AttachRun implements AutoCloseable {
     /** Attaches, acts, follows, and ends with the result; the QEMUs are detached when it returns. */
     public Result run() throws InterruptedException {
         try {
-            for (Path socket : options.sockets()) {
+            for (QemuLink.Target t : targets) {
                 if (closed) {
                     throw new InterruptedException("detached");
                 }
-                qemus.add(AttachedQemu.attach(socket, qmpTimeout(), registry, observer));
+                qemus.add(AttachedQemu.attach(t.opener(), t.where(), qmpTimeout(), registry, observer));
             }
             if (closed) {
                 throw new InterruptedException("detached");
@@ -162,8 +170,8 @@ public final class AttachRun implements AutoCloseable {
             return null;
         } catch (QmpException e) {
             return first.qemu().name() + ": " + e.error().message()
-                    + (options.sockets().size() > 1 && e.error().kind() == QmpError.Kind.REFUSED
-                            ? " (the flags act on the first SOCKET, " + first.qemu().socket() + ")" : "");
+                    + (targets.size() > 1 && e.error().kind() == QmpError.Kind.REFUSED
+                            ? " (the flags act on the first SOCKET, " + first.qemu().where() + ")" : "");
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.migscope.qemu;
 
 import dev.migscope.json.Json;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.device.DeviceInfo;
@@ -15,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -27,10 +27,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * One QEMU followed over QMP, read-only: its events, its migration's status and figures from
- * {@code query-migrate} (20 Hz while a migration runs), and its vfio-pci devices as
- * {@link ObservedDevice}s. One observer thread handles every event and poll in QEMU's order; the
- * QMP reader thread only hands them over.
+ * One QEMU followed, read-only: its events, its migration's status and figures (20 Hz while a
+ * migration runs), and its vfio-pci devices as {@link ObservedDevice}s. This is the decoding; what
+ * brings the events and figures is a {@link QemuLink}: QEMU's own QMP socket, or libvirt, which
+ * owns QEMU's monitor and forwards its events. One observer thread handles every event and poll
+ * in QEMU's order; the link's threads only hand them over.
  */
 public final class AttachedQemu implements AutoCloseable {
 
@@ -43,7 +44,8 @@ public final class AttachedQemu implements AutoCloseable {
 
     public enum Outcome { COMPLETED, FAILED, GONE }
 
-    private final Path socket;
+    private final QemuLink.Opener opener;
+    private final String where;
     private final DeviceRegistry registry;
     private final Consumer<Observation> observer;
     private final ScheduledExecutorService thread;
@@ -55,11 +57,11 @@ public final class AttachedQemu implements AutoCloseable {
     private final List<String> warnings = new ArrayList<>();
     private final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
     private final CompletableFuture<String> gone = new CompletableFuture<>();
-    private QmpClient qmp;
+    private QemuLink link;
     private String name;
     private QemuVersion version;
     private Role role;
-    /** QEMU's process: its host device's holder, else the socket's listener; null when neither is visible. */
+    /** QEMU's process: its host device's holder, else what the link knows; null when neither is visible. */
     private Owner process;
     private Long downtimeLimitMs;
     private MigrationInfo lastInfo = MigrationInfo.NONE;
@@ -73,16 +75,17 @@ public final class AttachedQemu implements AutoCloseable {
      * wire, so a poll's status may be older than the last event's.
      */
     private boolean statusEvents;
-    private Duration timeout;
     private String ended;
     private volatile boolean closing;
 
-    private AttachedQemu(Path socket, DeviceRegistry registry, Consumer<Observation> observer) {
-        this.socket = socket;
+    private AttachedQemu(QemuLink.Opener opener, String where, DeviceRegistry registry,
+            Consumer<Observation> observer) {
+        this.opener = opener;
+        this.where = where;
         this.registry = registry;
         this.observer = observer;
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "qemu " + socket);
+            Thread t = new Thread(r, "qemu " + where);
             t.setDaemon(true);
             return t;
         });
@@ -100,7 +103,17 @@ public final class AttachedQemu implements AutoCloseable {
      */
     public static AttachedQemu attach(Path socket, Duration timeout,
             DeviceRegistry registry, Consumer<Observation> observer) throws QmpException {
-        AttachedQemu q = new AttachedQemu(socket, registry, observer);
+        return attach(QmpLink.opener(socket), socket.toString(), timeout, registry, observer);
+    }
+
+    /**
+     * {@link #attach(Path, Duration, DeviceRegistry, Consumer)} through any link.
+     *
+     * @param where how the link is named until it is open (the socket, the domain)
+     */
+    public static AttachedQemu attach(QemuLink.Opener opener, String where, Duration timeout,
+            DeviceRegistry registry, Consumer<Observation> observer) throws QmpException {
+        AttachedQemu q = new AttachedQemu(opener, where, registry, observer);
         try {
             q.thread.submit(() -> {
                 q.start(timeout);
@@ -109,8 +122,7 @@ public final class AttachedQemu implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             q.close();
-            throw new QmpException(new QmpError(QmpError.Kind.TIMEOUT, socket.toString(),
-                    "interrupted while attaching"));
+            throw new QmpException(new QmpError(QmpError.Kind.TIMEOUT, where, "interrupted while attaching"));
         } catch (ExecutionException e) {
             q.close();
             if (e.getCause() instanceof QmpException qe) {
@@ -122,47 +134,39 @@ public final class AttachedQemu implements AutoCloseable {
     }
 
     private synchronized void start(Duration timeout) throws QmpException {
-        this.timeout = timeout;
-        name = socket.getFileName().toString();
-        qmp = QmpClient.connect(socket, timeout, silence -> observe(Micros.now(), Kind.WARNING, "waiting for QEMU's "
-                + "QMP greeting on " + socket + " (it has been silent; waiting up to " + silence.toSeconds()
-                + " s of silence)", Json.object().put("message", "waiting for the QMP greeting")),
-                e -> post(() -> onEvent(e)));
-        qmp.closed().thenAccept(why -> post(() -> onClosed(why)));
-        version = qmp.version();
-        String named = qmp.query("query-name", null).optionalText("name");
-        if (named != null && !named.isEmpty()) {
-            name = named;
-        }
-        String runState = QemuBounds.runState(qmp);
+        link = opener.open(timeout, registry);
+        QemuLink.Identity id = link.connect(e -> post(() -> onEvent(e)), why -> post(() -> onClosed(why)),
+                waiting -> observe(Micros.now(), Kind.WARNING, waiting, Json.object().put("message", waiting)));
+        name = id.name();
+        version = id.version();
+        String runState = id.runState();
         role = runState.equals("inmigrate") ? Role.DESTINATION : Role.SOURCE;
-        readDowntimeLimit();
-        for (QmpReply c : qmp.query("query-migrate-capabilities", null).list(QemuBounds.MAX_STATUSES,
-                "capabilities")) {
-            statusEvents |= c.text("capability").equals("events") && c.bool("state");
-        }
-        lastInfo = MigrationInfo.of(qmp.query("query-migrate", null));
+        downtimeLimitMs = link.downtimeLimitMs();
+        statusEvents = id.statusEvents();
+        lastInfo = id.info();
         MigState initial = switch (runState) {
             case "running", "prelaunch", "inmigrate", "suspended" -> MigState.RUNNING;
             default -> MigState.STOP;
         };
-        for (VfioPciDevice d : VfioPciDevice.find(qmp)) {
+        for (VfioPciDevice d : id.devices()) {
             add(d, initial);
         }
         process = devices.values().stream().flatMap(d -> d.info().ownerIfBusy().stream()).findFirst()
-                .or(() -> registry.socketListener(socket)).orElse(null);
-        ObjectNode j = Json.object().put("socket", socket.toString())
-                .put("version", version.toString()).put("package", version.packageName())
-                .put("run_state", runState).put("role", role.name().toLowerCase(java.util.Locale.ROOT))
+                .orElse(id.process());
+        ObjectNode j = Json.object().put("socket", link.where())
+                .put("source", link.kind()).put("version", version.toString()).put("package", version.packageName())
+                .put("run_state", runState).put("role", role.name().toLowerCase(Locale.ROOT))
                 .put("migration", lastInfo.status());
         ArrayNode devs = j.putArray("devices");
         devices.values().forEach(d -> devs.add(d.device().json()));
         observe(Micros.now(), Kind.ATTACHED, "attached: QEMU " + version + ", " + runState + ", "
-                + role.name().toLowerCase(java.util.Locale.ROOT) + ", migration " + lastInfo.status() + ", "
+                + role.name().toLowerCase(Locale.ROOT) + ", migration " + lastInfo.status() + ", "
                 + VfioPciDevice.list(devices.values().stream().map(ObservedDevice::device).toList())
                 + (devices.isEmpty() ? "" : "; their state until QEMU's first event is assumed from the "
                 + "run state: " + initial), j);
-        DebugfsFallback.start(version, devices.values(), registry, thread, this::warn, this::observe);
+        id.blocked().forEach(b -> warn("a migration is blocked now: " + b + Blockers.explain(b)));
+        DebugfsFallback.start(version, devices.values(), registry, thread, link::migrationEventsFix, this::warn,
+                this::observe);
         statusSeen(lastInfo.status(), Micros.now(), "poll");
         finishIfOver(lastInfo);
         schedulePoll();
@@ -208,12 +212,12 @@ public final class AttachedQemu implements AutoCloseable {
         String qom = String.valueOf(e.text("qom-path"));
         ObservedDevice d = devices.get(qom);
         if (d == null) {
-            if (!QemuBounds.within(qmp, socket, devices.size(), VfioPciDevice.MAX_DEVICES, "vfio-pci devices")) {
+            if (!QemuBounds.within(link, devices.size(), VfioPciDevice.MAX_DEVICES, "vfio-pci devices")) {
                 return;
             }
             d = unknownDevice(qom, e.text("device-id"));
         }
-        if (!QemuBounds.within(qmp, socket, d.spanCount(), QemuBounds.MAX_STATES, "states of " + d.device().label())) {
+        if (!QemuBounds.within(link, d.spanCount(), QemuBounds.MAX_STATES, "states of " + d.device().label())) {
             return;
         }
         String raw = e.text("device-state");
@@ -237,16 +241,13 @@ public final class AttachedQemu implements AutoCloseable {
     /** A device the event names but QOM did not list at attach: look again, else follow it as it comes. */
     private ObservedDevice unknownDevice(String qom, String deviceId) {
         try {
-            for (VfioPciDevice v : VfioPciDevice.find(qmp)) {
+            for (VfioPciDevice v : link.devices()) {
                 if (!devices.containsKey(v.qomPath())) {
                     add(v, MigState.RUNNING);
                 }
             }
         } catch (QmpException ex) {
-            if (ex.error().kind() != QmpError.Kind.GONE) {
-                qmp.drop(ex.error());
-            }
-            // Gone (or now dropped): its close is handled on its own.
+            // Gone (or dropped by the link): its close is handled on its own.
         }
         ObservedDevice d = devices.get(qom);
         if (d != null) {
@@ -276,34 +277,27 @@ public final class AttachedQemu implements AutoCloseable {
     }
 
     /**
-     * Sends query-migrate. Its reply is handled as a task queued by the QMP reader after the events
-     * QEMU sent before it, so a poll's status never overtakes an event that preceded it.
+     * Asks the link for the figures. Its answer is handled as a task queued after the events QEMU
+     * sent before it, so a poll's status never overtakes an event that preceded it.
      */
     private synchronized void poll() {
         if (ended != null || polling) {
             return; // the poll on its way schedules the next
         }
         polling = true;
-        qmp.execute("query-migrate", null).whenComplete((r, ex) -> post(() -> onPollReply(r, ex)));
+        link.poll().whenComplete((info, ex) -> post(() -> onPollReply(info, ex)));
     }
 
-    private synchronized void onPollReply(JsonNode reply, Throwable failure) {
+    private synchronized void onPollReply(MigrationInfo info, Throwable failure) {
         polling = false;
         if (ended != null) {
             return;
         }
         if (failure != null) {
-            if (!qmp.isClosed()) {
-                warn("query-migrate: " + QmpClient.errorOf(qmp.socket(), failure).message());
+            if (!link.isClosed()) {
+                warn(QmpClient.errorOf(where, failure).message());
                 schedulePoll();
             }
-            return;
-        }
-        MigrationInfo info;
-        try {
-            info = MigrationInfo.of(QmpReply.of(qmp.socket(), "query-migrate", reply));
-        } catch (QmpException e) {
-            qmp.drop(e.error());
             return;
         }
         long now = Micros.now();
@@ -335,14 +329,14 @@ public final class AttachedQemu implements AutoCloseable {
         MigrationStatus s = MigrationStatus.parse(status).orElse(MigrationStatus.ACTIVE);
         MigrationRun run = current();
         if (s != MigrationStatus.NONE && (run == null || (run.isOver() && !s.isFinal()))) {
-            if (!QemuBounds.within(qmp, socket, runs.size(), QemuBounds.MAX_RUNS, "migrations")) {
+            if (!QemuBounds.within(link, runs.size(), QemuBounds.MAX_RUNS, "migrations")) {
                 return;
             }
             run = new MigrationRun();
             runs.add(run);
         }
         if (run != null) {
-            if (!QemuBounds.within(qmp, socket, run.statuses().size(), QemuBounds.MAX_STATUSES,
+            if (!QemuBounds.within(link, run.statuses().size(), QemuBounds.MAX_STATUSES,
                     "status changes of one migration")) {
                 return;
             }
@@ -372,14 +366,7 @@ public final class AttachedQemu implements AutoCloseable {
     }
 
     synchronized void readDowntimeLimit() {
-        try {
-            downtimeLimitMs = qmp.query("query-migrate-parameters", null).optionalNumber("downtime-limit");
-        } catch (QmpException e) {
-            if (e.error().kind() == QmpError.Kind.MALFORMED) {
-                qmp.drop(e.error());
-            }
-            // Gone or refused: the chart goes without the limit line.
-        }
+        downtimeLimitMs = link.downtimeLimitMs();
     }
 
     private synchronized void onClosed(QmpError why) {
@@ -388,6 +375,8 @@ public final class AttachedQemu implements AutoCloseable {
         }
         long now = Micros.now();
         MigrationRun run = current();
+        // A migration over by its events whose figures the link still holds (libvirt's completed job) is summarised.
+        link.lastFigures().ifPresent(this::finishIfOver);
         boolean completed = run != null && run.status().equals(MigrationStatus.COMPLETED.qapiName());
         // A bound or a malformed reply ended it, not QEMU: the line names the socket with it.
         String cause = why.kind() == QmpError.Kind.LIMIT || why.kind() == QmpError.Kind.MALFORMED ? why.describe()
@@ -405,7 +394,7 @@ public final class AttachedQemu implements AutoCloseable {
     }
 
     private void warn(String message) {
-        if (!QemuBounds.within(qmp, socket, warnings.size(), QemuBounds.MAX_WARNINGS, "warnings")) {
+        if (!QemuBounds.within(link, warnings.size(), QemuBounds.MAX_WARNINGS, "warnings")) {
             return;
         }
         warnings.add(message);
@@ -437,8 +426,14 @@ public final class AttachedQemu implements AutoCloseable {
         return name;
     }
 
-    public Path socket() {
-        return socket;
+    /** What was attached to: the QMP socket's path, or {@code domain NAME (URI)}. */
+    public String where() {
+        return where;
+    }
+
+    /** {@code qmp} or {@code libvirt}. */
+    public synchronized String source() {
+        return link == null ? "qmp" : link.kind();
     }
 
     public synchronized QemuVersion version() {
@@ -454,8 +449,8 @@ public final class AttachedQemu implements AutoCloseable {
     }
 
     /** For the commands an armed {@link QemuControl} sends: QEMU serves one client per socket. */
-    synchronized QmpClient qmp() {
-        return qmp;
+    synchronized QemuLink link() {
+        return link;
     }
 
     public long startMicros() {
@@ -492,8 +487,12 @@ public final class AttachedQemu implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        if (qmp != null) {
-            qmp.close();
+        QemuLink l;
+        synchronized (this) {
+            l = link;
+        }
+        if (l != null) {
+            l.close();
         }
         thread.shutdownNow();
     }

@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Follows the devices QEMU sends no VFIO_MIGRATION event for (vfio-pci's migration-events off, or a
@@ -56,10 +57,12 @@ final class DebugfsFallback {
      * Says, for each device without events, why and whether its state is polled instead (or why it
      * cannot be), and starts polling those that can be.
      *
-     * @param warn receives each sentence for the user; the fix is in it
+     * @param eventsFix what turns a device's events on, in the link's terms (a QEMU option, domain XML)
+     * @param warn      receives each sentence for the user; the fix is in it
      */
     static void start(QemuVersion version, Collection<ObservedDevice> devices, DeviceRegistry registry,
-            ScheduledExecutorService thread, Consumer<String> warn, Log log) {
+            ScheduledExecutorService thread, Function<VfioPciDevice, String> eventsFix, Consumer<String> warn,
+            Log log) {
         boolean qemuHasEvents = version.atLeast(QemuVersion.VFIO_MIGRATION_EVENTS);
         List<Polled> polled = new ArrayList<>();
         for (ObservedDevice d : devices) {
@@ -72,7 +75,7 @@ final class DebugfsFallback {
                     : v.label() + ": QEMU " + version + " has no VFIO_MIGRATION event (it came in QEMU "
                             + QemuVersion.VFIO_MIGRATION_EVENTS.major() + "." + QemuVersion.VFIO_MIGRATION_EVENTS.minor()
                             + " with vfio-pci's migration-events property)";
-            String fix = qemuHasEvents ? "; for QEMU's own events start QEMU with -device vfio-pci,...,migration-events=on"
+            String fix = qemuHasEvents ? "; for QEMU's own events " + eventsFix.apply(v)
                     : "; for QEMU's own events use QEMU " + QemuVersion.VFIO_MIGRATION_EVENTS.major() + "."
                             + QemuVersion.VFIO_MIGRATION_EVENTS.minor() + " or later with migration-events=on";
             String host = v.hostDeviceId();

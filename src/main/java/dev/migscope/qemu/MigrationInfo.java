@@ -61,7 +61,7 @@ public record MigrationInfo(
             text.append(", VFIO ").append(Bytes.format(vfioTransferred));
         }
         if (errorDesc != null) {
-            text.append(": ").append(errorDesc);
+            text.append(": ").append(errorDesc).append(Blockers.explain(errorDesc));
         }
         return text.toString();
     }

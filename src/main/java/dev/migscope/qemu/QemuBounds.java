@@ -1,6 +1,5 @@
 package dev.migscope.qemu;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -35,11 +34,11 @@ final class QemuBounds {
      * True while {@code size} is under {@code max}; at it, the connection is dropped with a line
      * naming the bound (its close then ends the following, as QEMU going away does).
      */
-    static boolean within(QmpClient qmp, Path socket, int size, int max, String what) {
+    static boolean within(QemuLink link, int size, int max, String what) {
         if (size < max) {
             return true;
         }
-        qmp.drop(new QmpError(QmpError.Kind.LIMIT, socket.toString(), "QEMU sent more " + what + " than migscope "
+        link.drop(new QmpError(QmpError.Kind.LIMIT, link.where(), "QEMU sent more " + what + " than migscope "
                 + "keeps (" + max + "): stopped following it"));
         return false;
     }

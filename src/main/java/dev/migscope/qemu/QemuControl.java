@@ -1,6 +1,5 @@
 package dev.migscope.qemu;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.device.Visible;
 import dev.migscope.json.Json;
@@ -52,13 +51,13 @@ public final class QemuControl {
      */
     public Observation migrate(String uri) throws QmpException {
         refuseUnlessArmed("start a migration");
-        Optional<String> bad = uriRefusal(uri);
+        Optional<String> bad = qemu.link().uriRefusal(uri);
         if (bad.isPresent()) {
             throw refused(bad.get());
         }
         refuseIfIncoming("start");
-        qemu.qmp().call("migrate", Json.object().put("uri", uri));
-        return sent("migrate uri=" + uri, Json.object().put("command", "migrate").put("uri", uri));
+        String command = qemu.link().migrate(uri);
+        return sent(command + " uri=" + uri, Json.object().put("command", command).put("uri", uri));
     }
 
     /**
@@ -87,14 +86,13 @@ public final class QemuControl {
     public Observation cancel() throws QmpException {
         refuseUnlessArmed("cancel the migration");
         refuseIfIncoming("cancel");
-        String reported = qemu.qmp().query("query-migrate", null).optionalText("status");
-        String status = reported == null ? "none" : reported;
+        String status = qemu.link().migrationStatus();
         if (!MigrationStatus.parse(status).map(MigrationStatus::isRunning).orElse(true)) {
             throw refused("no migration is running (status " + status + "): nothing to cancel");
         }
-        qemu.qmp().call("migrate_cancel", null);
-        return sent("migrate_cancel (the migration was " + status + ")",
-                Json.object().put("command", "migrate_cancel").put("status", status));
+        String command = qemu.link().cancel();
+        return sent(command + " (the migration was " + status + ")",
+                Json.object().put("command", command).put("status", status));
     }
 
     /**
@@ -107,12 +105,16 @@ public final class QemuControl {
             throw refused("downtime-limit " + ms + " ms is out of range: QEMU takes 0 to " + MAX_DOWNTIME_LIMIT_MS
                     + " ms");
         }
-        qemu.qmp().call("migrate-set-parameters", Json.object().put("downtime-limit", ms));
-        JsonNode now = qemu.qmp().call("query-migrate-parameters", null).path("downtime-limit");
+        QemuLink.Sent sent = qemu.link().setDowntimeLimit(ms);
         qemu.readDowntimeLimit();
-        return sent("migrate-set-parameters downtime-limit=" + ms + " (QEMU now holds " + now.asText("?") + " ms)",
-                Json.object().put("command", "migrate-set-parameters").put("downtime_limit_ms", ms)
-                        .set("now_ms", now));
+        ObjectNode j = Json.object().put("command", sent.command()).put("downtime_limit_ms", ms);
+        if (sent.nowMs() == null) {
+            j.putNull("now_ms");
+        } else {
+            j.put("now_ms", sent.nowMs());
+        }
+        return sent(sent.command() + " downtime-limit=" + ms + " (QEMU now holds "
+                + (sent.nowMs() == null ? "?" : sent.nowMs()) + " ms)", j);
     }
 
     private void refuseUnlessArmed(String what) throws QmpException {
@@ -124,7 +126,7 @@ public final class QemuControl {
 
     /** A QEMU started with -incoming waits for a migration: the source starts and cancels it. */
     private void refuseIfIncoming(String what) throws QmpException {
-        String runState = QemuBounds.runState(qemu.qmp());
+        String runState = qemu.link().runState();
         if (runState.equals("inmigrate")) {
             throw refused("it is the incoming side of a migration (run state inmigrate, started with -incoming): "
                     + what + " the migration on the source QEMU");
@@ -132,7 +134,7 @@ public final class QemuControl {
     }
 
     private QmpException refused(String why) {
-        return new QmpException(new QmpError(QmpError.Kind.REFUSED, qemu.socket().toString(), why));
+        return new QmpException(new QmpError(QmpError.Kind.REFUSED, qemu.where(), why));
     }
 
     private Observation sent(String text, ObjectNode json) {

@@ -69,7 +69,7 @@ public final class QemuReport {
     }
 
     private static ObjectNode qemu(AttachedQemu q) {
-        ObjectNode o = Json.object().put("name", q.name()).put("socket", q.socket().toString())
+        ObjectNode o = Json.object().put("name", q.name()).put("socket", q.where()).put("source", q.source())
                 .put("version", q.version().toString()).put("role", q.role().name().toLowerCase(Locale.ROOT))
                 .put("attached_us", q.startMicros());
         q.process().ifPresentOrElse(p -> o.put("pid", p.pid()).put("command", p.command()), () -> o.putNull("pid"));

@@ -81,6 +81,29 @@ record QmpReply(String socket, String command, String path, JsonNode node) {
         return new QmpReply(socket, command, path + member + ".", n.isObject() ? n : MissingNode.getInstance());
     }
 
+    /** A list of strings ({@code blocked-reasons}), empty when absent; more than {@code max}, or not strings, is an error. */
+    List<String> optionalStrings(String member, int max) throws QmpException {
+        JsonNode n = get(member);
+        if (n.isMissingNode() || n.isNull()) {
+            return List.of();
+        }
+        if (!n.isArray()) {
+            throw malformed(member, "is " + type(n) + "; QMP documents a list of strings");
+        }
+        if (n.size() > max) {
+            throw new QmpException(new QmpError(QmpError.Kind.LIMIT, socket, command + " lists " + n.size() + " "
+                    + member + ", more than migscope follows (" + max + "): stopped following it"));
+        }
+        List<String> l = new ArrayList<>(n.size());
+        for (JsonNode e : n) {
+            if (!e.isTextual()) {
+                throw malformed(member, "holds " + type(e) + "; QMP documents strings");
+            }
+            l.add(e.asText());
+        }
+        return l;
+    }
+
     /** The reply itself as a list: each element, which must be an object, as a reply to read. */
     List<QmpReply> list(int max, String what) throws QmpException {
         if (!node.isArray()) {

@@ -46,6 +46,7 @@ final class HouseRules {
                 .layer("conform").definedBy(root + ".conform..")
                 .layer("session").definedBy(root + ".session..")
                 .optionalLayer("qemu").definedBy(root + ".qemu..")
+                .optionalLayer("libvirt").definedBy(root + ".libvirt..")
                 .layer("remote").definedBy(root + ".remote..")
                 .layer("protocol").definedBy(root + ".protocol..")
                 .layer("view").definedBy(root + ".view..")
@@ -59,11 +60,11 @@ final class HouseRules {
                 .whereLayer("entry point").mayOnlyAccessLayers("cli", "ui")
                 // A command runs against a host; the choice of host (this one, or --host) is the CLI's. It
                 // reads this migscope's version, which the agent's hello carries, from protocol.
-                .whereLayer("cli").mayOnlyAccessLayers("agent", "host", "conform", "session", "qemu", "remote",
+                .whereLayer("cli").mayOnlyAccessLayers("agent", "host", "conform", "session", "qemu", "libvirt", "remote",
                         "protocol", "view", "device", "fsm", "telemetry", "json")
                 // The window attaches to QEMUs (File -> Attach to QEMU...) and connects to hosts (File ->
                 // Connect to host...) as it opens sessions; graph, charts and log still read only the view.
-                .whereLayer("ui").mayOnlyAccessLayers("host", "conform", "session", "qemu", "remote", "protocol",
+                .whereLayer("ui").mayOnlyAccessLayers("host", "conform", "session", "qemu", "libvirt", "remote", "protocol",
                         "view",
                         "device", "fsm", "telemetry")
                 // The agent, a front end on the far side, runs what the CLI runs there (attach too: QEMUs
@@ -73,11 +74,15 @@ final class HouseRules {
                 // A host lists and opens its devices, runs the conformance checks and attaches to QEMUs
                 // there: here through the session and qemu, over ssh through remote (SshHost maps a
                 // session's options to the far side's and reads an attach's values from what crossed).
-                .whereLayer("host").mayOnlyAccessLayers("conform", "session", "qemu", "remote", "view", "device")
+                // A host's libvirt domains are followed through libvirt (qemu+ssh:// is libvirt's own transport).
+                .whereLayer("host").mayOnlyAccessLayers("conform", "session", "qemu", "libvirt", "remote", "view",
+                        "device")
                 .whereLayer("conform").mayOnlyAccessLayers("device", "fsm", "json")
                 .whereLayer("session").mayOnlyAccessLayers("view", "device", "fsm", "telemetry")
                 // QMP, and an attach's values over --host (AttachCodec), are JSON.
                 .whereLayer("qemu").mayOnlyAccessLayers("view", "device", "fsm", "telemetry", "json")
+                // libvirt is a second source of QEMU's events and figures (a QemuLink), bound through JNA.
+                .whereLayer("libvirt").mayOnlyAccessLayers("qemu", "device", "json")
                 // The near side of --host: views of the far side's devices, over the protocol.
                 .whereLayer("remote").mayOnlyAccessLayers("protocol", "view", "device", "fsm", "telemetry", "json")
                 // The agent's JSON lines carry views' values; stream files cross as frames of device's

@@ -203,7 +203,7 @@ public final class QemuController {
             AttachedQemu q = c.qemu();
             String detail = (c.isArmed() ? DeviceListView.ARMED + ": migscope may migrate, cancel, set downtime-limit\n"
                     : "") + "QEMU " + q.version() + ", " + q.role().name().toLowerCase(Locale.ROOT)
-                    + q.process().map(o -> ", pid " + o.pid()).orElse("") + "\n" + q.socket()
+                    + q.process().map(o -> ", pid " + o.pid()).orElse("") + "\n" + q.where()
                     + (q.ended() != null ? "\n" + q.ended() : "");
             DeviceListView.Attached n = new DeviceListView.Attached("QEMU " + q.name(), detail,
                     List.<DeviceView>copyOf(q.devices()));
@@ -230,7 +230,7 @@ public final class QemuController {
         selected.qemuProperty().set(c);
         selected.changed();
         showReport(List.of(c.qemu()));
-        log.note("showing QEMU " + c.qemu().name() + " (" + c.qemu().socket() + "): its report so far"
+        log.note("showing QEMU " + c.qemu().name() + " (" + c.qemu().where() + "): its report so far"
                 + (c.isArmed() ? "; armed" : "; not armed: Ctrl+A arms it"));
         return true;
     }
