@@ -180,7 +180,7 @@ complete_line() {
     printf "%s\n" "${COMPREPLY[@]}"' _ "$1"
 }
 check "completion: migscope s<TAB> offers the commands starting with s" \
-  test "$(cd / && complete_line 'migscope s' | sort | paste -sd' ')" = "save screenshot set show state"
+  test "$(cd / && complete_line 'migscope s' | sort | paste -sd' ')" = "save screenshot set show state stream"
 # After the ':' bash completes only the rest of the word: the ids without their "sim:".
 ids=$(cd / && complete_line 'migscope --sim show sim:' | sort | paste -sd' ')
 check "completion: migscope --sim show sim:<TAB> offers the simulated ids ($ids)" \

@@ -47,6 +47,7 @@ final class HouseRules {
                 .layer("session").definedBy(root + ".session..")
                 .optionalLayer("qemu").definedBy(root + ".qemu..")
                 .optionalLayer("libvirt").definedBy(root + ".libvirt..")
+                .optionalLayer("stream").definedBy(root + ".stream..")
                 .layer("remote").definedBy(root + ".remote..")
                 .layer("protocol").definedBy(root + ".protocol..")
                 .layer("view").definedBy(root + ".view..")
@@ -61,11 +62,11 @@ final class HouseRules {
                 // A command runs against a host; the choice of host (this one, or --host) is the CLI's. It
                 // reads this migscope's version, which the agent's hello carries, from protocol.
                 .whereLayer("cli").mayOnlyAccessLayers("agent", "host", "conform", "session", "qemu", "libvirt", "remote",
-                        "protocol", "view", "device", "fsm", "telemetry", "json")
+                        "protocol", "stream", "view", "device", "fsm", "telemetry", "json")
                 // The window attaches to QEMUs (File -> Attach to QEMU...) and connects to hosts (File ->
                 // Connect to host...) as it opens sessions; graph, charts and log still read only the view.
                 .whereLayer("ui").mayOnlyAccessLayers("host", "conform", "session", "qemu", "libvirt", "remote", "protocol",
-                        "view",
+                        "stream", "view",
                         "device", "fsm", "telemetry")
                 // The agent, a front end on the far side, runs what the CLI runs there (attach too: QEMUs
                 // there) and speaks the protocol; nothing of the near side.
@@ -83,6 +84,9 @@ final class HouseRules {
                 .whereLayer("qemu").mayOnlyAccessLayers("view", "device", "fsm", "telemetry", "json")
                 // libvirt is a second source of QEMU's events and figures (a QemuLink), bound through JNA.
                 .whereLayer("libvirt").mayOnlyAccessLayers("qemu", "device", "json")
+                // QEMU's migration stream: read from a file, decoded from a tap; extract writes device's
+                // MigrationFile; bytes shown through telemetry's formats.
+                .whereLayer("stream").mayOnlyAccessLayers("device", "fsm", "telemetry", "json")
                 // The near side of --host: views of the far side's devices, over the protocol.
                 .whereLayer("remote").mayOnlyAccessLayers("protocol", "view", "device", "fsm", "telemetry", "json")
                 // The agent's JSON lines carry views' values; stream files cross as frames of device's

@@ -42,7 +42,7 @@ class CliDocsTest {
 
     @Test
     void commandsCompleteByTheirFirstLetters() throws Exception {
-        assertThat(complete("migscope s")).containsExactlyInAnyOrder("show", "state", "set", "save", "screenshot");
+        assertThat(complete("migscope s")).containsExactlyInAnyOrder("show", "state", "set", "save", "screenshot", "stream");
         assertThat(complete("migscope fsm t")).containsExactly("table");
     }
 
