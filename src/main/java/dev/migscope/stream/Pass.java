@@ -28,8 +28,4 @@ public record Pass(int number, Phase phase, long bytes, long count, long zeroPag
             };
         }
     }
-
-    Pass plus(long moreBytes, long moreCount, long moreZero) {
-        return new Pass(number, phase, bytes + moreBytes, count + moreCount, zeroPages + moreZero, offset);
-    }
 }

@@ -34,14 +34,17 @@ public final class RamData {
     private final List<Block> blocks = new ArrayList<>();
     private final Map<String, Integer> blockIndex = new HashMap<>();
     private final List<Pass> passes = new ArrayList<>();
-    private Pass stopCopy;
+    private Counter current;
+    private Counter stopCopy;
     private long memSize;
     private long multifdFlushes;
     private long xbzrlePages;
     private long passesDropped;
     private String mappedRam = "";
     // Where the last page was, to see a pass begin again from the start of RAM.
-    private String currentBlock;
+    private int currentIndex = -1;
+    /** The last block named in a page header, as bytes: QEMU names it again on most pages. */
+    private byte[] lastName = new byte[0];
     private int lastBlock = -1;
     private long lastAddr = -1;
 
@@ -62,14 +65,18 @@ public final class RamData {
         return pageSize;
     }
 
-    /** Precopy passes, in order. */
+    /** Precopy passes, in order (the last one as counted so far). */
     public List<Pass> passes() {
-        return List.copyOf(passes);
+        List<Pass> all = new ArrayList<>(passes);
+        if (current != null) {
+            all.add(current.pass());
+        }
+        return List.copyOf(all);
     }
 
     /** The END section's pages, if the stream got that far. */
     public Optional<Pass> stopCopy() {
-        return Optional.ofNullable(stopCopy);
+        return Optional.ofNullable(stopCopy).map(Counter::pass);
     }
 
     public long multifdFlushes() {
@@ -111,14 +118,12 @@ public final class RamData {
                     throw in.error("a RAM page header with flags 0x" + Integer.toHexString(flags)
                             + " (more than one of ZERO, PAGE, XBZRLE)");
                 }
-                String block = (flags & FLAG_CONTINUE) != 0 ? currentBlock : in.string();
-                Integer index = block == null ? null : blockIndex.get(block);
-                if (index == null) {
-                    throw in.error(block == null ? "a RAM page continues a block, but no block was named before it"
-                            : "a RAM page for block '" + Visible.of(block)
-                                    + "', which the setup did not announce");
+                int index = (flags & FLAG_CONTINUE) != 0 ? currentIndex : blockNamed(in);
+                if (index < 0) {
+                    throw in.error("a RAM page continues a block, but no block was named before it");
                 }
-                currentBlock = block;
+                currentIndex = index;
+                String block = blocks.get(index).name();
                 if (addr >= blocks.get(index).length()) {
                     throw in.error("a RAM page at 0x" + Long.toHexString(addr) + " beyond block '"
                             + Visible.of(block) + "' (" + blocks.get(index).length() + " bytes)");
@@ -170,11 +175,28 @@ public final class RamData {
             if (eos) {
                 if (type == SectionType.END && stopCopy == null) {
                     // A stop-copy with nothing dirty left is still the stop-copy.
-                    stopCopy = new Pass(1, Pass.Phase.STOP_COPY, 0, 0, 0, sectionOffset);
+                    stopCopy = new Counter(1, Pass.Phase.STOP_COPY, sectionOffset);
                 }
                 return new long[] {pages, zero, bytes};
             }
         }
+    }
+
+    /** The block a page header names (u8 length, idstr), without a String when it is the last one named. */
+    private int blockNamed(StreamInput in) throws StreamException {
+        int len = in.u8();
+        if (len == lastName.length && currentIndex >= 0 && in.nextEquals(lastName)) {
+            in.skip(len);
+            return currentIndex;
+        }
+        byte[] name = in.bytes(len);
+        String block = new String(name, java.nio.charset.StandardCharsets.ISO_8859_1);
+        Integer index = blockIndex.get(block);
+        if (index == null) {
+            throw in.error("a RAM page for block '" + Visible.of(block) + "', which the setup did not announce");
+        }
+        lastName = name;
+        return index;
     }
 
     private void readBlocks(StreamInput in, long total) throws StreamException {
@@ -222,26 +244,55 @@ public final class RamData {
     }
 
     private void page(SectionType type, long sectionOffset, int block, long addr, long pageBytes, boolean zero) {
-        long bytes = zero ? 0 : pageBytes;
-        long count = zero ? 0 : 1;
-        long zeros = zero ? 1 : 0;
         if (type == SectionType.END) {
-            stopCopy = stopCopy == null ? new Pass(1, Pass.Phase.STOP_COPY, bytes, count, zeros, sectionOffset)
-                    : stopCopy.plus(bytes, count, zeros);
+            if (stopCopy == null) {
+                stopCopy = new Counter(1, Pass.Phase.STOP_COPY, sectionOffset);
+            }
+            stopCopy.add(zero, pageBytes);
             return;
         }
-        boolean again = passes.isEmpty() || block < lastBlock || (block == lastBlock && addr <= lastAddr);
+        boolean again = current == null || block < lastBlock || (block == lastBlock && addr <= lastAddr);
         lastBlock = block;
         lastAddr = addr;
         if (again) {
-            if (passes.size() >= StreamLimits.PASSES) {
-                passesDropped++;
-                return;
+            if (current != null) {
+                if (passes.size() < StreamLimits.PASSES) {
+                    passes.add(current.pass());
+                } else {
+                    passesDropped++;
+                }
             }
-            passes.add(new Pass(passes.size() + 1, Pass.Phase.PRECOPY, bytes, count, zeros, sectionOffset));
-        } else {
-            int last = passes.size() - 1;
-            passes.set(last, passes.get(last).plus(bytes, count, zeros));
+            current = new Counter(passes.size() + 1, Pass.Phase.PRECOPY, sectionOffset);
+        }
+        current.add(zero, pageBytes);
+    }
+
+    /** One pass being counted: a page is a field update, not an object (a 1 TiB VM is 2^28 pages). */
+    private static final class Counter {
+        final int number;
+        final Pass.Phase phase;
+        final long offset;
+        long bytes;
+        long count;
+        long zero;
+
+        Counter(int number, Pass.Phase phase, long offset) {
+            this.number = number;
+            this.phase = phase;
+            this.offset = offset;
+        }
+
+        void add(boolean zeroPage, long pageBytes) {
+            if (zeroPage) {
+                zero++;
+            } else {
+                count++;
+                bytes += pageBytes;
+            }
+        }
+
+        Pass pass() {
+            return new Pass(number, phase, bytes, count, zero, offset);
         }
     }
 }

@@ -24,6 +24,10 @@ public final class Vmdesc {
     private static final ObjectMapper MAPPER = Json.mapper(StreamReadConstraints.builder()
             .maxDocumentLength(StreamLimits.MAX_VMDESC).maxNestingDepth(64).maxStringLength(1 << 16).build());
     private static final int HEX_SHOWN = 32;
+    /** The integer types of analyze-migration.py's vmsd_field_readers (" le": little-endian). */
+    private static final java.util.Set<String> INTEGERS = java.util.Set.of("bool", "int8", "int16", "int32", "int64",
+            "uint8", "uint16", "uint32", "uint64", "int32 equal", "int64 equal", "uint8 equal", "uint16 equal",
+            "uint32 equal", "int32 le");
 
     private final JsonNode root;
     private final Map<String, JsonNode> devices = new HashMap<>();
@@ -138,7 +142,7 @@ public final class Vmdesc {
         if (size < 0 || size > StreamLimits.MAX_OPAQUE_SECTION) {
             throw in.error("the vmdesc gives field " + Visible.of(field.path("name").asText()) + " size " + size);
         }
-        boolean integer = type.matches("u?int(8|16|32|64)( equal| le)?|bool") && size <= 8 && size > 0;
+        boolean integer = INTEGERS.contains(type) && size <= 8 && size > 0;
         if (integer) {
             byte[] b = in.bytes((int) size);
             long v = 0;
