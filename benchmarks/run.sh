@@ -2,8 +2,9 @@
 # The benchmarks of docs/BENCHMARKS.md, each figure a ratio against its baseline run beside it in
 # the same invocation, interleaved (baseline, ours, baseline, ours, ...), reported as the median
 # ratio with its min-max over the rounds.
-#   benchmarks/run.sh [bitmap] [datapath] [jnacall] [memory] [firstframe] [charts] [control] [attach] [eventscreen] [remote]
-#   (none: all; attach needs qemu-system-x86_64 10 on PATH, remote /usr/sbin/sshd: openssh-server)
+#   benchmarks/run.sh [bitmap] [datapath] [jnacall] [memory] [firstframe] [charts] [control] [attach] [eventscreen] [remote] [stream]
+#   (none: all; attach and stream need qemu-system-x86_64 10 on PATH, remote /usr/sbin/sshd: openssh-server;
+#   stream also python3 and QEMU's analyzer, fetched by benchmarks/qemu-analyzer.sh)
 # Env: ROUNDS (default 5; control: CONTROL_ROUNDS, default 3), DATA_MIB (default 512), QEMU_MIB (attach, default 256),
 #      QEMU_GUEST (attach: "dirty" boots the rig's kernel with a guest that dirties memory; default: an idle SeaBIOS VM),
 #      REMOTE_N (remote: SETs per round, default 200), REMOTE_SECONDS (remote: telemetry per round, default 20),
@@ -24,8 +25,8 @@ needs_package=0
 for n in "${names[@]}"; do
   case "$n" in
     bitmap|datapath|jnacall|memory|charts|attach|eventscreen|remote) ;;
-    control|firstframe) needs_package=1 ;;
-    *) echo "run.sh: unknown benchmark '$n' (bitmap, datapath, jnacall, memory, firstframe, charts, control, attach, eventscreen, remote)" >&2; exit 2 ;;
+    control|firstframe|stream) needs_package=1 ;;
+    *) echo "run.sh: unknown benchmark '$n' (bitmap, datapath, jnacall, memory, firstframe, charts, control, attach, eventscreen, remote, stream)" >&2; exit 2 ;;
   esac
 done
 
@@ -124,6 +125,41 @@ bench_datapath() {
     read -r cmed jmed rmed rmin rmax n < <(stats < "$out/datapath-$f.txt")
     row "data path, $what, $buf (B/s) | $jmed | $base $cmed | $rmed [$rmin-$rmax], $n | >= 0.9x dd | $(met "$rmed" 0.9 '>=')"
   done
+}
+
+# Seconds of wall time of one run of a command (its output discarded).
+wall() { python3 -c 'import subprocess, sys, time
+t = time.monotonic(); r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+sys.exit("failed: %s" % sys.argv[1:]) if r.returncode else print("%.6f" % (time.monotonic() - t))' "$@"; }
+
+bench_stream() {
+  local file analyzer size
+  file=$(benchmarks/ram-stream.sh)
+  analyzer=$(benchmarks/qemu-analyzer.sh)
+  size=$(stat -c %s "$file")
+  cat "$file" > /dev/null   # in the page cache
+  : > "$out/stream-whole.txt"; : > "$out/stream-warm.txt"; : > "$out/stream-cold.txt"; : > "$out/stream-analyzer.txt"
+  for ((r = 1; r <= rounds; r++)); do
+    local c m a rates
+    c=$(wall sh -c "cat '$file' > /dev/null")
+    m=$(wall ./migscope stream "$file")
+    a=$(wall python3 "$analyzer" -f "$file")
+    rates=$("${java[@]}" dev.migscope.stream.StreamReadBench "$file" 4)
+    echo "$r $(awk -v s="$size" -v t="$c" 'BEGIN { printf "%.0f", s / t }') $(awk -v s="$size" -v t="$m" 'BEGIN { printf "%.0f", s / t }')" >> "$out/stream-whole.txt"
+    echo "$r $(awk -v s="$size" -v t="$c" 'BEGIN { printf "%.0f", s / t }') $(warm_rate <<< "$rates")" >> "$out/stream-warm.txt"
+    echo "$r $(awk -v s="$size" -v t="$c" 'BEGIN { printf "%.0f", s / t }') $(cold_rate <<< "$rates")" >> "$out/stream-cold.txt"
+    echo "$r $a $m" >> "$out/stream-analyzer.txt"
+    echo "stream round $r: cat $c s, ./migscope stream $m s, analyze-migration.py $a s, in one JVM (B/s): $(drain_rate <<< "$rates" | tr '\n' ' ')"
+  done
+  local cmed jmed rmed rmin rmax n
+  read -r cmed jmed rmed rmin rmax n < <(stats < "$out/stream-whole.txt")
+  row "stream, $((size >> 20)) MiB RAM stream in the page cache, \`./migscope stream\` whole process (B/s) | $jmed | cat $cmed | $rmed [$rmin-$rmax], $n | >= 0.5x cat | $(met "$rmed" 0.5 '>=')"
+  read -r cmed jmed rmed rmin rmax n < <(stats < "$out/stream-warm.txt")
+  row "stream, the same, the reader warm in one JVM (B/s) | $jmed | cat $cmed | $rmed [$rmin-$rmax], $n | >= 0.5x cat | $(met "$rmed" 0.5 '>=')"
+  read -r cmed jmed rmed rmin rmax n < <(stats < "$out/stream-cold.txt")
+  row "stream, the same, the reader's first pass in a new JVM (B/s) | $jmed | cat $cmed | $rmed [$rmin-$rmax], $n | (>= 0.5x cat) | $(met "$rmed" 0.5 '>=')"
+  read -r cmed jmed rmed rmin rmax n < <(stats --invert < "$out/stream-analyzer.txt")
+  row "stream against QEMU's analyze-migration.py, whole processes (s) | $jmed | analyzer $cmed | $rmed [$rmin-$rmax] faster, $n | >= 10x | $(met "$rmed" 10 '>=')"
 }
 
 bench_control() {

@@ -1,30 +1,26 @@
 package dev.migscope.stream;
 
 import java.io.IOException;
-import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
- * QEMU's migration stream as a big-endian byte source with a position: a file, read through a
- * window mapped from the page cache (RAM pages are skipped, never copied), or a tapped connection
- * (read into a buffer; what it skips it must read).
+ * QEMU's migration stream as a big-endian byte source with a position, read through a 1 MiB
+ * buffer: a file or a tapped connection. A file skips a long run (mapped-ram's page region) by
+ * seeking; shorter ones are read through, which is faster than mapping the file and faulting its
+ * pages in (measured: docs/BENCHMARKS.md).
  * Every read names what it was reading when the stream ends early, so a cut stream is one line
  * with the offset, never an exception from deep inside.
  */
 public final class StreamInput {
 
     private static final int BUFFER = 1 << 20;
-    /** The mapped window over a file; the previous one is unmapped when the next is mapped. */
-    private static final long WINDOW = 64L << 20;
 
     private final ReadableByteChannel channel;
     private final FileChannel file;
-    /** A file's size, fixed when reading starts (a stream file is not read while it grows). */
-    private final long fileSize;
-    private ByteBuffer buf;
+    private final ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER);
     /** Stream offset of buf's index 0. */
     private long bufStart;
     /** What the decoder is reading, for the message when the stream ends or lies. */
@@ -35,12 +31,10 @@ public final class StreamInput {
      *                offset {@code start} of the stream (a libvirt save image's header comes before)
      * @param start   the offset of the channel's position, as reported in messages
      */
-    public StreamInput(ReadableByteChannel channel, long start) throws java.io.IOException {
+    public StreamInput(ReadableByteChannel channel, long start) {
         this.channel = channel;
         this.file = channel instanceof FileChannel f ? f : null;
-        this.fileSize = file == null ? -1 : file.size();
         this.bufStart = start;
-        this.buf = file == null ? ByteBuffer.allocateDirect(BUFFER) : ByteBuffer.allocate(0);
         buf.limit(0);
     }
 
@@ -70,9 +64,6 @@ public final class StreamInput {
         if (buf.remaining() >= n) {
             return true;
         }
-        if (file != null) {
-            return map(n);
-        }
         bufStart += buf.position();
         buf.compact();
         try {
@@ -87,32 +78,6 @@ public final class StreamInput {
         }
         buf.flip();
         return buf.remaining() >= n;
-    }
-
-    /** Maps the window that starts at the current offset; false when fewer than n bytes are left in the file. */
-    private boolean map(int n) throws StreamException {
-        long at = offset();
-        long length = Math.min(WINDOW, fileSize - at);
-        if (length < n) {
-            // Keep what is left readable, so the caller reports the right shortfall.
-            if (length > 0 && buf.remaining() != length) {
-                remap(at, length);
-            }
-            return false;
-        }
-        remap(at, length);
-        return true;
-    }
-
-    private void remap(long at, long length) throws StreamException {
-        ByteBuffer old = buf;
-        try {
-            buf = file.map(FileChannel.MapMode.READ_ONLY, at, length);
-        } catch (java.io.IOException e) {
-            throw error("reading " + context + " failed: " + e.getMessage());
-        }
-        bufStart = at;
-        Unmapper.unmap(old);
     }
 
     private void need(int n) throws StreamException {
@@ -192,17 +157,25 @@ public final class StreamInput {
             return;
         }
         long target = offset() + n;
-        if (file != null) {
-            if (target > fileSize) {
-                bufStart = fileSize;
-                buf = ByteBuffer.allocate(0);
-                throw new StreamException(fileSize, "the stream ends in " + context + " (" + (target - fileSize)
-                        + " of " + n + " bytes missing)");
+        if (file != null && n - buf.remaining() >= BUFFER) {
+            try {
+                // The file position is just past what the buffer holds.
+                long fileBase = bufStart + buf.limit() - file.position();
+                long size = file.size();
+                if (target - fileBase > size) {
+                    long end = fileBase + size;
+                    file.position(size);
+                    bufStart = end;
+                    buf.limit(0);
+                    throw new StreamException(end, "the stream ends in " + context + " (" + (target - end)
+                            + " of " + n + " bytes missing)");
+                }
+                file.position(target - fileBase);
+            } catch (IOException e) {
+                throw error("reading " + context + " failed: " + e.getMessage());
             }
-            // The next read maps the window there.
             bufStart = target;
-            Unmapper.unmap(buf);
-            buf = ByteBuffer.allocate(0);
+            buf.limit(0);
             return;
         }
         long left = n;
@@ -269,43 +242,5 @@ public final class StreamInput {
     @FunctionalInterface
     interface ByteSink {
         void accept(ByteBuffer chunk) throws StreamException;
-    }
-
-    /**
-     * Unmaps a window at once instead of when the collector gets to it, so reading a 100 GiB file
-     * keeps one window mapped, not a hundred: sun.misc.Unsafe.invokeCleaner (jdk.unsupported,
-     * which the packaged runtime includes). Where it is missing, the collector unmaps them.
-     */
-    private static final class Unmapper {
-        private static final Object UNSAFE;
-        private static final Method INVOKE_CLEANER;
-
-        static {
-            Object unsafe = null;
-            Method clean = null;
-            try {
-                Class<?> c = Class.forName("sun.misc.Unsafe");
-                java.lang.reflect.Field f = c.getDeclaredField("theUnsafe");
-                f.setAccessible(true);
-                unsafe = f.get(null);
-                clean = c.getMethod("invokeCleaner", ByteBuffer.class);
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                unsafe = null;
-                clean = null;
-            }
-            UNSAFE = unsafe;
-            INVOKE_CLEANER = clean;
-        }
-
-        static void unmap(ByteBuffer b) {
-            if (INVOKE_CLEANER == null || !(b instanceof java.nio.MappedByteBuffer)) {
-                return;
-            }
-            try {
-                INVOKE_CLEANER.invoke(UNSAFE, b);
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                // left to the collector
-            }
-        }
     }
 }
