@@ -61,18 +61,21 @@ final class WindowCommand implements Callable<Integer> {
         if (device != null && root.registry().backendFor(device).isEmpty()) {
             throw new CliFailure(ExitCode.NO_DEVICE, device + ": no such device; `migscope list --sim` shows them");
         }
-        for (Path f : streams) {
-            if (!Files.isReadable(f) || Files.isDirectory(f)) {
-                throw new CliFailure(ExitCode.FILE, "cannot read " + Visible.of(f.toString()) + ": "
-                        + (Files.isDirectory(f) ? "a directory" : Files.exists(f) ? "permission denied" : "no such file"));
-            }
-        }
+        streams.forEach(WindowCommand::requireStreamFile);
         Optional<String> noDisplay = noDisplay(System.getenv(), System.getProperty("glass.platform"));
         if (noDisplay.isPresent()) {
             throw new CliFailure(ExitCode.FAILED, noDisplay.get());
         }
         InspectorApp.launch(device, attach, root.hosts.stream().map(SshTarget::display).toList(), streams, t);
         return ExitCode.OK;
+    }
+
+    /** A stream file the window is to read: one line and exit code 4 when it cannot be read. */
+    static void requireStreamFile(Path f) {
+        if (!Files.isReadable(f) || Files.isDirectory(f)) {
+            throw new CliFailure(ExitCode.FILE, "cannot read " + Visible.of(f.toString()) + ": "
+                    + (Files.isDirectory(f) ? "a directory" : Files.exists(f) ? "permission denied" : "no such file"));
+        }
     }
 
     /**
