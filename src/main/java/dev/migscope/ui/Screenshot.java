@@ -87,7 +87,11 @@ public final class Screenshot {
                     .filter(d -> d.kind() == DeviceKind.SIM).findFirst().or(() -> devices.stream().findFirst())
                     .map(DeviceInfo::id));
             if (stream != null) {
-                onFx(() -> w.streamFiles().open(stream)).join();
+                onFx(() -> {
+                    // A still picture: the stream's tab is shown at once, not caught sliding in.
+                    w.scene().lookup("#tabs").setStyle("-fx-open-tab-animation: NONE;");
+                    return w.streamFiles().open(stream);
+                }).join();
                 // The timeline draws in the layout of the pulses that follow.
                 sleep(STREAM_SETTLE_MILLIS);
             } else if (id.isPresent()) {

@@ -61,6 +61,8 @@ public final class PassChart {
             a.setAutoRangeIncludesZero(true);
             a.setAutoRangeMinimumSize(1.0);
             a.setNumberFormatOverride(NumberFormat.getIntegerInstance());
+            // Room above the highest point for the stop-copy band's label.
+            a.setUpperMargin(0.15);
         }
         passAxis.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         passAxis.setAutoRange(false);
@@ -139,7 +141,8 @@ public final class PassChart {
                     new Color(c.getRed(), c.getGreen(), c.getBlue(), 48));
             band.setLabel("stop-copy");
             band.setLabelFont(new Font(Font.SANS_SERIF, Font.BOLD, 10));
-            band.setLabelPaint(c);
+            band.setLabelPaint(ChartPalette.awt(theme, "chart-text"));
+            band.setLabelBackgroundColor(new Color(0, 0, 0, 0));
             band.setLabelAnchor(RectangleAnchor.TOP);
             band.setLabelTextAnchor(TextAnchor.TOP_CENTER);
             plot.addDomainMarker(band, Layer.BACKGROUND);

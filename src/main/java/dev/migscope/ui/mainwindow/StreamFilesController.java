@@ -255,10 +255,10 @@ public final class StreamFilesController {
             tab.setId("tab-stream");
             tab.setOnClosed(e -> tab = null);
         }
+        tab.setText("Stream " + Visible.of(String.valueOf(file.getFileName())));
         if (!tabs.getTabs().contains(tab)) {
             tabs.getTabs().add(tab);
         }
-        tab.setText("Stream " + Visible.of(String.valueOf(file.getFileName())));
         tabs.getSelectionModel().select(tab);
     }
 
