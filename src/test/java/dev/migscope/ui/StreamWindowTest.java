@@ -179,6 +179,14 @@ class StreamWindowTest {
         assertThat(v.source().origin()).contains("mtty.mig", "section 37 " + VFIO);
         assertThat(logText()).contains("extracted " + VFIO + " to " + out + ": 136 bytes (1 precopy pass, "
                 + "stop-copy 96)");
+
+        // A place that cannot be written is one line, and leaves nothing behind.
+        Path nowhere = dir.resolve("no-such-dir").resolve("x.migscope");
+        assertThat(onFx(() -> window.streamFiles().extract(file, VFIO, nowhere)).get(WAIT_S, TimeUnit.SECONDS))
+                .isNull();
+        assertThat(logText()).contains("extract " + VFIO + " failed: no such file or directory: ",
+                "; nothing was written");
+        assertThat(dir.resolve("no-such-dir")).doesNotExist();
     }
 
     @Test

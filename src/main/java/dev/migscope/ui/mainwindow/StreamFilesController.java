@@ -172,16 +172,15 @@ public final class StreamFilesController {
         return tasks.supply(() -> {
             try {
                 return StreamExtract.extract(stream, read, d.get(), out, "");
-            } catch (IOException e) {
-                throw new CompletionException(e);
-            } catch (StreamExtract.RefusedException e) {
+            } catch (IOException | StreamExtract.RefusedException e) {
                 throw new CompletionException(e);
             }
         }).handle((x, err) -> {
             if (err != null) {
                 Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-                log.problem("extract " + Visible.of(device) + " refused: " + Visible.of(cause instanceof IOException io
-                        ? MigrationFile.fileError(io, out, "write", device).message() : String.valueOf(cause.getMessage())));
+                log.problem("extract " + Visible.of(device) + (cause instanceof IOException io ? " failed: "
+                        + Visible.of(MigrationFile.fileError(io, out, "write", device).message())
+                        : " refused: " + Visible.of(String.valueOf(cause.getMessage()))) + "; nothing was written");
                 return null;
             }
             log.note("extracted " + Visible.of(device) + " to " + Visible.of(out.toString()) + ": "
