@@ -1,8 +1,10 @@
 package dev.migscope.cli;
 
+import dev.migscope.device.Visible;
 import dev.migscope.remote.SshTarget;
 import dev.migscope.ui.InspectorApp;
 import dev.migscope.ui.common.Theme;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code migscope window [--device ID] [--attach SOCKET...] [--host HOST]... [--theme light|dark]}:
+ * {@code migscope window [--device ID] [--attach SOCKET...] [--host HOST]... [--stream FILE]... [--theme light|dark]}:
  * the window {@code migscope} with no command opens, with a device opened at once (also one no
  * listing shows, such as the broken simulated drivers), QEMUs followed at once, other hosts
  * connected at once (the inherited {@code --host}, given once per host), and a theme chosen. The id is checked here, so a typo is one line on stderr
@@ -22,7 +24,8 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "window", description = "Open the inspector window (what migscope with no command does), "
         + "with a device opened at once, QEMUs followed at once, other hosts connected at once (--host HOST, once "
-        + "per host, as File > Connect to host... does; docs/REMOTE.md), and a theme chosen. It lists the simulated "
+        + "per host, as File > Connect to host... does; docs/REMOTE.md), QEMU migration streams read at once "
+        + "(--stream FILE), and a theme chosen. It lists the simulated "
         + "devices too, and returns when the window closes.")
 @UsesTheWindow
 final class WindowCommand implements Callable<Integer> {
@@ -39,6 +42,11 @@ final class WindowCommand implements Callable<Integer> {
             + "VFIO devices below it; read-only, the VM is never changed (docs/QEMU.md).")
     List<Path> attach = new ArrayList<>();
 
+    @Option(names = "--stream", paramLabel = "FILE", description = "Read this QEMU migration stream at once, as "
+            + "File > Open migration stream... does: a node of the device list with its VFIO devices, the section "
+            + "list and the timeline of bytes per pass; give it once per file.")
+    List<Path> streams = new ArrayList<>();
+
     @Option(names = "--theme", paramLabel = "light|dark",
             description = "Colour theme (default: the one the window last used, else light).")
     String theme;
@@ -53,12 +61,21 @@ final class WindowCommand implements Callable<Integer> {
         if (device != null && root.registry().backendFor(device).isEmpty()) {
             throw new CliFailure(ExitCode.NO_DEVICE, device + ": no such device; `migscope list --sim` shows them");
         }
+        streams.forEach(WindowCommand::requireStreamFile);
         Optional<String> noDisplay = noDisplay(System.getenv(), System.getProperty("glass.platform"));
         if (noDisplay.isPresent()) {
             throw new CliFailure(ExitCode.FAILED, noDisplay.get());
         }
-        InspectorApp.launch(device, attach, root.hosts.stream().map(SshTarget::display).toList(), t);
+        InspectorApp.launch(device, attach, root.hosts.stream().map(SshTarget::display).toList(), streams, t);
         return ExitCode.OK;
+    }
+
+    /** A stream file the window is to read: one line and exit code 4 when it cannot be read. */
+    static void requireStreamFile(Path f) {
+        if (!Files.isReadable(f) || Files.isDirectory(f)) {
+            throw new CliFailure(ExitCode.FILE, "cannot read " + Visible.of(f.toString()) + ": "
+                    + (Files.isDirectory(f) ? "a directory" : Files.exists(f) ? "permission denied" : "no such file"));
+        }
     }
 
     /**

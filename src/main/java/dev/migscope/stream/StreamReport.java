@@ -72,23 +72,25 @@ public final class StreamReport {
                 n(s.sections().size() + s.sectionsDropped()), "offset", "type", "id", "name", "inst", "ver", "size",
                 "carried"));
         for (Section x : s.sections()) {
-            String carried;
-            if (x.type() == SectionType.COMMAND) {
-                carried = "";
-            } else if (x.isRam()) {
-                carried = x.pages() + x.zeroPages() == 0 ? "" : n(x.pages()) + " pages, " + n(x.zeroPages()) + " zero";
-            } else if (x.isVfio()) {
-                carried = String.join(" ", x.records().stream().map(VfioRecord::text).toList());
-            } else {
-                carried = x.how().equals("footer") ? "(sized by its footer)" : "(walked by the vmdesc)";
-            }
             out.append(String.format(Locale.ROOT, "  %-10s %-7s %5d  %-28s %4s %4s %12s  %s%n", hex(x.offset()),
                     x.type(), x.id(), Visible.of(x.name()), x.type() == SectionType.COMMAND ? "" : x.instance(),
-                    x.type() == SectionType.COMMAND ? "" : x.version(), n(x.size()), carried).stripTrailing() + "\n");
+                    x.type() == SectionType.COMMAND ? "" : x.version(), n(x.size()), carried(x)).stripTrailing() + "\n");
         }
         if (s.sectionsDropped() > 0) {
             out.append("  ... ").append(n(s.sectionsDropped())).append(" more sections counted, not listed\n");
         }
+    }
+
+    /** What a section carried, as the section list says it (the window's list too). */
+    public static String carried(Section x) {
+        if (x.type() == SectionType.COMMAND) {
+            return "";
+        } else if (x.isRam()) {
+            return x.pages() + x.zeroPages() == 0 ? "" : n(x.pages()) + " pages, " + n(x.zeroPages()) + " zero";
+        } else if (x.isVfio()) {
+            return String.join(" ", x.records().stream().map(VfioRecord::text).toList());
+        }
+        return x.how().equals("footer") ? "(sized by its footer)" : "(walked by the vmdesc)";
     }
 
     private static void ram(StringBuilder out, RamData ram) {

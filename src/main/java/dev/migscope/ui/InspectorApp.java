@@ -13,12 +13,13 @@ import javafx.stage.Stage;
  * window, showing a device at once (the one shown last, else the first listed). Parameters:
  * {@code --theme=dark} (or light), {@code --device=ID} to open that device instead,
  * {@code --attach=SOCKET} (repeated) to follow QEMUs at once, {@code --host=HOST} (repeated) to
- * connect to other hosts at once.
+ * connect to other hosts at once, {@code --stream=FILE} (repeated) to read QEMU migration streams at once.
  */
 public final class InspectorApp extends Application {
 
     private static final String ATTACH = "--attach=";
     private static final String HOST = "--host=";
+    private static final String STREAM = "--stream=";
 
     private InspectorWindow window;
     private final UserFiles files = UserFiles.fromEnvironment(System.getenv());
@@ -30,17 +31,21 @@ public final class InspectorApp extends Application {
 
     /**
      * {@link #launch(String...)} with the device to open, the QMP sockets to attach to, the hosts to
-     * connect to and the theme given; null leaves device or theme as without them (the device shown
-     * last, else the first listed; the theme the window last used, else light).
+     * connect to, the stream files to read and the theme given; null leaves device or theme as
+     * without them (the device shown last, else the first listed; the theme the window last used,
+     * else light).
      */
     public static void launch(String deviceId, java.util.List<java.nio.file.Path> attach,
-            java.util.List<String> hosts, Theme theme) {
+            java.util.List<String> hosts, java.util.List<java.nio.file.Path> streams, Theme theme) {
         java.util.List<String> args = new java.util.ArrayList<>();
         for (java.nio.file.Path p : attach) {
             args.add(ATTACH + p);
         }
         for (String h : hosts) {
             args.add(HOST + h);
+        }
+        for (java.nio.file.Path p : streams) {
+            args.add(STREAM + p);
         }
         if (deviceId != null) {
             args.add("--device=" + deviceId);
@@ -59,11 +64,7 @@ public final class InspectorApp extends Application {
                 .or(() -> Theme.parse(settings.getProperty("theme")))
                 .orElse(Theme.LIGHT);
         window = show(stage, DeviceRegistry.load(true), theme, named.get("device"), files);
-        java.util.List<java.nio.file.Path> sockets = getParameters().getRaw().stream().filter(a -> a.startsWith(ATTACH))
-                .map(a -> java.nio.file.Path.of(a.substring(ATTACH.length()))).toList();
-        if (!sockets.isEmpty()) {
-            window.qemus().attach(sockets);
-        }
+        openAtStart(window, getParameters().getRaw());
         window.log().setSink(line -> {
             try {
                 files.appendToLog(line);
@@ -71,8 +72,18 @@ public final class InspectorApp extends Application {
                 // the on-screen log still has the line; losing the file copy must not disturb the window
             }
         });
-        getParameters().getRaw().stream().filter(a -> a.startsWith(HOST))
-                .forEach(a -> window.remotes().connect(a.substring(HOST.length())));
+    }
+
+    /** What the command line asks to open at start: the QEMUs to attach to, the hosts, the stream files. */
+    static void openAtStart(InspectorWindow w, java.util.List<String> raw) {
+        java.util.List<java.nio.file.Path> sockets = raw.stream().filter(a -> a.startsWith(ATTACH))
+                .map(a -> java.nio.file.Path.of(a.substring(ATTACH.length()))).toList();
+        if (!sockets.isEmpty()) {
+            w.qemus().attach(sockets);
+        }
+        raw.stream().filter(a -> a.startsWith(HOST)).forEach(a -> w.remotes().connect(a.substring(HOST.length())));
+        raw.stream().filter(a -> a.startsWith(STREAM))
+                .forEach(a -> w.streamFiles().open(java.nio.file.Path.of(a.substring(STREAM.length()))));
     }
 
     /**

@@ -27,6 +27,7 @@ import dev.migscope.ui.mainwindow.SelectedDevice;
 import dev.migscope.ui.mainwindow.SimulationController;
 import dev.migscope.ui.mainwindow.StatusBarController;
 import dev.migscope.ui.mainwindow.StreamController;
+import dev.migscope.ui.mainwindow.StreamFilesController;
 import dev.migscope.ui.teaching.TeachingView;
 import dev.migscope.view.DeviceEvent;
 import dev.migscope.view.DeviceView;
@@ -79,6 +80,7 @@ public final class InspectorWindow {
     private final SimulationController simulation;
     private final QemuController qemus;
     private final RemoteController remotes;
+    private final StreamFilesController streamFiles;
     /** Built when its tab is first shown (or asked for): the first frame shows only the Inspector. */
     private TeachingView teaching;
     private ConformanceView conformance;
@@ -136,6 +138,7 @@ public final class InspectorWindow {
         tabs.getTabs().addAll(inspect, teach, conform);
         tabs.setId("tabs");
         remotes = new RemoteController(devices, selected, log, options, ssh, hosts);
+        streamFiles = new StreamFilesController(devices, selected, log, tabs, theme);
 
         SplitPane main = new SplitPane(devices, tabs);
         main.setDividerPositions(0.2);
@@ -147,6 +150,7 @@ public final class InspectorWindow {
         // those out by id.
         Commands commands = new Commands();
         streams.publishTo(commands);
+        streamFiles.publishTo(commands);
         recording.publishTo(commands);
         exports.publishTo(commands);
         simulation.publishTo(commands);
@@ -255,6 +259,7 @@ public final class InspectorWindow {
         theme = t;
         t.apply(scene);
         charts.applyTheme(t);
+        streamFiles.applyTheme(t);
         actions.showTheme(t);
     }
 
@@ -297,6 +302,10 @@ public final class InspectorWindow {
 
     RemoteController remotes() {
         return remotes;
+    }
+
+    StreamFilesController streamFiles() {
+        return streamFiles;
     }
 
     DeviceListView devices() {
@@ -377,6 +386,7 @@ public final class InspectorWindow {
         deviceList.dispose();
         qemus.dispose();
         remotes.dispose();
+        streamFiles.dispose();
         tasks.shutdown();
     }
 }

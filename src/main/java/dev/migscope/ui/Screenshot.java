@@ -24,15 +24,19 @@ import javafx.scene.image.WritableImage;
 import javafx.stage.Stage;
 
 /**
- * {@code migscope screenshot FILE.png [--device ID] [--theme light|dark]}: renders the window at
- * 1280x800 to a PNG, without a display when none is present (Monocle's headless platform). The
- * device is opened and sampled for a moment so the graph, log and charts show a live session;
- * a simulated device is caught in the middle of a save so the charts have something to show.
+ * {@code migscope screenshot FILE.png [--device ID] [--stream FILE] [--theme light|dark]}: renders
+ * the window at 1280x800 to a PNG, without a display when none is present (Monocle's headless
+ * platform). The device is opened and sampled for a moment so the graph, log and charts show a
+ * live session; a simulated device is caught in the middle of a save so the charts have something
+ * to show. With a stream file, the window shows that stream instead: its node, its pane with the
+ * timeline and the sections.
  */
 public final class Screenshot {
 
     /** How long the session is sampled before the picture is taken. */
     private static final long SETTLE_MILLIS = 3000;
+    /** How long a stream's pane is given to lay out and draw its timeline. */
+    private static final long STREAM_SETTLE_MILLIS = 1000;
     /** The simulated link while the picture is taken: slow enough that PRE_COPY is still running. */
     private static final long SCREENSHOT_LINK = 24L << 20;
 
@@ -53,6 +57,15 @@ public final class Screenshot {
 
     /** {@link #render(Path, String, String)} with the devices of {@code registry}. */
     public static void render(Path file, String deviceId, String theme, DeviceRegistry registry) throws IOException {
+        render(file, deviceId, theme, registry, null);
+    }
+
+    /**
+     * {@link #render(Path, String, String, DeviceRegistry)} showing the QEMU migration stream
+     * {@code stream} (null: none) as File > Open migration stream... shows it.
+     */
+    public static void render(Path file, String deviceId, String theme, DeviceRegistry registry, Path stream)
+            throws IOException {
         Theme t = theme == null ? Theme.LIGHT : Theme.parse(theme).orElseThrow(() ->
                 new IllegalArgumentException("unknown theme '" + theme + "': use light or dark"));
         if (Platform.isFxApplicationThread()) {
@@ -73,7 +86,15 @@ public final class Screenshot {
             Optional<String> id = Optional.ofNullable(deviceId).or(() -> devices.stream()
                     .filter(d -> d.kind() == DeviceKind.SIM).findFirst().or(() -> devices.stream().findFirst())
                     .map(DeviceInfo::id));
-            if (id.isPresent()) {
+            if (stream != null) {
+                onFx(() -> {
+                    // A still picture: the stream's tab is shown at once, not caught sliding in.
+                    w.scene().lookup("#tabs").setStyle("-fx-open-tab-animation: NONE;");
+                    return w.streamFiles().open(stream);
+                }).join();
+                // The timeline draws in the layout of the pulses that follow.
+                sleep(STREAM_SETTLE_MILLIS);
+            } else if (id.isPresent()) {
                 MigrationSession s = onFx(() -> w.deviceList().show(id.get())).exceptionally(e -> null).join();
                 if (s != null) {
                     stage(w, s, pending);

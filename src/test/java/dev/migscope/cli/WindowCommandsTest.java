@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.remote.SshTarget;
@@ -45,6 +46,38 @@ class WindowCommandsTest {
         java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(in);
         assertThat(img.getWidth()).isEqualTo(1280);
         assertThat(img.getHeight()).isEqualTo(800);
+    }
+
+    @Test
+    void screenshotShowsAStreamsTimeline() throws Exception {
+        Path stream = dir.resolve("mtty.mig");
+        Files.write(stream, dev.migscope.testsupport.QemuStreamBuilder.mttyMigration(6).build());
+        Path png = dir.resolve("stream.png");
+        CliHarness.Run r = cli.run("screenshot", png.toString(), "--stream", stream.toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCode.OK);
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
+        assertThat(img.getWidth()).isEqualTo(1280);
+        assertThat(img.getHeight()).isEqualTo(800);
+    }
+
+    @Test
+    void windowAndScreenshotRefuseAStreamFileThatCannotBeRead() {
+        Path missing = dir.resolve("missing.mig");
+        for (String[] args : List.of(new String[] {"window", "--stream", missing.toString()},
+                new String[] {"screenshot", dir.resolve("x.png").toString(), "--stream", missing.toString()})) {
+            CliHarness.Run r = cli.run(args);
+            assertThat(r.code()).isEqualTo(ExitCode.FILE);
+            assertThat(r.errLines()).singleElement().asString().endsWith("cannot read " + missing + ": no such file");
+        }
+        assertThat(dir.resolve("x.png")).doesNotExist();
+    }
+
+    @Test
+    void windowTakesStreamMoreThanOnce() {
+        picocli.CommandLine cl = MigscopeCli.commandLine(DeviceRegistry::load, false);
+        cl.parseArgs("window", "--stream", "a.mig", "--stream", "b.mig");
+        WindowCommand w = cl.getSubcommands().get("window").getCommand();
+        assertThat(w.streams).containsExactly(Path.of("a.mig"), Path.of("b.mig"));
     }
 
     @Test

@@ -146,6 +146,29 @@ public final class QemuStreamBuilder {
         return out.toByteArray();
     }
 
+    /**
+     * A longer migration of a VM holding mtty, shaped as the rig's (DOMAIN.md): 8 MiB of RAM sent
+     * whole in the first pass and fewer dirty pages in each of {@code passes} precopy passes after
+     * it; the device's initial data (48 bytes) in its first precopy pass, nothing in the others, 48
+     * bytes in the stop-copy, then its 4 KiB config space. The window's stream screenshot shows it.
+     */
+    public static QemuStreamBuilder mttyMigration(int passes) {
+        String vfio = "0000:00:01.0/vfio";
+        long pages = 2048;
+        QemuStreamBuilder b = new QemuStreamBuilder().configuration("pc-q35-10.0").ramSetup(2, pages * 4096)
+                .vfioSetup(37, vfio);
+        b.ramPages(0x02, 2, java.util.stream.LongStream.range(0, pages).toArray());
+        b.vfioData(0x02, 37, new byte[48]);
+        long dirty = 400;
+        for (int i = 1; i < passes; i++) {
+            b.ramPages(0x02, 2, java.util.stream.LongStream.range(0, dirty).map(p -> p * 5 % pages).sorted().toArray());
+            b.vfioData(0x02, 37);
+            dirty = dirty * 3 / 5;
+        }
+        return b.switchoverStart().ramPages(0x03, 2, java.util.stream.LongStream.range(0, dirty).toArray())
+                .vfioData(0x03, 37, new byte[48]).vfioConfig(37, vfio, new byte[4096]).eof();
+    }
+
     /** A stream as QEMU 10 writes one of a VM holding mtty: RAM, then the device's sections. */
     public static QemuStreamBuilder withDevice(byte[] precopy, byte[] stopCopy, byte[] config) {
         String vfio = "0000:00:01.0/vfio";

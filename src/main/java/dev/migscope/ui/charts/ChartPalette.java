@@ -20,6 +20,16 @@ final class ChartPalette {
     }
 
     static void paint(JFreeChart ch, ChartSpec spec, boolean hasRight, Theme theme) {
+        paintFrame(ch, theme);
+        XYPlot p = ch.getXYPlot();
+        paintSeries(p.getRenderer(0), spec.left(), theme);
+        if (hasRight) {
+            paintSeries(p.getRenderer(1), spec.right(), theme);
+        }
+    }
+
+    /** The chart's background, title, legend, grid and axes; its series are the caller's. */
+    static void paintFrame(JFreeChart ch, Theme theme) {
         Paint bg = awt(theme, "chart-bg");
         Paint plotBg = awt(theme, "chart-plot");
         Paint gridLines = awt(theme, "chart-grid");
@@ -36,10 +46,6 @@ final class ChartPalette {
         p.setDomainGridlinePaint(gridLines);
         p.setRangeGridlinePaint(gridLines);
         p.setOutlinePaint(gridLines);
-        paintSeries(p.getRenderer(0), spec.left(), theme);
-        if (hasRight) {
-            paintSeries(p.getRenderer(1), spec.right(), theme);
-        }
         for (int i = 0; i < p.getRangeAxisCount(); i++) {
             style(p.getRangeAxis(i), muted, tick, label);
         }

@@ -9,6 +9,7 @@ import dev.migscope.ui.common.Tooltips;
 import dev.migscope.view.DeviceView;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -54,13 +55,14 @@ public final class DeviceListView extends VBox {
     private record Device(DeviceInfo info) implements Row {
     }
 
-    private record Qemu(Attached qemu) implements Row {
+    /** A node, and the owner whose handlers its selection (and its members') goes to. */
+    private record Qemu(Attached qemu, String owner) implements Row {
     }
 
     private record Observed(DeviceView view) implements Row {
     }
 
-    private record Listed(Member member) implements Row {
+    private record Listed(Member member, String owner) implements Row {
     }
 
     /**
@@ -118,8 +120,9 @@ public final class DeviceListView extends VBox {
     private final Map<String, List<Attached>> attached = new LinkedHashMap<>();
     private Consumer<DeviceInfo> onSelect = d -> { };
     private Consumer<DeviceView> onSelectObserved = v -> { };
-    private Consumer<Member> onSelectMember = m -> { };
-    private Predicate<Attached> onSelectNode = n -> false;
+    /** What selecting a member, or a node, does: by the owner of the node (the hosts, the streams). */
+    private final Map<String, Consumer<Member>> onSelectMember = new HashMap<>();
+    private final Map<String, Predicate<Attached>> onSelectNode = new HashMap<>();
     private boolean rebuilding;
     /** The cells the list made (it may make new ones and drop old ones): {@link #refreshRows} updates them. */
     private final Set<DeviceCell> cells = Collections.newSetFromMap(new WeakHashMap<>());
@@ -147,8 +150,8 @@ public final class DeviceListView extends VBox {
                 onSelectObserved.accept(obs.view());
             } else if (b instanceof Listed l) {
                 selected.set(null);
-                onSelectMember.accept(l.member());
-            } else if (b instanceof Qemu n && onSelectNode.test(n.qemu())) {
+                onSelectMember.getOrDefault(l.owner(), m -> { }).accept(l.member());
+            } else if (b instanceof Qemu n && onSelectNode.getOrDefault(n.owner(), x -> false).test(n.qemu())) {
                 selected.set(null);
             } else if (b instanceof Heading || b instanceof Qemu) {
                 list.getSelectionModel().select(a);
@@ -169,22 +172,17 @@ public final class DeviceListView extends VBox {
         this.onSelectObserved = handler == null ? v -> { } : handler;
     }
 
-    /** What selecting a device under a node's {@link Attached#members} does. */
-    public void setOnSelectMember(Consumer<Member> handler) {
-        this.onSelectMember = handler == null ? m -> { } : handler;
+    /** What selecting a device under one of {@code owner}'s nodes ({@link Attached#members}) does. */
+    public void setOnSelectMember(String owner, Consumer<Member> handler) {
+        onSelectMember.put(owner, handler);
     }
 
     /**
-     * What selecting a node does: true when the window now shows it (an attached QEMU's report);
-     * false, and the selection goes back to the row selected before.
+     * What selecting one of {@code owner}'s nodes does: true when the window now shows it (an
+     * attached QEMU's report, a stream); false, and the selection goes back to the row selected before.
      */
-    public void setOnSelectNode(Predicate<Attached> handler) {
-        this.onSelectNode = handler == null ? n -> false : handler;
-    }
-
-    /** Replaces the attached QEMUs and their devices. FX thread. */
-    public void setAttached(List<Attached> all) {
-        setAttached("qemu", all);
+    public void setOnSelectNode(String owner, Predicate<Attached> handler) {
+        onSelectNode.put(owner, handler);
     }
 
     /** Replaces the nodes {@code owner} shows, leaving other owners' nodes. FX thread. */
@@ -306,12 +304,14 @@ public final class DeviceListView extends VBox {
             sim.forEach(d -> rows.add(new Device(d)));
         }
         // The QEMUs attached here belong under this machine; each other host is a node of its own.
-        List<Attached> nodes = new ArrayList<>(nodes().stream().filter(a -> !HOST_NODE.equals(a.styleClass())).toList());
-        nodes.addAll(nodes().stream().filter(a -> HOST_NODE.equals(a.styleClass())).toList());
-        for (Attached a : nodes) {
-            rows.add(new Qemu(a));
-            a.devices().stream().filter(v -> matches(v.info(), q)).forEach(v -> rows.add(new Observed(v)));
-            a.members().stream().filter(m -> matches(m.info(), q)).forEach(m -> rows.add(new Listed(m)));
+        for (boolean hosts : new boolean[] {false, true}) {
+            attached.forEach((owner, nodes) -> nodes.stream().filter(a -> HOST_NODE.equals(a.styleClass()) == hosts)
+                    .forEach(a -> {
+                        rows.add(new Qemu(a, owner));
+                        a.devices().stream().filter(v -> matches(v.info(), q)).forEach(v -> rows.add(new Observed(v)));
+                        a.members().stream().filter(m -> matches(m.info(), q))
+                                .forEach(m -> rows.add(new Listed(m, owner)));
+                    }));
         }
         Row was = list.getSelectionModel().getSelectedItem();
         Object keep = selected.get() != null ? selected.get().id() : was instanceof Observed o ? o.view()

@@ -204,6 +204,7 @@ public final class ActionsController {
         Menu file = new Menu("File", null,
                 item(published.command(StreamController.SAVE)), item(published.command(StreamController.RESUME)),
                 item(published.command(QemuController.ATTACH)), item(published.command(RemoteController.CONNECT)),
+                item(published.command(StreamFilesController.OPEN)), item(published.command(StreamFilesController.EXTRACT)),
                 published.item(RemoteController.RECONNECT), published.item(RecordingController.RECORD),
                 new SeparatorMenuItem(),
                 item(published.command(ExportController.GRAPH)), item(published.command(ExportController.CHARTS)),

@@ -55,6 +55,8 @@ public final class QemuController {
     public static final String MENU = "qemu-menu";
     /** What Start migration to... offers a QEMU the user has not migrated from yet. */
     static final String EXAMPLE_URI = "unix:/tmp/mig.sock";
+    /** The owner of the QEMU nodes in the device list. */
+    private static final String NODES = "qemu";
 
     private final DeviceListView list;
     private final DeviceRegistry registry;
@@ -87,7 +89,7 @@ public final class QemuController {
         this.log = log;
         this.tabs = tabs;
         this.selected = selected;
-        list.setOnSelectNode(this::showNode);
+        list.setOnSelectNode(NODES, this::showNode);
         selected.wantedProperty().addListener((o, was, key) -> {
             if (nodeKey != null && !nodeKey.equals(key)) {
                 leaveNode();
@@ -100,7 +102,7 @@ public final class QemuController {
         });
         selected.onChange(() -> {
             if (!drawnArmed.equals(armedNow())) {
-                list.setAttached(nodes());
+                list.setAttached(NODES, nodes());
             }
             syncMenu();
         });
@@ -167,7 +169,7 @@ public final class QemuController {
                 return null;
             }
             attached.add(new QemuControl(q));
-            list.setAttached(nodes());
+            list.setAttached(NODES, nodes());
             q.outcome().whenComplete((o, e) -> FxTasks.FX.execute(this::migrationOver));
             return q;
         });
@@ -184,7 +186,7 @@ public final class QemuController {
             default -> log.note(o.format());
         }
         if (o.kind() == Observation.Kind.GONE) {
-            list.setAttached(nodes());
+            list.setAttached(NODES, nodes());
             syncMenu();
         } else {
             list.refreshRows();

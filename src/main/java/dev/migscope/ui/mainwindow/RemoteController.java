@@ -99,7 +99,7 @@ public final class RemoteController {
         this.ssh = ssh;
         this.memory = memory;
         reconnectMenu.setDisable(true);
-        list.setOnSelectMember(m -> open(m.id()));
+        list.setOnSelectMember(NODES, m -> open(m.id()));
         selected.viewProperty().addListener((o, was, v) -> {
             if (shown != null && v != shown) {
                 RemoteDevice old = shown;
