@@ -52,7 +52,7 @@ public final class RemoteBench {
             try (RemoteHost host = RemoteHost.connect(target, ssh, "bench", System.err::println);
                     RemoteDevice dev = host.open("sim:mlx5-0", options)) {
                 for (int r = 1; r <= rounds; r++) {
-                    double raw = median(n, () -> host.call(Protocol.ARM, dev.args().put("armed", true)));
+                    double raw = median(n, () -> dev.refreshState().get());
                     MigState[] next = {MigState.STOP};
                     double set = median(n, () -> {
                         dev.transition(next[0]).get();

@@ -2,6 +2,7 @@ package dev.migscope.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.migscope.device.Visible;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -25,7 +26,7 @@ final class ConfigurationReader {
         if (len > MAX_MACHINE) {
             throw in.error("a machine type of " + len + " bytes in the CONFIGURATION section");
         }
-        String machine = Visible.of(new String(in.bytes((int) len), java.nio.charset.StandardCharsets.ISO_8859_1));
+        String machine = Visible.of(new String(in.bytes((int) len), StandardCharsets.ISO_8859_1));
         int pageBits = 0;
         List<String> caps = new ArrayList<>();
         String uuid = "";

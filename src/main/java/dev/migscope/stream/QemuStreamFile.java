@@ -1,10 +1,13 @@
 package dev.migscope.stream;
 
+import dev.migscope.json.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -49,8 +52,8 @@ public final class QemuStreamFile {
     }
 
     private static StreamSummary failed(Path file, StreamException e) {
-        return new StreamSummary(file.toString(), 0, e.offset(), null, java.util.List.of(), 0, null,
-                java.util.List.of(), dev.migscope.json.Json.object(), false, -1, 0, java.util.List.of(),
+        return new StreamSummary(file.toString(), 0, e.offset(), null, List.of(), 0, null,
+                List.of(), Json.object(), false, -1, 0, List.of(),
                 Optional.of(e));
     }
 
@@ -74,7 +77,7 @@ public final class QemuStreamFile {
             }
             long len = ByteBuffer.wrap(b, p + 1, 4).getInt() & 0xffffffffL;
             if (p + 5 + len == n) {
-                byte[] json = java.util.Arrays.copyOfRange(b, p + 5, n);
+                byte[] json = Arrays.copyOfRange(b, p + 5, n);
                 return Vmdesc.parse(json, from + p + 5);
             }
         }

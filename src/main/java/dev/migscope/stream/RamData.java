@@ -1,6 +1,7 @@
 package dev.migscope.stream;
 
 import dev.migscope.device.Visible;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -190,7 +191,7 @@ public final class RamData {
             return currentIndex;
         }
         byte[] name = in.bytes(len);
-        String block = new String(name, java.nio.charset.StandardCharsets.ISO_8859_1);
+        String block = new String(name, StandardCharsets.ISO_8859_1);
         Integer index = blockIndex.get(block);
         if (index == null) {
             throw in.error("a RAM page for block '" + Visible.of(block) + "', which the setup did not announce");

@@ -3,6 +3,8 @@ package dev.migscope.stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.device.Visible;
+import dev.migscope.json.Json;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -51,7 +53,7 @@ public final class StreamDecoder {
     private long sectionsDropped;
     private final Map<Long, Started> started = new HashMap<>();
     private final Map<Long, VfioData> devices = new LinkedHashMap<>();
-    private final ObjectNode fields = dev.migscope.json.Json.object();
+    private final ObjectNode fields = Json.object();
     private final List<String> notes = new ArrayList<>();
     private Configuration config;
     private RamData ram;
@@ -214,7 +216,7 @@ public final class StreamDecoder {
     }
 
     private static byte[] footerBytes(long id) {
-        return java.nio.ByteBuffer.allocate(5).put((byte) SectionType.FOOTER).putInt((int) id).array();
+        return ByteBuffer.allocate(5).put((byte) SectionType.FOOTER).putInt((int) id).array();
     }
 
     private void footer(long id, Started s) throws StreamException {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.device.Visible;
 import dev.migscope.json.Json;
 import dev.migscope.telemetry.Bytes;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -145,7 +146,7 @@ public final class StreamReport {
         out.append("  data: ").append(n(d.dataBytes())).append(" bytes (precopy ").append(n(d.precopyBytes()))
                 .append(" in ").append(d.passes().size()).append(d.passes().size() == 1 ? " pass" : " passes")
                 .append(", stop-copy ").append(n(d.stopCopyBytes())).append("); records: ");
-        out.append(String.join(", ", java.util.Arrays.stream(VfioRecord.Marker.values()).filter(m -> d.count(m) > 0)
+        out.append(String.join(", ", Arrays.stream(VfioRecord.Marker.values()).filter(m -> d.count(m) > 0)
                 .map(m -> n(d.count(m)) + " " + m).toList())).append('\n');
         if (d.stopCopy().isPresent() && d.dataBytes() == 0) {
             out.append("  no DATA_STATE in the main stream: QEMU may carry this device's state on multifd channels "

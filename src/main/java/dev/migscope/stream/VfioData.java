@@ -1,10 +1,12 @@
 package dev.migscope.stream;
 
 import dev.migscope.stream.VfioRecord.Marker;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -59,8 +61,8 @@ public final class VfioData {
     }
 
     /** The START section's records, if the stream has them. */
-    public java.util.Optional<Pass> setup() {
-        return java.util.Optional.ofNullable(setup);
+    public Optional<Pass> setup() {
+        return Optional.ofNullable(setup);
     }
 
     /** The precopy passes, in order. */
@@ -68,8 +70,8 @@ public final class VfioData {
         return List.copyOf(passes);
     }
 
-    public java.util.Optional<Pass> stopCopy() {
-        return java.util.Optional.ofNullable(stopCopy);
+    public Optional<Pass> stopCopy() {
+        return Optional.ofNullable(stopCopy);
     }
 
     /** Config-space bytes of the CONFIG_STATE record (FULL section), or -1 when the stream has none. */
@@ -211,7 +213,7 @@ public final class VfioData {
                     + "neither section footers nor a vmdesc to find its end");
         }
         byte[] end = new byte[13];
-        java.nio.ByteBuffer.wrap(end).putLong(Marker.END_OF_STATE.value).put((byte) SectionType.FOOTER)
+        ByteBuffer.wrap(end).putLong(Marker.END_OF_STATE.value).put((byte) SectionType.FOOTER)
                 .putInt((int) id);
         return in.scanTo(end, StreamLimits.MAX_OPAQUE_SECTION, "END_OF_STATE followed by its section footer");
     }
@@ -219,6 +221,6 @@ public final class VfioData {
     /** Receives DATA_STATE payloads as they pass (the tap's extract, --save of one device). */
     @FunctionalInterface
     public interface DataSink {
-        void data(VfioData device, Pass.Phase phase, int pass, java.nio.ByteBuffer chunk) throws StreamException;
+        void data(VfioData device, Pass.Phase phase, int pass, ByteBuffer chunk) throws StreamException;
     }
 }

@@ -8,11 +8,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.migscope.device.Visible;
 import dev.migscope.json.Json;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * QEMU's VMDESCRIPTION: the JSON after the stream's EOF that describes every VMSD section's fields
@@ -25,7 +27,7 @@ public final class Vmdesc {
             .maxDocumentLength(StreamLimits.MAX_VMDESC).maxNestingDepth(64).maxStringLength(1 << 16).build());
     private static final int HEX_SHOWN = 32;
     /** The integer types of analyze-migration.py's vmsd_field_readers (" le": little-endian). */
-    private static final java.util.Set<String> INTEGERS = java.util.Set.of("bool", "int8", "int16", "int32", "int64",
+    private static final Set<String> INTEGERS = Set.of("bool", "int8", "int16", "int32", "int64",
             "uint8", "uint16", "uint32", "uint64", "int32 equal", "int64 equal", "uint8 equal", "uint16 equal",
             "uint32 equal", "int32 le");
 
@@ -51,7 +53,7 @@ public final class Vmdesc {
         } catch (JsonProcessingException e) {
             throw new StreamException(offset, "the vmdesc is not valid JSON: "
                     + Visible.of(e.getOriginalMessage()));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new StreamException(offset, "the vmdesc cannot be read: " + e.getMessage());
         }
     }
