@@ -239,9 +239,11 @@ public final class RamData {
         }
         // The pages lie at fixed offsets; the stream goes on after the block's page region.
         in.skip(pagesOffset + used - in.offset());
-        mappedRam = "mapped-ram: the pages of each RAM block lie at fixed file offsets (the page bitmap at 0x"
-                + Long.toHexString(bitmapOffset) + " for the first block); their count is not read, the stream's "
-                + "sections are";
+        if (mappedRam.isEmpty()) {
+            mappedRam = "mapped-ram: the pages of each RAM block lie at fixed file offsets (block '" + Visible.of(name)
+                    + "': page bitmap at 0x" + Long.toHexString(bitmapOffset) + ", pages at 0x"
+                    + Long.toHexString(pagesOffset) + "); they are not counted per pass, the stream's sections are read";
+        }
     }
 
     private void page(SectionType type, long sectionOffset, int block, long addr, long pageBytes, boolean zero) {

@@ -83,6 +83,25 @@ class RealQemuStreamTest {
         assertWholeStreamRead(migrate(QemuProcess.Binary.host(), "exec"));
     }
 
+    /** mapped-ram puts the pages at fixed offsets: the sections are read, the pages are said not to be. */
+    @Test
+    void qemu10MappedRamIsReadAndSaysWhatItDoesNotCount() throws Exception {
+        Path file = dir.resolve("mapped.mig");
+        try (QemuProcess q = QemuProcess.start(dir, "vm")) {
+            q.enableCapabilities("mapped-ram");
+            q.migrateAndWait("file:" + file);
+        }
+        StreamSummary s = QemuStreamFile.read(file, null).summary();
+        assertThat(s.failure()).isEmpty();
+        assertThat(s.complete()).isTrue();
+        assertThat(s.config().capabilities()).contains("mapped-ram");
+        assertThat(s.ram().mappedRam()).startsWith("mapped-ram: the pages of each RAM block lie at fixed file offsets "
+                + "(block 'pc.ram': page bitmap at 0x");
+        assertThat(s.ram().blocks()).extracting(RamData.Block::name).contains("pc.ram");
+        // The START section spans the blocks' page regions.
+        assertThat(s.sections().get(0).size()).isGreaterThan(64L << 20);
+    }
+
     @Test
     void qemu72StreamIsReadWhole() throws Exception {
         assertWholeStreamRead(migrate(QemuProcess.Binary.qemu72(), "exec"));
