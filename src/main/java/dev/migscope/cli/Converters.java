@@ -28,6 +28,18 @@ final class Converters {
         }
     }
 
+    /** A tap's end: {@code unix:PATH} or {@code tcp:HOST:PORT}. */
+    static final class TapUri implements ITypeConverter<dev.migscope.stream.TapEndpoint> {
+        @Override
+        public dev.migscope.stream.TapEndpoint convert(String value) {
+            try {
+                return dev.migscope.stream.TapEndpoint.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     /** {@code stop-copy[,p2p][,pre-copy]}. */
     static final class Features implements ITypeConverter<MigFeatures> {
         @Override

@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
         subcommands = {ListCommand.class, ShowCommand.class, StateCommand.class, SetCommand.class,
             ResetCommand.class, SaveCommand.class, ResumeCommand.class, WatchCommand.class, FsmCommand.class,
             DemoCommand.class, ScreenshotCommand.class, WindowCommand.class, ConformCommand.class, QemuStreamCommand.class,
+            TapCommand.class,
             AttachCommand.class, AgentCommand.class, CommandLine.HelpCommand.class})
 public final class MigscopeCli implements Callable<Integer> {
 

@@ -61,7 +61,8 @@ public final class StreamDecoder {
     /** Unknown until the first section ends: then whether QEMU writes section footers (send_section_footer). */
     private Boolean footers;
     private boolean eof;
-    private long eofOffset = -1;
+    /** Written on the decoder's thread, read live by a tap deciding whether the stream was delivered whole. */
+    private volatile long eofOffset = -1;
     private boolean vmdescRead;
     private long trailing;
 
@@ -104,6 +105,14 @@ public final class StreamDecoder {
 
     public Optional<RamData> ram() {
         return Optional.ofNullable(ram);
+    }
+
+    /**
+     * Where QEMU_VM_EOF was read, or -1 while it has not been: a tap asks this from its own thread
+     * once the decoder has read all that was forwarded, to tell a finished stream from a cut one.
+     */
+    public long eofOffset() {
+        return eofOffset;
     }
 
     private StreamSummary summary(StreamException failure) {

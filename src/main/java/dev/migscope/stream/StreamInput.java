@@ -23,6 +23,8 @@ public final class StreamInput {
     private final ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER);
     /** Stream offset of buf's index 0. */
     private long bufStart;
+    /** Whether the channel has said end of stream (a tap tells a cut stream from a damaged one by it). */
+    private boolean ended;
     /** What the decoder is reading, for the message when the stream ends or lies. */
     private String context = "the stream header";
 
@@ -69,6 +71,7 @@ public final class StreamInput {
         try {
             while (buf.position() < n) {
                 if (channel.read(buf) < 0) {
+                    ended = true;
                     break;
                 }
             }
@@ -90,6 +93,14 @@ public final class StreamInput {
     /** True when no byte is left (the end of a file, or the far side closed). */
     public boolean atEnd() throws StreamException {
         return !fill(1);
+    }
+
+    /**
+     * Whether the channel ran out: a decoder that stopped with this true stopped because the bytes
+     * ended (a cut stream), not on bytes it could not read.
+     */
+    public boolean reachedEnd() {
+        return ended;
     }
 
     /** The next byte without consuming it. */

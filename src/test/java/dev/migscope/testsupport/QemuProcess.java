@@ -185,6 +185,16 @@ public final class QemuProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** Whether QEMU exited on its own within {@code wait} (a destination whose incoming migration failed does). */
+    public boolean exitsWithin(Duration wait) throws InterruptedException {
+        return process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** What QEMU printed (its stdout and stderr, in DIR/NAME.log). */
+    public String log(Path dir, String name) throws IOException {
+        return Files.readString(dir.resolve(name + ".log"));
+    }
+
     /** SIGKILL, as a crash or an OOM kill would end it. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();
