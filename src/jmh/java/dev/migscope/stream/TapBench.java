@@ -1,0 +1,178 @@
+package dev.migscope.stream;
+
+import dev.migscope.json.Json;
+import dev.migscope.qemu.MigrationInfo;
+import dev.migscope.testsupport.QemuProcess;
+import dev.migscope.testsupport.QemuStreamBuilder;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What a tap costs, against socat, interleaved per round (socat, tap, socat, tap, ...):
+ * <ul>
+ * <li>{@code forward ROUNDS MIB}: a QEMU stream of MIB MiB of RAM pages (QemuStreamBuilder: whole
+ * pages, one pass, as QEMU writes them) sent through a UNIX socket pair by one
+ * {@code socat -b 262144 UNIX-LISTEN UNIX-CONNECT} process, or one {@code migscope tap} process
+ * (its own JVM, decoding as it forwards): from the sender's connect to the receiver's end of
+ * stream. Prints {@code round=N socat_Bps=X tap_Bps=Y}.</li>
+ * <li>{@code migrate ROUNDS MEMORY_MIB}: a RAM-only migration between two fresh QEMU 10 processes
+ * (TCG, idle SeaBIOS) over UNIX sockets, direct or through one {@code migscope tap} process;
+ * QEMU's total-time. Prints {@code round=N direct_ms=X tap_ms=Y}.</li>
+ * </ul>
+ * The tap is started as {@code java -cp CLASSPATH dev.migscope.Main tap}, as a user runs it.
+ */
+public final class TapBench {
+
+    private TapBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String mode = args[0];
+        int rounds = Integer.parseInt(args[1]);
+        int size = Integer.parseInt(args[2]);
+        if (mode.equals("forward")) {
+            byte[] stream = ramStream(size);
+            for (int r = 1; r <= rounds; r++) {
+                double socat = forward(stream, "socat");
+                double tap = forward(stream, "tap");
+                System.out.printf("round=%d socat_Bps=%.0f tap_Bps=%.0f%n", r, socat, tap);
+            }
+        } else {
+            for (int r = 1; r <= rounds; r++) {
+                long direct = migrate(size, false);
+                long tap = migrate(size, true);
+                System.out.printf("round=%d direct_ms=%d tap_ms=%d%n", r, direct, tap);
+            }
+        }
+        System.exit(0);
+    }
+
+    /** One pass over {@code mib} MiB of pages, 1 MiB a PART, then a page of stop-copy and EOF. */
+    static byte[] ramStream(int mib) {
+        long bytes = (long) mib << 20;
+        QemuStreamBuilder b = new QemuStreamBuilder().configuration("pc-q35-10.0").ramSetup(2, bytes);
+        long pages = bytes / 4096;
+        for (long p = 0; p < pages; p += 256) {
+            long[] part = new long[256];
+            for (int i = 0; i < 256; i++) {
+                part[i] = p + i;
+            }
+            b.ramPages(0x02, 2, part);
+        }
+        return b.ramPages(0x03, 2, 0).eof().build();
+    }
+
+    private static Process start(String how, Path listen, Path forward) throws Exception {
+        List<String> cmd = how.equals("socat")
+                ? List.of("socat", "-b", "262144", "UNIX-LISTEN:" + listen, "UNIX-CONNECT:" + forward)
+                : List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                        System.getProperty("java.class.path"), "dev.migscope.Main", "tap", "unix:" + listen,
+                        "unix:" + forward);
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(listen)) {
+            if (System.nanoTime() > deadline || !p.isAlive()) {
+                throw new IllegalStateException(how + " did not listen on " + listen);
+            }
+            Thread.sleep(5);
+        }
+        return p;
+    }
+
+    /** Bytes per second from the sender's connect to the receiver's end of stream. */
+    private static double forward(byte[] stream, String how) throws Exception {
+        Path dir = Files.createTempDirectory("migscope-tap-bench");
+        Path listen = dir.resolve("in.sock");
+        Path forward = dir.resolve("out.sock");
+        try (ServerSocketChannel receiver = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            receiver.bind(UnixDomainSocketAddress.of(forward));
+            Process p = start(how, listen, forward);
+            CompletableFuture<Long> received = CompletableFuture.supplyAsync(() -> {
+                try (SocketChannel c = receiver.accept()) {
+                    ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+                    long n = 0;
+                    int r;
+                    while ((r = c.read(buf)) >= 0) {
+                        n += r;
+                        buf.clear();
+                    }
+                    return n;
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            long t0 = System.nanoTime();
+            try (SocketChannel s = SocketChannel.open(UnixDomainSocketAddress.of(listen))) {
+                ByteBuffer b = ByteBuffer.wrap(stream);
+                while (b.hasRemaining()) {
+                    s.write(b);
+                }
+                s.shutdownOutput();
+                long n = received.get(300, TimeUnit.SECONDS);
+                long t1 = System.nanoTime();
+                if (n != stream.length) {
+                    throw new IllegalStateException(how + " forwarded " + n + " of " + stream.length + " bytes");
+                }
+                p.waitFor(60, TimeUnit.SECONDS);
+                return stream.length / ((t1 - t0) / 1e9);
+            } finally {
+                p.destroyForcibly();
+                Files.deleteIfExists(listen);
+                Files.deleteIfExists(forward);
+                Files.deleteIfExists(dir);
+            }
+        }
+    }
+
+    /** One migration, direct or through a tap; QEMU's total-time. */
+    private static long migrate(int memory, boolean tapped) throws Exception {
+        Path dir = Files.createTempDirectory("migscope-tap-bench");
+        Path dst = dir.resolve("dst.sock");
+        Path tapSock = dir.resolve("tap.sock");
+        Process tap = null;
+        try (QemuProcess s = QemuProcess.start(dir, "src", "-m", String.valueOf(memory));
+                QemuProcess d = QemuProcess.start(dir, "dst", "-m", String.valueOf(memory), "-incoming",
+                        "unix:" + dst)) {
+            s.enableCapabilities("events");
+            if (tapped) {
+                tap = start("tap", tapSock, dst);
+            }
+            // the same guest age either way: an idle SeaBIOS guest dirties memory in its first second
+            Thread.sleep(1500);
+            s.control().call("migrate", Json.object().put("uri", "unix:" + (tapped ? tapSock : dst)));
+            while (true) {
+                String status = s.awaitEvent("MIGRATION").data().path("status").asText();
+                if (status.equals("completed")) {
+                    break;
+                }
+                if (status.equals("failed") || status.equals("cancelled")) {
+                    throw new IllegalStateException("the migration " + status);
+                }
+            }
+            MigrationInfo info = MigrationInfo.of(s.control().query("query-migrate", null));
+            if (tap != null && (!tap.waitFor(60, TimeUnit.SECONDS) || tap.exitValue() != 0)) {
+                throw new IllegalStateException("the tap did not report a completed migration");
+            }
+            return info.totalTimeMs();
+        } finally {
+            if (tap != null) {
+                tap.destroyForcibly();
+            }
+            try (var files = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) files::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+}
