@@ -2,13 +2,14 @@
 # The benchmarks of docs/BENCHMARKS.md, each figure a ratio against its baseline run beside it in
 # the same invocation, interleaved (baseline, ours, baseline, ours, ...), reported as the median
 # ratio with its min-max over the rounds.
-#   benchmarks/run.sh [bitmap] [datapath] [jnacall] [memory] [firstframe] [charts] [control] [attach] [eventscreen] [remote] [stream]
-#   (none: all; attach and stream need qemu-system-x86_64 10 on PATH, remote /usr/sbin/sshd: openssh-server;
+#   benchmarks/run.sh [bitmap] [datapath] [jnacall] [memory] [firstframe] [charts] [control] [attach] [eventscreen] [remote] [stream] [tap]
+#   (none: all; attach, stream and tap need qemu-system-x86_64 10 on PATH, tap socat, remote /usr/sbin/sshd: openssh-server;
 #   stream also python3 and QEMU's analyzer, fetched by benchmarks/qemu-analyzer.sh)
 # Env: ROUNDS (default 5; control: CONTROL_ROUNDS, default 3), DATA_MIB (default 512), QEMU_MIB (attach, default 256),
 #      QEMU_GUEST (attach: "dirty" boots the rig's kernel with a guest that dirties memory; default: an idle SeaBIOS VM),
 #      REMOTE_N (remote: SETs per round, default 200), REMOTE_SECONDS (remote: telemetry per round, default 20),
 #      QEMU_BANDWIDTH (attach: migrate max-bandwidth in bytes/s, default 262144: the idle guest's ~1.2 MB take ~4.5 s; 0: QEMU's default),
+#      TAP_MIB (tap: the stream forwarded, default 256), TAP_QEMU_MIB (tap: the migrated VM, default 256),
 #      BENCH_DIR (tmpfs for the data-path file, default /dev/shm).
 # Writes the table to target/bench/results.md (paste into docs/BENCHMARKS.md) and the raw
 # per-round figures to target/bench/*.txt.
@@ -20,15 +21,15 @@ out=target/bench
 stats() { python3 benchmarks/stats.py "$@"; }
 
 names=("$@")
-((${#names[@]})) || names=(bitmap datapath jnacall memory firstframe charts control attach eventscreen remote)
+((${#names[@]})) || names=(bitmap datapath jnacall memory firstframe charts control attach eventscreen remote tap)
 needs_package=0
 needs_jar=0
 for n in "${names[@]}"; do
   case "$n" in
-    bitmap|datapath|jnacall|memory|charts|attach|eventscreen|remote) ;;
+    bitmap|datapath|jnacall|memory|charts|attach|eventscreen|remote|tap) ;;
     control|firstframe) needs_package=1 ;;
     stream) needs_jar=1 ;;
-    *) echo "run.sh: unknown benchmark '$n' (bitmap, datapath, jnacall, memory, firstframe, charts, control, attach, eventscreen, remote, stream)" >&2; exit 2 ;;
+    *) echo "run.sh: unknown benchmark '$n' (bitmap, datapath, jnacall, memory, firstframe, charts, control, attach, eventscreen, remote, stream, tap)" >&2; exit 2 ;;
   esac
 done
 
@@ -360,6 +361,21 @@ bench_memory() {
   read -r half last lo hi < <(awk '/^samples=/ { split($1, s, "="); split($3, m, "="); if (s[2] >= 36000) { if (h == "") h = m[2]; if (lo == "" || m[2] < lo) lo = m[2]; if (m[2] > hi) hi = m[2]; l = m[2] } }
       END { print h, l, lo, hi }' "$raw")
   row "memory, 72,000 samples at 20 Hz (1 h, compressed): RSS at the end (MB) | $((last / 1024)) | (absolute) | last half: $((lo / 1024))-$((hi / 1024)) MB, growth $(((hi - lo) / 1024)) MB | <= 300 MB, flat | $( ((last < 300 * 1024 && hi - lo < 10 * 1024)) && echo yes || echo no)"
+}
+
+bench_tap() {
+  # socat and the tap in turn per round, each its own process, the same stream through the same kind of socket pair
+  local raw="$out/tap-forward.txt" mib="${TAP_MIB:-256}" qmib="${TAP_QEMU_MIB:-256}"
+  "${java[@]}" dev.migscope.stream.TapBench forward "$rounds" "$mib" | tee "$out/tap-forward-rounds.txt"
+  sed -n 's/^round=\([0-9]*\) socat_Bps=\([0-9]*\) tap_Bps=\([0-9]*\).*/\1 \2 \3/p' "$out/tap-forward-rounds.txt" > "$raw"
+  local cmed jmed rmed rmin rmax n
+  read -r cmed jmed rmed rmin rmax n < <(stats < "$raw")
+  row "tap: forwarding a ${mib} MiB QEMU RAM stream through a UNIX socket pair, migscope tap (its own JVM, decoding as it forwards) (B/s) | $jmed | socat -b 262144 $cmed | $rmed [$rmin-$rmax], $n | >= 0.9x socat | $(met "$rmed" 0.9 '>=')"
+  raw="$out/tap-migrate.txt"
+  "${java[@]}" dev.migscope.stream.TapBench migrate "$rounds" "$qmib" | tee "$out/tap-migrate-rounds.txt"
+  sed -n 's/^round=\([0-9]*\) direct_ms=\([0-9]*\) tap_ms=\([0-9]*\).*/\1 \2 \3/p' "$out/tap-migrate-rounds.txt" > "$raw"
+  read -r cmed jmed rmed rmin rmax n < <(stats < "$raw")
+  row "tap: RAM-only migration of a ${qmib} MiB TCG VM (idle SeaBIOS) over UNIX sockets, QEMU's total-time through migscope tap (ms) | $jmed | direct $cmed | $rmed [$rmin-$rmax], $n | <= 1.05x direct | $(met "$rmed" 1.05 '<=')"
 }
 
 for n in "${names[@]}"; do

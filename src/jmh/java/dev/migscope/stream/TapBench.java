@@ -1,7 +1,6 @@
 package dev.migscope.stream;
 
 import dev.migscope.json.Json;
-import dev.migscope.qemu.MigrationInfo;
 import dev.migscope.testsupport.QemuProcess;
 import dev.migscope.testsupport.QemuStreamBuilder;
 import java.net.StandardProtocolFamily;
@@ -158,11 +157,11 @@ public final class TapBench {
                     throw new IllegalStateException("the migration " + status);
                 }
             }
-            MigrationInfo info = MigrationInfo.of(s.control().query("query-migrate", null));
+            long total = s.control().call("query-migrate", Json.object()).path("total-time").asLong();
             if (tap != null && (!tap.waitFor(60, TimeUnit.SECONDS) || tap.exitValue() != 0)) {
                 throw new IllegalStateException("the tap did not report a completed migration");
             }
-            return info.totalTimeMs();
+            return total;
         } finally {
             if (tap != null) {
                 tap.destroyForcibly();

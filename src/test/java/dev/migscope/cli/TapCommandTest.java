@@ -97,6 +97,34 @@ class TapCommandTest {
     }
 
     @Test
+    void multifdChannelsAreForwardedAndCountedPerChannel() throws Exception {
+        Path tapSock = dir.resolve("tap.sock");
+        Path dstSock = dir.resolve("dst.sock");
+        try (QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "defer");
+                QemuProcess src = QemuProcess.start(dir, "src")) {
+            for (QemuProcess q : List.of(src, dst)) {
+                q.enableCapabilities("multifd");
+            }
+            dst.control().call("migrate-incoming", Json.object().put("uri", "unix:" + dstSock));
+            long deadline = System.nanoTime() + QemuProcess.WAIT.toNanos();
+            while (!Files.exists(dstSock) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            LiveCli t = tap("unix:" + tapSock, "unix:" + dstSock);
+            t.awaitOut("tap: listening", 1);
+            src.migrateAndWait("unix:" + tapSock);
+            assertThat(t.exit()).as(t.err.toString()).isZero();
+            assertThat(status(dst)).isEqualTo("running");
+            String out = t.out.toString();
+            // QEMU's default multifd-channels is 2: the main channel and two multifd ones.
+            assertThat(out.lines().filter(l -> l.matches("connection \\d+: multifd channel"))).hasSize(2);
+            assertThat(out.lines().filter(l -> l.startsWith("multifd channel "))).hasSize(2)
+                    .allMatch(l -> l.matches("multifd channel [01]: [\\d,]+ bytes, \\d+ RAM packets .*"));
+            assertThat(out).contains("multifd flushes");
+        }
+    }
+
+    @Test
     void aDestinationDyingMidWayFailsTheSourceAndTheTapNamesItAndSavesNothing() throws Exception {
         Path saved = dir.resolve("saved.qemu");
         Path tapSock = dir.resolve("tap.sock");
