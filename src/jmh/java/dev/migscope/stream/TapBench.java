@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code forward ROUNDS MIB}: a QEMU stream of MIB MiB of RAM pages (QemuStreamBuilder: whole
  * pages, one pass, as QEMU writes them) sent through a UNIX socket pair by one
  * {@code socat -b 262144 UNIX-LISTEN UNIX-CONNECT} process, or one {@code migscope tap} process
- * (its own JVM, decoding as it forwards): from the sender's connect to the receiver's end of
- * stream. Prints {@code round=N socat_Bps=X tap_Bps=Y}.</li>
+ * (its own JVM, decoding as it forwards): from the sender's connect to the receiver's last byte
+ * (the end of stream comes later from the tap, once its decoder has read QEMU_VM_EOF). Prints {@code round=N socat_Bps=X tap_Bps=Y}.</li>
  * <li>{@code migrate ROUNDS MEMORY_MIB}: a RAM-only migration between two fresh QEMU 10 processes
  * (TCG, idle SeaBIOS) over UNIX sockets, direct or through one {@code migscope tap} process;
  * QEMU's total-time. Prints {@code round=N direct_ms=X tap_ms=Y}.</li>
@@ -70,11 +70,19 @@ public final class TapBench {
     }
 
     private static Process start(String how, Path listen, Path forward) throws Exception {
-        List<String> cmd = how.equals("socat")
-                ? List.of("socat", "-b", "262144", "UNIX-LISTEN:" + listen, "UNIX-CONNECT:" + forward)
-                : List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                        System.getProperty("java.class.path"), "dev.migscope.Main", "tap", "unix:" + listen,
-                        "unix:" + forward);
+        List<String> cmd = new java.util.ArrayList<>();
+        if (how.equals("socat")) {
+            cmd.addAll(List.of("socat", "-b", "262144", "UNIX-LISTEN:" + listen, "UNIX-CONNECT:" + forward));
+        } else {
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            // TAP_JAVA_OPTS: JVM flags of the tap's process (a variant: -XX:TieredStopAtLevel=1)
+            String opts = System.getenv().getOrDefault("TAP_JAVA_OPTS", "").strip();
+            if (!opts.isEmpty()) {
+                cmd.addAll(List.of(opts.split("\\s+")));
+            }
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.migscope.Main", "tap",
+                    "unix:" + listen, "unix:" + forward));
+        }
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -95,6 +103,7 @@ public final class TapBench {
         try (ServerSocketChannel receiver = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             receiver.bind(UnixDomainSocketAddress.of(forward));
             Process p = start(how, listen, forward);
+            long[] whole = new long[1];
             CompletableFuture<Long> received = CompletableFuture.supplyAsync(() -> {
                 try (SocketChannel c = receiver.accept()) {
                     ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
@@ -102,6 +111,9 @@ public final class TapBench {
                     int r;
                     while ((r = c.read(buf)) >= 0) {
                         n += r;
+                        if (n == stream.length) {
+                            whole[0] = System.nanoTime();
+                        }
                         buf.clear();
                     }
                     return n;
@@ -110,14 +122,14 @@ public final class TapBench {
                 }
             });
             long t0 = System.nanoTime();
-            try (SocketChannel s = SocketChannel.open(UnixDomainSocketAddress.of(listen))) {
+            try (SocketChannel s = connect(listen)) {
                 ByteBuffer b = ByteBuffer.wrap(stream);
                 while (b.hasRemaining()) {
                     s.write(b);
                 }
                 s.shutdownOutput();
                 long n = received.get(300, TimeUnit.SECONDS);
-                long t1 = System.nanoTime();
+                long t1 = whole[0];
                 if (n != stream.length) {
                     throw new IllegalStateException(how + " forwarded " + n + " of " + stream.length + " bytes");
                 }
@@ -128,6 +140,20 @@ public final class TapBench {
                 Files.deleteIfExists(listen);
                 Files.deleteIfExists(forward);
                 Files.deleteIfExists(dir);
+            }
+        }
+    }
+
+    /** socat makes its socket file at bind(), just before listen(): a connect in between is refused. */
+    private static SocketChannel connect(Path socket) throws Exception {
+        for (int i = 0; ; i++) {
+            try {
+                return SocketChannel.open(UnixDomainSocketAddress.of(socket));
+            } catch (java.net.ConnectException e) {
+                if (i == 500) {
+                    throw e;
+                }
+                Thread.sleep(2);
             }
         }
     }
