@@ -32,9 +32,6 @@ public final class MultifdChannel {
     /** More device sections than a machine holds are counted together. */
     private static final int MAX_DEVICES = 256;
 
-    MultifdChannel() {
-    }
-
     private final byte[] header = new byte[RAM_PACKET + 8 * MAX_PAGES_ALLOC];
     private int have;
     private int need = INIT;
@@ -49,6 +46,9 @@ public final class MultifdChannel {
     private long deviceStatePackets;
     private final Map<String, Long> deviceStateBytes = new LinkedHashMap<>();
     private String stopped;
+
+    MultifdChannel() {
+    }
 
     /** Counts the chunk's bytes (position..limit, left unchanged). */
     synchronized void feed(ByteBuffer chunk) {
