@@ -199,7 +199,8 @@ class MigrationFileTest {
             for (int i = 0; i < 4; i++) {
                 p += 2 + Short.toUnsignedInt(b.getShort(p));
             }
-            p += 8;
+            p += 8; // created
+            p += 2 + Short.toUnsignedInt(b.getShort(p)); // origin (format version 2)
             int count = b.getInt(p);
             return new Layout(p, p + 4, p + 4 + 16 * count, p + 8 + 16 * count);
         }
@@ -234,7 +235,7 @@ class MigrationFileTest {
                     f[0] = 'X';
                     return f;
                 }, "bad magic"),
-                Arguments.of("another format version", putInt(f -> 8, 2), "format version 2"),
+                Arguments.of("another format version", putInt(f -> 8, 3), "format version 3"),
                 Arguments.of("header length beyond the file", putInt(f -> 12, 0x7fff_ffff), "header length"),
                 Arguments.of("negative header length", putInt(f -> 12, -4), "header length"),
                 Arguments.of("truncated inside the header", (UnaryOperator<byte[]>) f -> Arrays.copyOf(f, 40),
@@ -275,7 +276,8 @@ class MigrationFileTest {
                     b.putLong(l.phaseLengthPos(1), b.getLong(l.phaseLengthPos(1)) - 1);
                     return resealed(f);
                 }, "fails its CRC32C"),
-                Arguments.of("too many phases", putInt(f -> Layout.of(f).countPos(), 17), "17 phases"),
+                Arguments.of("too many phases", putInt(f -> Layout.of(f).countPos(), MigrationFile.MAX_PHASES + 1),
+                        (MigrationFile.MAX_PHASES + 1) + " phases"),
                 Arguments.of("a huge phase count", putInt(f -> Layout.of(f).countPos(), -1), "4294967295 phases"),
                 Arguments.of("no phases", putInt(f -> Layout.of(f).countPos(), 0), "0 phases"),
                 Arguments.of("unknown phase state", (UnaryOperator<byte[]>) f -> {

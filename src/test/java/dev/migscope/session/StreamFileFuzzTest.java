@@ -101,7 +101,8 @@ class StreamFileFuzzTest {
         for (int i = 0; i < 4; i++) {
             p += 2 + Short.toUnsignedInt(b.getShort(p));
         }
-        p += 8;
+        p += 8; // created
+        p += 2 + Short.toUnsignedInt(b.getShort(p)); // origin (format version 2)
         int count = b.getInt(p);
         p += 4;
         phaseLengthOffsets = new ArrayList<>();
