@@ -10,7 +10,7 @@
 #   run-rig.sh -- CMD [ARG..]  CMD in the project directory on one kernel (6.12
 #                              unless --kernel says otherwise); exits with its status
 # Options: --kernel VERSION  (6.12 or 7.3; repeatable; default: both for the suite)
-#          --timeout SECONDS (each guest run, default 900; a hung guest is killed)
+#          --timeout SECONDS (each guest run, default 1500; a hung guest is killed)
 # Needs, built on the host first: ./mvnw -B package -DskipTests
 # (target/classes, target/test-classes, target/rig/, target/migscope.jar).
 # Results: target/rig-out/<version>/ for the suite, target/rig-out/ for a command.
@@ -19,7 +19,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 project="$(cd "$here/../../.." && pwd)"
 cache_root="${MIGSCOPE_CACHE:-$HOME/.cache/migscope}"
-timeout_s=900
+timeout_s=1500
 # Fixed, so tests and scripts can name the devices; also passed to the guest
 # job as MIGSCOPE_RIG_MTTY (and the vfio-pci device's address as MIGSCOPE_RIG_PCI).
 mtty_uuids="83b8f4f2-509f-382f-3c1e-e6bfe0fa1001 83b8f4f2-509f-382f-3c1e-e6bfe0fa1002"
