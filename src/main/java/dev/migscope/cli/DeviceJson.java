@@ -31,6 +31,7 @@ final class DeviceJson {
         if (d.owner() != null) {
             ObjectNode owner = o.putObject("owner").put("pid", d.owner().pid());
             putKnown(owner, "command", d.owner().command());
+            putKnown(owner, "domain", d.owner().domain());
         }
         putKnown(o, "access", d.access());
         return o;

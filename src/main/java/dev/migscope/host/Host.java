@@ -60,8 +60,14 @@ public interface Host extends AutoCloseable {
             throws VfioException, InterruptedException;
 
     /**
+     * The libvirt URI of this host's system daemon: {@code qemu:///system} here,
+     * {@code qemu+ssh://HOST/system} (libvirt's own transport) for a host over ssh.
+     */
+    String libvirtUri();
+
+    /**
      * One {@code migscope attach --libvirt}: the domains the libvirt daemon at {@code uri} runs
-     * (null: this host's qemu:///system), followed as {@link #attach} follows QMP sockets.
+     * (null: {@link #libvirtUri()}), followed as {@link #attach} follows QMP sockets.
      */
     AttachRun.Result attachLibvirt(String uri, List<String> domains, AttachRun.Options options,
             Consumer<Observation> observer) throws VfioException, InterruptedException;

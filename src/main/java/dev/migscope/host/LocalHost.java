@@ -104,9 +104,14 @@ public final class LocalHost implements Host {
     }
 
     @Override
+    public String libvirtUri() {
+        return LibvirtLink.DEFAULT_URI;
+    }
+
+    @Override
     public AttachRun.Result attachLibvirt(String uri, List<String> domains, AttachRun.Options options,
             Consumer<Observation> observer) throws InterruptedException {
-        String u = uri == null ? LibvirtLink.DEFAULT_URI : uri;
+        String u = uri == null ? libvirtUri() : uri;
         List<QemuLink.Target> targets = domains.stream()
                 .map(d -> new QemuLink.Target(LibvirtLink.where(d, u), LibvirtLink.opener(u, d))).toList();
         try (AttachRun run = new AttachRun(options, targets, registry, observer)) {

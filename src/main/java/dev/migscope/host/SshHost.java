@@ -84,6 +84,11 @@ public final class SshHost implements Host {
         return r.lost() == null ? AttachCodec.result(r.result()) : AttachCodec.lost(r.lost(), r.lastReport());
     }
 
+    @Override
+    public String libvirtUri() {
+        return "qemu+ssh://" + name() + "/system";
+    }
+
     /**
      * Through libvirt's own remote transport ({@code qemu+ssh://HOST/system} unless {@code uri} says
      * otherwise), from here: libvirt forwards the events over its ssh link. The far side's host
@@ -93,7 +98,7 @@ public final class SshHost implements Host {
     @Override
     public AttachRun.Result attachLibvirt(String uri, List<String> domains, AttachRun.Options options,
             Consumer<Observation> observer) throws InterruptedException {
-        String u = uri == null ? "qemu+ssh://" + name() + "/system" : uri;
+        String u = uri == null ? libvirtUri() : uri;
         List<QemuLink.Target> targets = domains.stream()
                 .map(d -> new QemuLink.Target(LibvirtLink.where(d, u), LibvirtLink.opener(u, d))).toList();
         try (AttachRun run = new AttachRun(options, targets, new DeviceRegistry(List.of(), List.of(), false),

@@ -364,9 +364,13 @@ public final class LibvirtLink implements QemuLink {
         close();
     }
 
+    /**
+     * Closed as well once libvirt's lifecycle event said the domain stopped: its end is on its way,
+     * and a poll that found the domain gone meanwhile is no warning (a saved transient domain).
+     */
     @Override
     public boolean isClosed() {
-        return ended.get();
+        return ended.get() || stoppedEvent.getCount() == 0;
     }
 
     @Override

@@ -42,6 +42,8 @@ final class ProcOwners {
     private static final int TASK_COMM_LEN = 16;
     /** include/linux/net.h: the flag /proc/net/unix shows on a listening socket. */
     private static final long SO_ACCEPTCON = 1L << 16;
+    /** The most of /proc/PID/cmdline read for a libvirt domain's name. */
+    static final int MAX_CMDLINE = 1 << 20;
 
     /**
      * How a process holds a device: the owner and what it holds open, for a sentence.
@@ -110,7 +112,7 @@ final class ProcOwners {
                     continue;
                 }
                 if (owner == null) {
-                    owner = new Owner(Integer.parseInt(pidDir.getFileName().toString()), comm(pidDir));
+                    owner = owner(pidDir);
                 }
                 if (node) {
                     byNode.putIfAbsent(target, owner);
@@ -205,7 +207,7 @@ final class ProcOwners {
                     if (found != null) {
                         return Optional.empty();
                     }
-                    found = new Owner(Integer.parseInt(pidDir.getFileName().toString()), comm(pidDir));
+                    found = owner(pidDir);
                 }
             }
         } catch (IOException | DirectoryIteratorException | UncheckedIOException e) {
@@ -254,6 +256,57 @@ final class ProcOwners {
                         && f[1].length() < 10)
                 .map(f -> Integer.parseInt(f[1]))
                 .orElse(-1);
+    }
+
+    private static Owner owner(Path pidDir) {
+        return new Owner(Integer.parseInt(pidDir.getFileName().toString()), comm(pidDir),
+                cmdline(pidDir).flatMap(ProcOwners::libvirtDomain).orElse(null));
+    }
+
+    /**
+     * The libvirt domain a QEMU runs, from the command line libvirt gives it: {@code -name
+     * guest=NAME,debug-threads=on} (QEMU's option syntax, a comma in NAME doubled) and its
+     * per-domain directory ({@code .../libvirt/qemu/domain-ID-NAME/}, the master key's file, which
+     * libvirt passes to every QEMU it starts). A QEMU started by hand with {@code -name guest=} has no
+     * such directory and is named by its command only.
+     */
+    static Optional<String> libvirtDomain(String cmdline) {
+        String[] argv = cmdline.split("\0");
+        String name = null;
+        boolean libvirtDir = false;
+        for (int i = 0; i < argv.length; i++) {
+            if (argv[i].equals("-name") && i + 1 < argv.length && argv[i + 1].startsWith("guest=")) {
+                name = optionValue(argv[i + 1].substring("guest=".length()));
+            }
+            libvirtDir |= argv[i].contains("/libvirt/qemu/domain-");
+        }
+        return libvirtDir && name != null && !name.isEmpty() ? Optional.of(name) : Optional.empty();
+    }
+
+    /** QEMU's option value up to its first single comma, {@code ,,} read as one comma. */
+    private static String optionValue(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == ',') {
+                if (i + 1 < s.length() && s.charAt(i + 1) == ',') {
+                    i++;
+                } else {
+                    break;
+                }
+            }
+            b.append(c);
+        }
+        return b.toString();
+    }
+
+    /** The command line, at most {@link #MAX_CMDLINE} bytes of it (a QEMU's is some KiB). */
+    private static Optional<String> cmdline(Path pidDir) {
+        try (var in = Files.newInputStream(pidDir.resolve("cmdline"))) {
+            return Optional.of(new String(in.readNBytes(MAX_CMDLINE), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     /**

@@ -66,7 +66,8 @@ public final class Codec {
         }
         put(o, "cdev", d.cdev());
         if (d.owner() != null) {
-            o.putObject("owner").put("pid", d.owner().pid()).put("command", d.owner().command());
+            ObjectNode owner = o.putObject("owner").put("pid", d.owner().pid()).put("command", d.owner().command());
+            put(owner, "domain", d.owner().domain());
         }
         if (d.features() != null) {
             o.put("features", d.features().flags());
@@ -87,7 +88,7 @@ public final class Codec {
                 text(o, "driver"), text(o, "vendor"), text(o, "device"), text(o, "vendor_id"), text(o, "device_id"),
                 group == null ? null : group.intValue(), text(o, "cdev"),
                 owner == null || owner.isNull() ? null
-                        : new Owner((int) integer(owner, "pid"), text(owner, "command")),
+                        : new Owner((int) integer(owner, "pid"), text(owner, "command"), text(owner, "domain")),
                 features(o, "features"), state(o, "state"), text(o, "access"));
     }
 

@@ -227,4 +227,46 @@ class ProcOwnersTest {
                     .contains(new Owner((int) vm.pid(), QemuProcess.BINARY));
         }
     }
+
+    /**
+     * The start of the command line libvirt 9.0 gives a QEMU (as /proc shows it of one libvirtd
+     * started; LibvirtCommandLineTest reads a real one), for a domain named {@code vm,one}: QEMU's
+     * option syntax doubles the comma.
+     */
+    static final String LIBVIRT_CMDLINE = "/usr/bin/qemu-system-x86_64\0-name\0guest=vm,,one,debug-threads=on\0-S\0"
+            + "-object\0{\"qom-type\":\"secret\",\"id\":\"masterKey0\",\"format\":\"raw\",\"file\":"
+            + "\"/var/lib/libvirt/qemu/domain-3-vm,one/master-key.aes\"}\0-machine\0pc-q35-7.2,usb=off\0";
+
+    @Test
+    void aQemuLibvirtRunsIsNamedByItsDomain() {
+        host.process(4242, "qemu-system-x86", group);
+        FakeHost.write(host.proc.resolve("4242/cmdline"), LIBVIRT_CMDLINE);
+
+        Owner o = scan().holderOf(UUID, cdev, group).orElseThrow().owner();
+
+        assertThat(o).isEqualTo(new Owner(4242, "qemu-system-x86_64", "vm,one"));
+        assertThat(o).hasToString("domain vm,one (libvirt, qemu pid 4242)");
+    }
+
+    /** -name guest= alone is QEMU's syntax anyone may use: without libvirt's domain directory it names no domain. */
+    @Test
+    void aQemuStartedByHandWithAGuestNameIsNamedByItsCommand() {
+        host.process(4242, "qemu-system-x86", group);
+        FakeHost.write(host.proc.resolve("4242/cmdline"), "/usr/bin/qemu-system-x86_64\0-name\0guest=vm1\0");
+
+        Owner o = scan().holderOf(UUID, cdev, group).orElseThrow().owner();
+
+        assertThat(o).isEqualTo(new Owner(4242, "qemu-system-x86_64"));
+        assertThat(o).hasToString("qemu-system-x86_64 (pid 4242)");
+    }
+
+    /** A name with a terminal's escape in it (a domain's name is any text but '/') prints visibly. */
+    @Test
+    void aDomainNameWithAControlCharacterIsPrintedVisibly() {
+        assertThat(ProcOwners.libvirtDomain(LIBVIRT_CMDLINE.replace("vm,,one", "vm\u001b[2J")))
+                .contains("vm\u001b[2J");
+        assertThat(new Owner(1, "qemu", "vm\u001b[2J").toString()).isEqualTo("domain vm\\u001b[2J (libvirt, qemu pid 1)");
+        assertThat(ProcOwners.libvirtDomain("/usr/bin/qemu\0-name\0guest=\0/libvirt/qemu/domain-1-x/\0")).isEmpty();
+        assertThat(ProcOwners.libvirtDomain("/usr/bin/qemu\0-name\0")).isEmpty();
+    }
 }
