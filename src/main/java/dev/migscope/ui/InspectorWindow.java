@@ -20,6 +20,7 @@ import dev.migscope.ui.mainwindow.Commands;
 import dev.migscope.ui.mainwindow.DeviceCalls;
 import dev.migscope.ui.mainwindow.DeviceListController;
 import dev.migscope.ui.mainwindow.ExportController;
+import dev.migscope.ui.mainwindow.LibvirtController;
 import dev.migscope.ui.mainwindow.QemuController;
 import dev.migscope.ui.mainwindow.RecordingController;
 import dev.migscope.ui.mainwindow.RemoteController;
@@ -81,6 +82,7 @@ public final class InspectorWindow {
     private final QemuController qemus;
     private final RemoteController remotes;
     private final StreamFilesController streamFiles;
+    private final LibvirtController libvirts;
     /** Built when its tab is first shown (or asked for): the first frame shows only the Inspector. */
     private TeachingView teaching;
     private ConformanceView conformance;
@@ -100,11 +102,11 @@ public final class InspectorWindow {
     }
 
     /**
-     * @param hosts where the hosts connected to are remembered
+     * @param files where the hosts and libvirt URIs connected to are remembered
      * @param ssh   how ssh runs for Connect to host (read at each connect)
      */
     public InspectorWindow(DeviceRegistry registry, Theme theme, SessionOptions options,
-            RemoteController.HostMemory hosts, Supplier<SshSettings> ssh) {
+            UserFiles files, Supplier<SshSettings> ssh) {
         this.registry = registry;
         this.theme = theme;
         LocalHost here = new LocalHost(registry, MigscopeVersion.current());
@@ -137,8 +139,9 @@ public final class InspectorWindow {
         conform.setId("tab-conformance");
         tabs.getTabs().addAll(inspect, teach, conform);
         tabs.setId("tabs");
-        remotes = new RemoteController(devices, selected, log, options, ssh, hosts);
+        remotes = new RemoteController(devices, selected, log, options, ssh, files);
         streamFiles = new StreamFilesController(devices, selected, log, tabs, theme);
+        libvirts = new LibvirtController(devices, log, qemus, files);
 
         SplitPane main = new SplitPane(devices, tabs);
         main.setDividerPositions(0.2);
@@ -155,6 +158,7 @@ public final class InspectorWindow {
         exports.publishTo(commands);
         simulation.publishTo(commands);
         remotes.publishTo(commands);
+        libvirts.publishTo(commands);
         qemus.publishTo(commands);
         deviceList.publishTo(commands);
         commands.publish(new Commands.Command(ActionsController.TIME_WINDOW_30S, "Time window 30 s", null,
@@ -300,6 +304,10 @@ public final class InspectorWindow {
         return qemus;
     }
 
+    LibvirtController libvirts() {
+        return libvirts;
+    }
+
     RemoteController remotes() {
         return remotes;
     }
@@ -387,6 +395,7 @@ public final class InspectorWindow {
         qemus.dispose();
         remotes.dispose();
         streamFiles.dispose();
+        libvirts.dispose();
         tasks.shutdown();
     }
 }

@@ -1,6 +1,7 @@
 package dev.migscope.ui;
 
 import dev.migscope.remote.SshTarget;
+import dev.migscope.ui.mainwindow.LibvirtController;
 import dev.migscope.ui.mainwindow.RemoteController;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,18 +19,21 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Where the window keeps what outlives it, by the XDG base directory specification and nowhere
  * else: settings in {@code $XDG_CONFIG_HOME/migscope/settings.properties} (default
- * {@code ~/.config}), the hosts connected to in {@code $XDG_CONFIG_HOME/migscope/hosts}, the device
+ * {@code ~/.config}), the hosts connected to in {@code $XDG_CONFIG_HOME/migscope/hosts}, the libvirt
+ * URIs connected to in {@code $XDG_CONFIG_HOME/migscope/libvirt}, the device
  * shown last in {@code $XDG_CONFIG_HOME/migscope/device}, the event
  * log in {@code $XDG_STATE_HOME/migscope/events.log} (default {@code ~/.local/state}), rotated at
  * 1 MiB to {@code events.log.1}. What is rewritten is written atomically.
  */
-public record UserFiles(Path configDir, Path stateDir) implements RemoteController.HostMemory {
+public record UserFiles(Path configDir, Path stateDir)
+        implements RemoteController.HostMemory, LibvirtController.UriMemory {
 
-    /** The most hosts remembered: the dialog offers them all. */
+    /** The most hosts (and libvirt URIs) remembered: the dialog offers them all. */
     static final int MAX_HOSTS = 20;
 
     static final long LOG_ROTATE_BYTES = 1 << 20;
@@ -90,43 +94,84 @@ public record UserFiles(Path configDir, Path stateDir) implements RemoteControll
      */
     @Override
     public List<String> loadHosts(Consumer<String> problems) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(hostsFile(), StandardCharsets.UTF_8);
-        } catch (java.nio.file.NoSuchFileException e) {
-            return List.of();
-        } catch (java.nio.charset.CharacterCodingException e) {
-            problems.accept("could not read the remembered hosts in " + hostsFile() + ": it is not text (damaged?); "
-                    + "connecting to a host writes it anew");
-            return List.of();
-        } catch (IOException e) {
-            problems.accept("could not read the remembered hosts in " + hostsFile() + ": " + e.getMessage()
-                    + "; connecting to a host writes it anew");
-            return List.of();
-        }
-        List<String> hosts = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
-            if (line.isEmpty() || hosts.contains(line)) {
-                continue;
-            }
-            try {
-                SshTarget.parse(line);
-                hosts.add(line);
-            } catch (IllegalArgumentException e) {
-                problems.accept(hostsFile() + " line " + (i + 1) + " left out: " + e.getMessage());
-            }
-        }
-        return hosts;
+        return loadRemembered(hostsFile(), "hosts", "connecting to a host", UserFiles::hostProblem, problems);
     }
 
     /** Puts {@code host} first among the remembered hosts (once), then writes them atomically. */
     @Override
     public void rememberHost(String host) throws IOException {
         SshTarget.parse(host);
-        List<String> hosts = new ArrayList<>(List.of(host));
-        loadHosts(problem -> { }).stream().filter(h -> !h.equals(host)).limit(MAX_HOSTS - 1).forEach(hosts::add);
-        writeAtomically(hostsFile(), w -> w.write(String.join("\n", hosts) + "\n"));
+        remember(hostsFile(), host, loadHosts(problem -> { }));
+    }
+
+    /** The libvirt URIs connected to (File -> Connect to libvirt...), one a line, most recent first. */
+    public Path libvirtFile() {
+        return configDir.resolve("libvirt");
+    }
+
+    /** The remembered libvirt URIs, most recent first; what is no libvirt URI is left out, as for hosts. */
+    @Override
+    public List<String> loadLibvirtUris(Consumer<String> problems) {
+        return loadRemembered(libvirtFile(), "libvirt connections", "connecting to libvirt",
+                LibvirtController::uriProblem, problems);
+    }
+
+    /** Puts {@code uri} first among the remembered libvirt URIs (once), then writes them atomically. */
+    @Override
+    public void rememberLibvirtUri(String uri) throws IOException {
+        String why = LibvirtController.uriProblem(uri);
+        if (why != null) {
+            throw new IllegalArgumentException(why);
+        }
+        remember(libvirtFile(), uri, loadLibvirtUris(problem -> { }));
+    }
+
+    private static String hostProblem(String line) {
+        try {
+            SshTarget.parse(line);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** A file of remembered lines; {@code problemOf} says why a line is left out (null: kept). */
+    private static List<String> loadRemembered(Path file, String what, String rewrites,
+            Function<String, String> problemOf, Consumer<String> problems) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return List.of();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            problems.accept("could not read the remembered " + what + " in " + file + ": it is not text (damaged?); "
+                    + rewrites + " writes it anew");
+            return List.of();
+        } catch (IOException e) {
+            problems.accept("could not read the remembered " + what + " in " + file + ": " + e.getMessage()
+                    + "; " + rewrites + " writes it anew");
+            return List.of();
+        }
+        List<String> kept = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || kept.contains(line)) {
+                continue;
+            }
+            String why = problemOf.apply(line);
+            if (why == null) {
+                kept.add(line);
+            } else {
+                problems.accept(file + " line " + (i + 1) + " left out: " + why);
+            }
+        }
+        return kept;
+    }
+
+    private void remember(Path file, String first, List<String> before) throws IOException {
+        List<String> kept = new ArrayList<>(List.of(first));
+        before.stream().filter(h -> !h.equals(first)).limit(MAX_HOSTS - 1).forEach(kept::add);
+        writeAtomically(file, w -> w.write(String.join("\n", kept) + "\n"));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.migscope.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -89,6 +90,25 @@ class UserFilesTest {
         }
         assertThat(f.loadHosts(problems::add)).hasSize(UserFiles.MAX_HOSTS).first().isEqualTo("host24");
         assertThat(problems).isEmpty();
+    }
+
+    @Test
+    void rememberedLibvirtUrisAreMostRecentFirstAndWhatIsNoLibvirtUriIsLeftOut() throws Exception {
+        UserFiles f = UserFiles.fromEnvironment(Map.of("HOME", home.toString()));
+        assertThat(f.libvirtFile()).isEqualTo(home.resolve(".config/migscope/libvirt"));
+        f.rememberLibvirtUri("qemu:///system");
+        f.rememberLibvirtUri("qemu+ssh://root@lab7/system");
+        f.rememberLibvirtUri("qemu:///system");
+        List<String> problems = new ArrayList<>();
+        assertThat(f.loadLibvirtUris(problems::add)).containsExactly("qemu:///system", "qemu+ssh://root@lab7/system");
+        assertThat(problems).isEmpty();
+
+        Files.writeString(f.libvirtFile(), "qemu:///session\nqemu+ext:///system?command=/bin/sh\nvirsh list\n");
+        assertThat(f.loadLibvirtUris(problems::add)).containsExactly("qemu:///session");
+        assertThat(problems).hasSize(2).allMatch(p -> p.startsWith(f.libvirtFile() + " line "))
+                .anyMatch(p -> p.contains("is not a libvirt URI of QEMU's driver"))
+                .anyMatch(p -> p.contains("holds blanks or control characters"));
+        assertThatThrownBy(() -> f.rememberLibvirtUri("xen:///system")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

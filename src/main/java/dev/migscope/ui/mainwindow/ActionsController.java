@@ -205,7 +205,8 @@ public final class ActionsController {
                 item(published.command(StreamController.SAVE)), item(published.command(StreamController.RESUME)),
                 item(published.command(QemuController.ATTACH)), item(published.command(RemoteController.CONNECT)),
                 item(published.command(StreamFilesController.OPEN)), item(published.command(StreamFilesController.EXTRACT)),
-                published.item(RemoteController.RECONNECT), published.item(RecordingController.RECORD),
+                published.item(RemoteController.RECONNECT), item(published.command(LibvirtController.CONNECT)),
+                published.item(RecordingController.RECORD),
                 new SeparatorMenuItem(),
                 item(published.command(ExportController.GRAPH)), item(published.command(ExportController.CHARTS)),
                 new SeparatorMenuItem(), quit);

@@ -2,12 +2,15 @@ package dev.migscope.ui.mainwindow;
 
 import dev.migscope.device.VfioException;
 import dev.migscope.device.DeviceRegistry;
+import dev.migscope.libvirt.LibvirtLink;
 import dev.migscope.qemu.AttachRun;
 import dev.migscope.qemu.AttachedQemu;
 import dev.migscope.qemu.Observation;
 import dev.migscope.qemu.QemuControl;
+import dev.migscope.qemu.QemuLink;
 import dev.migscope.qemu.QemuReport;
 import dev.migscope.qemu.QmpException;
+import dev.migscope.qemu.QmpLink;
 import dev.migscope.ui.common.FileDialogs;
 import dev.migscope.ui.common.FxTasks;
 import dev.migscope.ui.devices.DeviceListView;
@@ -155,10 +158,29 @@ public final class QemuController {
     }
 
     private CompletableFuture<AttachedQemu> attach(Path socket) {
-        log.note("attaching to " + socket + " (read-only: migscope sends QEMU only queries)");
+        return attach(socket.toString(), QmpLink.opener(socket));
+    }
+
+    /**
+     * Attaches to a libvirt domain (a domain's node selected under Connect to libvirt), read-only
+     * as a socket is: QEMU's events as libvirt forwards them. Completes on the FX thread, null when
+     * it failed (a line in the log).
+     */
+    public CompletableFuture<AttachedQemu> attachLibvirt(String uri, String domain) {
+        return attach(LibvirtLink.where(domain, uri), LibvirtLink.opener(uri, domain));
+    }
+
+    /** The attached QEMU reached at {@code where} (a socket, a domain) that is still followed. */
+    public Optional<AttachedQemu> attachedTo(String where) {
+        return attached.stream().map(QemuControl::qemu).filter(q -> q.where().equals(where) && q.ended() == null)
+                .findFirst();
+    }
+
+    private CompletableFuture<AttachedQemu> attach(String where, QemuLink.Opener opener) {
+        log.note("attaching to " + where + " (read-only: migscope sends QEMU only queries)");
         return tasks.supply(() -> {
             try {
-                return AttachedQemu.attach(socket, AttachRun.QMP_TIMEOUT, registry,
+                return AttachedQemu.attach(opener, where, AttachRun.QMP_TIMEOUT, registry,
                         o -> FxTasks.FX.execute(() -> seen(o)));
             } catch (QmpException e) {
                 throw new CompletionException(e);
