@@ -2,12 +2,13 @@
 # The benchmarks of docs/BENCHMARKS.md, each figure a ratio against its baseline run beside it in
 # the same invocation, interleaved (baseline, ours, baseline, ours, ...), reported as the median
 # ratio with its min-max over the rounds.
-#   benchmarks/run.sh [bitmap] [datapath] [jnacall] [memory] [firstframe] [charts] [control] [attach] [eventscreen] [remote] [stream] [tap]
+#   benchmarks/run.sh [bitmap] [datapath] [jnacall] [memory] [firstframe] [charts] [control] [attach] [eventscreen] [remote] [stream] [tap] [libvirtlag]
 #   (none: all; attach, stream and tap need qemu-system-x86_64 10 on PATH, tap socat, remote /usr/sbin/sshd: openssh-server;
-#   stream also python3 and QEMU's analyzer, fetched by benchmarks/qemu-analyzer.sh)
+#   stream also python3 and QEMU's analyzer, fetched by benchmarks/qemu-analyzer.sh;
+#   libvirtlag root and libvirt-daemon-system: it starts its own libvirtd)
 # Env: ROUNDS (default 5; control: CONTROL_ROUNDS, default 3), DATA_MIB (default 512), QEMU_MIB (attach, default 256),
 #      QEMU_GUEST (attach: "dirty" boots the rig's kernel with a guest that dirties memory; default: an idle SeaBIOS VM),
-#      REMOTE_N (remote: SETs per round, default 200), REMOTE_SECONDS (remote: telemetry per round, default 20),
+#      REMOTE_N (remote: SETs per round, default 200), LIBVIRT_CYCLES (libvirtlag: suspend/resume per round, default 200), REMOTE_SECONDS (remote: telemetry per round, default 20),
 #      QEMU_BANDWIDTH (attach: migrate max-bandwidth in bytes/s, default 262144: the idle guest's ~1.2 MB take ~4.5 s; 0: QEMU's default),
 #      TAP_MIB (tap: the stream forwarded, default 256), TAP_QEMU_MIB (tap: the migrated VM, default 256),
 #      BENCH_DIR (tmpfs for the data-path file, default /dev/shm).
@@ -21,15 +22,15 @@ out=target/bench
 stats() { python3 benchmarks/stats.py "$@"; }
 
 names=("$@")
-((${#names[@]})) || names=(bitmap datapath jnacall memory firstframe charts control attach eventscreen remote tap)
+((${#names[@]})) || names=(bitmap datapath jnacall memory firstframe charts control attach eventscreen remote tap libvirtlag)
 needs_package=0
 needs_jar=0
 for n in "${names[@]}"; do
   case "$n" in
-    bitmap|datapath|jnacall|memory|charts|attach|eventscreen|remote|tap) ;;
+    bitmap|datapath|jnacall|memory|charts|attach|eventscreen|remote|tap|libvirtlag) ;;
     control|firstframe) needs_package=1 ;;
     stream) needs_jar=1 ;;
-    *) echo "run.sh: unknown benchmark '$n' (bitmap, datapath, jnacall, memory, firstframe, charts, control, attach, eventscreen, remote, stream, tap)" >&2; exit 2 ;;
+    *) echo "run.sh: unknown benchmark '$n' (bitmap, datapath, jnacall, memory, firstframe, charts, control, attach, eventscreen, remote, stream, tap, libvirtlag)" >&2; exit 2 ;;
   esac
 done
 
@@ -351,6 +352,13 @@ bench_remote() {
   med() { sed -n "s/^telemetry .*$1=\([0-9.]*\).*/\1/p" "$raw" | median_range %s; }
   row "remote: 20 Hz telemetry over ssh, one device: the agent's sample lines (B/s) | $(med payload_Bps) | - | ssh's reads from its socket $(med ssh_socket_Bps) B/s, $rounds rounds of ${REMOTE_SECONDS:-20} s | (none in the issue) | -"
   row "remote: 20 Hz telemetry over ssh: lag from the far sampler's reading to its arrival here (upper bound), p50 / p99 (ms) | $(med lag_p50_ms) / $(med lag_p99_ms) | - | max $(med lag_max_ms) ms; bound's slack (the open's round trip) $(med open_ms) ms | (none in the issue) | -"
+}
+
+bench_libvirtlag() {
+  local raw="$out/libvirtlag.txt"
+  "${java[@]}" dev.migscope.libvirt.LibvirtLagBench "$rounds" "${LIBVIRT_CYCLES:-200}" 2>/dev/null | grep '^round=' | tee "$raw"
+  field() { sed "s/.* $1=\([0-9.]*\).*/\1/" "$raw" | median_range %.2f; }
+  row "libvirt: STOP/RESUME (virsh suspend/resume) from QEMU's timestamp to its arrival here through libvirt (monitor events), p50 / p99 (ms) | $(field libvirt_p50_ms) / $(field libvirt_p99_ms) | second -qmp socket on the same QEMU $(field qmp_p50_ms) / $(field qmp_p99_ms) | max $(field libvirt_max_ms) ms against $(field qmp_max_ms) ms; $((2 * ${LIBVIRT_CYCLES:-200})) events a round, $rounds rounds | (none in the issue) | -"
 }
 
 bench_memory() {

@@ -155,6 +155,11 @@ final class Virt {
         this.c = c;
     }
 
+    /** How the libraries are bound: JNA's loader; a test hands one that fails as a host without libvirt0 does. */
+    interface Loader {
+        <T extends Library> T load(String name, Class<T> type);
+    }
+
     /** The libraries, loaded once; a host without them is one line naming {@link #PACKAGE}. */
     static Virt load() throws LibvirtException {
         Virt v = loaded;
@@ -163,17 +168,22 @@ final class Virt {
         }
         synchronized (Virt.class) {
             if (loaded == null) {
-                try {
-                    Virt v2 = new Virt(Native.load("libvirt.so.0", Lib.class), Native.load("libvirt-qemu.so.0",
-                            QemuLib.class), Native.load(Platform.C_LIBRARY_NAME, C.class));
-                    v2.lib.virSetErrorFunc(null, QUIET);
-                    loaded = v2;
-                } catch (UnsatisfiedLinkError e) {
-                    throw new LibvirtException(LibvirtException.Kind.NO_LIBRARY, "libvirt.so.0 or libvirt-qemu.so.0 "
-                            + "not found: install " + PACKAGE + " (apt-get install " + PACKAGE + " libvirt-clients)");
-                }
+                loaded = bind(Native::load);
             }
             return loaded;
+        }
+    }
+
+    /** Binds the libraries through {@code loader}, unshared. */
+    static Virt bind(Loader loader) throws LibvirtException {
+        try {
+            Virt v = new Virt(loader.load("libvirt.so.0", Lib.class), loader.load("libvirt-qemu.so.0", QemuLib.class),
+                    loader.load(Platform.C_LIBRARY_NAME, C.class));
+            v.lib.virSetErrorFunc(null, QUIET);
+            return v;
+        } catch (UnsatisfiedLinkError e) {
+            throw new LibvirtException(LibvirtException.Kind.NO_LIBRARY, "libvirt.so.0 or libvirt-qemu.so.0 "
+                    + "not found: install " + PACKAGE + " (apt-get install " + PACKAGE + " libvirt-clients)");
         }
     }
 

@@ -118,4 +118,55 @@ class LibvirtAttachTest {
                     .startsWith("migscope attach: domain nosuch (" + libvirtd.uri() + "): no domain nosuch on ");
         }
     }
+
+    /** --downtime-limit goes through virDomainMigrateSetMaxDowntime: libvirt's own view says the new limit. */
+    @Test
+    void downtimeLimitIsSetThroughLibvirt() throws Exception {
+        try (Libvirtd libvirtd = Libvirtd.start(dir)) {
+            libvirtd.createTcg("lvdt");
+            LiveCli run = live("attach", "--libvirt", "--connect", libvirtd.uri(), "lvdt", "--downtime-limit", "123");
+            run.awaitOut("virDomainMigrateSetMaxDowntime downtime-limit=123 (QEMU now holds 123 ms)", 1);
+            assertThat(libvirtd.virsh("migrate-getmaxdowntime", "lvdt")).isEqualTo("123");
+            libvirtd.destroy("lvdt");
+            assertThat(run.exit()).isEqualTo(ExitCode.FAILED);
+        }
+    }
+
+    /**
+     * --migrate to the daemon itself: libvirt refuses a destination with its own host UUID, and the
+     * refusal, libvirt's sentence, is a warning with its cause and fix from qemu.Blockers.
+     */
+    @Test
+    void aMigrationLibvirtRefusesIsAWarningWithItsCauseAndFix() throws Exception {
+        try (Libvirtd libvirtd = Libvirtd.start(dir)) {
+            libvirtd.createTcg("lvmig");
+            LiveCli run = live("attach", "--libvirt", "--connect", libvirtd.uri(), "lvmig", "--migrate",
+                    libvirtd.uri());
+            run.awaitOut("virDomainMigrateToURI3 uri=" + libvirtd.uri(), 1);
+            run.awaitOut("Attempt to migrate guest to the same host", 1);
+            assertThat(run.out.toString().lines().filter(l -> l.contains("Attempt to migrate guest")))
+                    .singleElement().asString()
+                    .contains("lvmig  warning: virDomainMigrateToURI3: ")
+                    .contains("; cause: libvirt refuses a destination with its own host UUID; fix: migrate to "
+                            + "another host");
+            // Refused before anything started: the domain runs on, followed.
+            assertThat(libvirtd.virsh("domstate", "lvmig")).isEqualTo("running");
+            libvirtd.destroy("lvmig");
+            assertThat(run.exit()).isEqualTo(ExitCode.FAILED);
+        }
+    }
+
+    /** --cancel with no job: migscope refuses from the status libvirt forwarded, before calling virDomainAbortJob. */
+    @Test
+    void cancelWithNoMigrationRunningIsRefusedInOneLine() throws Exception {
+        try (Libvirtd libvirtd = Libvirtd.start(dir)) {
+            libvirtd.createTcg("lvcancel");
+            LiveCli run = live("attach", "--libvirt", "--connect", libvirtd.uri(), "lvcancel", "--cancel");
+
+            assertThat(run.exit()).isNotEqualTo(ExitCode.OK);
+            assertThat(run.err.toString().lines()).singleElement().asString()
+                    .contains("lvcancel: no migration is running (status none): nothing to cancel");
+            assertThat(libvirtd.virsh("domstate", "lvcancel")).isEqualTo("running");
+        }
+    }
 }
