@@ -146,7 +146,7 @@ class LibvirtAttachTest {
             run.awaitOut("Attempt to migrate guest to the same host", 1);
             assertThat(run.out.toString().lines().filter(l -> l.contains("Attempt to migrate guest")))
                     .singleElement().asString()
-                    .contains("lvmig  warning: virDomainMigrateToURI3: ")
+                    .contains("lvmig  virDomainMigrateToURI3: Attempt to migrate guest to the same host")
                     .contains("; cause: libvirt refuses a destination with its own host UUID; fix: migrate to "
                             + "another host");
             // Refused before anything started: the domain runs on, followed.
