@@ -86,6 +86,17 @@ class AttachTapTest {
         return t.finish();
     }
 
+    /** Runs the attach as the CLI does, on its own thread; the test's end detaches it. */
+    private static void follow(AttachRun run) {
+        CompletableFuture.runAsync(() -> {
+            try {
+                run.run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
     private AttachTap tap(AttachRun run) {
         return new AttachTap(new AttachTap.Ends(TapEndpoint.parse("unix:" + dir.resolve("tap.sock")),
                 TapEndpoint.parse("unix:" + dir.resolve("dst.sock"))), run::qemus, seen::add);
@@ -98,13 +109,7 @@ class AttachTapTest {
                 false, null);
         try (FakeQmpServer f = qemu(pci); AttachRun run = new AttachRun(o, QemuProcess.NO_HOST_DEVICES, seen::add);
                 AttachTap t = tap(run)) {
-            CompletableFuture<AttachRun.Result> attach = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return run.run();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            follow(run);
             t.start();
             long deadline = System.nanoTime() + QemuProcess.WAIT.toNanos();
             while (run.qemus().isEmpty() && System.nanoTime() < deadline) {
@@ -130,8 +135,6 @@ class AttachTapTest {
                 Thread.sleep(20);
             }
             assertThat(mtty.telemetry().latest().get(Metric.TOTAL_BYTES)).isEqualTo(96.0);
-            run.close();
-            attach.get();
         }
     }
 
@@ -141,13 +144,7 @@ class AttachTapTest {
                 false, null);
         try (FakeQmpServer f = qemu(null); AttachRun run = new AttachRun(o, QemuProcess.NO_HOST_DEVICES, seen::add);
                 AttachTap t = tap(run)) {
-            CompletableFuture.runAsync(() -> {
-                try {
-                    run.run();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            follow(run);
             t.start();
             long deadline = System.nanoTime() + QemuProcess.WAIT.toNanos();
             while (run.qemus().isEmpty() && System.nanoTime() < deadline) {
