@@ -91,7 +91,7 @@ public final class AttachTap implements StreamTap.Listener, AutoCloseable {
             Thread t = new Thread(r, "migscope-attach-tap");
             t.setDaemon(true);
             t.start();
-        });
+        }).thenApply(this::said);
         observer.accept(Observation.tap("listening on " + at + ", forwarding to " + ends.forward()
                 + "; its VFIO sections are the attached devices of the same guest PCI path",
                 Json.object().put("event", "listening").put("listen", at.toString())
@@ -170,26 +170,33 @@ public final class AttachTap implements StreamTap.Listener, AutoCloseable {
                         + "query-pci did not name it; libvirt forwards no query-pci), so the tap cannot map it");
     }
 
+    /** Completes with the tap's verdict once it ended, after its lines for each device and the verdict. */
+    public CompletableFuture<StreamTap.Result> ended() {
+        return result;
+    }
+
     /**
      * After the attach: waits for the tap's verdict (closing it at once when no migration came, and
-     * when the one that came has not ended in {@link #FINISH_SECONDS}), then says per device what the
-     * tap saw of it, and the verdict; returns it.
+     * when the one that came has not ended in {@link #FINISH_SECONDS}); returns it.
      */
     public StreamTap.Result finish() throws InterruptedException {
-        StreamTap.Result r;
         if (!connected) {
             tap.close();
         }
         try {
             try {
-                r = result.get(FINISH_SECONDS, TimeUnit.SECONDS);
+                return result.get(FINISH_SECONDS, TimeUnit.SECONDS);
             } catch (TimeoutException e) {
                 tap.close();
-                r = result.get();
+                return result.get();
             }
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         }
+    }
+
+    /** Says per device what the tap saw of it, then the verdict. */
+    private StreamTap.Result said(StreamTap.Result r) {
         for (AttachedQemu q : qemus.get()) {
             for (ObservedDevice o : q.devices()) {
                 o.tapBytes().ifPresent(b -> observer.accept(Observation.tap(String.format(java.util.Locale.ROOT,
