@@ -1,11 +1,15 @@
 package dev.migscope.cli;
 
+import dev.migscope.attachtap.AttachTap;
 import dev.migscope.device.VfioException;
+import dev.migscope.device.Visible;
+import dev.migscope.host.LocalHost;
 import dev.migscope.libvirt.LibvirtLink;
 import dev.migscope.qemu.AttachRun;
 import dev.migscope.qemu.Observation;
 import dev.migscope.qemu.QemuControl;
 import dev.migscope.qemu.QemuReport;
+import dev.migscope.stream.StreamTap;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -39,7 +43,12 @@ import picocli.CommandLine.Spec;
             + "qemu:///system, the default; qemu:///session; qemu+ssh://HOST/system; with --host, "
             + "qemu+ssh://HOST/system): QEMU's events as libvirt forwards them, libvirt's job statistics in place of "
             + "query-migrate, the VFIO hostdevs of the domain XML. Nothing is sent to QEMU's monitor; --migrate "
-            + "(a libvirt destination URI), --cancel and --downtime-limit go through libvirt's API."})
+            + "(a libvirt destination URI), --cancel and --downtime-limit go through libvirt's API.",
+    "--tap LISTEN=FORWARD starts a tap (as `migscope tap LISTEN FORWARD`) with the attach: the source migrates to "
+            + "LISTEN, the tap forwards to the destination's -incoming FORWARD, and each VFIO section it decodes "
+            + "(0000:00:01.0/vfio) is the attached device of that guest PCI path (QMP's query-pci): its lines name "
+            + "the device, its DATA_STATE bytes are the device's data throughput, and at the end it says per device "
+            + "the precopy and stop-copy bytes it saw."})
 final class AttachCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -89,8 +98,18 @@ final class AttachCommand implements Callable<Integer> {
             + "downtime-limit (QMP migrate-set-parameters), in milliseconds as QEMU counts it.")
     Long downtimeLimitMs;
 
+    @Option(names = "--tap", paramLabel = "LISTEN=FORWARD", converter = Converters.TapEnds.class,
+            description = "Also tap the migration: listen on LISTEN (unix:PATH or tcp:HOST:PORT) and forward to the "
+                    + "destination's -incoming FORWARD; the tap's VFIO sections feed the attached devices of the same "
+                    + "guest PCI path. Not with --host (the tap runs here).")
+    AttachTap.Ends tap;
+
     @Override
     public Integer call() throws InterruptedException {
+        if (tap != null && root.target() != null) {
+            throw new CliFailure(ExitCode.USAGE, "--tap runs the tap here, with an attach here: give it without "
+                    + "--host (or run migscope tap on that host)");
+        }
         if (migrate != null && cancel) {
             throw new CliFailure(ExitCode.USAGE, "--migrate and --cancel together: give one");
         }
@@ -112,10 +131,37 @@ final class AttachCommand implements Callable<Integer> {
         // Refused here, so that nothing is sent to a QEMU (or a far side) that would only be told to run it.
         refuseUri();
         try {
+            if (tap != null) {
+                LocalHost here = (LocalHost) root.host();
+                return ended(out, tapped(libvirt ? here.attachLibvirtRun(connect, targets, options, printer)
+                        : here.attachRun(options, printer), printer));
+            }
             return ended(out, libvirt ? root.host().attachLibvirt(connect, targets, options, printer)
                     : root.host().attach(options, printer));
         } catch (VfioException e) {
             throw new CliFailure(ExitCode.FAILED, e.error().describe());
+        }
+    }
+
+    /**
+     * The attach with its tap: listening before the first QEMU is reached (so a --migrate to LISTEN
+     * finds it), its verdict after the attach's. A migration the tap saw start and not complete fails
+     * the attach even when QEMU's side ended as asked.
+     */
+    private AttachRun.Result tapped(AttachRun run, Consumer<Observation> printer) throws InterruptedException {
+        try (run; AttachTap t = new AttachTap(tap, run::qemus, printer)) {
+            try {
+                t.start();
+            } catch (IOException e) {
+                throw new CliFailure(ExitCode.FAILED, "--tap: cannot start the tap on " + tap.listen() + ": "
+                        + Visible.of(String.valueOf(e.getMessage())));
+            }
+            AttachRun.Result r = run.run();
+            StreamTap.Result seen = t.finish();
+            if (r.ending() == AttachRun.Ending.OK && seen.fromSource() > 0 && !seen.completed()) {
+                return new AttachRun.Result(AttachRun.Ending.FAILED, "the tap: " + seen.verdict(), r.report());
+            }
+            return r;
         }
     }
 

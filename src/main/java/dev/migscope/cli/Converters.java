@@ -40,6 +40,18 @@ final class Converters {
         }
     }
 
+    /** {@code LISTEN=FORWARD}, two tap URIs ({@code attach --tap}). */
+    static final class TapEnds implements ITypeConverter<dev.migscope.attachtap.AttachTap.Ends> {
+        @Override
+        public dev.migscope.attachtap.AttachTap.Ends convert(String value) {
+            try {
+                return dev.migscope.attachtap.AttachTap.Ends.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     /** {@code stop-copy[,p2p][,pre-copy]}. */
     static final class Features implements ITypeConverter<MigFeatures> {
         @Override

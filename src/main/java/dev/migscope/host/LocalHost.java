@@ -98,9 +98,14 @@ public final class LocalHost implements Host {
     @Override
     public AttachRun.Result attach(AttachRun.Options options, Consumer<Observation> observer)
             throws InterruptedException {
-        try (AttachRun run = new AttachRun(options, registry, observer)) {
+        try (AttachRun run = attachRun(options, observer)) {
             return run.run();
         }
+    }
+
+    /** The attach {@link #attach} runs, for a caller that follows it while it runs ({@code attach --tap}). */
+    public AttachRun attachRun(AttachRun.Options options, Consumer<Observation> observer) {
+        return new AttachRun(options, registry, observer);
     }
 
     @Override
@@ -111,12 +116,18 @@ public final class LocalHost implements Host {
     @Override
     public AttachRun.Result attachLibvirt(String uri, List<String> domains, AttachRun.Options options,
             Consumer<Observation> observer) throws InterruptedException {
+        try (AttachRun run = attachLibvirtRun(uri, domains, options, observer)) {
+            return run.run();
+        }
+    }
+
+    /** The attach {@link #attachLibvirt} runs, for a caller that follows it while it runs. */
+    public AttachRun attachLibvirtRun(String uri, List<String> domains, AttachRun.Options options,
+            Consumer<Observation> observer) {
         String u = uri == null ? libvirtUri() : uri;
         List<QemuLink.Target> targets = domains.stream()
                 .map(d -> new QemuLink.Target(LibvirtLink.where(d, u), LibvirtLink.opener(u, d))).toList();
-        try (AttachRun run = new AttachRun(options, targets, registry, observer)) {
-            return run.run();
-        }
+        return new AttachRun(options, targets, registry, observer);
     }
 
     /** The sessions opened here are their owners' to close; the registry holds nothing open. */

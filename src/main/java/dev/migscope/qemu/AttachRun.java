@@ -144,6 +144,11 @@ public final class AttachRun implements AutoCloseable {
         return QemuReport.of(List.copyOf(qemus));
     }
 
+    /** The QEMUs attached until now, in the order of their sockets; any thread. */
+    public List<AttachedQemu> qemus() {
+        return List.copyOf(qemus);
+    }
+
     /** Detaches from every QEMU (their VMs left as they are); a running {@link #run()} ends at its next wait. */
     @Override
     public void close() {

@@ -174,7 +174,8 @@ public final class AttachedQemu implements AutoCloseable {
 
     private ObservedDevice add(VfioPciDevice d, MigState initial) {
         DeviceInfo listed = d.hostDeviceId() == null ? null : registry.find(d.hostDeviceId()).orElse(null);
-        ObservedDevice o = new ObservedDevice(name, d, listed, initial, startMicros, startNanos);
+        ObservedDevice o = new ObservedDevice(name, d, listed, initial, startMicros, startNanos,
+                PciPaths.of(link.pciPaths(), d));
         devices.put(d.qomPath(), o);
         return o;
     }

@@ -36,7 +36,14 @@ public record Observation(long timeMicros, String qemu, Kind kind, String text, 
         /** QEMU went away (exited, killed, closed the socket, sent bad JSON). */
         GONE,
         /** migscope, armed by the user, sent a command that changes the VM (migrate, migrate_cancel, ...). */
-        COMMAND
+        COMMAND,
+        /** A tap on the migration ({@code attach --tap}): a device's pass as it went by, the tap's end. */
+        TAP
+    }
+
+    /** One thing a tap on the attached QEMUs' migration saw, now; {@code qemu} reads {@code tap}. */
+    public static Observation tap(String text, ObjectNode json) {
+        return new Observation(Micros.now(), "tap", Kind.TAP, text, json);
     }
 
     /** {@code 16:02:11.123456  srcvm  text}. */

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A VFIO device QEMU migrates, seen through QMP: the graph moves with each VFIO_MIGRATION event
@@ -45,6 +46,7 @@ public final class ObservedDevice implements DeviceView {
     private final String qemuName;
     private final VfioPciDevice device;
     private final DeviceInfo hostInfo;
+    private final String pciPath;
     private final long startMicros;
     private final long startNanos;
     private final Telemetry telemetry = new Telemetry(TELEMETRY_CAPACITY);
@@ -56,14 +58,25 @@ public final class ObservedDevice implements DeviceView {
     private volatile StatesFrom statesFrom = StatesFrom.EVENTS;
     private Long vfioBeforeStopCopy;
     private long vfioBeforeStopCopyMicros = -1;
+    private final AtomicLong tapPrecopy = new AtomicLong();
+    private final AtomicLong tapStopCopy = new AtomicLong();
+    private volatile boolean tapped;
+    private long tapTotalAtPoll;
+    private long lastPollMicros = -1;
+
+    /** The device's data as a tap on its migration saw it pass: DATA_STATE payload bytes by phase. */
+    public record TapBytes(long precopy, long stopCopy) {
+    }
 
     /**
      * @param qemuLabel    the QEMU's name, to keep view ids apart across QEMUs
      * @param hostInfo     the host's listing of the device when migscope can see it, else null
      * @param initialState the state QEMU left the device in, inferred from its run state
+     * @param pciPath      its guest PCI path ({@link PciPaths}), empty when QEMU did not say
      */
     ObservedDevice(String qemuLabel, VfioPciDevice device, DeviceInfo hostInfo, MigState initialState,
-            long startMicros, long startNanos) {
+            long startMicros, long startNanos, String pciPath) {
+        this.pciPath = pciPath;
         this.viewId = "qemu:" + qemuLabel + ":" + device.label();
         this.qemuName = qemuLabel;
         this.device = device;
@@ -77,6 +90,34 @@ public final class ObservedDevice implements DeviceView {
 
     public VfioPciDevice device() {
         return device;
+    }
+
+    /**
+     * Its guest PCI path ({@code 0000:00:01.0}), what QEMU names its migration sections by
+     * ({@code 0000:00:01.0/vfio}); empty when the link could not ask (libvirt) or QEMU did not say.
+     */
+    public String pciPath() {
+        return pciPath;
+    }
+
+    /**
+     * Data of this device a tap saw pass (DATA_STATE payloads of its section): from the first, its
+     * charts' data throughput is these bytes over each poll's interval, in place of QEMU's
+     * vfio.transferred (a total of all of a QEMU's VFIO devices). Any thread.
+     *
+     * @param stopCopy true for the device's END section (stop-copy), false for a precopy pass
+     */
+    public void dataMoved(long bytes, boolean stopCopy) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("bytes " + bytes);
+        }
+        (stopCopy ? tapStopCopy : tapPrecopy).addAndGet(bytes);
+        tapped = true;
+    }
+
+    /** What a tap saw of this device, or empty when none fed it. */
+    public Optional<TapBytes> tapBytes() {
+        return tapped ? Optional.of(new TapBytes(tapPrecopy.get(), tapStopCopy.get())) : Optional.empty();
     }
 
     /** True when the features came from the host; false when they are the least the events proved. */
@@ -252,7 +293,22 @@ public final class ObservedDevice implements DeviceView {
 
     /** One query-migrate poll: the device's state and its QEMU's migration figures on the charts. */
     void onPoll(long micros, MigrationInfo info, double vfioRate, double ramRate, Long downtimeLimitMs) {
-        telemetry.append(sample((micros - startMicros) * 1_000, state, info, vfioRate, ramRate, downtimeLimitMs));
+        long tapTotal = tapPrecopy.get() + tapStopCopy.get();
+        double tapRate = lastPollMicros < 0 || micros <= lastPollMicros ? Double.NaN
+                : (tapTotal - tapTotalAtPoll) / ((micros - lastPollMicros) / 1e6);
+        tapTotalAtPoll = tapTotal;
+        lastPollMicros = micros;
+        if (!tapped) {
+            telemetry.append(sample((micros - startMicros) * 1_000, state, info, vfioRate, ramRate, downtimeLimitMs));
+            return;
+        }
+        // The tap's bytes are this device's own: its rate, its total, and on a destination its resume.
+        Sample s = sample((micros - startMicros) * 1_000, state, info, tapRate, ramRate, downtimeLimitMs)
+                .set(Metric.TOTAL_BYTES, tapTotal);
+        if (state == MigState.RESUMING) {
+            s.set(Metric.RESUME_THROUGHPUT, tapRate);
+        }
+        telemetry.append(s);
     }
 
     /**

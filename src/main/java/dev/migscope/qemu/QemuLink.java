@@ -88,6 +88,14 @@ public interface QemuLink extends AutoCloseable {
     /** QEMU's vfio-pci devices, listed again (an event named one the first listing did not have). */
     List<VfioPciDevice> devices() throws QmpException;
 
+    /**
+     * Each device's guest PCI path by its qdev id ({@link PciPaths}), what QEMU names its migration
+     * sections by; empty when the link cannot ask (libvirt forwards no query-pci) or QEMU would not say.
+     */
+    default java.util.Map<String, String> pciPaths() {
+        return java.util.Map.of();
+    }
+
     /** Ends the link for what the far side sent (past a bound): {@code closed} is told why. */
     void drop(QmpError why);
 

@@ -5,6 +5,7 @@ import dev.migscope.json.Json;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -21,6 +22,7 @@ public final class QmpLink implements QemuLink {
     private final Duration timeout;
     private final DeviceRegistry registry;
     private QmpClient qmp;
+    private volatile Map<String, String> pciPaths = Map.of();
 
     private QmpLink(Path socket, Duration timeout, DeviceRegistry registry) {
         this.socket = socket;
@@ -63,7 +65,9 @@ public final class QmpLink implements QemuLink {
         MigrationInfo info = MigrationInfo.of(migrate);
         List<String> blocked = migrate.optionalStrings("blocked-reasons", QemuBounds.MAX_WARNINGS);
         // QEMU's process: the socket's listener (its host devices' holder, when they have one, says it first).
-        return new Identity(name, qmp.version(), runState, statusEvents, info, VfioPciDevice.find(qmp),
+        List<VfioPciDevice> devices = VfioPciDevice.find(qmp);
+        pciPaths = readPciPaths(qmp, warn);
+        return new Identity(name, qmp.version(), runState, statusEvents, info, devices,
                 registry.socketListener(socket).orElse(null), blocked);
     }
 
@@ -92,6 +96,31 @@ public final class QmpLink implements QemuLink {
             }
             // Gone or refused: the chart goes without the limit line.
             return null;
+        }
+    }
+
+    /** As query-pci said at connect. */
+    @Override
+    public Map<String, String> pciPaths() {
+        return pciPaths;
+    }
+
+    /**
+     * query-pci, once: a QEMU without it (a machine with no PCI) maps nothing; a reply past a bound
+     * or against QAPI maps nothing and is said, since a tap then cannot name the devices.
+     */
+    private static Map<String, String> readPciPaths(QmpClient qmp, Consumer<String> warn) throws QmpException {
+        try {
+            return PciPaths.read(qmp);
+        } catch (QmpException e) {
+            if (e.error().kind() == QmpError.Kind.GONE || e.error().kind() == QmpError.Kind.TIMEOUT) {
+                throw e;
+            }
+            if (e.error().kind() != QmpError.Kind.COMMAND) {
+                warn.accept("the devices' guest PCI paths are unknown (a tap cannot name them): "
+                        + e.error().message());
+            }
+            return Map.of();
         }
     }
 

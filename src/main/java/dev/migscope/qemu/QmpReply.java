@@ -125,6 +125,15 @@ record QmpReply(String socket, String command, String path, JsonNode node) {
         return l;
     }
 
+    /** A member that may be absent (or null), else a list of objects, read as {@link #list} reads one. */
+    List<QmpReply> optionalList(String member, int max, String what) throws QmpException {
+        JsonNode n = get(member);
+        if (n.isMissingNode() || n.isNull()) {
+            return List.of();
+        }
+        return new QmpReply(socket, command, path + member + ".", n).list(max, what);
+    }
+
     private JsonNode get(String member) {
         return node.isObject() ? node.path(member) : MissingNode.getInstance();
     }

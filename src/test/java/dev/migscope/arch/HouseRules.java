@@ -48,6 +48,7 @@ final class HouseRules {
                 .optionalLayer("qemu").definedBy(root + ".qemu..")
                 .optionalLayer("libvirt").definedBy(root + ".libvirt..")
                 .optionalLayer("stream").definedBy(root + ".stream..")
+                .optionalLayer("attachtap").definedBy(root + ".attachtap..")
                 .layer("remote").definedBy(root + ".remote..")
                 .layer("protocol").definedBy(root + ".protocol..")
                 .layer("view").definedBy(root + ".view..")
@@ -62,11 +63,11 @@ final class HouseRules {
                 // A command runs against a host; the choice of host (this one, or --host) is the CLI's. It
                 // reads this migscope's version, which the agent's hello carries, from protocol.
                 .whereLayer("cli").mayOnlyAccessLayers("agent", "host", "conform", "session", "qemu", "libvirt", "remote",
-                        "protocol", "stream", "view", "device", "fsm", "telemetry", "json")
+                        "protocol", "stream", "attachtap", "view", "device", "fsm", "telemetry", "json")
                 // The window attaches to QEMUs (File -> Attach to QEMU...) and connects to hosts (File ->
                 // Connect to host...) as it opens sessions; graph, charts and log still read only the view.
                 .whereLayer("ui").mayOnlyAccessLayers("host", "conform", "session", "qemu", "libvirt", "remote", "protocol",
-                        "stream", "view",
+                        "stream", "attachtap", "view",
                         "device", "fsm", "telemetry")
                 // The agent, a front end on the far side, runs what the CLI runs there (attach too: QEMUs
                 // there) and speaks the protocol; nothing of the near side.
@@ -87,6 +88,9 @@ final class HouseRules {
                 // QEMU's migration stream: read from a file, decoded from a tap; extract writes device's
                 // MigrationFile; bytes shown through telemetry's formats.
                 .whereLayer("stream").mayOnlyAccessLayers("device", "fsm", "telemetry", "json")
+                // A tap started with an attach: stream's tap decodes, qemu's attached devices are fed its bytes
+                // (qemu itself never sees the stream).
+                .whereLayer("attachtap").mayOnlyAccessLayers("qemu", "stream", "view", "device", "telemetry", "json")
                 // The near side of --host: views of the far side's devices, over the protocol.
                 .whereLayer("remote").mayOnlyAccessLayers("protocol", "view", "device", "fsm", "telemetry", "json")
                 // The agent's JSON lines carry views' values; stream files cross as frames of device's

@@ -117,16 +117,16 @@ public record ChartSpec(String id, Title title, String leftLabel, List<Series> l
 
     /**
      * The four charts of a migration QEMU runs, from its query-migrate polls: vfio.transferred (all
-     * of the QEMU's VFIO devices) as bytes/s by the device's phase, so pre-copy and stop-copy show
-     * apart; guest RAM; RAM dirty pages; QEMU's expected downtime against its downtime-limit.
+     * of the QEMU's VFIO devices), or the device's own DATA_STATE bytes when a tap feeds it
+     * ({@code attach --tap}), as bytes/s by the device's phase, so pre-copy and stop-copy show apart; guest RAM; RAM dirty pages; QEMU's expected downtime against its downtime-limit.
      */
     public static final List<ChartSpec> QEMU_MIGRATION = List.of(
-            new ChartSpec("chart-qemu-vfio", Title.fixed("VFIO data (query-migrate vfio.transferred)"), "MiB/s",
+            new ChartSpec("chart-qemu-vfio", Title.fixed("VFIO data (vfio.transferred, or a tap's DATA_STATE)"), "MiB/s",
                     List.of(
                     new Series(Metric.PRE_COPY_THROUGHPUT, "pre-copy", Scale.MIB, "series-pre-copy", false),
                     new Series(Metric.STOP_COPY_THROUGHPUT, "stop-copy", Scale.MIB, "series-stop-copy", false)),
                     "total MiB", List.of(
-                    new Series(Metric.TOTAL_BYTES, "vfio.transferred", Scale.MIB, "series-total", true))),
+                    new Series(Metric.TOTAL_BYTES, "total", Scale.MIB, "series-total", true))),
             new ChartSpec("chart-qemu-ram", Title.fixed("Guest RAM sent"), "MiB/s", List.of(
                     new Series(Metric.RAM_THROUGHPUT, "RAM", Scale.MIB, "series-resume", false)),
                     "", List.of()),

@@ -1,5 +1,6 @@
 package dev.migscope.ui.mainwindow;
 
+import dev.migscope.attachtap.AttachTap;
 import dev.migscope.device.VfioException;
 import dev.migscope.device.DeviceRegistry;
 import dev.migscope.libvirt.LibvirtLink;
@@ -78,6 +79,10 @@ public final class QemuController {
     /** Whether each attached QEMU was armed when its node was last drawn (an arming redraws the nodes). */
     private List<Boolean> drawnArmed = List.of();
     private final List<MenuItem> armedItems = new ArrayList<>();
+    private final MenuItem tapItem = new MenuItem("Tap migration\u2026");
+    private AttachTap tap;
+    /** The QEMUs attached when the tap started: its sections are their devices (read on the tap's threads). */
+    private volatile List<AttachedQemu> tapped = List.of();
     private final TextArea reportText = new TextArea();
     private Tab reportTab;
 
@@ -341,12 +346,49 @@ public final class QemuController {
                 ask("Set downtime limit", "downtime-limit in ms (QEMU's default is 300):",
                         String.valueOf(Optional.ofNullable(c.qemu().downtimeLimitMs()).orElse(300L)))
                         .ifPresent(this::downtimeLimit)));
+        tapItem.setOnAction(e -> ask("Tap migration", "LISTEN=FORWARD: the source migrates to LISTEN, the tap "
+                + "forwards to the destination's -incoming FORWARD (unix:PATH or tcp:HOST:PORT):",
+                "unix:/tmp/migscope-tap.sock=" + offeredUri()).ifPresent(this::startTap));
         MenuItem report = new MenuItem("Show QEMU report");
         report.setOnAction(e -> showReport());
-        Menu m = new Menu("QEMU", null, migrate, cancel, limit, new SeparatorMenuItem(), report);
+        Menu m = new Menu("QEMU", null, migrate, cancel, limit, new SeparatorMenuItem(), tapItem,
+                new SeparatorMenuItem(), report);
         m.setId("menu-qemu");
         syncMenu();
         return m;
+    }
+
+    /**
+     * Starts a tap on the attached QEMUs' migration (one at a time): its VFIO sections feed the
+     * attached devices of the same guest PCI path, the same nodes, their data throughput charts
+     * drawn from its bytes; its lines go to the log. It only forwards and reads: no QEMU is armed.
+     */
+    public void startTap(String listenEqualsForward) {
+        if (tap != null) {
+            log.problem("a tap is running already: it ends with its migration");
+            return;
+        }
+        AttachTap.Ends ends;
+        try {
+            ends = AttachTap.Ends.parse(listenEqualsForward);
+        } catch (IllegalArgumentException e) {
+            log.problem("tap: " + e.getMessage());
+            return;
+        }
+        tapped = attached();
+        AttachTap t = new AttachTap(ends, () -> tapped, o -> FxTasks.FX.execute(() -> seen(o)));
+        try {
+            t.start();
+        } catch (IOException e) {
+            log.problem("tap: cannot start the tap on " + ends.listen() + ": " + e.getMessage());
+            return;
+        }
+        tap = t;
+        syncMenu();
+        t.ended().whenComplete((r, err) -> FxTasks.FX.execute(() -> {
+            tap = null;
+            syncMenu();
+        }));
     }
 
     private MenuItem armedItem(String text, Runnable action) {
@@ -379,11 +421,17 @@ public final class QemuController {
     private void syncMenu() {
         boolean armed = selected.qemu().map(c -> c.isArmed() && c.qemu().ended() == null).orElse(false);
         armedItems.forEach(m -> m.setDisable(!armed));
+        tapItem.setDisable(tap != null || selected.qemu().map(c -> c.qemu().ended() != null).orElse(true));
     }
 
     /** The QEMU menu's items enabled now, by their text. */
     public List<String> enabledCommands() {
         return armedItems.stream().filter(m -> !m.isDisable()).map(MenuItem::getText).toList();
+    }
+
+    /** True when Tap migration… is enabled: a followed QEMU is selected and no tap runs. */
+    public boolean canTap() {
+        return !tapItem.isDisable();
     }
 
     /**
@@ -450,8 +498,11 @@ public final class QemuController {
                 .map(DeviceView.class::cast).findFirst();
     }
 
-    /** Stops following every QEMU; they and their VMs are left as they are. */
+    /** Stops following every QEMU (and a tap: both its sides closed); they and their VMs are left as they are. */
     public void dispose() {
+        if (tap != null) {
+            tap.close();
+        }
         attached().forEach(AttachedQemu::close);
         tasks.shutdown();
     }

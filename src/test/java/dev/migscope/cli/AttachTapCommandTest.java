@@ -1,0 +1,60 @@
+package dev.migscope.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.migscope.device.DeviceRegistry;
+import dev.migscope.testsupport.QemuProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code migscope attach --tap} on real QEMU 10 processes (RAM only: the host has no VFIO device;
+ * attachtap's AttachTapTest maps a VFIO section to a device): the migration goes through the tap,
+ * the attach follows both QEMUs and the tap, and ends with the tap's verdict.
+ */
+class AttachTapCommandTest {
+
+    private static final DeviceRegistry REGISTRY = DeviceRegistry.load(true);
+
+    @TempDir
+    Path dir;
+
+    private static LiveCli live(String... args) {
+        return new LiveCli(MigscopeCli.commandLine(sim -> REGISTRY, false), Duration.ofSeconds(120), args);
+    }
+
+    @Test
+    void aMigrationToTheTapIsForwardedFollowedAndEndsWithTheTapsVerdict() throws Exception {
+        Path mig = dir.resolve("mig.sock");
+        Path tap = dir.resolve("tap.sock");
+        try (QemuProcess src = QemuProcess.start(dir, "src");
+                QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig)) {
+            LiveCli run = live("attach", src.qmp().toString(), dst.qmp().toString(), "--tap",
+                    "unix:" + tap + "=unix:" + mig, "--migrate", "unix:" + tap, "--until-done", "--timeout", "2m");
+
+            assertThat(run.exit()).as(run.err.toString()).isEqualTo(ExitCode.OK);
+            String out = run.out.toString();
+            assertThat(out).contains("  tap  listening on unix:" + tap + ", forwarding to unix:" + mig)
+                    .contains("  tap  connection 1: main channel")
+                    .contains("src  migration completed, total ")
+                    .contains("  tap  completed: the destination got the whole stream");
+            assertThat(dst.control().call("query-status", null).path("status").asText()).isEqualTo("running");
+            assertThat(Files.exists(tap)).as("the tap removes its socket").isFalse();
+        }
+    }
+
+    @Test
+    void aTapWithHostOrNotTwoUrisIsAUsageError() throws Exception {
+        LiveCli remote = live("--host", "nobody@host.invalid", "attach", "/run/vm.qmp", "--tap",
+                "unix:/tmp/t.sock=unix:/tmp/d.sock");
+        assertThat(remote.exit()).isEqualTo(ExitCode.USAGE);
+        assertThat(remote.err.toString().strip()).isEqualTo("migscope attach: --tap runs the tap here, with an "
+                + "attach here: give it without --host (or run migscope tap on that host)");
+        LiveCli one = live("attach", "/run/vm.qmp", "--tap", "unix:/tmp/t.sock");
+        assertThat(one.exit()).isEqualTo(ExitCode.USAGE);
+        assertThat(one.err.toString()).contains("'unix:/tmp/t.sock' is not LISTEN=FORWARD");
+    }
+}
