@@ -189,23 +189,40 @@ class TapCommandTest {
                     "unix:" + dstSock, "--save", saved.toString())
                     .redirectOutput(dir.resolve("tap.out").toFile()).redirectError(dir.resolve("tap.err").toFile());
             Process tap = pb.start();
-            long deadline = System.nanoTime() + QemuProcess.WAIT.toNanos();
-            while (!Files.exists(tapSock) && System.nanoTime() < deadline) {
-                Thread.sleep(20);
+            try {
+                stoppedMidWay(tap, src, dst, tapSock, saved);
+            } finally {
+                tap.destroyForcibly();
             }
-            src.migrate(tapSock);
-            awaitTransferred(src);
-            tap.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the shutdown hook closes both sides
-            assertThat(tap.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-            assertThat(tap.exitValue()).isNotZero();
-            String err = Files.readString(dir.resolve("tap.err"));
-            assertThat(err).matches("(?s)migscope tap: interrupted: closed both QEMUs' connections after [\\d,]+ "
-                    + "bytes of the main channel; the migration fails on both\\R?");
-            assertThat(awaitFinalStatus(src)).isEqualTo("failed");
-            assertThat(dst.exitsWithin(QemuProcess.WAIT)).as("the destination's incoming migration fails").isTrue();
-            assertThat(Files.exists(saved)).isFalse();
-            assertThat(partFiles()).isEmpty();
         }
+    }
+
+    private void stoppedMidWay(Process tap, QemuProcess src, QemuProcess dst, Path tapSock, Path saved)
+            throws Exception {
+        // Its first line says it listens: the socket file alone appears at bind(), a moment before listen().
+        long deadline = System.nanoTime() + QemuProcess.WAIT.toNanos();
+        Path out = dir.resolve("tap.out");
+        while (!(Files.exists(out) && Files.readString(out).contains("listening on")) && tap.isAlive()
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        src.migrate(tapSock);
+        try {
+            awaitTransferred(src);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; the tap said: " + Files.readString(dir.resolve("tap.err"))
+                    + Files.readString(dir.resolve("tap.out")), e);
+        }
+        tap.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the shutdown hook closes both sides
+        assertThat(tap.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(tap.exitValue()).isNotZero();
+        String err = Files.readString(dir.resolve("tap.err"));
+        assertThat(err).matches("(?s)migscope tap: interrupted: closed both QEMUs' connections after [\\d,]+ "
+                + "bytes of the main channel; the migration fails on both\\R?");
+        assertThat(awaitFinalStatus(src)).isEqualTo("failed");
+        assertThat(dst.exitsWithin(QemuProcess.WAIT)).as("the destination's incoming migration fails").isTrue();
+        assertThat(Files.exists(saved)).isFalse();
+        assertThat(partFiles()).isEmpty();
     }
 
     @Test
@@ -278,7 +295,8 @@ class TapCommandTest {
             }
             Thread.sleep(20);
         }
-        throw new AssertionError("the migration did not get under way");
+        throw new AssertionError("the migration did not get under way: "
+                + src.control().call("query-migrate", Json.object()));
     }
 
     private static String awaitFinalStatus(QemuProcess src) throws Exception {
