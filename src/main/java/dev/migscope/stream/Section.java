@@ -16,11 +16,13 @@ import java.util.List;
  * @param zeroPages RAM: pages sent as zero
  * @param dataBytes VFIO: DATA_STATE payload bytes; RAM: bytes of page data
  * @param records  VFIO: its records, in order (at most {@link StreamLimits#RECORDS_PER_SECTION})
+ * @param recordsNotListed VFIO: records beyond those, counted (their DATA_STATE bytes are in dataBytes)
  * @param how      how its end was found: "decoded" (RAM, VFIO), "vmdesc" (walked by QEMU's description),
  *                 "footer" (by its footer, contents not read)
  */
 public record Section(SectionType type, long id, String name, long instance, long version, long offset, long size,
-        long pages, long zeroPages, long dataBytes, List<VfioRecord> records, String how) {
+        long pages, long zeroPages, long dataBytes, List<VfioRecord> records, long recordsNotListed,
+        String how) {
 
     public boolean isVfio() {
         return name.endsWith("/vfio");

@@ -173,14 +173,23 @@ public final class StreamDecoder {
             }
         }
         in.context(type + " section " + id + " (" + Visible.of(s.name()) + ")");
-        Section section = payload(type, id, s, at);
+        Carried carried = payload(type, id, s, at);
         footer(id, s);
-        section = new Section(type, id, section.name(), s.instance(), s.version(), at, in.offset() - at,
-                section.pages(), section.zeroPages(), section.dataBytes(), section.records(), section.how());
-        add(section);
+        add(new Section(type, id, Visible.of(s.name()), s.instance(), s.version(), at, in.offset() - at,
+                carried.pages(), carried.zeroPages(), carried.dataBytes(), carried.records(),
+                carried.recordsNotListed(), carried.how()));
     }
 
-    private Section payload(SectionType type, long id, Started s, long at) throws StreamException {
+    /** What a section's payload carried; its header and footer make the rest of its {@link Section}. */
+    private record Carried(long pages, long zeroPages, long dataBytes, List<VfioRecord> records,
+            long recordsNotListed, String how) {
+
+        static Carried opaque(String how) {
+            return new Carried(0, 0, 0, List.of(), 0, how);
+        }
+    }
+
+    private Carried payload(SectionType type, long id, Started s, long at) throws StreamException {
         String name = Visible.of(s.name());
         if (s.name().equals("ram") && s.instance() == 0) {
             if (config == null) {
@@ -190,7 +199,7 @@ public final class StreamDecoder {
                 ram = new RamData(pageSize, config);
             }
             long[] r = ram.read(in, type, at);
-            return new Section(type, id, name, 0, 0, at, 0, r[0], r[1], r[2], List.of(), "decoded");
+            return new Carried(r[0], r[1], r[2], List.of(), 0, "decoded");
         }
         if (s.name().endsWith("/vfio")) {
             VfioData d = devices.get(id);
@@ -200,10 +209,8 @@ public final class StreamDecoder {
             }
             OptionalLong described = type == SectionType.FULL && vmdesc != null
                     ? vmdesc.bufferSize(s.name(), s.instance()) : OptionalLong.empty();
-            List<VfioRecord> records = d.read(in, type, at, described, footers != Boolean.FALSE, sink);
-            long data = records.stream().filter(r -> r.marker() == VfioRecord.Marker.DATA_STATE)
-                    .mapToLong(VfioRecord::size).sum();
-            return new Section(type, id, name, 0, 0, at, 0, 0, 0, data, records, "decoded");
+            VfioData.SectionRead read = d.read(in, type, at, described, footers != Boolean.FALSE, sink);
+            return new Carried(0, 0, read.dataBytes(), read.records(), read.recordsNotListed(), "decoded");
         }
         Optional<JsonNode> desc = type == SectionType.FULL && vmdesc != null
                 ? vmdesc.device(s.name(), s.instance()) : Optional.empty();
@@ -213,7 +220,7 @@ public final class StreamDecoder {
             if (fields.size() < StreamLimits.SECTIONS) {
                 fields.set(key, read);
             }
-            return new Section(type, id, name, 0, 0, at, 0, 0, 0, 0, List.of(), "vmdesc");
+            return Carried.opaque("vmdesc");
         }
         if (footers == Boolean.FALSE) {
             throw in.error("section " + id + " (" + name + ") cannot be walked: the stream has neither a vmdesc "
@@ -221,7 +228,7 @@ public final class StreamDecoder {
         }
         byte[] footer = footerBytes(id);
         in.scanTo(footer, StreamLimits.MAX_OPAQUE_SECTION, "section footer (0x7e and its id)");
-        return new Section(type, id, name, 0, 0, at, 0, 0, 0, 0, List.of(), "footer");
+        return Carried.opaque("footer");
     }
 
     private static byte[] footerBytes(long id) {
@@ -265,7 +272,8 @@ public final class StreamDecoder {
         } else {
             in.skip(len);
         }
-        add(new Section(SectionType.COMMAND, cmd, name, 0, 0, at, in.offset() - at, 0, 0, 0, List.of(), "decoded"));
+        add(new Section(SectionType.COMMAND, cmd, name, 0, 0, at, in.offset() - at, 0, 0, 0, List.of(), 0,
+                "decoded"));
     }
 
     private void add(Section s) {

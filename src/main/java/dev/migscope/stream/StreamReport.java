@@ -89,7 +89,10 @@ public final class StreamReport {
         } else if (x.isRam()) {
             return x.pages() + x.zeroPages() == 0 ? "" : n(x.pages()) + " pages, " + n(x.zeroPages()) + " zero";
         } else if (x.isVfio()) {
-            return String.join(" ", x.records().stream().map(VfioRecord::text).toList());
+            String listed = String.join(" ", x.records().stream().map(VfioRecord::text).toList());
+            return x.recordsNotListed() == 0 ? listed
+                    : listed + " ... " + n(x.recordsNotListed()) + " more records (" + n(x.dataBytes())
+                            + " data bytes in all)";
         }
         return x.how().equals("footer") ? "(sized by its footer)" : "(walked by the vmdesc)";
     }
@@ -180,7 +183,7 @@ public final class StreamReport {
                 o.put("pages", x.pages()).put("zero_pages", x.zeroPages()).put("page_bytes", x.dataBytes());
             }
             if (x.isVfio()) {
-                o.put("data_bytes", x.dataBytes());
+                o.put("data_bytes", x.dataBytes()).put("records_not_listed", x.recordsNotListed());
                 ArrayNode r = o.putArray("records");
                 x.records().forEach(v -> r.addObject().put("marker", v.marker().name()).put("offset", v.offset())
                         .put("size", v.size()));

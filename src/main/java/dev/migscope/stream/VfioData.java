@@ -120,9 +120,10 @@ public final class VfioData {
      * vmdesc, when the stream has one: it bounds the config space of a FULL section exactly; without
      * it the config space ends at END_OF_STATE followed by this section's footer.
      *
-     * @return the records of this section, at most {@link StreamLimits#RECORDS_PER_SECTION}
+     * @return the records of this section (the first {@link StreamLimits#RECORDS_PER_SECTION}) and
+     *         its DATA_STATE bytes (of all its records, listed or not)
      */
-    List<VfioRecord> read(StreamInput in, SectionType type, long sectionOffset, OptionalLong describedSize,
+    SectionRead read(StreamInput in, SectionType type, long sectionOffset, OptionalLong describedSize,
             boolean footers, DataSink sink) throws StreamException {
         List<VfioRecord> records = new ArrayList<>();
         long start = in.offset();
@@ -134,6 +135,7 @@ public final class VfioData {
         int passNumber = phase == Pass.Phase.PRECOPY ? passes.size() + 1 : 1;
         long bytes = 0;
         long count = 0;
+        long notListed = 0;
         while (true) {
             long at = in.offset();
             long word = in.be64();
@@ -173,6 +175,8 @@ public final class VfioData {
             }
             if (records.size() < StreamLimits.RECORDS_PER_SECTION) {
                 records.add(new VfioRecord(m, at, size));
+            } else {
+                notListed++;
             }
             if (m == Marker.END_OF_STATE || m == Marker.INIT_DATA_SENT) {
                 break;
@@ -192,7 +196,14 @@ public final class VfioData {
                 }
             }
         }
-        return records;
+        return new SectionRead(records, notListed, bytes);
+    }
+
+    /**
+     * What one section carried: its first records, how many more it had, and the DATA_STATE bytes
+     * of all of them (a stop-copy of a large device has thousands of 1 MiB blocks).
+     */
+    record SectionRead(List<VfioRecord> records, long recordsNotListed, long dataBytes) {
     }
 
     /** Passes over the config space (vfio_pci_save_config's VMSD, opaque here) and returns its size. */

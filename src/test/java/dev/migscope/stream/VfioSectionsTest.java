@@ -81,6 +81,30 @@ class VfioSectionsTest {
     }
 
     @Test
+    void aSectionWithMoreRecordsThanAreListedCountsTheBytesOfAllOfThem() throws Exception {
+        // A stop-copy in 100 DATA_STATE blocks (a large device's is in thousands of 1 MiB blocks):
+        // the section lists its first records, and its bytes are those of all 100.
+        byte[][] blocks = new byte[100][];
+        Arrays.setAll(blocks, i -> filled(10 + i, i));
+        String vfio = "0000:00:01.0/vfio";
+        byte[] stream = new QemuStreamBuilder().configuration("pc-q35-10.0").vfioSetup(37, vfio)
+                .vfioData(0x02, 37, PRECOPY).switchoverStart().vfioData(0x03, 37, blocks)
+                .vfioConfig(37, vfio, CONFIG).eof().build();
+        StreamSummary s = QemuStreamFile.read(write(stream), null).summary();
+
+        long sum = Stream.of(blocks).mapToLong(b -> b.length).sum();
+        Section end = s.sections().stream().filter(x -> x.type() == SectionType.END).findFirst().orElseThrow();
+        assertThat(end.dataBytes()).isEqualTo(sum).isEqualTo(s.device("0000:00:01.0").orElseThrow().stopCopyBytes());
+        assertThat(end.records()).hasSize(StreamLimits.RECORDS_PER_SECTION);
+        // 100 DATA_STATE and the END_OF_STATE after them.
+        assertThat(end.recordsNotListed()).isEqualTo(101 - StreamLimits.RECORDS_PER_SECTION);
+        assertThat(StreamReport.carried(end)).endsWith(" ... 37 more records (" + String.format("%,d", sum)
+                + " data bytes in all)");
+        assertThat(StreamReport.json(s, java.util.Optional.empty(), stream.length).toString())
+                .contains("\"data_bytes\":" + sum + ",\"records_not_listed\":37");
+    }
+
+    @Test
     void theSectionsTileTheStreamFromTheHeaderToTheEof() throws Exception {
         QemuStreamBuilder b = QemuStreamBuilder.withDevice(PRECOPY, STOP_COPY, CONFIG);
         StreamSummary s = QemuStreamFile.read(write(b.build()), null).summary();
