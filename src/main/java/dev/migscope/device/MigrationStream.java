@@ -59,9 +59,9 @@ public interface MigrationStream extends AutoCloseable {
      * A direct buffer of {@code size} bytes starting on a page boundary, as dd's is: what every
      * data_fd read and write goes through. The kernel copied into allocateDirect's own buffer
      * (malloc puts it 16 bytes into a page) at a third of dd's speed here; docs/BENCHMARKS.md has
-     * the measurement.
+     * the measurement. The stream reader's buffer is one too.
      */
-    static ByteBuffer alignedBuffer(int size) {
+    public static ByteBuffer alignedBuffer(int size) {
         int page = 4096;
         ByteBuffer b = ByteBuffer.allocateDirect(size + page - 1);
         int start = (page - b.alignmentOffset(0, page)) % page;

@@ -1,5 +1,6 @@
 package dev.migscope.stream;
 
+import dev.migscope.device.MigrationStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -10,17 +11,22 @@ import java.nio.charset.StandardCharsets;
  * QEMU's migration stream as a big-endian byte source with a position, read through a 1 MiB
  * buffer: a file or a tapped connection. A file skips a long run (mapped-ram's page region) by
  * seeking; shorter ones are read through, which is faster than mapping the file and faulting its
- * pages in (measured: docs/BENCHMARKS.md).
+ * pages in (measured: docs/BENCHMARKS.md). Each read lands at a buffer address that lies in its
+ * page where the stream offset lies in its own: the kernel copies a page-cache page to an address
+ * so placed at dd's speed, and to one shifted by the bytes a refill keeps (a page header's worth)
+ * at a fraction of it.
  * Every read names what it was reading when the stream ends early, so a cut stream is one line
  * with the offset, never an exception from deep inside.
  */
 public final class StreamInput {
 
     private static final int BUFFER = 1 << 20;
+    private static final int PAGE = 4096;
 
     private final ReadableByteChannel channel;
     private final FileChannel file;
-    private final ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER);
+    /** A page more than a read's size: what a refill keeps moves to its stream offset's place in a page. */
+    private final ByteBuffer buf = MigrationStream.alignedBuffer(BUFFER + PAGE);
     /** Stream offset of buf's index 0. */
     private long bufStart;
     /** Whether the channel has said end of stream (a tap tells a cut stream from a damaged one by it). */
@@ -66,20 +72,24 @@ public final class StreamInput {
         if (buf.remaining() >= n) {
             return true;
         }
-        bufStart += buf.position();
-        buf.compact();
+        long next = offset();
+        int keep = buf.remaining();
+        int at = (int) Math.floorMod(next, (long) PAGE);
+        int from = buf.position();
+        buf.limit(buf.capacity()).put(at, buf, from, keep).position(at + keep);
+        bufStart = next - at;
         try {
-            while (buf.position() < n) {
+            while (buf.position() < at + n) {
                 if (channel.read(buf) < 0) {
                     ended = true;
                     break;
                 }
             }
         } catch (IOException e) {
-            buf.flip();
+            buf.limit(buf.position()).position(at);
             throw error("reading " + context + " failed: " + e.getMessage());
         }
-        buf.flip();
+        buf.limit(buf.position()).position(at);
         return buf.remaining() >= n;
     }
 
@@ -130,11 +140,18 @@ public final class StreamInput {
         return buf.getLong();
     }
 
-    /** {@code n} bytes (callers bound n: names, small fields). */
+    /** {@code n} bytes (callers bound n: names, fields, a vmdesc of up to 16 MiB, more than the buffer holds). */
     byte[] bytes(int n) throws StreamException {
-        need(n);
         byte[] b = new byte[n];
-        buf.get(b);
+        int done = 0;
+        while (done < n) {
+            if (!fill(1)) {
+                throw error("the stream ends in " + context + " (" + (n - done) + " of " + n + " bytes missing)");
+            }
+            int step = Math.min(n - done, buf.remaining());
+            buf.get(b, done, step);
+            done += step;
+        }
         return b;
     }
 

@@ -134,6 +134,21 @@ class VfioSectionsTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aVmdescLongerThanTheReadBufferIsReadWhole() throws Exception {
+        // A VM with thousands of devices has a vmdesc of megabytes; the reader's buffer is 1 MiB.
+        String json = "{\"page_size\":4096,\"devices\":[{\"name\":\"0000:00:01.0/vfio\",\"instance_id\":0,"
+                + "\"vmsd_name\":\"0000:00:01.0/vfio\",\"version\":1,\"fields\":[{\"name\":\"data\","
+                + "\"type\":\"buffer\",\"size\":" + (CONFIG.length + 16) + "}]}]" + " ".repeat(3 << 20) + "}";
+        byte[] stream = QemuStreamBuilder.withDevice(PRECOPY, STOP_COPY, CONFIG).vmdesc(json).build();
+        StreamSummary s = QemuStreamFile.read(write(stream), null).summary();
+        assertThat(s.failure()).isEmpty();
+        assertThat(s.complete()).isTrue();
+        assertThat(s.described()).isTrue();
+        assertThat(s.eofOffset()).isEqualTo(stream.length - 6L - json.length());
+    }
+
+    @Test
     void extractWritesThePassesAndTheStopCopyApartAndResumeVerifiesIt() throws Exception {
         Path stream = write(QemuStreamBuilder.withDevice(PRECOPY, STOP_COPY, CONFIG).build());
         QemuStreamFile.Read r = QemuStreamFile.read(stream, null);
