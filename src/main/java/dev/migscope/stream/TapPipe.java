@@ -14,20 +14,29 @@ import java.util.concurrent.locks.ReentrantLock;
  * has written it to the destination; the decoder's thread reads them (and, with {@code --save},
  * writes them to the file as they are read). Bounded: a forwarder that gets ahead by
  * {@link #CAPACITY} waits for the decoder, which only ever computes, so it always catches up.
+ * The chunks are kept in {@link #SLOTS} direct buffers that go round: a migration of gigabytes
+ * through the tap allocates nothing per chunk (a new array a chunk made the collector copy the
+ * queued ones again and again, and the forwarder wait for it).
  */
 final class TapPipe implements ReadableByteChannel {
 
+    /** Bytes of one slot: what the forwarder reads from a socket at once. */
+    static final int SLOT = 256 << 10;
+    static final int SLOTS = 64;
     /** Bytes queued at most. */
-    static final int CAPACITY = 16 << 20;
+    static final int CAPACITY = SLOT * SLOTS;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
-    private long queued;
+    /** Filled slots, flipped, in stream order. */
+    private final ArrayDeque<ByteBuffer> chunks = new ArrayDeque<>();
+    /** Empty slots; more are allocated, up to {@link #SLOTS}, while none is free. */
+    private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
+    private int allocated;
     private boolean closed;
     private boolean readerWaiting;
-    private byte[] current;
-    private int currentPos;
+    /** The slot the reader is taking bytes from, or null. */
+    private ByteBuffer current;
     private long putTotal;
     private FileChannel save;
     private IOException saveError;
@@ -49,22 +58,37 @@ final class TapPipe implements ReadableByteChannel {
 
     /** Appends a copy of {@code data}'s remaining bytes; waits while the pipe is full. */
     void put(ByteBuffer data) throws InterruptedException {
-        byte[] copy = new byte[data.remaining()];
-        data.get(copy);
-        lock.lock();
-        try {
-            while (queued >= CAPACITY && !closed) {
-                changed.await();
+        while (data.hasRemaining()) {
+            ByteBuffer slot;
+            lock.lock();
+            try {
+                while (free.isEmpty() && allocated == SLOTS && !closed) {
+                    changed.await();
+                }
+                if (closed) {
+                    return;
+                }
+                if (free.isEmpty()) {
+                    free.add(ByteBuffer.allocateDirect(SLOT));
+                    allocated++;
+                }
+                slot = free.poll();
+            } finally {
+                lock.unlock();
             }
-            if (closed) {
-                return;
+            // Copied outside the lock: the reader takes other slots meanwhile.
+            int n = Math.min(data.remaining(), SLOT);
+            slot.clear();
+            slot.put(data.slice(data.position(), n)).flip();
+            data.position(data.position() + n);
+            lock.lock();
+            try {
+                chunks.add(slot);
+                putTotal += n;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
             }
-            chunks.add(copy);
-            queued += copy.length;
-            putTotal += copy.length;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -125,20 +149,19 @@ final class TapPipe implements ReadableByteChannel {
                     return -1;
                 }
                 current = chunks.poll();
-                currentPos = 0;
-                queued -= current.length;
                 changed.signalAll();
             } finally {
                 lock.unlock();
             }
-            keep(current);
+            keep(current.duplicate());
         }
-        int n = Math.min(dst.remaining(), current.length - currentPos);
-        dst.put(current, currentPos, n);
-        currentPos += n;
-        if (currentPos == current.length) {
+        int n = Math.min(dst.remaining(), current.remaining());
+        dst.put(dst.position(), current, current.position(), n).position(dst.position() + n);
+        current.position(current.position() + n);
+        if (!current.hasRemaining()) {
             lock.lock();
             try {
+                free.add(current);
                 current = null;
                 changed.signalAll();
             } finally {
@@ -148,13 +171,12 @@ final class TapPipe implements ReadableByteChannel {
         return n;
     }
 
-    private void keep(byte[] chunk) {
+    private void keep(ByteBuffer b) {
         FileChannel f = save;
         if (f == null) {
             return;
         }
         try {
-            ByteBuffer b = ByteBuffer.wrap(chunk);
             while (b.hasRemaining()) {
                 f.write(b);
             }
