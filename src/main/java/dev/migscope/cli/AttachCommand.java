@@ -16,6 +16,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -156,7 +159,19 @@ final class AttachCommand implements Callable<Integer> {
                 throw new CliFailure(ExitCode.FAILED, "--tap: cannot start the tap on " + tap.listen() + ": "
                         + Visible.of(String.valueOf(e.getMessage())));
             }
-            AttachRun.Result r = run.run();
+            AttachRun.Result r;
+            try (OnInterrupt hook = new OnInterrupt("migscope-tap-interrupt", () -> {
+                // Ctrl-C: the tap closes both sides (each QEMU sees its migration fail), removes its
+                // socket file and says what it saw, before the JVM ends
+                t.close();
+                try {
+                    t.ended().get(10, TimeUnit.SECONDS);
+                } catch (InterruptedException | ExecutionException | TimeoutException e) {
+                    // exiting anyway
+                }
+            })) {
+                r = run.run();
+            }
             StreamTap.Result seen = t.finish();
             if (r.ending() == AttachRun.Ending.OK && seen.fromSource() > 0 && !seen.completed()) {
                 return new AttachRun.Result(AttachRun.Ending.FAILED, "the tap: " + seen.verdict(), r.report());

@@ -31,21 +31,16 @@ final class StreamCommands {
         ProgressLine line = root.stderrIsTerminal() ? new ProgressLine(err) : null;
         Cancellation cancel = new Cancellation();
         CompletableFuture<StreamResult> f = work.apply(new StreamArgs(line == null ? Progress.NONE : line, cancel));
-        Thread onInterrupt = new Thread(() -> {
+        try (OnInterrupt hook = new OnInterrupt("migscope-cancel", () -> {
             cancel.cancel();
             try {
                 f.get(10, TimeUnit.SECONDS);
             } catch (InterruptedException | ExecutionException | TimeoutException e) {
                 // exiting anyway; the kernel closes the device with the process
             }
-        }, "migscope-cancel");
-        boolean hooked = addHook(onInterrupt);
-        try {
+        })) {
             return MigscopeCli.await(f);
         } finally {
-            if (hooked) {
-                removeHook(onInterrupt);
-            }
             if (line != null) {
                 line.finish();
             }
@@ -53,23 +48,6 @@ final class StreamCommands {
     }
 
     record StreamArgs(Progress progress, Cancellation cancel) {
-    }
-
-    private static boolean addHook(Thread t) {
-        try {
-            Runtime.getRuntime().addShutdownHook(t);
-            return true;
-        } catch (IllegalStateException e) {
-            return false; // already shutting down: nothing left to protect
-        }
-    }
-
-    private static void removeHook(Thread t) {
-        try {
-            Runtime.getRuntime().removeShutdownHook(t);
-        } catch (IllegalStateException e) {
-            // shutting down: the hook runs and finds the work finished
-        }
     }
 
     /** The exit code of a failed save or resume: a file problem when the failed call names the file. */

@@ -71,24 +71,17 @@ final class TapCommand implements Callable<Integer> {
                 .put("forward", forward.toString()) : null,
                 "tap: listening on " + at + ", forwarding to " + forward);
         java.util.concurrent.CountDownLatch reported = new java.util.concurrent.CountDownLatch(1);
-        Thread onInterrupt = new Thread(() -> {
+        StreamTap.Result r;
+        try (OnInterrupt hook = new OnInterrupt("migscope-tap-interrupt", () -> {
+            // Ctrl-C: both sides closed, the verdict printed below before the JVM ends
             tap.close();
             try {
                 reported.await(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }, "migscope-tap-interrupt");
-        Runtime.getRuntime().addShutdownHook(onInterrupt);
-        StreamTap.Result r;
-        try {
+        })) {
             r = tap.await();
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(onInterrupt);
-            } catch (IllegalStateException shuttingDown) {
-                // Ctrl-C: the hook closed the tap, whose verdict is printed below
-            }
         }
         report(out, r);
         if (!r.completed()) {

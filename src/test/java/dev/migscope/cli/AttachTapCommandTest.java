@@ -7,6 +7,7 @@ import dev.migscope.testsupport.QemuProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +43,35 @@ class AttachTapCommandTest {
                     .contains("src  migration completed, total ")
                     .contains("  tap  completed: the destination got the whole stream");
             assertThat(dst.control().call("query-status", null).path("status").asText()).isEqualTo("running");
+            assertThat(Files.exists(tap)).as("the tap removes its socket").isFalse();
+        }
+    }
+
+    @Test
+    void anAttachWithItsTapStoppedMidWayFailsBothQemusSaysSoAndLeavesNoSocketFile() throws Exception {
+        Path mig = dir.resolve("mig.sock");
+        Path tap = dir.resolve("tap.sock");
+        try (QemuProcess src = QemuProcess.start(dir, "src");
+                QemuProcess dst = QemuProcess.start(dir, "dst", "-incoming", "unix:" + mig)) {
+            TapCommandTest.slow(src);
+            Path out = dir.resolve("attach.out");
+            Process attach = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), "dev.migscope.Main", "attach",
+                    src.qmp().toString(), dst.qmp().toString(), "--tap", "unix:" + tap + "=unix:" + mig,
+                    "--migrate", "unix:" + tap)
+                    .redirectOutput(out.toFile()).redirectError(dir.resolve("attach.err").toFile()).start();
+            try {
+                TapCommandTest.awaitTransferred(src);
+                attach.destroy(); // SIGTERM, as Ctrl-C's SIGINT
+                assertThat(attach.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                attach.destroyForcibly();
+            }
+            assertThat(Files.readString(out)).as(Files.readString(dir.resolve("attach.err")))
+                    .containsPattern("  tap  interrupted: closed both QEMUs' connections after [\\d,]+ bytes of "
+                            + "the main channel; the migration fails on both");
+            assertThat(TapCommandTest.awaitFinalStatus(src)).isEqualTo("failed");
+            assertThat(dst.exitsWithin(QemuProcess.WAIT)).as("the destination's incoming migration fails").isTrue();
             assertThat(Files.exists(tap)).as("the tap removes its socket").isFalse();
         }
     }

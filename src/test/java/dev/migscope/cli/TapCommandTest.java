@@ -281,12 +281,12 @@ class TapCommandTest {
     }
 
     /** 256 KiB/s: the idle 64 MiB guest's stream takes seconds, so that something can die mid-way. */
-    private static void slow(QemuProcess src) throws Exception {
+    static void slow(QemuProcess src) throws Exception {
         src.control().call("migrate-set-parameters", Json.object().put("max-bandwidth", 262144));
     }
 
     /** Until the source has sent some RAM (the migration is under way). */
-    private static void awaitTransferred(QemuProcess src) throws Exception {
+    static void awaitTransferred(QemuProcess src) throws Exception {
         long deadline = System.nanoTime() + QemuProcess.WAIT.toNanos();
         while (System.nanoTime() < deadline) {
             JsonNode info = src.control().call("query-migrate", Json.object());
@@ -299,7 +299,7 @@ class TapCommandTest {
                 + src.control().call("query-migrate", Json.object()));
     }
 
-    private static String awaitFinalStatus(QemuProcess src) throws Exception {
+    static String awaitFinalStatus(QemuProcess src) throws Exception {
         long deadline = System.nanoTime() + QemuProcess.WAIT.toNanos();
         String status = "";
         while (System.nanoTime() < deadline) {
