@@ -11,6 +11,7 @@
 #      REMOTE_N (remote: SETs per round, default 200), LIBVIRT_CYCLES (libvirtlag: suspend/resume per round, default 200), REMOTE_SECONDS (remote: telemetry per round, default 20),
 #      QEMU_BANDWIDTH (attach: migrate max-bandwidth in bytes/s, default 262144: the idle guest's ~1.2 MB take ~4.5 s; 0: QEMU's default),
 #      TAP_MIB (tap: the stream forwarded, default 256), TAP_QEMU_MIB (tap: the migrated VM, default 256),
+#      TAP_FILL_MIB, TAP_FILL_QEMU_MIB (tap: the filled VM's random bytes and its memory, default 1200 and 1536),
 #      BENCH_DIR (tmpfs for the data-path file, default /dev/shm).
 # Writes the table to target/bench/results.md (paste into docs/BENCHMARKS.md) and the raw
 # per-round figures to target/bench/*.txt.
@@ -373,7 +374,7 @@ bench_memory() {
 
 bench_tap() {
   # socat and the tap in turn per round, each its own process, the same stream through the same kind of socket pair
-  local raw="$out/tap-forward.txt" mib="${TAP_MIB:-256}" qmib="${TAP_QEMU_MIB:-256}"
+  local raw="$out/tap-forward.txt" mib="${TAP_MIB:-256}" qmib="${TAP_QEMU_MIB:-256}" fill="${TAP_FILL_MIB:-1200}" fqmib="${TAP_FILL_QEMU_MIB:-1536}"
   "${java[@]}" dev.migscope.stream.TapBench forward "$rounds" "$mib" | tee "$out/tap-forward-rounds.txt"
   sed -n 's/^round=\([0-9]*\) socat_Bps=\([0-9]*\) tap_Bps=\([0-9]*\).*/\1 \2 \3/p' "$out/tap-forward-rounds.txt" > "$raw"
   local cmed jmed rmed rmin rmax n
@@ -384,6 +385,12 @@ bench_tap() {
   sed -n 's/^round=\([0-9]*\) direct_ms=\([0-9]*\) tap_ms=\([0-9]*\).*/\1 \2 \3/p' "$out/tap-migrate-rounds.txt" > "$raw"
   read -r cmed jmed rmed rmin rmax n < <(stats < "$raw")
   row "tap: RAM-only migration of a ${qmib} MiB TCG VM (idle SeaBIOS) over UNIX sockets, QEMU's total-time through migscope tap (ms) | $jmed | direct $cmed | $rmed [$rmin-$rmax], $n | <= 1.05x direct | $(met "$rmed" 1.05 '<=')"
+  # the same with a stream of pages, not zero pages: 1200 MiB of random bytes in a 1536 MiB VM
+  raw="$out/tap-migrate-filled.txt"
+  TAP_QEMU_FILL="$fill" "${java[@]}" dev.migscope.stream.TapBench migrate "$rounds" "$fqmib" | tee "$out/tap-migrate-filled-rounds.txt"
+  sed -n 's/^round=\([0-9]*\) direct_ms=\([0-9]*\) tap_ms=\([0-9]*\).*/\1 \2 \3/p' "$out/tap-migrate-filled-rounds.txt" > "$raw"
+  read -r cmed jmed rmed rmin rmax n < <(stats < "$raw")
+  row "tap: RAM-only migration of a ${fqmib} MiB TCG VM holding ${fill} MiB of random bytes over UNIX sockets, QEMU's total-time through migscope tap (ms) | $jmed | direct $cmed | $rmed [$rmin-$rmax], $n | <= 1.05x direct | $(met "$rmed" 1.05 '<=')"
 }
 
 for n in "${names[@]}"; do

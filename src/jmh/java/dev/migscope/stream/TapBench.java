@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * (the end of stream comes later from the tap, once its decoder has read QEMU_VM_EOF). Prints {@code round=N socat_Bps=X tap_Bps=Y}.</li>
  * <li>{@code migrate ROUNDS MEMORY_MIB}: a RAM-only migration between two fresh QEMU 10 processes
  * (TCG, idle SeaBIOS) over UNIX sockets, direct or through one {@code migscope tap} process;
- * QEMU's total-time. Prints {@code round=N direct_ms=X tap_ms=Y}.</li>
+ * QEMU's total-time, max-bandwidth lifted to 100 GiB/s. With {@code TAP_QEMU_FILL=MIB}, QEMU's generic loader fills that much of the
+ * source's RAM with random bytes (the same file every migration), so that the stream carries
+ * MIB MiB of pages rather than zero pages. Prints {@code round=N direct_ms=X tap_ms=Y}.</li>
  * </ul>
  * The tap is started as {@code java -cp CLASSPATH dev.migscope.Main tap}, as a user runs it.
  */
@@ -45,9 +47,11 @@ public final class TapBench {
                 System.out.printf("round=%d socat_Bps=%.0f tap_Bps=%.0f%n", r, socat, tap);
             }
         } else {
+            int fillMib = Integer.parseInt(System.getenv().getOrDefault("TAP_QEMU_FILL", "0"));
+            Path fill = fillMib == 0 ? null : randomFile(fillMib);
             for (int r = 1; r <= rounds; r++) {
-                long direct = migrate(size, false);
-                long tap = migrate(size, true);
+                long direct = migrate(size, fill, false);
+                long tap = migrate(size, fill, true);
                 System.out.printf("round=%d direct_ms=%d tap_ms=%d%n", r, direct, tap);
             }
         }
@@ -158,16 +162,43 @@ public final class TapBench {
         }
     }
 
+    /** MIB MiB of random bytes in a file deleted at exit. */
+    private static Path randomFile(int mib) throws java.io.IOException {
+        Path f = Files.createTempFile("migscope-tap-bench", ".fill");
+        f.toFile().deleteOnExit();
+        java.util.SplittableRandom random = new java.util.SplittableRandom(22);
+        byte[] chunk = new byte[1 << 20];
+        try (var out = Files.newOutputStream(f)) {
+            for (int i = 0; i < mib; i++) {
+                for (int j = 0; j < chunk.length; j += 8) {
+                    long v = random.nextLong();
+                    for (int k = 0; k < 8; k++) {
+                        chunk[j + k] = (byte) (v >>> (8 * k));
+                    }
+                }
+                out.write(chunk);
+            }
+        }
+        return f;
+    }
+
     /** One migration, direct or through a tap; QEMU's total-time. */
-    private static long migrate(int memory, boolean tapped) throws Exception {
+    private static long migrate(int memory, Path fill, boolean tapped) throws Exception {
         Path dir = Files.createTempDirectory("migscope-tap-bench");
         Path dst = dir.resolve("dst.sock");
         Path tapSock = dir.resolve("tap.sock");
         Process tap = null;
-        try (QemuProcess s = QemuProcess.start(dir, "src", "-m", String.valueOf(memory));
+        List<String> source = new java.util.ArrayList<>(List.of("-m", String.valueOf(memory)));
+        if (fill != null) {
+            // at 128 MiB, above the BIOS and the low RAM SeaBIOS uses
+            source.addAll(List.of("-device", "loader,file=" + fill + ",addr=0x8000000,force-raw=on"));
+        }
+        try (QemuProcess s = QemuProcess.start(dir, "src", source.toArray(String[]::new));
                 QemuProcess d = QemuProcess.start(dir, "dst", "-m", String.valueOf(memory), "-incoming",
                         "unix:" + dst)) {
             s.enableCapabilities("events");
+            // QEMU's default cap (128 MiB/s) would time its throttle, not the path: 100 GiB/s
+            s.control().call("migrate-set-parameters", Json.object().put("max-bandwidth", 100L << 30));
             if (tapped) {
                 tap = start("tap", tapSock, dst);
             }
