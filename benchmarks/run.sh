@@ -380,17 +380,24 @@ bench_tap() {
   local cmed jmed rmed rmin rmax n
   read -r cmed jmed rmed rmin rmax n < <(stats < "$raw")
   row "tap: forwarding a ${mib} MiB QEMU RAM stream through a UNIX socket pair, migscope tap (its own JVM, decoding as it forwards) (B/s) | $jmed | socat -b 262144 $cmed | $rmed [$rmin-$rmax], $n | >= 0.9x socat | $(met "$rmed" 0.9 '>=')"
-  raw="$out/tap-migrate.txt"
-  "${java[@]}" dev.migscope.stream.TapBench migrate "$rounds" "$qmib" | tee "$out/tap-migrate-rounds.txt"
-  sed -n 's/^round=\([0-9]*\) direct_ms=\([0-9]*\) tap_ms=\([0-9]*\).*/\1 \2 \3/p' "$out/tap-migrate-rounds.txt" > "$raw"
-  read -r cmed jmed rmed rmin rmax n < <(stats < "$raw")
-  row "tap: RAM-only migration of a ${qmib} MiB TCG VM (idle SeaBIOS) over UNIX sockets, QEMU's total-time through migscope tap (ms) | $jmed | direct $cmed | $rmed [$rmin-$rmax], $n | <= 1.05x direct | $(met "$rmed" 1.05 '<=')"
+  tap_migrate "RAM-only migration of a ${qmib} MiB TCG VM (idle SeaBIOS)" tap-migrate env "$qmib"
   # the same with a stream of pages, not zero pages: 1200 MiB of random bytes in a 1536 MiB VM
-  raw="$out/tap-migrate-filled.txt"
-  TAP_QEMU_FILL="$fill" "${java[@]}" dev.migscope.stream.TapBench migrate "$rounds" "$fqmib" | tee "$out/tap-migrate-filled-rounds.txt"
-  sed -n 's/^round=\([0-9]*\) direct_ms=\([0-9]*\) tap_ms=\([0-9]*\).*/\1 \2 \3/p' "$out/tap-migrate-filled-rounds.txt" > "$raw"
-  read -r cmed jmed rmed rmin rmax n < <(stats < "$raw")
-  row "tap: RAM-only migration of a ${fqmib} MiB TCG VM holding ${fill} MiB of random bytes over UNIX sockets, QEMU's total-time through migscope tap (ms) | $jmed | direct $cmed | $rmed [$rmin-$rmax], $n | <= 1.05x direct | $(met "$rmed" 1.05 '<=')"
+  tap_migrate "RAM-only migration of a ${fqmib} MiB TCG VM holding ${fill} MiB of random bytes" tap-migrate-filled \
+    env TAP_QEMU_FILL="$fill" "$fqmib"
+}
+
+# tap_migrate TITLE NAME ENV... MIB: direct, socat and the tap interleaved per round; rows tap and socat against direct
+tap_migrate() {
+  local title="$1" name="$2" mib="${*: -1}" cmed jmed rmed rmin rmax n
+  shift 2
+  local envs=("${@:1:$#-1}")
+  "${envs[@]}" "${java[@]}" dev.migscope.stream.TapBench migrate "$rounds" "$mib" | tee "$out/$name-rounds.txt"
+  sed -n 's/^round=\([0-9]*\) direct_ms=\([0-9]*\) socat_ms=[0-9]* tap_ms=\([0-9]*\).*/\1 \2 \3/p' "$out/$name-rounds.txt" > "$out/$name.txt"
+  sed -n 's/^round=\([0-9]*\) direct_ms=\([0-9]*\) socat_ms=\([0-9]*\).*/\1 \2 \3/p' "$out/$name-rounds.txt" > "$out/$name-socat.txt"
+  read -r cmed jmed rmed rmin rmax n < <(stats < "$out/$name.txt")
+  row "tap: $title over UNIX sockets, QEMU's total-time through migscope tap (ms) | $jmed | direct $cmed | $rmed [$rmin-$rmax], $n | <= 1.05x direct | $(met "$rmed" 1.05 '<=')"
+  read -r cmed jmed rmed rmin rmax n < <(stats < "$out/$name-socat.txt")
+  row "tap: variant: the same through socat -b 262144 (a middle hop that only copies) (ms) | $jmed | direct $cmed | $rmed [$rmin-$rmax], $n | - | -"
 }
 
 for n in "${names[@]}"; do
