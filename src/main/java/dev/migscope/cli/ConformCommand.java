@@ -51,13 +51,13 @@ final class ConformCommand implements Callable<Integer> {
         if (dev.id.equals(peer)) {
             throw new ParameterException(dev.spec.commandLine(), "--peer must name another device than DEV");
         }
-        dev.root.checkedId(dev.id);
+        dev.root().checkedId(dev.id);
         if (peer != null) {
-            dev.root.checkedId(peer);
+            dev.root().checkedId(peer);
         }
         Host.ConformReply r;
         try {
-            r = dev.root.host().conform(dev.id, peer, repeats, maxStreamBytes, json);
+            r = dev.root().host().conform(dev.id, peer, repeats, maxStreamBytes, json);
         } catch (VfioException e) {
             throw new CliFailure(ExitCode.NO_DEVICE, e.error().describe());
         }

@@ -2,7 +2,6 @@ package dev.migscope.cli;
 
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -14,12 +13,17 @@ final class DeviceParameter {
 
     static final String LABEL = "DEV";
 
-    @ParentCommand
-    MigscopeCli root;
-
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = LABEL, description = "Device id, as `migscope list` shows it.")
     String id;
+
+    /**
+     * The root command, from the command's spec: picocli injects a mixin's {@code @ParentCommand}
+     * only into commands its annotations declare, not into those added one at a time.
+     */
+    MigscopeCli root() {
+        return (MigscopeCli) spec.root().userObject();
+    }
 }

@@ -20,7 +20,7 @@ final class ResetCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = dev.spec.commandLine().getOut();
-        try (DeviceView s = dev.root.open(dev.id, SessionOptions.defaults().withArmed(true))) {
+        try (DeviceView s = dev.root().open(dev.id, SessionOptions.defaults().withArmed(true))) {
             TransitionResult r = MigscopeCli.await(MigscopeCli.control(s).reset());
             out.println(dev.id + ": " + r.call() + " from " + r.from());
             for (Step st : r.steps()) {

@@ -34,8 +34,8 @@ final class ResumeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = dev.spec.commandLine().getOut();
         Path source = file.toAbsolutePath().normalize();
-        try (DeviceView s = dev.root.open(dev.id, SessionOptions.defaults().withArmed(true))) {
-            StreamResult r = StreamCommands.run(dev.root, dev.spec.commandLine().getErr(),
+        try (DeviceView s = dev.root().open(dev.id, SessionOptions.defaults().withArmed(true))) {
+            StreamResult r = StreamCommands.run(dev.root(), dev.spec.commandLine().getErr(),
                     a -> MigscopeCli.control(s).resume(source, then, a.progress(), a.cancel()));
             if (!r.ok()) {
                 throw new CliFailure(StreamCommands.exitCode(r, source), StreamCommands.failureLine(r,

@@ -43,8 +43,8 @@ final class SaveCommand implements Callable<Integer> {
         Path target = file.toAbsolutePath().normalize();
         SessionOptions defaults = SessionOptions.defaults();
         SessionOptions options = defaults.withArmed(true).withPrecopy(precopyMax, defaults.precopyThreshold());
-        try (DeviceView s = dev.root.open(dev.id, options)) {
-            StreamResult r = StreamCommands.run(dev.root, dev.spec.commandLine().getErr(),
+        try (DeviceView s = dev.root().open(dev.id, options)) {
+            StreamResult r = StreamCommands.run(dev.root(), dev.spec.commandLine().getErr(),
                     a -> MigscopeCli.control(s).save(target, then, a.progress(), a.cancel()));
             if (!r.ok()) {
                 throw new CliFailure(StreamCommands.exitCode(r, target), StreamCommands.failureLine(r,

@@ -51,7 +51,7 @@ final class SetCommand implements Callable<Integer> {
         PrintWriter out = dev.spec.commandLine().getOut();
         SessionOptions options = SessionOptions.defaults().withArmed(true)
                 .withMode(kernelWalk ? TransitionMode.KERNEL : TransitionMode.STEPWISE);
-        try (DeviceView s = dev.root.open(dev.id, options)) {
+        try (DeviceView s = dev.root().open(dev.id, options)) {
             for (MigState target : targets) {
                 TransitionResult r = MigscopeCli.await(MigscopeCli.control(s).transition(target));
                 print(out, s, r);

@@ -54,7 +54,7 @@ final class ShowCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = dev.spec.commandLine().getOut();
-        DeviceInfo info = dev.root.find(dev.id).orElseThrow(() -> new CliFailure(ExitCode.NO_DEVICE,
+        DeviceInfo info = dev.root().find(dev.id).orElseThrow(() -> new CliFailure(ExitCode.NO_DEVICE,
                 VfioError.of(Errno.ENODEV, "show", dev.id, "no such device; `migscope list` (or `migscope --sim list`) "
                         + "shows the devices this host has").describe()));
         MigFeatures features = info.features();
@@ -65,7 +65,7 @@ final class ShowCommand implements Callable<Integer> {
         boolean needed = features == null || state == null;
         // The PRECOPY_INFOv2 opt-in can only be asked of an open device; it lasts until the close.
         if (needed || features.has(MigFeature.PRE_COPY)) {
-            try (DeviceView s = dev.root.tryOpen(dev.id, SessionOptions.defaults(), false)) {
+            try (DeviceView s = dev.root().tryOpen(dev.id, SessionOptions.defaults(), false)) {
                 features = s.features();
                 state = s.state();
                 optIn = s.precopyInfoV2();

@@ -18,7 +18,7 @@ final class StateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (DeviceView s = dev.root.openOrWatch(dev.id, SessionOptions.defaults())) {
+        try (DeviceView s = dev.root().openOrWatch(dev.id, SessionOptions.defaults())) {
             MigState st = MigscopeCli.await(s.refreshState());
             dev.spec.commandLine().getOut().println(st.name());
             dev.spec.commandLine().getOut().flush();

@@ -62,7 +62,7 @@ final class WatchCommand implements Callable<Integer> {
         }
         PrintWriter out = dev.spec.commandLine().getOut();
         SessionOptions options = SessionOptions.defaults().withSampleInterval(Duration.ofMillis(intervalMillis));
-        try (DeviceView s = dev.root.openOrWatch(dev.id, options)) {
+        try (DeviceView s = dev.root().openOrWatch(dev.id, options)) {
             if (!json) {
                 out.println("# " + Visible.of(dev.id + "  " + s.info().displayName()) + "  features "
                         + s.features()

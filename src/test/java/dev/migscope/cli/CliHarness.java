@@ -54,7 +54,8 @@ final class CliHarness {
     static Run run(Function<Boolean, DeviceRegistry> registries, SshSettings ssh, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = MigscopeCli.commandLine(registries, false, ssh);
+        // the model MigscopeCli.run builds: only the command the arguments name
+        CommandLine cl = MigscopeCli.commandLine(registries, false, ssh, MigscopeCli.commandsFor(args));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int code = cl.execute(args);

@@ -42,6 +42,39 @@ class CliHelpTest {
     }
 
     @Test
+    void theArgumentsBuildTheCommandTheyNameAfterTheRootsOptionsAndAllOtherwise() {
+        assertThat(MigscopeCli.commandsFor("stream", "f.mig")).containsExactly(QemuStreamCommand.class);
+        assertThat(MigscopeCli.commandsFor("--sim", "--host", "lab", "--host=lab2", "set", "sim:mlx5-0", "STOP"))
+                .containsExactly(SetCommand.class);
+        assertThat(MigscopeCli.commandsFor("--help")).isEqualTo(MigscopeCli.COMMANDS);
+        assertThat(MigscopeCli.commandsFor("help", "set")).isEqualTo(MigscopeCli.COMMANDS);
+        assertThat(MigscopeCli.commandsFor("--host")).isEqualTo(MigscopeCli.COMMANDS);
+        assertThat(MigscopeCli.commandsFor("lsit")).isEqualTo(MigscopeCli.COMMANDS);
+        assertThat(MigscopeCli.commandsFor()).isEqualTo(MigscopeCli.COMMANDS);
+    }
+
+    /** The model of one command alone says what the whole model says of it. */
+    @Test
+    void aCommandBuiltAloneHasTheUsageItHasInTheWholeModel() {
+        for (List<String> words : commands()) {
+            if (words.get(0).equals("help")) {
+                continue; // needs the whole model: commandsFor never builds it alone
+            }
+            String[] args = with(words, "--help");
+            java.io.StringWriter alone = new java.io.StringWriter();
+            CommandLine one = MigscopeCli.commandLine(DeviceRegistry::load, false,
+                    dev.migscope.remote.SshSettings.defaults(), MigscopeCli.commandsFor(args));
+            one.setOut(new java.io.PrintWriter(alone, true));
+            java.io.StringWriter whole = new java.io.StringWriter();
+            CommandLine all = MigscopeCli.commandLine(DeviceRegistry::load, false);
+            all.setOut(new java.io.PrintWriter(whole, true));
+
+            assertThat(one.execute(args)).isEqualTo(all.execute(args)).isEqualTo(ExitCode.OK);
+            assertThat(alone.toString()).as("%s", words).isEqualTo(whole.toString());
+        }
+    }
+
+    @Test
     void everyCommandPrintsItsUsageForHelpAndExitsZero() {
         for (List<String> words : commands()) {
             for (String flag : new String[] {"--help", "-h"}) {
