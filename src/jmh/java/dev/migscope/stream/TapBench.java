@@ -187,13 +187,13 @@ public final class TapBench {
         return f;
     }
 
-    /** One migration, direct or through a tap; QEMU's total-time. */
+    /** One migration, direct or through socat or a tap; QEMU's total-time. */
     private static long migrate(int memory, Path fill, String how) throws Exception {
-        boolean tapped = !how.equals("direct");
+        boolean direct = how.equals("direct");
         Path dir = Files.createTempDirectory("migscope-tap-bench");
         Path dst = dir.resolve("dst.sock");
-        Path tapSock = dir.resolve("tap.sock");
-        Process tap = null;
+        Path middleSock = dir.resolve("middle.sock");
+        Process middle = null;
         List<String> source = new java.util.ArrayList<>(List.of("-m", String.valueOf(memory)));
         if (fill != null) {
             // at 128 MiB, above the BIOS and the low RAM SeaBIOS uses
@@ -205,12 +205,12 @@ public final class TapBench {
             s.enableCapabilities("events");
             // QEMU's default cap (128 MiB/s) would time its throttle, not the path: 100 GiB/s
             s.control().call("migrate-set-parameters", Json.object().put("max-bandwidth", 100L << 30));
-            if (tapped) {
-                tap = start(how, tapSock, dst);
+            if (!direct) {
+                middle = start(how, middleSock, dst);
             }
             // the same guest age either way: an idle SeaBIOS guest dirties memory in its first second
             Thread.sleep(1500);
-            s.control().call("migrate", Json.object().put("uri", "unix:" + (tapped ? tapSock : dst)));
+            s.control().call("migrate", Json.object().put("uri", "unix:" + (direct ? dst : middleSock)));
             while (true) {
                 String status = s.awaitEvent("MIGRATION").data().path("status").asText();
                 if (status.equals("completed")) {
@@ -221,13 +221,13 @@ public final class TapBench {
                 }
             }
             long total = s.control().call("query-migrate", Json.object()).path("total-time").asLong();
-            if (tap != null && (!tap.waitFor(60, TimeUnit.SECONDS) || tap.exitValue() != 0) && how.equals("tap")) {
+            if (how.equals("tap") && (!middle.waitFor(60, TimeUnit.SECONDS) || middle.exitValue() != 0)) {
                 throw new IllegalStateException("the tap did not report a completed migration");
             }
             return total;
         } finally {
-            if (tap != null) {
-                tap.destroyForcibly();
+            if (middle != null) {
+                middle.destroyForcibly();
             }
             try (var files = Files.list(dir)) {
                 for (Path p : (Iterable<Path>) files::iterator) {

@@ -51,7 +51,8 @@ final class TapConnection {
         void ended(End end);
     }
 
-    private static final int BUFFER = 256 << 10;
+    /** Bytes read from a socket at once; a main-channel chunk fills one {@link TapPipe} slot. */
+    static final int BUFFER = 256 << 10;
 
     final int number;
     final SocketChannel source;

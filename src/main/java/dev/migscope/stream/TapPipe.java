@@ -21,7 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class TapPipe implements ReadableByteChannel {
 
     /** Bytes of one slot: what the forwarder reads from a socket at once. */
-    static final int SLOT = 256 << 10;
+    static final int SLOT = TapConnection.BUFFER;
     static final int SLOTS = 64;
     /** Bytes queued at most. */
     static final int CAPACITY = SLOT * SLOTS;

@@ -61,16 +61,13 @@ class CliHelpTest {
                 continue; // needs the whole model: commandsFor never builds it alone
             }
             String[] args = with(words, "--help");
-            java.io.StringWriter alone = new java.io.StringWriter();
-            CommandLine one = MigscopeCli.commandLine(DeviceRegistry::load, false,
-                    dev.migscope.remote.SshSettings.defaults(), MigscopeCli.commandsFor(args));
-            one.setOut(new java.io.PrintWriter(alone, true));
+            CliHarness.Run alone = cli.run(args); // as MigscopeCli.run: the one command named
             java.io.StringWriter whole = new java.io.StringWriter();
             CommandLine all = MigscopeCli.commandLine(DeviceRegistry::load, false);
             all.setOut(new java.io.PrintWriter(whole, true));
 
-            assertThat(one.execute(args)).isEqualTo(all.execute(args)).isEqualTo(ExitCode.OK);
-            assertThat(alone.toString()).as("%s", words).isEqualTo(whole.toString());
+            assertThat(alone.code()).isEqualTo(all.execute(args)).isEqualTo(ExitCode.OK);
+            assertThat(alone.out()).as("%s", words).isEqualTo(whole.toString());
         }
     }
 
